@@ -1,0 +1,177 @@
+# natport: SIP media through the Linux kernel's conntrack/NAT.
+#
+# Plain GNU make. Everything builds into $(O) (default build/).
+#   make            build library, daemon, tools, test helpers
+#   make deps       install missing Debian packages (apt-get)
+#   make test       deps + build + every suite (unit, netns, kmod)
+#   make demo       deps + build + a call through a NAT router in netns
+#   make bench      deps + build + benchmarks (BENCH_OUT=file.json)
+#   make install    PREFIX=/usr/local DESTDIR=
+# V=1 shows the commands.
+
+O ?= build
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DESTDIR ?=
+
+VERSION := 0.1.0
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+CC ?= cc
+PKGS := libmnl libnetfilter_conntrack libnftables
+PKGS_SIP := libosip2
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
+	  -Wmissing-prototypes -Wstrict-prototypes -fPIC \
+	  -D_GNU_SOURCE -DNATPORT_VERSION=\"$(VERSION)\" -Iinclude
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SIP_CFLAGS = $(shell pkg-config --cflags $(PKGS_SIP) 2>/dev/null)
+SIP_LIBS = $(shell pkg-config --libs $(PKGS_SIP) 2>/dev/null) -losipparser2
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+
+# libnatport: one object per noun under userspace/lib/.
+LIB_SRCS := $(wildcard userspace/lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+LIB_A := $(O)/libnatport.a
+LIB_SO := $(O)/libnatport.so
+
+# nat-portd: userspace/daemon/ (the only place that includes osip headers).
+DAEMON_SRCS := $(wildcard userspace/daemon/*.c)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
+DAEMON := $(if $(DAEMON_SRCS),$(O)/nat-portd)
+
+# nat-portctl: tools/nat-portctl/.
+CTL_SRCS := $(wildcard tools/nat-portctl/*.c)
+CTL_OBJS := $(CTL_SRCS:%.c=$(O)/%.o)
+CTL := $(if $(CTL_SRCS),$(O)/nat-portctl)
+
+# Test and bench helpers: one program per file.
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOLS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tests/%)
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCHES := $(BENCH_SRCS:tests/bench/%.c=$(O)/tests/%)
+
+# Unit tests (Check): tests/unit/test_*.c, each its own binary. A unit test
+# of daemon code links the daemon objects except main.o.
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
+DAEMON_LIBOBJS := $(filter-out $(O)/userspace/daemon/main.o,$(DAEMON_OBJS))
+
+all: $(LIB_A) $(LIB_SO) $(DAEMON) $(CTL) $(TOOLS) $(BENCHES)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(SIP_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -Wl,-soname,libnatport.so.0 -o $@ $^ $(PKG_LIBS)
+
+$(O)/nat-portd: $(DAEMON_OBJS) $(LIB_A)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(SIP_LIBS) $(PKG_LIBS) -lm
+
+$(O)/nat-portctl: $(CTL_OBJS) $(LIB_A)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(O)/tests/%: tests/tools/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_A) $(PKG_LIBS) -lm
+
+$(O)/tests/%: tests/bench/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_A) $(PKG_LIBS) -lm
+
+$(O)/tests/unit/%: tests/unit/%.c $(LIB_A) $(DAEMON_LIBOBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(SIP_CFLAGS) $(CHECK_CFLAGS) \
+		-Iuserspace/lib -Iuserspace/daemon -o $@ $< \
+		$(DAEMON_LIBOBJS) $(LIB_A) $(SIP_LIBS) $(PKG_LIBS) \
+		$(CHECK_LIBS) -lm
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------------
+# Dependencies: every Debian package the build, the tests and the demo
+# use. tools/deps.sh installs only what is missing.
+deps:
+	$(Q)tools/deps.sh
+
+# ---------------------------------------------------------------------
+# Suites. tests/run.sh runs each, prints PASS/FAIL/SKIP and a closing
+# "N passed, N failed" line; under CI=true a skipped suite fails.
+SUITE ?=
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh $(SUITE)
+
+unit-test: all
+	$(Q)tests/run.sh unit
+
+netns-test: all
+	$(Q)tests/run.sh netns
+
+kmod-test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh kmod
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/demo.sh
+
+BENCH_OUT ?=
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BENCH_OUT="$(BENCH_OUT)" tests/bench/run.sh
+
+kmod:
+	$(Q)$(MAKE) -C kmod
+
+# ---------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/natport \
+		$(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libnatport.a
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libnatport.so.0
+	ln -sf libnatport.so.0 $(DESTDIR)$(LIBDIR)/libnatport.so
+	install -m 0644 include/natport/*.h $(DESTDIR)$(INCDIR)/natport/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		tools/libnatport.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libnatport.pc
+	$(if $(DAEMON),install -d $(DESTDIR)$(SBINDIR) && install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/)
+	$(if $(CTL),install -d $(DESTDIR)$(SBINDIR) && install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/)
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libnatport.a $(DESTDIR)$(LIBDIR)/libnatport.so \
+		$(DESTDIR)$(LIBDIR)/libnatport.so.0 \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/libnatport.pc \
+		$(DESTDIR)$(SBINDIR)/nat-portd $(DESTDIR)$(SBINDIR)/nat-portctl
+	rm -rf $(DESTDIR)$(INCDIR)/natport
+
+clean:
+	rm -rf $(O)
+	$(if $(wildcard kmod/Makefile),-$(MAKE) -C kmod clean)
+
+.PHONY: all deps test unit-test netns-test kmod-test demo bench kmod \
+	install uninstall clean

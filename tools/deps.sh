@@ -1,0 +1,38 @@
+#!/bin/sh
+# deps.sh - install the Debian packages natport needs that are missing.
+#
+# One list for build, tests, demo and bench, so a fresh Debian 12 machine
+# needs nothing but `sudo make test` or `sudo make demo`. Only missing
+# packages are installed; apt-get update runs once, and only then.
+set -eu
+
+# build
+PKGS="gcc make pkg-config libosip2-dev libnetfilter-conntrack-dev
+libmnl-dev libnftables-dev check"
+# netns tests, demo, bench: real hosts, real SIP peers, real firewall
+PKGS="$PKGS iproute2 nftables conntrack sip-tester jq procps psmisc"
+# kmod: build against Debian's kernel, boot it under qemu (TCG)
+PKGS="$PKGS linux-headers-amd64 linux-image-amd64 qemu-system-x86
+busybox-static cpio kmod"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages:$missing" >&2
+	echo "deps: run as root (sudo make ...) to install them" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null
