@@ -50,12 +50,12 @@ LIB_SO := $(O)/libnatport.so
 # nat-portd: userspace/daemon/ (the only place that includes osip headers).
 DAEMON_SRCS := $(wildcard userspace/daemon/*.c)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
-DAEMON := $(if $(DAEMON_SRCS),$(O)/nat-portd)
+DAEMON := $(if $(wildcard userspace/daemon/main.c),$(O)/nat-portd)
 
 # nat-portctl: tools/nat-portctl/.
 CTL_SRCS := $(wildcard tools/nat-portctl/*.c)
 CTL_OBJS := $(CTL_SRCS:%.c=$(O)/%.o)
-CTL := $(if $(CTL_SRCS),$(O)/nat-portctl)
+CTL := $(if $(wildcard tools/nat-portctl/main.c),$(O)/nat-portctl)
 
 # Test and bench helpers: one program per file.
 TOOL_SRCS := $(wildcard tests/tools/*.c)

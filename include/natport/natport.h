@@ -268,8 +268,7 @@ int natport_pm_dispatch(struct natport_pm *pm);
 
 void natport_pm_set_event_cb(struct natport_pm *pm, natport_event_fn fn,
 			     void *arg);
-void natport_pm_get_stats(const struct natport_pm *pm,
-			  struct natport_pm_stats *out);
+void natport_pm_get_stats(struct natport_pm *pm, struct natport_pm_stats *out);
 const char *natport_pm_last_error(const struct natport_pm *pm);
 
 /* Helpers, no handle needed. */

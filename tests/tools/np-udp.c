@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * np-udp - UDP traffic for natport's tests and benchmarks.
+ *
+ *   np-udp send  -b LOCAL:PORT -d DEST:PORT [-n COUNT] [-i INTERVAL_US] [-s SIZE]
+ *   np-udp recv  -b LOCAL:PORT [-n COUNT] [-t TIMEOUT_MS]
+ *       prints "recv <count> from <source>" per distinct source, then
+ *       "total <count>"; exits 0 if COUNT packets (default 1) arrived.
+ *   np-udp flood -b LOCAL:PORT -d DEST:PORT -t SECONDS [-s SIZE] [-r PPS]
+ *       sends as fast as it can (or at PPS), sendmmsg batches of 64;
+ *       prints "sent <count> <pps>".
+ *   np-udp sink  -b LOCAL:PORT -t SECONDS
+ *       counts for SECONDS after the first packet; prints "sink <count> <pps>".
+ *
+ * IPv4 only, like the kernel path today.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 64
+#define MAX_SOURCES 16
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int parse(const char *s, struct sockaddr_in *sin)
+{
+	char buf[64];
+	char *colon;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	colon = strrchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	sin->sin_port = htons(atoi(colon + 1));
+	return inet_pton(AF_INET, buf, &sin->sin_addr) == 1 ? 0 : -1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: np-udp send|recv|flood|sink -b ADDR:PORT "
+			"[-d ADDR:PORT] [-n N] [-i US] [-s SIZE] [-t T] [-r PPS]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in local, dest;
+	const char *mode;
+	char *b = NULL, *d = NULL;
+	long count = 1, interval = 0, size = 172, timeout = 2000, rate = 0;
+	int fd, opt, one = 1, big = 4 << 20;
+	static char buf[BATCH][2048];
+
+	if (argc < 2)
+		usage();
+	mode = argv[1];
+	optind = 2;
+	while ((opt = getopt(argc, argv, "b:d:n:i:s:t:r:")) != -1) {
+		switch (opt) {
+		case 'b': b = optarg; break;
+		case 'd': d = optarg; break;
+		case 'n': count = atol(optarg); break;
+		case 'i': interval = atol(optarg); break;
+		case 's': size = atol(optarg); break;
+		case 't': timeout = atol(optarg); break;
+		case 'r': rate = atol(optarg); break;
+		default: usage();
+		}
+	}
+	if (!b || parse(b, &local) || (d && parse(d, &dest)) || size < 12 ||
+	    size > 1400)
+		usage();
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	if (bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
+		perror("np-udp: bind");
+		return 1;
+	}
+
+	if (!strcmp(mode, "send")) {
+		long i;
+
+		if (!d)
+			usage();
+		for (i = 0; i < count; i++) {
+			memset(buf[0], 0, size);
+			snprintf(buf[0], size, "np-udp %ld", i);
+			if (sendto(fd, buf[0], size, 0, (struct sockaddr *)&dest,
+				   sizeof(dest)) < 0)
+				perror("np-udp: sendto");
+			if (interval)
+				usleep(interval);
+		}
+		return 0;
+	}
+
+	if (!strcmp(mode, "recv")) {
+		struct sockaddr_in src[MAX_SOURCES];
+		long got[MAX_SOURCES] = { 0 }, total = 0;
+		int nsrc = 0, i;
+		double end = now() + timeout / 1000.0;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		while (total < count) {
+			struct sockaddr_in from;
+			socklen_t fl = sizeof(from);
+			int left = (end - now()) * 1000;
+
+			if (left <= 0 || poll(&pfd, 1, left) <= 0)
+				break;
+			if (recvfrom(fd, buf[0], sizeof(buf[0]), 0,
+				     (struct sockaddr *)&from, &fl) < 0)
+				continue;
+			total++;
+			for (i = 0; i < nsrc; i++)
+				if (src[i].sin_addr.s_addr ==
+					    from.sin_addr.s_addr &&
+				    src[i].sin_port == from.sin_port)
+					break;
+			if (i == nsrc && nsrc < MAX_SOURCES)
+				src[nsrc++] = from;
+			if (i < MAX_SOURCES)
+				got[i]++;
+		}
+		for (i = 0; i < nsrc; i++)
+			printf("recv %ld from %s:%u\n", got[i],
+			       inet_ntoa(src[i].sin_addr),
+			       ntohs(src[i].sin_port));
+		printf("total %ld\n", total);
+		return total >= count ? 0 : 1;
+	}
+
+	if (!strcmp(mode, "flood")) {
+		struct mmsghdr msgs[BATCH];
+		struct iovec iov[BATCH];
+		double start = now(), end = start + timeout, t;
+		long sent = 0;
+		int i, r;
+
+		if (!d)
+			usage();
+		memset(msgs, 0, sizeof(msgs));
+		for (i = 0; i < BATCH; i++) {
+			memset(buf[i], 0xab, size);
+			iov[i].iov_base = buf[i];
+			iov[i].iov_len = size;
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_name = &dest;
+			msgs[i].msg_hdr.msg_namelen = sizeof(dest);
+		}
+		while ((t = now()) < end) {
+			if (rate && sent > (t - start) * rate) {
+				usleep(200);
+				continue;
+			}
+			r = sendmmsg(fd, msgs, BATCH, 0);
+			if (r > 0)
+				sent += r;
+		}
+		printf("sent %ld %.0f\n", sent, sent / (now() - start));
+		return 0;
+	}
+
+	if (!strcmp(mode, "sink")) {
+		struct mmsghdr msgs[BATCH];
+		struct iovec iov[BATCH];
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		double start = 0, end = 0, t;
+		long got = 0;
+		int i, r;
+
+		memset(msgs, 0, sizeof(msgs));
+		for (i = 0; i < BATCH; i++) {
+			iov[i].iov_base = buf[i];
+			iov[i].iov_len = sizeof(buf[i]);
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		/* wait up to 10 s for the first packet */
+		if (poll(&pfd, 1, 10000) <= 0) {
+			printf("sink 0 0\n");
+			return 1;
+		}
+		start = now();
+		end = start + timeout;
+		while ((t = now()) < end) {
+			if (poll(&pfd, 1, 100) <= 0)
+				continue;
+			r = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+			if (r > 0)
+				got += r;
+		}
+		printf("sink %ld %.0f\n", got, got / (now() - start));
+		return 0;
+	}
+	usage();
+	return 2;
+}

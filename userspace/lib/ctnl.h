@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ctnl.h - conntrack backend: natport's entries through ctnetlink.
+ *
+ * Only ctnl.c includes netlink headers. Requests are built with
+ * libnetfilter_conntrack (nfct_nlmsg_build) and sent with libmnl, several
+ * per sendmsg, each acknowledged, so one round trip carries "delete the
+ * clashing entries, delete the old entry, create the new one" and the
+ * kernel's extended-ack text reaches the caller.
+ *
+ * Functions return 0 or -errno; the kernel's message for the last failure,
+ * if it sent one, is in natport_ctnl_errmsg().
+ */
+#ifndef NATPORT_CTNL_H
+#define NATPORT_CTNL_H
+
+#include <stdint.h>
+
+#include <natport/natport.h>
+
+struct natport_ctnl;
+
+/* One natport entry: orig remote -> external, DNAT to internal. */
+struct natport_ct_entry {
+	struct natport_endpoint remote, external, internal;
+	uint32_t mark;
+	uint32_t timeout_s;
+};
+
+struct natport_ctnl *natport_ctnl_open(uint32_t mark_tag, char *err,
+				       size_t errlen);
+void natport_ctnl_close(struct natport_ctnl *ct);
+const char *natport_ctnl_errmsg(const struct natport_ctnl *ct);
+
+/* Create @e in one round trip after deleting, if present, @old's entry and
+ * the entries that would clash with @e: internal -> remote (the client's
+ * early packets, tracked and masqueraded) and remote -> external (packets
+ * that reached the held socket). *clashes counts foreign entries deleted.
+ * An existing identical entry of ours is success. */
+int natport_ctnl_install(struct natport_ctnl *ct,
+			 const struct natport_ct_entry *e,
+			 const struct natport_ct_entry *old,
+			 unsigned int *clashes);
+
+/* Delete @e's entry (by its original tuple). ENOENT is success. */
+int natport_ctnl_delete(struct natport_ctnl *ct,
+			const struct natport_ct_entry *e);
+
+/* Set each entry's timeout to its timeout_s, batched. res[i] gets 0 or
+ * -errno (-ENOENT: the entry is gone). Returns 0 or -errno for the batch. */
+int natport_ctnl_refresh(struct natport_ctnl *ct,
+			 const struct natport_ct_entry *e, unsigned int n,
+			 int *res);
+
+int natport_ctnl_counters(struct natport_ctnl *ct,
+			  const struct natport_ct_entry *e,
+			  struct natport_counters *c);
+
+/* Walk entries whose mark matches tag under NATPORT_CT_MARK_MASK. */
+typedef int (*natport_ctnl_dump_fn)(const struct natport_ct_entry *e,
+				    const struct natport_counters *c,
+				    void *arg);
+int natport_ctnl_dump(struct natport_ctnl *ct, natport_ctnl_dump_fn fn,
+		      void *arg);
+
+/* Delete every entry with our mark tag; returns how many or -errno. */
+int natport_ctnl_flush(struct natport_ctnl *ct);
+
+/* DESTROY events of entries carrying our tag (filtered in the kernel by a
+ * socket filter). events_read() calls fn for each and returns the number
+ * read, or -ENOBUFS if the socket overflowed and events were lost (the
+ * caller must then resynchronise), or another -errno. */
+int natport_ctnl_events_fd(const struct natport_ctnl *ct);
+typedef void (*natport_ctnl_event_fn)(const struct natport_ct_entry *e,
+				      void *arg);
+int natport_ctnl_events_read(struct natport_ctnl *ct,
+			     natport_ctnl_event_fn fn, void *arg);
+
+#endif /* NATPORT_CTNL_H */

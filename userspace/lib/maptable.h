@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * maptable.h - the live mappings: slots indexed by id, hashed by internal
+ * endpoint.
+ *
+ * The id is the slot index (1..cap-1; 0 means none) and travels in the low
+ * 16 bits of the ct mark, so a DESTROY event leads straight to its mapping.
+ * Freed ids queue FIFO, so an id is reused as late as possible and a late
+ * event of an old mapping rarely meets a new one with the same id (the
+ * port manager also compares tuples). Not thread-safe.
+ */
+#ifndef NATPORT_MAPTABLE_H
+#define NATPORT_MAPTABLE_H
+
+#include <stdint.h>
+
+#include <natport/natport.h>
+
+#define NATPORT_MAX_ID 65535 /* the mark carries 16 bits */
+
+struct natport_map_slot {
+	struct natport_mapping m; /* what callers see */
+	uint32_t pair;            /* port pair and half it uses */
+	uint8_t half;
+	uint8_t live;
+	uint8_t installed;        /* kernel entry present for m.remote */
+	uint32_t hnext;           /* hash chain, or free list link */
+	uint32_t restores;        /* re-creations in the current window */
+	uint64_t restore_window_ms;
+};
+
+struct natport_maptable {
+	struct natport_map_slot *slots;
+	uint32_t cap;
+	uint32_t *buckets;
+	uint32_t mask;
+	uint32_t free_head, free_tail;
+	uint32_t count;
+};
+
+int natport_maptable_init(struct natport_maptable *mt, uint32_t max_mappings);
+void natport_maptable_uninit(struct natport_maptable *mt);
+/* A fresh slot with its id set, or NULL when all ids are used. */
+struct natport_map_slot *natport_maptable_alloc(struct natport_maptable *mt);
+/* Make a filled-in slot findable by its internal endpoint. */
+void natport_maptable_insert(struct natport_maptable *mt,
+			     struct natport_map_slot *s);
+void natport_maptable_free(struct natport_maptable *mt,
+			   struct natport_map_slot *s);
+struct natport_map_slot *
+natport_maptable_find(const struct natport_maptable *mt,
+		      const struct natport_endpoint *internal);
+struct natport_map_slot *natport_maptable_get(const struct natport_maptable *mt,
+					      uint32_t id);
+
+#endif /* NATPORT_MAPTABLE_H */

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* nftable.c - own the nft table that keeps conntrack and NAT hooks active
+ * (libnftables; natport never shells out to nft). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nftables/libnftables.h>
+
+#include "nftable.h"
+
+struct natport_nft {
+	struct nft_ctx *ctx;
+	char name[33];
+};
+
+static int run(struct natport_nft *nft, const char *cmd, char *err,
+	       size_t errlen)
+{
+	int r = nft_run_cmd_from_buffer(nft->ctx, cmd);
+
+	if (r && err) {
+		const char *e = nft_ctx_get_error_buffer(nft->ctx);
+		size_t n;
+
+		snprintf(err, errlen, "nft: %s", e && *e ? e : "failed");
+		n = strlen(err);
+		while (n && (err[n - 1] == '\n'))
+			err[--n] = '\0';
+	}
+	return r ? -1 : 0;
+}
+
+static int install(struct natport_nft *nft, char *err, size_t errlen)
+{
+	char cmd[1024];
+
+	/* add+delete+create in one transaction: replaces a stale table of a
+	 * previous instance atomically, and works when none exists. */
+	snprintf(cmd, sizeof(cmd),
+		 "add table inet %1$s\n"
+		 "delete table inet %1$s\n"
+		 "table inet %1$s {\n"
+		 " comment \"natport: keeps conntrack and NAT active for media mappings\"\n"
+		 " chain conntrack {\n"
+		 "  type filter hook prerouting priority -150; policy accept;\n"
+		 "  ct state new counter\n"
+		 " }\n"
+		 " chain nat_in {\n"
+		 "  type nat hook prerouting priority dstnat; policy accept;\n"
+		 " }\n"
+		 " chain nat_out {\n"
+		 "  type nat hook postrouting priority srcnat; policy accept;\n"
+		 " }\n"
+		 "}\n",
+		 nft->name);
+	return run(nft, cmd, err, errlen);
+}
+
+static int valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 32)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
+}
+
+struct natport_nft *natport_nft_open(const char *name, char *err,
+				     size_t errlen)
+{
+	struct natport_nft *nft;
+
+	if (!valid_name(name)) {
+		snprintf(err, errlen,
+			 "nft table name '%s': use 1-32 letters, digits, _",
+			 name);
+		return NULL;
+	}
+	nft = calloc(1, sizeof(*nft));
+	if (!nft) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	strcpy(nft->name, name);
+	nft->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!nft->ctx) {
+		snprintf(err, errlen, "nft: cannot create context");
+		free(nft);
+		return NULL;
+	}
+	nft_ctx_buffer_output(nft->ctx);
+	nft_ctx_buffer_error(nft->ctx);
+	if (install(nft, err, errlen)) {
+		nft_ctx_free(nft->ctx);
+		free(nft);
+		return NULL;
+	}
+	return nft;
+}
+
+int natport_nft_check(struct natport_nft *nft)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "list chain inet %s conntrack", nft->name);
+	if (run(nft, cmd, NULL, 0) == 0)
+		return 0;
+	return install(nft, NULL, 0) ? -1 : 1;
+}
+
+void natport_nft_close(struct natport_nft *nft)
+{
+	char cmd[128];
+
+	if (!nft)
+		return;
+	snprintf(cmd, sizeof(cmd), "delete table inet %s", nft->name);
+	run(nft, cmd, NULL, 0);
+	nft_ctx_free(nft->ctx);
+	free(nft);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nftable.h - the small nft table natport owns so that conntrack and NAT
+ * are active in the namespace whatever the rest of the firewall is.
+ *
+ * Conntrack hooks are registered lazily per network namespace: only a rule
+ * that uses conntrack registers them, and only a nat chain registers the
+ * NAT hooks that apply an entry's NAT binding. Without both, entries made
+ * over netlink sit unused (design.md section 4). The table holds a
+ * `ct state new counter` rule and two empty nat chains; it accepts
+ * everything and changes no packet.
+ */
+#ifndef NATPORT_NFTABLE_H
+#define NATPORT_NFTABLE_H
+
+#include <stddef.h>
+
+struct natport_nft;
+
+/* Create (or atomically replace) table inet <name>. */
+struct natport_nft *natport_nft_open(const char *name, char *err,
+				     size_t errlen);
+/* Delete the table and free the handle. NULL is allowed. */
+void natport_nft_close(struct natport_nft *nft);
+/* Re-create the table if it is gone (a firewall reload flushed it).
+ * Returns 1 if it was re-created, 0 if present, -1 on error. */
+int natport_nft_check(struct natport_nft *nft);
+
+#endif /* NATPORT_NFTABLE_H */

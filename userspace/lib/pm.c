@@ -1,0 +1,937 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* pm.c - the port manager: GetMapping, UpdateRemoteAddress, ReleaseMapping
+ * over the port allocator, the mapping table and the conntrack backend;
+ * keeps entries alive for as long as their mappings live. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <natport/natport.h>
+
+#include "ctnl.h"
+#include "maptable.h"
+#include "nftable.h"
+#include "portalloc.h"
+
+#define MAX_LOCAL_ADDRS 64
+/* At most this many re-creations of one entry per window; beyond that the
+ * refresh tick retries, so a loop of deletions cannot make us spin. */
+#define RESTORE_BURST 5
+#define RESTORE_WINDOW_MS 10000
+/* Every SWEEP_TICKS ticks, natport entries that belong to no live mapping
+ * are deleted: whatever went wrong, no entry outlives its mapping long. */
+#define SWEEP_TICKS 6
+
+struct natport_pm {
+	struct natport_pm_config cfg;
+	struct natport_portalloc pa;
+	struct natport_maptable mt;
+	struct natport_ctnl *ct;
+	struct natport_nft *nft;
+	int epfd, timerfd;
+	uint32_t refresh_ms;
+	uint32_t entry_timeout_s;
+	unsigned int ticks;
+	struct in_addr local[MAX_LOCAL_ADDRS];
+	unsigned int nlocal;
+	natport_event_fn event_fn;
+	void *event_arg;
+	struct natport_pm_stats stats;
+	struct natport_ct_entry *scratch; /* refresh batch, cap entries */
+	int *scratch_res;
+	char errbuf[256];
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int fail(struct natport_pm *pm, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(pm->errbuf, sizeof(pm->errbuf), fmt, ap);
+	va_end(ap);
+	pm->stats.errors[code]++;
+	return -code;
+}
+
+const char *natport_pm_last_error(const struct natport_pm *pm)
+{
+	return pm->errbuf;
+}
+
+static void emit(struct natport_pm *pm, enum natport_event_type type,
+		 const struct natport_map_slot *s)
+{
+	struct natport_event ev;
+
+	if (!pm->event_fn)
+		return;
+	ev.type = type;
+	ev.mapping = s->m;
+	pm->event_fn(&ev, pm->event_arg);
+}
+
+void natport_pm_set_event_cb(struct natport_pm *pm, natport_event_fn fn,
+			     void *arg)
+{
+	pm->event_fn = fn;
+	pm->event_arg = arg;
+}
+
+static void load_local_addrs(struct natport_pm *pm)
+{
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa))
+		return;
+	pm->nlocal = 0;
+	for (i = ifa; i && pm->nlocal < MAX_LOCAL_ADDRS; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET)
+			pm->local[pm->nlocal++] =
+				((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+	freeifaddrs(ifa);
+}
+
+static int is_local(const struct natport_pm *pm,
+		    const struct natport_endpoint *ep)
+{
+	unsigned int i;
+
+	for (i = 0; i < pm->nlocal; i++)
+		if (pm->local[i].s_addr == ep->addr.v4.s_addr)
+			return 1;
+	return 0;
+}
+
+static int in_lan(const struct natport_pm *pm,
+		  const struct natport_endpoint *ep)
+{
+	unsigned int i;
+
+	for (i = 0; i < pm->cfg.n_internal; i++)
+		if (natport_prefix_contains(&pm->cfg.internal[i], ep))
+			return 1;
+	return 0;
+}
+
+/* Addresses that can never be a unicast media peer. */
+static int is_special(const struct natport_endpoint *ep)
+{
+	uint32_t a = ntohl(ep->addr.v4.s_addr);
+
+	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) == 0xe ||
+	       (a >> 28) == 0xf;
+}
+
+static int check_family(struct natport_pm *pm,
+			const struct natport_endpoint *ep, const char *what)
+{
+	char b[NATPORT_ENDPOINT_STRLEN];
+
+	if (ep->family == AF_INET)
+		return 0;
+	if (ep->family == AF_INET6)
+		return fail(pm, NATPORT_E_NOTSUP,
+			    "%s %s: IPv6 is not supported on the kernel path yet",
+			    what, natport_endpoint_format(ep, b, sizeof(b)));
+	return fail(pm, NATPORT_E_INVAL, "%s: no address family", what);
+}
+
+static int check_internal(struct natport_pm *pm,
+			  const struct natport_endpoint *ep)
+{
+	char b[NATPORT_ENDPOINT_STRLEN];
+	int err = check_family(pm, ep, "internal endpoint");
+
+	if (err)
+		return err;
+	natport_endpoint_format(ep, b, sizeof(b));
+	if (ep->port == 0)
+		return fail(pm, NATPORT_E_INVAL, "internal endpoint %s: port 0",
+			    b);
+	if (is_special(ep) || !in_lan(pm, ep))
+		return fail(pm, NATPORT_E_BADADDR,
+			    "internal endpoint %s is outside the LAN prefixes",
+			    b);
+	if (is_local(pm, ep))
+		return fail(pm, NATPORT_E_BADADDR,
+			    "internal endpoint %s is the router's own address",
+			    b);
+	return 0;
+}
+
+static int check_remote(struct natport_pm *pm,
+			const struct natport_endpoint *ep)
+{
+	char b[NATPORT_ENDPOINT_STRLEN];
+	int err = check_family(pm, ep, "remote endpoint");
+
+	if (err)
+		return err;
+	natport_endpoint_format(ep, b, sizeof(b));
+	if (natport_endpoint_is_unspec(ep))
+		return fail(pm, NATPORT_E_BADADDR,
+			    "remote %s is unspecified (hold: keep the mapping)",
+			    b);
+	if (ep->port == 0)
+		return fail(pm, NATPORT_E_INVAL, "remote %s: port 0", b);
+	if (is_special(ep) || in_lan(pm, ep) || is_local(pm, ep))
+		return fail(pm, NATPORT_E_BADADDR,
+			    "remote %s is not an outside unicast address", b);
+	return 0;
+}
+
+static unsigned int read_sysctl(const char *path, unsigned int dflt)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return dflt;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return dflt;
+	buf[n] = '\0';
+	return strtoul(buf, NULL, 10) ?: dflt;
+}
+
+/* Refresh well inside the shortest UDP timeout of this namespace; the
+ * kernel cuts an entry back to these as soon as packets pass. */
+static void load_timeouts(struct natport_pm *pm)
+{
+	unsigned int t1, t2, lo, hi;
+
+	t1 = read_sysctl("/proc/sys/net/netfilter/nf_conntrack_udp_timeout",
+			 30);
+	t2 = read_sysctl(
+		"/proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream", 120);
+	lo = t1 < t2 ? t1 : t2;
+	hi = t1 > t2 ? t1 : t2;
+	pm->refresh_ms = pm->cfg.refresh_ms;
+	if (!pm->refresh_ms) {
+		pm->refresh_ms = lo * 1000 / 3;
+		if (pm->refresh_ms < 500)
+			pm->refresh_ms = 500;
+		if (pm->refresh_ms > 10000)
+			pm->refresh_ms = 10000;
+	}
+	pm->entry_timeout_s = hi > 30 ? hi : 30;
+	if (pm->entry_timeout_s < 3 * pm->refresh_ms / 1000)
+		pm->entry_timeout_s = 3 * pm->refresh_ms / 1000;
+}
+
+static void arm_timer(struct natport_pm *pm)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = pm->refresh_ms / 1000;
+	its.it_value.tv_nsec = (pm->refresh_ms % 1000) * 1000000L;
+	its.it_interval = its.it_value;
+	timerfd_settime(pm->timerfd, 0, &its, NULL);
+}
+
+static void slot_entry(const struct natport_pm *pm,
+		       const struct natport_map_slot *s,
+		       struct natport_ct_entry *e)
+{
+	e->remote = s->m.remote;
+	e->external = s->m.external;
+	e->internal = s->m.internal;
+	e->mark = pm->cfg.ct_mark_tag | s->m.id;
+	e->timeout_s = pm->entry_timeout_s;
+}
+
+static int kernel_fail(struct natport_pm *pm, int err, const char *what)
+{
+	const char *msg = natport_ctnl_errmsg(pm->ct);
+
+	return fail(pm, NATPORT_E_KERNEL, "%s: %s", what,
+		    msg && *msg ? msg : strerror(-err));
+}
+
+struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
+				   char *err, size_t errlen)
+{
+	struct natport_pm *pm;
+	struct epoll_event ev = { .events = EPOLLIN };
+	const char *table;
+	unsigned int i;
+	int r;
+
+	if (cfg->external.family == AF_INET6) {
+		snprintf(err, errlen,
+			 "external address: IPv6 is not supported yet");
+		return NULL;
+	}
+	if (cfg->external.family != AF_INET ||
+	    natport_endpoint_is_unspec(&cfg->external)) {
+		snprintf(err, errlen, "external address: none given");
+		return NULL;
+	}
+	if (cfg->n_internal == 0 || cfg->n_internal > 8) {
+		snprintf(err, errlen, "internal prefixes: give 1 to 8");
+		return NULL;
+	}
+	for (i = 0; i < cfg->n_internal; i++)
+		if (cfg->internal[i].base.family != AF_INET) {
+			snprintf(err, errlen,
+				 "internal prefix %u: IPv4 only for now", i);
+			return NULL;
+		}
+	if (cfg->ct_mark_tag & ~NATPORT_CT_MARK_MASK) {
+		snprintf(err, errlen, "ct mark tag 0x%08x: low 16 bits must be 0",
+			 cfg->ct_mark_tag);
+		return NULL;
+	}
+	pm = calloc(1, sizeof(*pm));
+	if (!pm) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pm->cfg = *cfg;
+	pm->cfg.nft_table = NULL; /* the caller's string is not ours */
+	if (!pm->cfg.ct_mark_tag)
+		pm->cfg.ct_mark_tag = NATPORT_CT_MARK_TAG;
+	pm->epfd = pm->timerfd = -1;
+
+	r = natport_portalloc_init(&pm->pa, &cfg->external, cfg->port_min,
+				   cfg->port_max, cfg->quarantine_ms);
+	if (r) {
+		snprintf(err, errlen, "port range %u-%u: %s", cfg->port_min,
+			 cfg->port_max,
+			 r == -NATPORT_E_INVAL ? "needs at least one even/odd pair"
+					       : natport_strerror(r));
+		goto err_portalloc;
+	}
+	r = natport_maptable_init(&pm->mt, 2 * pm->pa.npairs);
+	if (r) {
+		snprintf(err, errlen, "mapping table: %s", natport_strerror(r));
+		goto err_maptable;
+	}
+	pm->scratch = calloc(pm->mt.cap, sizeof(*pm->scratch));
+	pm->scratch_res = calloc(pm->mt.cap, sizeof(*pm->scratch_res));
+	if (!pm->scratch || !pm->scratch_res) {
+		snprintf(err, errlen, "out of memory");
+		goto err_scratch;
+	}
+	pm->ct = natport_ctnl_open(pm->cfg.ct_mark_tag, err, errlen);
+	if (!pm->ct)
+		goto err_scratch;
+	/* A previous instance that died left its entries; they point at
+	 * ports and clients we know nothing about. */
+	r = natport_ctnl_flush(pm->ct);
+	if (r < 0) {
+		snprintf(err, errlen, "removing stale entries: %s",
+			 strerror(-r));
+		goto err_flush;
+	}
+	pm->stats.stale_removed = r;
+
+	table = cfg->nft_table ? cfg->nft_table : NATPORT_NFT_TABLE;
+	if (*table) {
+		pm->nft = natport_nft_open(table, err, errlen);
+		if (!pm->nft)
+			goto err_flush;
+	}
+	/* Per-namespace; only entries created from now on count. */
+	r = open("/proc/sys/net/netfilter/nf_conntrack_acct",
+		 O_WRONLY | O_CLOEXEC);
+	if (r >= 0) {
+		/* on failure counters stay 0; nothing else depends on them */
+		if (write(r, "1", 1) != 1)
+			pm->stats.errors[NATPORT_E_SYS]++;
+		close(r);
+	}
+	load_local_addrs(pm);
+	load_timeouts(pm);
+
+	pm->epfd = epoll_create1(EPOLL_CLOEXEC);
+	pm->timerfd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_NONBLOCK | TFD_CLOEXEC);
+	if (pm->epfd < 0 || pm->timerfd < 0) {
+		snprintf(err, errlen, "epoll/timerfd: %s", strerror(errno));
+		goto err_fds;
+	}
+	ev.data.fd = pm->timerfd;
+	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, pm->timerfd, &ev))
+		goto err_epoll;
+	ev.data.fd = natport_ctnl_events_fd(pm->ct);
+	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		goto err_epoll;
+	arm_timer(pm);
+	return pm;
+
+err_epoll:
+	snprintf(err, errlen, "epoll: %s", strerror(errno));
+err_fds:
+	if (pm->epfd >= 0)
+		close(pm->epfd);
+	if (pm->timerfd >= 0)
+		close(pm->timerfd);
+	natport_nft_close(pm->nft);
+err_flush:
+	natport_ctnl_close(pm->ct);
+err_scratch:
+	free(pm->scratch);
+	free(pm->scratch_res);
+	natport_maptable_uninit(&pm->mt);
+err_maptable:
+	natport_portalloc_uninit(&pm->pa);
+err_portalloc:
+	free(pm);
+	return NULL;
+}
+
+static void release_slot(struct natport_pm *pm, struct natport_map_slot *s)
+{
+	struct natport_pair *p = &pm->pa.pairs[s->pair];
+	struct natport_ct_entry e;
+
+	if (s->installed) {
+		slot_entry(pm, s, &e);
+		/* A failure here leaves an orphan the sweep removes. */
+		if (natport_ctnl_delete(pm->ct, &e))
+			pm->stats.errors[NATPORT_E_KERNEL]++;
+		s->installed = 0;
+	}
+	pm->stats.stray_packets += natport_portalloc_drain(&pm->pa, s->pair);
+	p->map[s->half] = 0;
+	if (!p->map[0] && !p->map[1])
+		natport_portalloc_put(&pm->pa, s->pair, now_ms());
+	pm->stats.released++;
+	s->m.state = NATPORT_MAP_QUARANTINED;
+	emit(pm, NATPORT_EV_RELEASED, s);
+	natport_maptable_free(&pm->mt, s);
+}
+
+void natport_pm_close(struct natport_pm *pm)
+{
+	uint32_t id;
+
+	if (!pm)
+		return;
+	for (id = 1; id < pm->mt.cap; id++)
+		if (pm->mt.slots[id].live)
+			release_slot(pm, &pm->mt.slots[id]);
+	natport_ctnl_flush(pm->ct);
+	close(pm->epfd);
+	close(pm->timerfd);
+	natport_nft_close(pm->nft);
+	natport_ctnl_close(pm->ct);
+	free(pm->scratch);
+	free(pm->scratch_res);
+	natport_maptable_uninit(&pm->mt);
+	natport_portalloc_uninit(&pm->pa);
+	free(pm);
+}
+
+/* Install (or replace) the kernel entry of s for remote r. */
+static int install(struct natport_pm *pm, struct natport_map_slot *s,
+		   const struct natport_endpoint *r)
+{
+	struct natport_ct_entry e, old;
+	unsigned int clashes = 0;
+	int err;
+
+	if (s->installed)
+		slot_entry(pm, s, &old);
+	slot_entry(pm, s, &e);
+	e.remote = *r;
+	err = natport_ctnl_install(pm->ct, &e, s->installed ? &old : NULL,
+				   &clashes);
+	pm->stats.clashes_removed += clashes;
+	if (err && err != -EEXIST) {
+		/* The batch deleted the old entry before the create failed:
+		 * put it back, so a failed call changes nothing. */
+		if (s->installed &&
+		    natport_ctnl_install(pm->ct, &old, NULL, NULL))
+			s->installed = 0;
+		return kernel_fail(pm, err, "creating the conntrack entry");
+	}
+	s->m.remote = *r;
+	s->installed = 1;
+	s->m.state = NATPORT_MAP_ACTIVE;
+	s->m.updated_ms = now_ms();
+	pm->stats.stray_packets += natport_portalloc_drain(&pm->pa, s->pair);
+	return 0;
+}
+
+static enum natport_port_type rtcp_partner(enum natport_port_type t)
+{
+	return t == NATPORT_PORT_AUDIO_RTCP ? NATPORT_PORT_AUDIO_RTP
+					    : NATPORT_PORT_VIDEO_RTP;
+}
+
+int natport_pm_get_mapping(struct natport_pm *pm,
+			   const struct natport_mapping_req *req,
+			   struct natport_mapping *out)
+{
+	struct natport_map_slot *s, *rtp = NULL;
+	uint32_t pair;
+	unsigned int half = 0;
+	int fresh_pair = 0, err, have_remote;
+
+	pm->errbuf[0] = '\0';
+	if ((unsigned int)req->type >= (unsigned int)__NATPORT_PORT_MAX)
+		return fail(pm, NATPORT_E_INVAL, "port type %d unknown",
+			    req->type);
+	err = check_internal(pm, &req->internal);
+	if (err)
+		return err;
+	if (natport_port_type_is_rtp(req->type) && (req->internal.port & 1))
+		return fail(pm, NATPORT_E_INVAL,
+			    "internal RTP port %u is odd (RFC 3550 section 11)",
+			    req->internal.port);
+	have_remote = req->remote.family != AF_UNSPEC &&
+		      !natport_endpoint_is_unspec(&req->remote);
+	if (req->remote.family == AF_INET6)
+		return check_family(pm, &req->remote, "remote endpoint");
+	if (have_remote) {
+		err = check_remote(pm, &req->remote);
+		if (err && !(err == -NATPORT_E_INVAL && !req->remote.port))
+			return err;
+		have_remote = req->remote.port != 0;
+	}
+
+	s = natport_maptable_find(&pm->mt, &req->internal);
+	if (s) {
+		if (s->m.type != req->type)
+			return fail(pm, NATPORT_E_EXIST,
+				    "internal endpoint already mapped as %s",
+				    natport_port_type_name(s->m.type));
+		if (have_remote && !s->installed) {
+			err = install(pm, s, &req->remote);
+			if (err)
+				return err;
+			emit(pm, NATPORT_EV_REMOTE, s);
+		}
+		*out = s->m;
+		return 0;
+	}
+
+	if (natport_port_type_is_rtcp(req->type)) {
+		struct natport_endpoint ep = req->internal;
+
+		ep.port = req->rtp_internal_port ?: req->internal.port - 1;
+		rtp = natport_maptable_find(&pm->mt, &ep);
+		if (rtp && (rtp->m.type != rtcp_partner(req->type) ||
+			    pm->pa.pairs[rtp->pair].map[1]))
+			rtp = NULL;
+	}
+	if (rtp) {
+		pair = rtp->pair;
+		half = 1;
+	} else {
+		pair = natport_portalloc_get(&pm->pa, now_ms());
+		if (pair == NATPORT_PAIR_NONE)
+			return fail(pm, NATPORT_E_NOPORT,
+				    "no free external port pair (%u in use, %u in quarantine, %u busy%s%s)",
+				    pm->pa.nused, pm->pa.nquarantine,
+				    pm->pa.nbusy, pm->pa.last_errno ? ": " : "",
+				    pm->pa.last_errno
+					    ? strerror(pm->pa.last_errno)
+					    : "");
+		fresh_pair = 1;
+		half = natport_port_type_is_rtcp(req->type);
+	}
+	s = natport_maptable_alloc(&pm->mt);
+	if (!s) {
+		if (fresh_pair)
+			natport_portalloc_put(&pm->pa, pair, 0);
+		return fail(pm, NATPORT_E_NOPORT, "mapping table full");
+	}
+	s->m.type = req->type;
+	s->m.state = NATPORT_MAP_HELD;
+	s->m.internal = req->internal;
+	s->m.external = pm->cfg.external;
+	s->m.external.port = natport_portalloc_port(&pm->pa, pair, half);
+	s->m.owner = req->owner;
+	s->m.created_ms = s->m.updated_ms = now_ms();
+	s->pair = pair;
+	s->half = half;
+	natport_maptable_insert(&pm->mt, s);
+	pm->pa.pairs[pair].map[half] = s->m.id;
+	pm->stats.stray_packets += natport_portalloc_drain(&pm->pa, pair);
+
+	if (have_remote) {
+		err = install(pm, s, &req->remote);
+		if (err) {
+			char keep[sizeof(pm->errbuf)];
+
+			memcpy(keep, pm->errbuf, sizeof(keep));
+			pm->pa.pairs[pair].map[half] = 0;
+			if (fresh_pair)
+				natport_portalloc_put(&pm->pa, pair, 0);
+			natport_maptable_free(&pm->mt, s);
+			memcpy(pm->errbuf, keep, sizeof(keep));
+			return err;
+		}
+	}
+	pm->stats.created++;
+	emit(pm, NATPORT_EV_CREATED, s);
+	if (have_remote)
+		emit(pm, NATPORT_EV_REMOTE, s);
+	*out = s->m;
+	return 0;
+}
+
+static struct natport_map_slot *find_external(struct natport_pm *pm,
+					      const struct natport_endpoint *ext)
+{
+	uint32_t pair;
+	unsigned int half;
+	uint32_t id;
+
+	if (!natport_endpoint_addr_equal(ext, &pm->cfg.external))
+		return NULL;
+	if (natport_portalloc_find(&pm->pa, ext->port, &pair, &half))
+		return NULL;
+	if (pm->pa.pairs[pair].state != PAIR_USED)
+		return NULL;
+	id = pm->pa.pairs[pair].map[half];
+	return natport_maptable_get(&pm->mt, id);
+}
+
+int natport_pm_update_remote(struct natport_pm *pm,
+			     const struct natport_endpoint *external,
+			     const struct natport_endpoint *remote,
+			     struct natport_mapping *out)
+{
+	struct natport_map_slot *s;
+	char b[NATPORT_ENDPOINT_STRLEN];
+	int err;
+
+	pm->errbuf[0] = '\0';
+	err = check_family(pm, external, "external endpoint");
+	if (err)
+		return err;
+	s = find_external(pm, external);
+	if (!s)
+		return fail(pm, NATPORT_E_NOENT, "no mapping at %s",
+			    natport_endpoint_format(external, b, sizeof(b)));
+	err = check_remote(pm, remote);
+	if (err)
+		return err;
+	if (s->installed && natport_endpoint_equal(&s->m.remote, remote)) {
+		struct natport_ct_entry e;
+		int res = 0;
+
+		/* Same remote (a retransmitted answer): keep, refresh. */
+		slot_entry(pm, s, &e);
+		err = natport_ctnl_refresh(pm->ct, &e, 1, &res);
+		if (!err && !res) {
+			pm->stats.refreshes++;
+			if (out)
+				*out = s->m;
+			return 0;
+		}
+		s->installed = 0; /* gone from the kernel: create it again */
+	}
+	err = install(pm, s, remote);
+	if (err)
+		return err;
+	emit(pm, NATPORT_EV_REMOTE, s);
+	if (out)
+		*out = s->m;
+	return 0;
+}
+
+int natport_pm_release_id(struct natport_pm *pm, uint32_t id)
+{
+	struct natport_map_slot *s = natport_maptable_get(&pm->mt, id);
+
+	pm->errbuf[0] = '\0';
+	if (!s)
+		return fail(pm, NATPORT_E_NOENT, "no mapping with id %u", id);
+	release_slot(pm, s);
+	return 0;
+}
+
+int natport_pm_release(struct natport_pm *pm,
+		       const struct natport_endpoint *internal,
+		       const struct natport_endpoint *external)
+{
+	struct natport_map_slot *s;
+	char b1[NATPORT_ENDPOINT_STRLEN], b2[NATPORT_ENDPOINT_STRLEN];
+
+	pm->errbuf[0] = '\0';
+	s = natport_maptable_find(&pm->mt, internal);
+	if (!s || !natport_endpoint_equal(&s->m.external, external))
+		return fail(pm, NATPORT_E_NOENT, "no mapping %s <-> %s",
+			    natport_endpoint_format(internal, b1, sizeof(b1)),
+			    natport_endpoint_format(external, b2, sizeof(b2)));
+	release_slot(pm, s);
+	return 0;
+}
+
+int natport_pm_lookup(struct natport_pm *pm, uint32_t id,
+		      struct natport_mapping *out)
+{
+	struct natport_map_slot *s = natport_maptable_get(&pm->mt, id);
+
+	if (!s)
+		return -NATPORT_E_NOENT;
+	*out = s->m;
+	return 0;
+}
+
+int natport_pm_foreach(struct natport_pm *pm, natport_mapping_fn fn,
+		       void *arg)
+{
+	uint32_t id;
+	int r;
+
+	for (id = 1; id < pm->mt.cap; id++) {
+		if (!pm->mt.slots[id].live)
+			continue;
+		r = fn(&pm->mt.slots[id].m, arg);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int natport_pm_counters(struct natport_pm *pm, uint32_t id,
+			struct natport_counters *out)
+{
+	struct natport_map_slot *s = natport_maptable_get(&pm->mt, id);
+	struct natport_ct_entry e;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return fail(pm, NATPORT_E_NOENT, "no mapping with id %u", id);
+	if (!s->installed)
+		return 0;
+	slot_entry(pm, s, &e);
+	err = natport_ctnl_counters(pm->ct, &e, out);
+	if (err == -ENOENT)
+		return 0; /* destroyed a moment ago; restore is under way */
+	if (err)
+		return kernel_fail(pm, err, "reading counters");
+	return 0;
+}
+
+int natport_pm_fd(const struct natport_pm *pm)
+{
+	return pm->epfd;
+}
+
+/* Re-create the entry of a live mapping the kernel dropped, at most
+ * RESTORE_BURST times a window; the refresh tick retries after that. */
+static void restore(struct natport_pm *pm, struct natport_map_slot *s)
+{
+	uint64_t now = now_ms();
+	struct natport_endpoint r = s->m.remote;
+
+	if (now - s->restore_window_ms > RESTORE_WINDOW_MS) {
+		s->restore_window_ms = now;
+		s->restores = 0;
+	}
+	if (s->restores >= RESTORE_BURST)
+		return;
+	s->restores++;
+	s->installed = 0;
+	if (install(pm, s, &r) == 0) {
+		pm->stats.kernel_restored++;
+		emit(pm, NATPORT_EV_RESTORED, s);
+	} else {
+		s->installed = 1; /* retried by the next refresh */
+	}
+}
+
+static void on_destroy(const struct natport_ct_entry *e, void *arg)
+{
+	struct natport_pm *pm = arg;
+	struct natport_map_slot *s;
+
+	s = natport_maptable_get(&pm->mt, e->mark & ~NATPORT_CT_MARK_MASK);
+	/* Ours only if it is the entry the mapping has now: the ones we
+	 * replaced or released ourselves also end with DESTROY. */
+	if (!s || !s->installed ||
+	    !natport_endpoint_equal(&s->m.remote, &e->remote) ||
+	    !natport_endpoint_equal(&s->m.external, &e->external))
+		return;
+	pm->stats.kernel_destroyed++;
+	emit(pm, NATPORT_EV_DESTROYED, s);
+	restore(pm, s);
+}
+
+/* Push every installed entry's timeout up again; re-create what is gone. */
+static void refresh_all(struct natport_pm *pm)
+{
+	struct natport_map_slot *s;
+	unsigned int n = 0, i;
+	uint32_t id;
+
+	for (id = 1; id < pm->mt.cap; id++) {
+		s = &pm->mt.slots[id];
+		if (s->live && s->installed)
+			slot_entry(pm, s, &pm->scratch[n++]);
+	}
+	if (!n || natport_ctnl_refresh(pm->ct, pm->scratch, n,
+				       pm->scratch_res))
+		return;
+	for (i = 0; i < n; i++) {
+		s = natport_maptable_get(&pm->mt,
+					 pm->scratch[i].mark & 0xffff);
+		if (!s)
+			continue;
+		if (pm->scratch_res[i] == 0)
+			pm->stats.refreshes++;
+		else if (pm->scratch_res[i] == -ENOENT)
+			restore(pm, s);
+	}
+}
+
+struct sweep_ctx {
+	struct natport_pm *pm;
+	unsigned int n;
+};
+
+static int sweep_one(const struct natport_ct_entry *e,
+		     const struct natport_counters *c, void *arg)
+{
+	struct sweep_ctx *w = arg;
+	struct natport_map_slot *s;
+
+	s = natport_maptable_get(&w->pm->mt, e->mark & ~NATPORT_CT_MARK_MASK);
+	if (s && s->installed &&
+	    natport_endpoint_equal(&s->m.remote, &e->remote) &&
+	    natport_endpoint_equal(&s->m.external, &e->external))
+		return 0;
+	if (w->n < w->pm->mt.cap)
+		w->pm->scratch[w->n++] = *e;
+	return 0;
+}
+
+/* Delete natport entries that belong to no live mapping. */
+static void sweep(struct natport_pm *pm)
+{
+	struct sweep_ctx w = { .pm = pm };
+	unsigned int i;
+
+	if (natport_ctnl_dump(pm->ct, sweep_one, &w) < 0)
+		return;
+	for (i = 0; i < w.n; i++)
+		if (natport_ctnl_delete(pm->ct, &pm->scratch[i]) == 0)
+			pm->stats.stale_removed++;
+}
+
+static void tick(struct natport_pm *pm)
+{
+	uint32_t old = pm->refresh_ms;
+
+	natport_portalloc_expire(&pm->pa, now_ms());
+	load_timeouts(pm);
+	if (pm->refresh_ms != old)
+		arm_timer(pm);
+	load_local_addrs(pm);
+	refresh_all(pm);
+	if (pm->nft && natport_nft_check(pm->nft) == 1)
+		pm->stats.nft_restored++;
+	if (++pm->ticks % SWEEP_TICKS == 0)
+		sweep(pm);
+}
+
+int natport_pm_dispatch(struct natport_pm *pm)
+{
+	struct epoll_event ev[4];
+	int n, i, r;
+
+	n = epoll_wait(pm->epfd, ev, 4, 0);
+	if (n < 0)
+		return errno == EINTR ? 0 : fail(pm, NATPORT_E_SYS,
+						  "epoll_wait: %s",
+						  strerror(errno));
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.fd == pm->timerfd) {
+			uint64_t expirations;
+
+			if (read(pm->timerfd, &expirations,
+				 sizeof(expirations)) > 0)
+				tick(pm);
+			continue;
+		}
+		r = natport_ctnl_events_read(pm->ct, on_destroy, pm);
+		if (r == -ENOBUFS) {
+			/* Events were lost: the refresh finds and re-creates
+			 * whatever is gone. */
+			pm->stats.event_overruns++;
+			refresh_all(pm);
+		}
+	}
+	return 0;
+}
+
+void natport_pm_get_stats(struct natport_pm *pm, struct natport_pm_stats *out)
+{
+	natport_portalloc_expire(&pm->pa, now_ms());
+	*out = pm->stats;
+	out->ports_total = 2 * pm->pa.npairs;
+	out->ports_free = 2 * pm->pa.nfree;
+	out->ports_held = 2 * pm->pa.nused;
+	out->ports_quarantined = 2 * pm->pa.nquarantine;
+	out->mappings = pm->mt.count;
+	out->mappings_active = 0;
+	for (uint32_t id = 1; id < pm->mt.cap; id++)
+		if (pm->mt.slots[id].live && pm->mt.slots[id].installed)
+			out->mappings_active++;
+}
+
+struct klist_ctx {
+	natport_kernel_fn fn;
+	void *arg;
+};
+
+static int klist_one(const struct natport_ct_entry *e,
+		     const struct natport_counters *c, void *arg)
+{
+	struct klist_ctx *k = arg;
+	struct natport_mapping m = { 0 };
+
+	m.id = e->mark & ~NATPORT_CT_MARK_MASK;
+	m.type = NATPORT_PORT_DATA;
+	m.state = NATPORT_MAP_ACTIVE;
+	m.internal = e->internal;
+	m.external = e->external;
+	m.remote = e->remote;
+	return k->fn ? k->fn(&m, c, e->timeout_s, k->arg) : 0;
+}
+
+int natport_kernel_list(uint32_t mark_tag, natport_kernel_fn fn, void *arg,
+			char *err, size_t errlen)
+{
+	struct klist_ctx k = { .fn = fn, .arg = arg };
+	struct natport_ctnl *ct;
+	int r;
+
+	ct = natport_ctnl_open(mark_tag ?: NATPORT_CT_MARK_TAG, err, errlen);
+	if (!ct)
+		return -NATPORT_E_SYS;
+	r = natport_ctnl_dump(ct, klist_one, &k);
+	natport_ctnl_close(ct);
+	if (r < 0) {
+		snprintf(err, errlen, "conntrack dump: %s", strerror(-r));
+		return -NATPORT_E_KERNEL;
+	}
+	return r;
+}
