@@ -16,7 +16,7 @@
 
 : "${O:=build}"
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BIN=$TOP/$O
+case $O in /*) BIN=$O ;; *) BIN=$TOP/$O ;; esac
 NS_LAN=np-lan-$$
 NS_RTR=np-rtr-$$
 NS_WAN=np-wan-$$
@@ -38,6 +38,8 @@ check() { # check "description" command...
 	shift
 	if "$@"; then pass "$what"; else fail "$what"; fi
 }
+not() { ! "$@"; } # check "..." not cmd: negation that keeps functions
+starts() { [[ "$REPLY" == "$1"* ]]; } # does the last reply start with $1
 skip() { echo "SKIP: $*"; exit 77; }
 die() { echo "FATAL: $*"; exit 1; }
 

@@ -135,7 +135,7 @@ static void command(char *line)
 		int t = natport_port_type_parse(argv[1]), k;
 
 		if (t < 0 || parse_ep(argv[2], argv[3], &req.internal)) {
-			printf("err invalid bad arguments\n");
+			printf("err inval bad arguments\n");
 			return;
 		}
 		req.type = t;
@@ -143,7 +143,7 @@ static void command(char *line)
 			if (!strncmp(argv[k], "rtp=", 4))
 				req.rtp_internal_port = atoi(argv[k] + 4);
 			else if (parse_ep(argv[k], NULL, &req.remote)) {
-				printf("err invalid bad remote\n");
+				printf("err inval bad remote\n");
 				return;
 			}
 		}
@@ -156,7 +156,7 @@ static void command(char *line)
 	} else if (!strcmp(argv[0], "update") && argc == 5) {
 		if (parse_ep(argv[1], argv[2], &e) ||
 		    parse_ep(argv[3], argv[4], &r)) {
-			printf("err invalid bad arguments\n");
+			printf("err inval bad arguments\n");
 			return;
 		}
 		err = natport_pm_update_remote(pm, &e, &r, &m);
@@ -166,7 +166,7 @@ static void command(char *line)
 	} else if (!strcmp(argv[0], "release") && argc == 5) {
 		if (parse_ep(argv[1], argv[2], &i) ||
 		    parse_ep(argv[3], argv[4], &e)) {
-			printf("err invalid bad arguments\n");
+			printf("err inval bad arguments\n");
 			return;
 		}
 		err = natport_pm_release(pm, &i, &e);
@@ -224,7 +224,7 @@ static void command(char *line)
 		wait_ms(atoi(argv[1]));
 		printf("ok\n");
 	} else {
-		printf("err invalid unknown command or wrong arguments: %s\n",
+		printf("err inval unknown command or wrong arguments: %s\n",
 		       argv[0]);
 	}
 }
