@@ -1,0 +1,1070 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test_sdp.c - unit tests of the SDP module (userspace/daemon/sdp.c) over
+ * the corpus in tests/sip/corpus/sdp/: every good-*.sdp parses to what it
+ * says, every bad-*.sdp is refused with a reason; rewrites are exact,
+ * deterministic and leak no LAN address; truncated and mutated bodies
+ * never crash.
+ *
+ * Memory: when valgrind is installed the binary re-executes itself under
+ * memcheck (--leak-check=full, leaks and errors fail the run, exit 99),
+ * with CK_FORK=no so one process covers every test. NATPORT_VALGRIND=0
+ * runs it natively.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sdp.h"
+
+#define CORPUS_REL "tests/sip/corpus/sdp"
+
+static char corpus_dir[PATH_MAX];
+
+/* ------------------------------------------------------------------ */
+/* Helpers. */
+
+struct body {
+	char *data;
+	size_t len;
+};
+
+static struct body load(const char *name)
+{
+	char path[PATH_MAX + 256];
+	struct body b = { NULL, 0 };
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", corpus_dir, name);
+	f = fopen(path, "rb");
+	ck_assert_msg(f, "open %s: %s", path, strerror(errno));
+	ck_assert_int_eq(fstat(fileno(f), &st), 0);
+	/* +1: never 0 bytes for malloc; the body itself is not terminated. */
+	b.data = malloc(st.st_size + 1);
+	ck_assert_ptr_nonnull(b.data);
+	b.len = fread(b.data, 1, st.st_size, f);
+	ck_assert_uint_eq(b.len, (size_t)st.st_size);
+	fclose(f);
+	return b;
+}
+
+static void parse_ok(struct natport_sdp *sdp, const char *name)
+{
+	struct body b = load(name);
+	char err[256] = "";
+
+	ck_assert_msg(!natport_sdp_parse(sdp, b.data, b.len, err, sizeof(err)),
+		      "%s: %s", name, err);
+	ck_assert_ptr_nonnull(sdp->priv);
+	free(b.data);
+}
+
+static struct natport_endpoint ep(const char *addr, uint16_t port)
+{
+	struct natport_endpoint e;
+
+	memset(&e, 0, sizeof(e));
+	if (inet_pton(AF_INET, addr, &e.addr.v4) == 1)
+		e.family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, &e.addr.v6) == 1)
+		e.family = AF_INET6;
+	else
+		ck_abort_msg("bad test address %s", addr);
+	e.port = port;
+	return e;
+}
+
+static void assert_ep(const struct natport_endpoint *got, const char *addr,
+		      uint16_t port)
+{
+	struct natport_endpoint want = ep(addr, port);
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (got->family == AF_INET || got->family == AF_INET6)
+		inet_ntop(got->family, &got->addr, a, sizeof(a));
+	ck_assert_msg(got->family == want.family &&
+			      !memcmp(&got->addr, &want.addr,
+				      want.family == AF_INET ? 4 : 16) &&
+			      got->port == port,
+		      "endpoint %s port %u, want %s port %u", a, got->port,
+		      addr, port);
+}
+
+/* Rewrite with external 198.51.100.1, RTP 30000+2i, RTCP RTP+1 (0 with
+ * rtcp-mux). */
+static void default_rw(const struct natport_sdp *sdp,
+		       struct natport_sdp_rewrite *rw)
+{
+	unsigned int i;
+
+	memset(rw, 0, sizeof(*rw) * NATPORT_SDP_MAX_STREAMS);
+	for (i = 0; i < sdp->n; i++) {
+		rw[i].rtp = ep("198.51.100.1", 30000 + 2 * i);
+		rw[i].rtcp_port = sdp->s[i].rtcp_mux ? 0 : 30001 + 2 * i;
+	}
+}
+
+static char *rewrite_ok(struct natport_sdp *sdp,
+			const struct natport_sdp_rewrite *rw)
+{
+	char err[256] = "", *out = NULL;
+	size_t len = 0;
+
+	ck_assert_msg(!natport_sdp_rewrite(sdp, rw, &out, &len, err,
+					   sizeof(err)),
+		      "rewrite: %s", err);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_uint_eq(strlen(out), len);
+	return out;
+}
+
+typedef void (*corpus_fn)(const char *name);
+
+static unsigned int for_each_corpus(const char *prefix, corpus_fn fn)
+{
+	struct dirent **ents;
+	unsigned int count = 0;
+	int i, n;
+
+	n = scandir(corpus_dir, &ents, NULL, alphasort);
+	ck_assert_msg(n >= 0, "scandir %s: %s", corpus_dir, strerror(errno));
+	for (i = 0; i < n; i++) {
+		if (!strncmp(ents[i]->d_name, prefix, strlen(prefix)) &&
+		    strstr(ents[i]->d_name, ".sdp")) {
+			fn(ents[i]->d_name);
+			count++;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return count;
+}
+
+/* ------------------------------------------------------------------ */
+/* The corpus as a whole. */
+
+static void one_good(const char *name)
+{
+	struct natport_sdp sdp;
+
+	parse_ok(&sdp, name);
+	ck_assert_uint_ge(sdp.n, 1);
+	natport_sdp_free(&sdp);
+	ck_assert_ptr_null(sdp.priv);
+}
+
+static void one_bad(const char *name)
+{
+	struct body b = load(name);
+	struct natport_sdp sdp;
+	char err[256] = "";
+
+	memset(&sdp, 0xa5, sizeof(sdp));
+	ck_assert_msg(natport_sdp_parse(&sdp, b.data, b.len, err,
+					sizeof(err)) == -1,
+		      "%s was accepted", name);
+	ck_assert_msg(strlen(err) > 5, "%s: no reason given", name);
+	ck_assert_ptr_null(sdp.priv);
+	ck_assert_uint_eq(sdp.n, 0);
+	natport_sdp_free(&sdp); /* harmless after a failed parse */
+	free(b.data);
+}
+
+static void one_named(const char *name)
+{
+	ck_assert_msg(!strncmp(name, "good-", 5) || !strncmp(name, "bad-", 4),
+		      "%s: corpus files are good-* or bad-*", name);
+}
+
+START_TEST(test_corpus_good)
+{
+	ck_assert_uint_ge(for_each_corpus("good-", one_good), 15);
+}
+END_TEST
+
+START_TEST(test_corpus_bad)
+{
+	ck_assert_uint_ge(for_each_corpus("bad-", one_bad), 60);
+	for_each_corpus("", one_named);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Each good form. */
+
+START_TEST(test_audio_only)
+{
+	struct natport_sdp sdp;
+	struct natport_sdp_stream *s = &sdp.s[0];
+
+	parse_ok(&sdp, "good-audio-only.sdp");
+	ck_assert_uint_eq(sdp.n, 1);
+	ck_assert_str_eq(s->media, "audio");
+	ck_assert_str_eq(s->proto, "RTP/AVP");
+	ck_assert_int_eq(s->rtp_type, NATPORT_PORT_AUDIO_RTP);
+	ck_assert_int_eq(s->rtcp_type, NATPORT_PORT_AUDIO_RTCP);
+	assert_ep(&s->rtp, "192.0.2.10", 49170);
+	assert_ep(&s->rtcp, "192.0.2.10", 49171);
+	ck_assert_int_eq(s->rtcp_mux, 0);
+	ck_assert_int_eq(s->has_rtcp_attr, 0);
+	ck_assert_int_eq(s->disabled, 0);
+	ck_assert_int_eq(s->dir, NATPORT_SDP_SENDRECV);
+	ck_assert_int_eq(s->hold, 0);
+	ck_assert_uint_eq(s->payload_type, 0);
+	ck_assert_uint_eq(s->clock_rate, 8000);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_audio_video)
+{
+	struct natport_sdp sdp;
+
+	parse_ok(&sdp, "good-audio-video.sdp");
+	ck_assert_uint_eq(sdp.n, 2);
+	ck_assert_int_eq(sdp.s[0].rtp_type, NATPORT_PORT_AUDIO_RTP);
+	ck_assert_str_eq(sdp.s[1].media, "video");
+	ck_assert_int_eq(sdp.s[1].rtp_type, NATPORT_PORT_VIDEO_RTP);
+	ck_assert_int_eq(sdp.s[1].rtcp_type, NATPORT_PORT_VIDEO_RTCP);
+	assert_ep(&sdp.s[1].rtp, "192.0.2.10", 51372);
+	assert_ep(&sdp.s[1].rtcp, "192.0.2.10", 51373);
+	ck_assert_uint_eq(sdp.s[1].payload_type, 96);
+	ck_assert_uint_eq(sdp.s[1].clock_rate, 90000); /* from a=rtpmap */
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_rtcp_mux)
+{
+	struct natport_sdp sdp;
+
+	parse_ok(&sdp, "good-rtcp-mux.sdp");
+	ck_assert_int_eq(sdp.s[0].rtcp_mux, 1);
+	ck_assert_int_eq(sdp.s[0].has_rtcp_attr, 1);
+	ck_assert_uint_eq(sdp.s[0].rtcp.port, 0);
+	ck_assert_int_eq(sdp.s[0].rtcp.family, AF_UNSPEC);
+	ck_assert_uint_eq(sdp.s[0].payload_type, 111);
+	ck_assert_uint_eq(sdp.s[0].clock_rate, 48000);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_rtcp_attr)
+{
+	struct natport_sdp sdp;
+
+	parse_ok(&sdp, "good-rtcp-attr-with-address.sdp");
+	assert_ep(&sdp.s[0].rtp, "192.0.2.10", 49170);
+	assert_ep(&sdp.s[0].rtcp, "192.0.2.11", 53020);
+	ck_assert_int_eq(sdp.s[0].has_rtcp_attr, 1);
+	natport_sdp_free(&sdp);
+
+	parse_ok(&sdp, "good-rtcp-attr-port-only.sdp");
+	assert_ep(&sdp.s[0].rtcp, "192.0.2.10", 53021);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_hold_forms)
+{
+	struct natport_sdp sdp;
+
+	parse_ok(&sdp, "good-hold-c-zero.sdp");
+	assert_ep(&sdp.s[0].rtp, "0.0.0.0", 49170);
+	ck_assert_int_eq(sdp.s[0].hold, 1);
+	ck_assert_int_eq(sdp.s[0].dir, NATPORT_SDP_SENDRECV);
+	natport_sdp_free(&sdp);
+
+	parse_ok(&sdp, "good-hold-media-c-zero.sdp");
+	assert_ep(&sdp.s[0].rtp, "0.0.0.0", 49170);
+	ck_assert_int_eq(sdp.s[0].hold, 1);
+	ck_assert_int_eq(sdp.s[0].dir, NATPORT_SDP_SENDONLY);
+	assert_ep(&sdp.s[1].rtp, "192.0.2.10", 51372);
+	ck_assert_int_eq(sdp.s[1].hold, 0);
+	natport_sdp_free(&sdp);
+
+	parse_ok(&sdp, "good-sendonly.sdp");
+	ck_assert_int_eq(sdp.s[0].dir, NATPORT_SDP_SENDONLY);
+	ck_assert_int_eq(sdp.s[0].hold, 1);
+	assert_ep(&sdp.s[0].rtp, "192.0.2.10", 49170);
+	natport_sdp_free(&sdp);
+
+	parse_ok(&sdp, "good-inactive.sdp");
+	ck_assert_int_eq(sdp.s[0].dir, NATPORT_SDP_INACTIVE);
+	ck_assert_int_eq(sdp.s[0].hold, 1);
+	natport_sdp_free(&sdp);
+
+	/* Session-level direction applies; recvonly is not hold. */
+	parse_ok(&sdp, "good-session-recvonly.sdp");
+	ck_assert_int_eq(sdp.s[0].dir, NATPORT_SDP_RECVONLY);
+	ck_assert_int_eq(sdp.s[0].hold, 0);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_disabled)
+{
+	struct natport_sdp sdp;
+
+	parse_ok(&sdp, "good-disabled-stream-port0.sdp");
+	ck_assert_uint_eq(sdp.n, 2);
+	ck_assert_int_eq(sdp.s[0].disabled, 0);
+	ck_assert_int_eq(sdp.s[1].disabled, 1);
+	ck_assert_uint_eq(sdp.s[1].rtp.port, 0);
+	ck_assert_uint_eq(sdp.s[1].rtcp.port, 0);
+	natport_sdp_free(&sdp);
+
+	/* A disabled stream needs no c= at all. */
+	parse_ok(&sdp, "good-all-disabled-no-c.sdp");
+	ck_assert_int_eq(sdp.s[0].disabled, 1);
+	ck_assert_int_eq(sdp.s[0].rtp.family, AF_UNSPEC);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_t38)
+{
+	struct natport_sdp sdp;
+	struct natport_sdp_stream *s = &sdp.s[0];
+
+	parse_ok(&sdp, "good-t38-image-udptl.sdp");
+	ck_assert_str_eq(s->media, "image");
+	ck_assert_str_eq(s->proto, "udptl");
+	ck_assert_int_eq(s->rtp_type, NATPORT_PORT_DATA);
+	ck_assert_int_eq(s->rtcp_type, NATPORT_PORT_DATA);
+	assert_ep(&s->rtp, "192.0.2.10", 49172);
+	ck_assert_uint_eq(s->rtcp.port, 0);
+	ck_assert_uint_eq(s->payload_type, NATPORT_SDP_PT_NONE);
+	ck_assert_uint_eq(s->clock_rate, 0);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_ipv6)
+{
+	struct natport_sdp sdp;
+
+	parse_ok(&sdp, "good-ipv6.sdp");
+	ck_assert_int_eq(sdp.s[0].rtp.family, AF_INET6);
+	assert_ep(&sdp.s[0].rtp, "2001:db8::10", 49170);
+	assert_ep(&sdp.s[0].rtcp, "2001:db8::10", 49171);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_misc_good)
+{
+	struct natport_sdp a, b;
+
+	parse_ok(&a, "good-media-level-c.sdp");
+	assert_ep(&a.s[0].rtp, "192.0.2.10", 49170);
+	assert_ep(&a.s[1].rtp, "192.0.2.12", 51372);
+	ck_assert_uint_eq(a.s[1].clock_rate, 90000); /* static PT 34 */
+	natport_sdp_free(&a);
+
+	/* Bare LF line ends give the same streams as CRLF. */
+	parse_ok(&a, "good-audio-only.sdp");
+	parse_ok(&b, "good-lf-line-endings.sdp");
+	ck_assert_uint_eq(a.n, b.n);
+	ck_assert(!memcmp(a.s, b.s, sizeof(a.s[0]) * a.n));
+	natport_sdp_free(&a);
+	natport_sdp_free(&b);
+
+	parse_ok(&a, "good-max-streams-16.sdp");
+	ck_assert_uint_eq(a.n, NATPORT_SDP_MAX_STREAMS);
+	assert_ep(&a.s[15].rtp, "192.0.2.10", 40030);
+	natport_sdp_free(&a);
+
+	parse_ok(&a, "good-srtp-savp.sdp");
+	ck_assert_str_eq(a.s[0].proto, "RTP/SAVP");
+	ck_assert_uint_eq(a.s[0].rtcp.port, 49171);
+	natport_sdp_free(&a);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Specific refusals and their reasons. */
+
+static void bad_reason(const char *name, const char *want)
+{
+	struct body b = load(name);
+	struct natport_sdp sdp;
+	char err[256] = "";
+
+	ck_assert_int_eq(natport_sdp_parse(&sdp, b.data, b.len, err,
+					   sizeof(err)),
+			 -1);
+	ck_assert_msg(strstr(err, want), "%s: reason '%s', want '%s'", name,
+		      err, want);
+	free(b.data);
+}
+
+START_TEST(test_bad_reasons)
+{
+	bad_reason("bad-seed-uppercase-C-IP-port.sdp",
+		   "line 4: type letter 'C' must be lower-case");
+	bad_reason("bad-c-with-port.sdp", "c= has no port");
+	bad_reason("bad-c-addrtype-IP.sdp", "'IP' is not IP4 or IP6");
+	bad_reason("bad-m-port-70000.sdp", "m= line 1: port 70000 out of range");
+	bad_reason("bad-c-missing-for-stream-2.sdp", "no c= line for stream 2");
+	bad_reason("bad-m-17-streams.sdp", "17 m= lines");
+	bad_reason("bad-c-multicast-ttl.sdp", "multicast");
+	bad_reason("bad-rtcp-port-70000.sdp", "a=rtcp port");
+	bad_reason("bad-oversized-16385.sdp", "exceeds");
+	bad_reason("bad-empty-line-hides-media.sdp", "empty line");
+	bad_reason("bad-truncated-no-final-crlf.sdp", "truncated");
+	bad_reason("bad-nul-in-line.sdp", "control byte 0x00");
+}
+END_TEST
+
+START_TEST(test_bounds)
+{
+	struct body b = load("good-audio-only.sdp");
+	struct natport_sdp sdp;
+	char err[256], *big;
+
+	/* len, not a NUL, ends the body: trailing garbage is not read. */
+	b.data = realloc(b.data, b.len + 16);
+	memcpy(b.data + b.len, "x=junk\r\n\0", 9);
+	ck_assert_int_eq(natport_sdp_parse(&sdp, b.data, b.len, err,
+					   sizeof(err)),
+			 0);
+	natport_sdp_free(&sdp);
+	ck_assert_int_eq(natport_sdp_parse(&sdp, b.data, b.len + 8, err,
+					   sizeof(err)),
+			 -1);
+	ck_assert_int_eq(natport_sdp_parse(&sdp, NULL, 10, err, sizeof(err)),
+			 -1);
+	ck_assert_int_eq(natport_sdp_parse(&sdp, b.data, 0, err, sizeof(err)),
+			 -1);
+	/* err may be absent. */
+	ck_assert_int_eq(natport_sdp_parse(&sdp, "v=0\r\n", 5, NULL, 0), -1);
+	free(b.data);
+
+	/* Exactly NATPORT_SDP_MAX_LEN is fine, one more is not. */
+	b = load("good-audio-only.sdp");
+	big = malloc(NATPORT_SDP_MAX_LEN + 1);
+	memcpy(big, b.data, b.len);
+	{
+		size_t pos = b.len;
+
+		while (NATPORT_SDP_MAX_LEN - pos > 100) {
+			memcpy(big + pos, "a=x-pad:", 8);
+			memset(big + pos + 8, 'p', 80);
+			memcpy(big + pos + 88, "\r\n", 2);
+			pos += 90;
+		}
+		memcpy(big + pos, "a=x-pad:", 8);
+		memset(big + pos + 8, 'p', NATPORT_SDP_MAX_LEN - pos - 10);
+		memcpy(big + NATPORT_SDP_MAX_LEN - 2, "\r\n", 2);
+	}
+	ck_assert_msg(!natport_sdp_parse(&sdp, big, NATPORT_SDP_MAX_LEN, err,
+					 sizeof(err)),
+		      "max len: %s", err);
+	natport_sdp_free(&sdp);
+	big[NATPORT_SDP_MAX_LEN] = '\n';
+	ck_assert_int_eq(natport_sdp_parse(&sdp, big, NATPORT_SDP_MAX_LEN + 1,
+					   err, sizeof(err)),
+			 -1);
+	free(big);
+	free(b.data);
+
+	/* Free is safe on a zeroed struct and twice. */
+	memset(&sdp, 0, sizeof(sdp));
+	natport_sdp_free(&sdp);
+	natport_sdp_free(&sdp);
+	natport_sdp_free(NULL);
+}
+END_TEST
+
+/* Every prefix of a good body: a cut inside a line is refused, no prefix
+ * crashes or leaks, and any prefix that parses can be rewritten. */
+START_TEST(test_truncation)
+{
+	static const char *const files[] = {
+		"good-audio-video.sdp", "good-rtcp-attr-with-address.sdp",
+		"good-t38-image-udptl.sdp", "good-ipv6.sdp",
+	};
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	unsigned int f;
+
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		struct body b = load(files[f]);
+		size_t len;
+
+		for (len = 0; len < b.len; len++) {
+			struct natport_sdp sdp;
+			char err[256], *out;
+			int rc = natport_sdp_parse(&sdp, b.data, len, err,
+						   sizeof(err));
+
+			if (len && b.data[len - 1] != '\n')
+				ck_assert_msg(rc == -1,
+					      "%s cut at %zu accepted",
+					      files[f], len);
+			if (rc)
+				continue;
+			default_rw(&sdp, rw);
+			out = rewrite_ok(&sdp, rw);
+			free(out);
+			natport_sdp_free(&sdp);
+		}
+		free(b.data);
+	}
+}
+END_TEST
+
+/* Deterministic mutations of good bodies (byte flips, deletions,
+ * insertions of SDP-ish bytes). Nothing may crash or leak; whatever
+ * parses must rewrite, and the rewrite must parse again. */
+START_TEST(test_mutation)
+{
+	static const char *const files[] = {
+		"good-audio-video.sdp",    "good-rtcp-mux.sdp",
+		"good-hold-media-c-zero.sdp", "good-disabled-stream-port0.sdp",
+		"good-t38-image-udptl.sdp", "good-ipv6.sdp",
+	};
+	static const char alphabet[] = "=: /\r\n0123456789.cmaIPN46-\t\x80\0";
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	unsigned int seed = 12345, f, iter, accepted = 0, refused = 0;
+
+	for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		struct body b = load(files[f]);
+		char *m = malloc(b.len + 8);
+
+		for (iter = 0; iter < 300; iter++) {
+			struct natport_sdp sdp, again;
+			char err[256], *out;
+			size_t len = b.len, pos;
+			int k;
+
+			memcpy(m, b.data, b.len);
+			for (k = 0; k < 1 + (int)(iter % 3); k++) {
+				seed = seed * 1103515245 + 12345;
+				pos = (seed >> 8) % len;
+				switch ((seed >> 4) % 3) {
+				case 0:
+					m[pos] = alphabet[(seed >> 16) %
+							  (sizeof(alphabet) - 1)];
+					break;
+				case 1:
+					memmove(m + pos, m + pos + 1,
+						len - pos - 1);
+					len--;
+					break;
+				default:
+					memmove(m + pos + 1, m + pos,
+						len - pos);
+					m[pos] = alphabet[(seed >> 16) %
+							  (sizeof(alphabet) - 1)];
+					len++;
+					break;
+				}
+			}
+			if (natport_sdp_parse(&sdp, m, len, err,
+					      sizeof(err))) {
+				refused++;
+				continue;
+			}
+			accepted++;
+			default_rw(&sdp, rw);
+			out = rewrite_ok(&sdp, rw);
+			ck_assert_msg(!natport_sdp_parse(&again, out,
+							 strlen(out), err,
+							 sizeof(err)),
+				      "rewrite of a mutant does not parse: %s\n%s",
+				      err, out);
+			ck_assert_uint_eq(again.n, sdp.n);
+			natport_sdp_free(&again);
+			free(out);
+			natport_sdp_free(&sdp);
+		}
+		free(m);
+		free(b.data);
+	}
+	/* The mutations must exercise both outcomes. */
+	ck_assert_uint_gt(accepted, 10);
+	ck_assert_uint_gt(refused, 100);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Rewriting. */
+
+START_TEST(test_rewrite_exact_audio)
+{
+	static const char want[] =
+		"v=0\r\n"
+		"o=alice 2890844526 2890844526 IN IP4 198.51.100.1\r\n"
+		"s=natport\r\n"
+		"c=IN IP4 198.51.100.1\r\n"
+		"t=0 0\r\n"
+		"m=audio 30000 RTP/AVP 0 8 101\r\n"
+		"a=rtpmap:0 PCMU/8000\r\n"
+		"a=rtpmap:8 PCMA/8000\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n"
+		"a=fmtp:101 0-16\r\n"
+		"a=ptime:20\r\n"
+		"a=sendrecv\r\n";
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	struct natport_sdp sdp;
+	char *out;
+
+	parse_ok(&sdp, "good-audio-only.sdp");
+	default_rw(&sdp, rw);
+	out = rewrite_ok(&sdp, rw);
+	/* RTCP is RTP+1: no a=rtcp needed. */
+	ck_assert_str_eq(out, want);
+	free(out);
+	natport_sdp_free(&sdp);
+
+	/* The LF-only body comes out as the same CRLF text. */
+	parse_ok(&sdp, "good-lf-line-endings.sdp");
+	out = rewrite_ok(&sdp, rw);
+	ck_assert_str_eq(out, want);
+	free(out);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_rewrite_exact_av_split)
+{
+	/* Audio and video on different external addresses, RTCP not at
+	 * RTP+1: the session c= follows audio, video gets its own c=, and
+	 * both get an a=rtcp (RFC 3605). */
+	static const char want[] =
+		"v=0\r\n"
+		"o=alice 2890844526 2890844526 IN IP4 198.51.100.1\r\n"
+		"s=natport\r\n"
+		"c=IN IP4 198.51.100.1\r\n"
+		"t=0 0\r\n"
+		"m=audio 30000 RTP/AVP 0 8 101\r\n"
+		"a=rtpmap:0 PCMU/8000\r\n"
+		"a=rtpmap:8 PCMA/8000\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n"
+		"a=fmtp:101 0-16\r\n"
+		"a=ptime:20\r\n"
+		"a=rtcp:31001\r\n"
+		"m=video 30002 RTP/AVP 96 31\r\n"
+		"c=IN IP4 198.51.100.2\r\n"
+		"b=AS:512\r\n"
+		"a=rtpmap:96 H264/90000\r\n"
+		"a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n"
+		"a=rtpmap:31 H261/90000\r\n"
+		"a=rtcp:31003\r\n";
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	struct natport_sdp sdp;
+	char *out;
+
+	parse_ok(&sdp, "good-audio-video.sdp");
+	default_rw(&sdp, rw);
+	rw[1].rtp = ep("198.51.100.2", 30002);
+	rw[0].rtcp_port = 31001;
+	rw[1].rtcp_port = 31003;
+	out = rewrite_ok(&sdp, rw);
+	ck_assert_str_eq(out, want);
+	free(out);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_rewrite_rtcp_attr)
+{
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	struct natport_sdp sdp;
+	char *out;
+
+	/* An original a=rtcp with an address is kept, in place, with the
+	 * external port and address, even when RTCP is RTP+1. */
+	parse_ok(&sdp, "good-rtcp-attr-with-address.sdp");
+	default_rw(&sdp, rw);
+	out = rewrite_ok(&sdp, rw);
+	ck_assert_ptr_nonnull(
+		strstr(out, "a=ptime:20\r\na=rtcp:30001 IN IP4 198.51.100.1\r\n"));
+	ck_assert_ptr_null(strstr(out, "53020"));
+	ck_assert_ptr_null(strstr(out, "192.0.2."));
+	free(out);
+	natport_sdp_free(&sdp);
+
+	/* rtcp-mux: a=rtcp names the RTP port; none is added without one. */
+	parse_ok(&sdp, "good-rtcp-mux.sdp");
+	default_rw(&sdp, rw);
+	out = rewrite_ok(&sdp, rw);
+	ck_assert_str_eq(out, "v=0\r\n"
+			      "o=alice 2890844526 2890844526 IN IP4 198.51.100.1\r\n"
+			      "s=natport\r\n"
+			      "c=IN IP4 198.51.100.1\r\n"
+			      "t=0 0\r\n"
+			      "m=audio 30000 RTP/AVP 111\r\n"
+			      "a=rtpmap:111 opus/48000/2\r\n"
+			      "a=rtcp:30000\r\n"
+			      "a=rtcp-mux\r\n");
+	free(out);
+	/* ...and with a separate RTCP port too (in case mux is refused). */
+	rw[0].rtcp_port = 40001;
+	out = rewrite_ok(&sdp, rw);
+	ck_assert_ptr_nonnull(strstr(out, "a=rtcp:40001\r\na=rtcp-mux\r\n"));
+	free(out);
+	natport_sdp_free(&sdp);
+
+	/* T.38 has no RTCP: nothing added whatever rtcp_port says. */
+	parse_ok(&sdp, "good-t38-image-udptl.sdp");
+	default_rw(&sdp, rw);
+	rw[0].rtcp_port = 0;
+	out = rewrite_ok(&sdp, rw);
+	ck_assert_ptr_null(strstr(out, "a=rtcp"));
+	ck_assert_ptr_nonnull(strstr(out, "m=image 30000 udptl t38\r\n"));
+	free(out);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_rewrite_hold)
+{
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	struct natport_sdp sdp, again;
+	char err[256], *out;
+
+	/* Session-level c=0.0.0.0 stays; port and o= are still rewritten. */
+	parse_ok(&sdp, "good-hold-c-zero.sdp");
+	default_rw(&sdp, rw);
+	out = rewrite_ok(&sdp, rw);
+	ck_assert_ptr_nonnull(strstr(out, "\r\nc=IN IP4 0.0.0.0\r\n"));
+	ck_assert_ptr_nonnull(strstr(out, "m=audio 30000 RTP/AVP"));
+	ck_assert_ptr_nonnull(strstr(out, "IN IP4 198.51.100.1\r\n"));
+	ck_assert_int_eq(natport_sdp_parse(&again, out, strlen(out), err,
+					   sizeof(err)),
+			 0);
+	ck_assert_int_eq(again.s[0].hold, 1);
+	natport_sdp_free(&again);
+	free(out);
+	natport_sdp_free(&sdp);
+
+	/* Media-level hold stays; the other stream moves. */
+	parse_ok(&sdp, "good-hold-media-c-zero.sdp");
+	default_rw(&sdp, rw);
+	out = rewrite_ok(&sdp, rw);
+	ck_assert_ptr_nonnull(
+		strstr(out, "m=audio 30000 RTP/AVP 0 8 101\r\nc=IN IP4 0.0.0.0\r\n"));
+	ck_assert_int_eq(natport_sdp_parse(&again, out, strlen(out), err,
+					   sizeof(err)),
+			 0);
+	ck_assert_int_eq(again.s[0].hold, 1);
+	ck_assert_int_eq(again.s[0].dir, NATPORT_SDP_SENDONLY);
+	assert_ep(&again.s[1].rtp, "198.51.100.1", 30002);
+	natport_sdp_free(&again);
+	free(out);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_rewrite_deterministic)
+{
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	struct natport_sdp a, b;
+	struct natport_sdp_stream before[NATPORT_SDP_MAX_STREAMS];
+	char *o1, *o2, *o3;
+
+	/* A retransmission: the same body parsed again, rewritten again. */
+	parse_ok(&a, "good-audio-video.sdp");
+	parse_ok(&b, "good-audio-video.sdp");
+	default_rw(&a, rw);
+	rw[0].rtcp_port = 31001; /* forces an added a=rtcp */
+	memcpy(before, a.s, sizeof(before));
+	o1 = rewrite_ok(&a, rw);
+	o2 = rewrite_ok(&a, rw); /* the same parse, twice */
+	o3 = rewrite_ok(&b, rw);
+	ck_assert_str_eq(o1, o2);
+	ck_assert_str_eq(o1, o3);
+	/* Rewriting changes neither the stream table nor the parse (no
+	 * a=rtcp piling up across calls). */
+	ck_assert(!memcmp(before, a.s, sizeof(before)));
+	ck_assert_ptr_nonnull(strstr(o2, "a=rtcp:31001\r\n"));
+	ck_assert_ptr_null(strstr(strstr(o2, "a=rtcp:") + 1, "a=rtcp:"));
+	free(o1);
+	free(o2);
+	free(o3);
+	natport_sdp_free(&a);
+	natport_sdp_free(&b);
+}
+END_TEST
+
+static void one_roundtrip(const char *name)
+{
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	struct natport_sdp sdp, again;
+	char err[256], *out;
+	unsigned int i;
+
+	parse_ok(&sdp, name);
+	default_rw(&sdp, rw);
+	out = rewrite_ok(&sdp, rw);
+	ck_assert_msg(!natport_sdp_parse(&again, out, strlen(out), err,
+					 sizeof(err)),
+		      "%s: rewrite does not parse: %s\n%s", name, err, out);
+	ck_assert_uint_eq(again.n, sdp.n);
+	/* No LAN address (192.0.2.0/24, 2001:db8::/32) survives. */
+	ck_assert_msg(!strstr(out, "192.0.2.") && !strstr(out, "2001:db8:"),
+		      "%s: LAN address left:\n%s", name, out);
+	for (i = 0; i < sdp.n; i++) {
+		const struct natport_sdp_stream *o = &sdp.s[i], *n = &again.s[i];
+
+		ck_assert_int_eq(n->disabled, o->disabled);
+		ck_assert_int_eq(n->hold, o->hold);
+		ck_assert_int_eq(n->dir, o->dir);
+		ck_assert_int_eq(n->rtcp_mux, o->rtcp_mux);
+		ck_assert_uint_eq(n->payload_type, o->payload_type);
+		ck_assert_uint_eq(n->clock_rate, o->clock_rate);
+		if (o->disabled) {
+			ck_assert_uint_eq(n->rtp.port, 0);
+			continue;
+		}
+		if (o->rtp.family == AF_INET && !o->rtp.addr.v4.s_addr)
+			assert_ep(&n->rtp, "0.0.0.0", rw[i].rtp.port);
+		else
+			assert_ep(&n->rtp, "198.51.100.1", rw[i].rtp.port);
+		if (o->rtcp.port && o->rtp.addr.v4.s_addr)
+			assert_ep(&n->rtcp, "198.51.100.1", rw[i].rtcp_port);
+	}
+	natport_sdp_free(&again);
+	free(out);
+	natport_sdp_free(&sdp);
+}
+
+START_TEST(test_rewrite_roundtrip_corpus)
+{
+	ck_assert_uint_ge(for_each_corpus("good-", one_roundtrip), 15);
+}
+END_TEST
+
+START_TEST(test_rewrite_ipv6)
+{
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	struct natport_sdp sdp;
+	char *out;
+
+	/* v4 in, v6 out: both c= and o= change address type. */
+	parse_ok(&sdp, "good-audio-only.sdp");
+	default_rw(&sdp, rw);
+	rw[0].rtp = ep("2001:db8:ffff::1", 30000);
+	out = rewrite_ok(&sdp, rw);
+	ck_assert_ptr_nonnull(strstr(out, "c=IN IP6 2001:db8:ffff::1\r\n"));
+	ck_assert_ptr_nonnull(strstr(out, " IN IP6 2001:db8:ffff::1\r\ns="));
+	free(out);
+	natport_sdp_free(&sdp);
+
+	/* v6 in, v4 out. */
+	parse_ok(&sdp, "good-ipv6.sdp");
+	default_rw(&sdp, rw);
+	out = rewrite_ok(&sdp, rw);
+	ck_assert_ptr_nonnull(strstr(out, "c=IN IP4 198.51.100.1\r\n"));
+	ck_assert_ptr_null(strstr(out, "IP6"));
+	free(out);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_rewrite_disabled)
+{
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	struct natport_sdp sdp;
+	char *out;
+
+	parse_ok(&sdp, "good-disabled-stream-port0.sdp");
+	default_rw(&sdp, rw);
+	memset(&rw[1], 0, sizeof(rw[1])); /* ignored for a disabled stream */
+	out = rewrite_ok(&sdp, rw);
+	ck_assert_ptr_nonnull(strstr(out,
+				     "m=video 0 RTP/AVP 31\r\n"
+				     "c=IN IP4 198.51.100.1\r\n"
+				     "a=rtcp:5001 IN IP4 198.51.100.1\r\n"));
+	free(out);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+START_TEST(test_rewrite_errors)
+{
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	struct natport_sdp sdp;
+	char err[256], *out = (char *)1;
+	size_t len = 7;
+
+	parse_ok(&sdp, "good-audio-only.sdp");
+	default_rw(&sdp, rw);
+	rw[0].rtp.port = 0;
+	ck_assert_int_eq(natport_sdp_rewrite(&sdp, rw, &out, &len, err,
+					     sizeof(err)),
+			 -1);
+	ck_assert_ptr_null(out);
+	ck_assert_ptr_nonnull(strstr(err, "stream 1"));
+
+	default_rw(&sdp, rw);
+	rw[0].rtp.family = AF_UNSPEC;
+	ck_assert_int_eq(natport_sdp_rewrite(&sdp, rw, &out, &len, err,
+					     sizeof(err)),
+			 -1);
+
+	default_rw(&sdp, rw);
+	rw[0].rtcp_port = 0; /* no rtcp-mux here */
+	ck_assert_int_eq(natport_sdp_rewrite(&sdp, rw, &out, &len, err,
+					     sizeof(err)),
+			 -1);
+	ck_assert_ptr_nonnull(strstr(err, "rtcp-mux"));
+	natport_sdp_free(&sdp);
+
+	/* Nothing parsed. */
+	ck_assert_int_eq(natport_sdp_rewrite(&sdp, rw, &out, &len, err,
+					     sizeof(err)),
+			 -1);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+
+static Suite *sdp_suite(void)
+{
+	Suite *s = suite_create("sdp");
+	TCase *tc;
+
+	tc = tcase_create("corpus");
+	tcase_add_test(tc, test_corpus_good);
+	tcase_add_test(tc, test_corpus_bad);
+	tcase_add_test(tc, test_bad_reasons);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("parse");
+	tcase_add_test(tc, test_audio_only);
+	tcase_add_test(tc, test_audio_video);
+	tcase_add_test(tc, test_rtcp_mux);
+	tcase_add_test(tc, test_rtcp_attr);
+	tcase_add_test(tc, test_hold_forms);
+	tcase_add_test(tc, test_disabled);
+	tcase_add_test(tc, test_t38);
+	tcase_add_test(tc, test_ipv6);
+	tcase_add_test(tc, test_misc_good);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("robustness");
+	/* Slow under valgrind, and only timed in fork mode anyway. */
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_bounds);
+	tcase_add_test(tc, test_truncation);
+	tcase_add_test(tc, test_mutation);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rewrite");
+	tcase_add_test(tc, test_rewrite_exact_audio);
+	tcase_add_test(tc, test_rewrite_exact_av_split);
+	tcase_add_test(tc, test_rewrite_rtcp_attr);
+	tcase_add_test(tc, test_rewrite_hold);
+	tcase_add_test(tc, test_rewrite_deterministic);
+	tcase_add_test(tc, test_rewrite_roundtrip_corpus);
+	tcase_add_test(tc, test_rewrite_ipv6);
+	tcase_add_test(tc, test_rewrite_disabled);
+	tcase_add_test(tc, test_rewrite_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+static int find_corpus(const char *exe)
+{
+	char buf[PATH_MAX], *slash;
+	struct stat st;
+
+	if (!stat(CORPUS_REL, &st) && S_ISDIR(st.st_mode))
+		return !!realpath(CORPUS_REL, corpus_dir);
+	/* From $(O)/tests/unit/test_sdp up to the source tree. */
+	snprintf(buf, sizeof(buf), "%s", exe);
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return 0;
+	snprintf(slash, sizeof(buf) - (slash - buf), "/../../../%s",
+		 CORPUS_REL);
+	return !stat(buf, &st) && S_ISDIR(st.st_mode) &&
+	       realpath(buf, corpus_dir);
+}
+
+static int in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
+		if (!access(buf, X_OK))
+			return 1;
+		path += n + (path[n] == ':');
+	}
+	return 0;
+}
+
+/* Run again under memcheck, once; its verdict becomes the exit status. */
+static void maybe_valgrind(char *exe)
+{
+	const char *v = getenv("NATPORT_VALGRIND");
+	char *args[] = {
+		"valgrind",
+		"-q",
+		"--leak-check=full",
+		"--show-leak-kinds=definite,indirect,possible",
+		"--errors-for-leak-kinds=definite,indirect,possible",
+		"--error-exitcode=99",
+		exe,
+		NULL,
+	};
+
+	if ((v && !strcmp(v, "0")) || getenv("NATPORT_UNDER_VALGRIND"))
+		return;
+	if (!in_path("valgrind")) {
+		fprintf(stderr,
+			"test_sdp: valgrind not found: memory not checked\n");
+		return;
+	}
+	setenv("NATPORT_UNDER_VALGRIND", "1", 1);
+	setenv("CK_FORK", "no", 1);
+	fprintf(stderr, "test_sdp: re-running under valgrind memcheck\n");
+	fflush(stderr);
+	execvp("valgrind", args);
+	fprintf(stderr, "test_sdp: exec valgrind: %s; running without\n",
+		strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	char exe[PATH_MAX];
+	SRunner *sr;
+	ssize_t n;
+	int failed;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		perror("readlink /proc/self/exe");
+		return 1;
+	}
+	exe[n] = '\0';
+	if (!find_corpus(exe)) {
+		fprintf(stderr, "test_sdp: corpus %s not found\n", CORPUS_REL);
+		return 1;
+	}
+	maybe_valgrind(exe);
+
+	sr = srunner_create(sdp_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (getenv("NATPORT_UNDER_VALGRIND"))
+		fprintf(stderr, "test_sdp: valgrind run finished\n");
+	(void)argc;
+	return failed ? 1 : 0;
+}
