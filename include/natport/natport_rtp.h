@@ -56,7 +56,7 @@
  *                            NATPORT_S_* statistics.
  *
  * Events (multicast, group "events", command NATPORT_CMD_EVENT): key,
- * A_MAPPING_ID, A_EVENT (enum natport_rtp_event), A_DIRECTION and
+ * A_MAPPING_ID, A_EVENT (enum natport_rtp_ev), A_DIRECTION and
  *   SILENT:  A_SILENT_MS, no packet for that long in that direction
  *   RESUMED: packets again after SILENT
  *   SSRC:    A_SSRC_OLD, A_SSRC_NEW (the SSRC the stream changed to)
@@ -128,7 +128,7 @@ enum natport_rtp_attr {
 	NATPORT_A_SILENT_MS,	/* u32, 0..NATPORT_RTP_SILENT_MS_MAX */
 	NATPORT_A_DIR_IN,	/* nested NATPORT_S_* */
 	NATPORT_A_DIR_OUT,	/* nested NATPORT_S_* */
-	NATPORT_A_EVENT,	/* u8, enum natport_rtp_event */
+	NATPORT_A_EVENT,	/* u8, enum natport_rtp_ev */
 	NATPORT_A_DIRECTION,	/* u8, enum natport_rtp_dir */
 	NATPORT_A_SSRC_OLD,	/* u32 */
 	NATPORT_A_SSRC_NEW,	/* u32 */
@@ -162,7 +162,7 @@ enum natport_rtp_dir {
 	NATPORT_RTP_DIR_OUT,	/* conntrack REPLY: client -> remote */
 };
 
-enum natport_rtp_event {
+enum natport_rtp_ev {
 	NATPORT_EV_SILENT = 1,
 	NATPORT_EV_RESUMED,
 	NATPORT_EV_SSRC,
