@@ -383,6 +383,17 @@ START_TEST(test_misc_good)
 	assert_ep(&a.s[15].rtp, "192.0.2.10", 40030);
 	natport_sdp_free(&a);
 
+	/* WebRTC-style: RTP inside UDP/TLS, and a non-RTP SCTP stream. */
+	parse_ok(&a, "good-udp-tls-rtp-savpf-mux.sdp");
+	ck_assert_uint_eq(a.n, 2);
+	ck_assert_uint_eq(a.s[0].payload_type, 111);
+	ck_assert_uint_eq(a.s[0].clock_rate, 48000);
+	ck_assert_int_eq(a.s[0].rtcp_mux, 1);
+	ck_assert_int_eq(a.s[1].rtp_type, NATPORT_PORT_DATA);
+	ck_assert_uint_eq(a.s[1].payload_type, NATPORT_SDP_PT_NONE);
+	ck_assert_uint_eq(a.s[1].rtcp.port, 0);
+	natport_sdp_free(&a);
+
 	parse_ok(&a, "good-srtp-savp.sdp");
 	ck_assert_str_eq(a.s[0].proto, "RTP/SAVP");
 	ck_assert_uint_eq(a.s[0].rtcp.port, 49171);
@@ -797,6 +808,16 @@ START_TEST(test_rewrite_deterministic)
 }
 END_TEST
 
+static int unspec(const struct natport_endpoint *e)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+	if (e->family == AF_INET)
+		return !e->addr.v4.s_addr;
+	return e->family == AF_INET6 &&
+	       !memcmp(&e->addr.v6, &any6, sizeof(any6));
+}
+
 static void one_roundtrip(const char *name)
 {
 	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
@@ -827,12 +848,17 @@ static void one_roundtrip(const char *name)
 			ck_assert_uint_eq(n->rtp.port, 0);
 			continue;
 		}
-		if (o->rtp.family == AF_INET && !o->rtp.addr.v4.s_addr)
-			assert_ep(&n->rtp, "0.0.0.0", rw[i].rtp.port);
-		else
+		if (unspec(&o->rtp)) {
+			/* Hold keeps its address, whatever the family. */
+			ck_assert_int_eq(n->rtp.family, o->rtp.family);
+			ck_assert(unspec(&n->rtp));
+			ck_assert_uint_eq(n->rtp.port, rw[i].rtp.port);
+		} else {
 			assert_ep(&n->rtp, "198.51.100.1", rw[i].rtp.port);
-		if (o->rtcp.port && o->rtp.addr.v4.s_addr)
-			assert_ep(&n->rtcp, "198.51.100.1", rw[i].rtcp_port);
+			if (o->rtcp.port)
+				assert_ep(&n->rtcp, "198.51.100.1",
+					  rw[i].rtcp_port);
+		}
 	}
 	natport_sdp_free(&again);
 	free(out);

@@ -467,9 +467,11 @@ static int dir_attr(const char *field)
 	return -1;
 }
 
+/* "RTP/AVP", "RTP/SAVPF", "UDP/TLS/RTP/SAVPF": an RTP profile somewhere in
+ * the protocol stack (RFC 8866 section 5.14). */
 static int is_rtp_proto(const char *proto)
 {
-	return !strncmp(proto, "RTP/", 4);
+	return !strncmp(proto, "RTP/", 4) || strstr(proto, "/RTP/");
 }
 
 /* Session-level checks: v=, o=, s=, session attributes. */
@@ -561,7 +563,7 @@ static int check_stream(sdp_message_t *msg, int idx, int sess_dir,
 	for (i = 0; i < nfmt; i++) {
 		const char *f = osip_list_get(&m->m_payloads, i);
 
-		if (rtp ? parse_uint(f, 127, &v) : !is_token(f, "-_./+:"))
+		if (rtp ? parse_uint(f, 127, &v) : !is_token(f, "-_./+:*"))
 			return fail(err, errlen,
 				    "m= line %d: bad format '%s'", line,
 				    f ? f : "");

@@ -23,7 +23,7 @@
  *    multicast address or /ttl or /count form; one per media at most;
  *  - m=: at most NATPORT_SDP_MAX_STREAMS; port 0..65535 in decimal, no
  *    "/<number of ports>"; at least one format; RTP profiles (proto
- *    starting "RTP/") need formats 0..127; a stream with a port needs a c=,
+ *    "RTP/..." or ".../RTP/...") need formats 0..127; a stream with a port needs a c=,
  *    its own or the session's;
  *  - a=rtcp:<port> [IN IP4|IP6 <addr>] (RFC 3605) only at media level, at
  *    most once, only on RTP streams, port 1..65535; a=rtpmap well formed;
@@ -44,7 +44,8 @@
  *    (c=0.0.0.0 or c=::, hold) stays as it was. When streams that inherit
  *    the session c= get different external addresses, the first one's goes
  *    into the session c= and the others get a media-level c= of their own;
- *  - a=rtcp (RFC 3605): with rw[i].rtcp_port != 0, "a=rtcp:<rtcp_port>"
+ *  - a=rtcp (RFC 3605, RTP streams only; rtcp_port is ignored for
+ *    others): with rw[i].rtcp_port != 0, "a=rtcp:<rtcp_port>"
  *    replaces the original a=rtcp, or is appended to the stream's
  *    attributes when there was none and rtcp_port != rtp.port + 1. With
  *    rtcp_port == 0 (allowed with a=rtcp-mux only) an original a=rtcp
@@ -62,7 +63,7 @@
  * nothing allocated). Parsing again into a parsed struct leaks: free it
  * first. The rewritten body is malloc'd; the caller free()s it.
  * Threads: no shared state; distinct structs may be used concurrently.
- * Only this file's users include the osip headers (sdp.c does).
+ * This header includes no osip header: priv is only for sdp.c.
  */
 #ifndef NATPORT_SDP_H
 #define NATPORT_SDP_H

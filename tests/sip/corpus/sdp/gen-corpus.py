@@ -81,6 +81,14 @@ F["good-dynamic-pt-opus.sdp"] = crlf(*HEAD,
 F["good-srtp-savp.sdp"] = crlf(*HEAD,
     "m=audio 49170 RTP/SAVP 0",
     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32")
+F["good-udp-tls-rtp-savpf-mux.sdp"] = crlf(*HEAD,
+    "m=audio 49170 UDP/TLS/RTP/SAVPF 111",
+    "a=rtpmap:111 opus/48000/2",
+    "a=setup:actpass",
+    "a=fingerprint:sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF",
+    "a=rtcp-mux",
+    "m=application 49172 UDP/DTLS/SCTP webrtc-datachannel",
+    "a=sctp-port:5000")
 F["good-utf8-session-name.sdp"] = crlf("v=0",
     "o=alice 2890844526 2890844526 IN IP4 192.0.2.10",
     "s=Caf\u00e9 conf\u00e9rence", "c=IN IP4 192.0.2.10", "t=0 0", *AUDIO)
