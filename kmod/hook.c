@@ -46,6 +46,12 @@ static unsigned int np_hook(void *priv, struct sk_buff *skb,
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || (READ_ONCE(ct->mark) & np_mark_mask) != np_mark_tag)
 		return NF_ACCEPT;
+	/* ICMP errors about the stream (port unreachable from a client
+	 * whose socket closed) are RELATED to the entry: not media, never
+	 * counted, never dropped by strict. */
+	if (ctinfo != IP_CT_ESTABLISHED && ctinfo != IP_CT_ESTABLISHED_REPLY &&
+	    ctinfo != IP_CT_NEW)
+		return NF_ACCEPT;
 	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	if (orig->dst.protonum != IPPROTO_UDP)
 		return NF_ACCEPT;
@@ -61,6 +67,8 @@ static unsigned int np_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	if (state->pf == NFPROTO_IPV4) {
+		if (ip_hdr(skb)->protocol != IPPROTO_UDP)
+			return NF_ACCEPT;
 		thoff = ip_hdrlen(skb);
 	} else {
 		u8 nexthdr = ipv6_hdr(skb)->nexthdr;

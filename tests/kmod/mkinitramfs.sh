@@ -83,8 +83,10 @@ if [ -z "$script" ]; then
 	echo "init: no np_script= on the kernel command line"
 	rc=124
 else
+	shell=/bin/sh
+	[ -x /newroot/bin/bash ] && shell=/bin/bash
 	chroot /newroot /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME=/tmp TERM=dumb /bin/sh -c "cd '$dir' && exec /bin/sh '$script' $args"
+		HOME=/tmp TERM=dumb $shell -c "cd '$dir' && exec $shell '$script' $args"
 	rc=$?
 fi
 echo "NATPORT-GUEST-RC=$rc"

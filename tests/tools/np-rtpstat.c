@@ -10,12 +10,20 @@
  *   np-rtpstat get EXT:PORT [in|out]
  *   np-rtpstat dump
  *   np-rtpstat events SECONDS
+ *   np-rtpstat refusals
+ *
+ * refusals talks raw generic netlink, below the library, and checks that
+ * the module refuses what the library never sends: another protocol
+ * version (in the genetlink header and in the hello), attributes outside
+ * the policy. It prints "refused <what>: <errno text>: <extack>" per case
+ * and exits 1 if any request was accepted.
  *
  * get prints one line per direction, "dir=in key=value ...", with the same
  * keys np-rtp send prints; dump prints "stream EXT:PORT id=N" before each
  * stream's lines; events prints one line per event until SECONDS passed.
  * Errors go to stderr with the library's reason; exit status 1.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -24,6 +32,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
 #include <natport/natport.h>
 #include <natport/natport_rtp.h>
 #include "../../userspace/lib/rtpstats.h"
@@ -32,7 +42,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: np-rtpstat hello | add EXT:PORT RATE [pt=N] [strict] [silent=MS] [id=N] [replace]\n"
-		"       | del EXT:PORT | get EXT:PORT [in|out] | dump | events SECONDS\n");
+		"       | del EXT:PORT | get EXT:PORT [in|out] | dump | events SECONDS\n"
+		"       | refusals\n");
 	exit(2);
 }
 
@@ -97,6 +108,150 @@ static void parse_mapping(const char *s, struct natport_mapping *m)
 	}
 }
 
+static int family_id_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID)
+			*(uint16_t *)arg = mnl_attr_get_u16(a);
+	return MNL_CB_OK;
+}
+
+/* One raw request; 0 if the kernel acked it, else -errno and the
+ * extended-ack text in msg. */
+static int raw_request(struct mnl_socket *nl, struct nlmsghdr *nlh,
+		       mnl_cb_t cb, void *arg, char *msg, size_t msglen)
+{
+	char buf[8192];
+	ssize_t n;
+	int ret;
+
+	msg[0] = 0;
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
+
+		if (m->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+			const struct nlattr *attr;
+
+			if (e->error && (m->nlmsg_flags & NLM_F_ACK_TLVS))
+				mnl_attr_for_each_payload(
+					(const void *)((const char *)e +
+						       sizeof(*e)),
+					mnl_nlmsg_get_payload_len(m) -
+						sizeof(*e))
+					if (mnl_attr_get_type(attr) ==
+					    NLMSGERR_ATTR_MSG)
+						snprintf(msg, msglen, "%s",
+							 mnl_attr_get_str(attr));
+			return e->error;
+		}
+		ret = mnl_cb_run(buf, n, 0, 0, cb, arg);
+		if (ret <= MNL_CB_STOP)
+			return ret < 0 ? -errno : 0;
+	}
+	return -errno;
+}
+
+static struct nlmsghdr *raw_put(char *buf, uint16_t type, uint8_t cmd,
+				uint8_t version)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = version;
+	return nlh;
+}
+
+static int refusals(void)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
+	char buf[4096], msg[256];
+	struct nlmsghdr *nlh;
+	uint16_t fam = 0;
+	uint32_t a4 = htonl(0xc6336401);
+	int one = 1, accepted = 0, ret, i;
+	struct {
+		const char *what;
+		uint8_t cmd, version;
+		uint32_t hello_version, clock, flags;
+		uint16_t port;
+		uint8_t pt;
+	} cases[] = {
+		{ .what = "genetlink header version", .cmd = NATPORT_CMD_HELLO,
+		  .version = NATPORT_RTP_VERSION + 1,
+		  .hello_version = NATPORT_RTP_VERSION },
+		{ .what = "hello version", .cmd = NATPORT_CMD_HELLO,
+		  .version = NATPORT_RTP_VERSION,
+		  .hello_version = NATPORT_RTP_VERSION + 1 },
+		{ .what = "stream add with header version 0",
+		  .cmd = NATPORT_CMD_STREAM_ADD, .clock = 8000, .port = 4000 },
+		{ .what = "clock rate 0", .cmd = NATPORT_CMD_STREAM_ADD,
+		  .version = NATPORT_RTP_VERSION, .port = 4000 },
+		{ .what = "clock rate too high", .cmd = NATPORT_CMD_STREAM_ADD,
+		  .version = NATPORT_RTP_VERSION,
+		  .clock = NATPORT_RTP_CLOCK_RATE_MAX + 1, .port = 4000 },
+		{ .what = "port 0", .cmd = NATPORT_CMD_STREAM_ADD,
+		  .version = NATPORT_RTP_VERSION, .clock = 8000 },
+		{ .what = "unknown flag", .cmd = NATPORT_CMD_STREAM_ADD,
+		  .version = NATPORT_RTP_VERSION, .clock = 8000, .flags = 0x80,
+		  .port = 4000 },
+		{ .what = "payload type 128", .cmd = NATPORT_CMD_STREAM_ADD,
+		  .version = NATPORT_RTP_VERSION, .clock = 8000, .port = 4000,
+		  .pt = 128 },
+	};
+
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		perror("np-rtpstat: netlink");
+		return 1;
+	}
+	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	nlh = raw_put(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NATPORT_RTP_GENL_NAME);
+	if (raw_request(nl, nlh, family_id_cb, &fam, msg, sizeof(msg)) ||
+	    !fam) {
+		fprintf(stderr, "np-rtpstat: family %s not found\n",
+			NATPORT_RTP_GENL_NAME);
+		return 1;
+	}
+	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++) {
+		nlh = raw_put(buf, fam, cases[i].cmd, cases[i].version);
+		if (cases[i].cmd == NATPORT_CMD_HELLO) {
+			mnl_attr_put_u32(nlh, NATPORT_A_VERSION,
+					 cases[i].hello_version);
+		} else {
+			mnl_attr_put_u8(nlh, NATPORT_A_FAMILY, AF_INET);
+			mnl_attr_put(nlh, NATPORT_A_ADDR4, 4, &a4);
+			mnl_attr_put_u16(nlh, NATPORT_A_PORT, cases[i].port);
+			mnl_attr_put_u32(nlh, NATPORT_A_CLOCK_RATE,
+					 cases[i].clock);
+			mnl_attr_put_u32(nlh, NATPORT_A_FLAGS, cases[i].flags);
+			if (cases[i].pt)
+				mnl_attr_put_u8(nlh, NATPORT_A_PAYLOAD_TYPE,
+						cases[i].pt);
+		}
+		ret = raw_request(nl, nlh, NULL, NULL, msg, sizeof(msg));
+		if (ret >= 0) {
+			printf("ACCEPTED %s\n", cases[i].what);
+			accepted++;
+		} else {
+			printf("refused %s: %s%s%s\n", cases[i].what,
+			       strerror(-ret), msg[0] ? ": " : "", msg);
+		}
+	}
+	mnl_socket_close(nl);
+	return accepted ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct natport_mapping m;
@@ -107,6 +262,8 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(argv[1], "refusals"))
+		return refusals();
 	h = natport_rtp_open(err, sizeof(err));
 	if (!h) {
 		fprintf(stderr, "np-rtpstat: %s\n", err);
