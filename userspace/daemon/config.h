@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config.h - nat-portd's configuration file: one "key value" per line,
+ * '#' starts a comment, blank lines are ignored. Keys (see
+ * tools/nat-portd.conf.example):
+ *
+ *   lan-address ADDR           router's LAN address (SIP toward phones)
+ *   lan-prefix PREFIX          LAN network(s) phones live in; up to 8
+ *   wan-address ADDR           router's WAN address (SIP and media outside)
+ *   sip-port PORT              5060
+ *   upstream-proxy ADDR[:PORT] optional outbound proxy / ITSP; new
+ *                              dialogs from the LAN go there
+ *   media-port-range MIN-MAX   20000-29999
+ *   quarantine DURATION        2s; a released port is not reused before
+ *   dialog-timeout DURATION    300s of silence (no SIP, no media) ends a call
+ *   invite-timeout DURATION    180s without a final answer ends a call
+ *   max-mappings-per-client N  32
+ *   max-calls N                4096
+ *   control-socket PATH        /run/nat-portd.sock
+ *   log-level LEVEL            error | warning | info | debug
+ *
+ * DURATION is a number with an optional unit: ms, s (default), m, h.
+ * Errors name the file and line: "FILE:LINE: reason".
+ */
+#ifndef NATPORT_CONFIG_H
+#define NATPORT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <natport/natport.h>
+
+#define NATPORT_CONFIG_MAX_PREFIXES 8
+#define NATPORT_CONFIG_DEFAULT_PATH "/etc/nat-portd.conf"
+
+struct natport_config {
+	struct natport_endpoint lan_address, wan_address; /* port = sip_port */
+	struct natport_prefix lan_prefix[NATPORT_CONFIG_MAX_PREFIXES];
+	unsigned int n_lan_prefix;
+	uint16_t sip_port;
+	int has_upstream;
+	struct natport_endpoint upstream; /* port 5060 if not given */
+	uint16_t port_min, port_max;
+	uint32_t quarantine_ms;
+	uint32_t dialog_timeout_ms;
+	uint32_t invite_timeout_ms;
+	unsigned int max_mappings_per_client;
+	unsigned int max_calls;
+	char control_socket[108];
+	int log_level; /* LOG_* */
+};
+
+void natport_config_defaults(struct natport_config *cfg);
+
+/* natport_config_parse - parse buf[0..len) named name (for messages).
+ * Returns 0, or -1 with "name:line: reason" in err; cfg is only written on
+ * success. */
+int natport_config_parse(struct natport_config *cfg, const char *name,
+			 const char *buf, size_t len, char *err,
+			 size_t errlen);
+
+/* natport_config_load - read and parse a file, same contract. */
+int natport_config_load(struct natport_config *cfg, const char *path,
+			char *err, size_t errlen);
+
+/* natport_config_parse_duration - "500ms", "2s", "3", "1m" -> ms; -1 bad */
+int natport_config_parse_duration(const char *s, uint32_t *ms);
+
+/* natport_config_restart_needed - a key SIGHUP cannot change differs;
+ * returns its name, or NULL if the new config can be applied live. */
+const char *natport_config_restart_needed(const struct natport_config *old,
+					  const struct natport_config *new);
+
+#endif /* NATPORT_CONFIG_H */
