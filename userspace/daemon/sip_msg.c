@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* sip_msg.c - parsing checks, Via/rport, branch and responses (libosip2). */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osipparser2/osip_port.h>
+
+#include "sip_msg.h"
+
+void natport_sip_msg_init(void)
+{
+	parser_init();
+}
+
+static void seterr(struct natport_sip_parse_err *e, int status,
+		   const char *reason)
+{
+	e->status = status;
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+}
+
+/* Offset of the body: just past the first empty line, or -1. */
+static long body_offset(const char *buf, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (buf[i + 1] == '\n')
+			return (long)(i + 2);
+		if (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n')
+			return (long)(i + 3);
+	}
+	return -1;
+}
+
+static int parse_cl(const char *s, unsigned long *v)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!isdigit((unsigned char)*s) || strlen(s) > 9)
+		return -1;
+	*v = strtoul(s, &end, 10);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	return *end ? -1 : 0;
+}
+
+/* Whether enough is there to build a response to a request. */
+static int can_answer(osip_message_t *m)
+{
+	return MSG_IS_REQUEST(m) && osip_list_size(&m->vias) > 0 && m->from &&
+	       m->to && m->call_id && m->call_id->number && m->cseq &&
+	       m->cseq->number && m->cseq->method &&
+	       strcmp(m->sip_method, "ACK");
+}
+
+osip_message_t *natport_sip_msg_parse(const char *buf, size_t len,
+				      struct natport_sip_parse_err *perr,
+				      osip_message_t **answerable)
+{
+	osip_message_t *m = NULL;
+	unsigned long cl = 0;
+	long off;
+	size_t body_len;
+	const char *why = NULL;
+
+	*answerable = NULL;
+	perr->status = 0;
+	perr->reason[0] = '\0';
+	/* keep-alives (RFC 5626 CRLF) and empty datagrams: nothing to do */
+	if (len < 16) {
+		seterr(perr, 0, "runt datagram");
+		return NULL;
+	}
+	if (memchr(buf, '\0', len)) {
+		seterr(perr, 0, "NUL byte in message");
+		return NULL;
+	}
+	off = body_offset(buf, len);
+	if (off < 0) {
+		seterr(perr, 0, "no end of headers (truncated)");
+		return NULL;
+	}
+	if (osip_message_init(&m))
+		return NULL;
+	if (osip_message_parse(m, buf, len)) {
+		osip_message_free(m);
+		seterr(perr, 0, "unparsable SIP message");
+		return NULL;
+	}
+	body_len = len - (size_t)off;
+	if (m->content_length && m->content_length->value &&
+	    parse_cl(m->content_length->value, &cl)) {
+		why = "malformed Content-Length";
+	} else if (m->content_length && cl > body_len) {
+		why = "Content-Length beyond the end of the datagram";
+	} else if (m->content_length && cl < body_len) {
+		/* RFC 3261 18.3: a datagram's bytes past Content-Length are
+		 * discarded; reparse without them so the body is exact */
+		osip_message_free(m);
+		m = NULL;
+		if (osip_message_init(&m))
+			return NULL;
+		if (osip_message_parse(m, buf, (size_t)off + cl)) {
+			osip_message_free(m);
+			seterr(perr, 0, "unparsable SIP message");
+			return NULL;
+		}
+	}
+	if (!why) {
+		if (!m->sip_version || strcmp(m->sip_version, "SIP/2.0"))
+			why = "not SIP/2.0";
+		else if (osip_list_size(&m->vias) < 1)
+			why = "no Via";
+		else if (!m->from || !m->from->url)
+			why = "no From";
+		else if (!m->to || !m->to->url)
+			why = "no To";
+		else if (!m->call_id || !m->call_id->number)
+			why = "no Call-ID";
+		else if (!m->cseq || !m->cseq->number || !m->cseq->method)
+			why = "no CSeq";
+		else if (strspn(m->cseq->number, "0123456789") !=
+				 strlen(m->cseq->number) ||
+			 strlen(m->cseq->number) > 10)
+			why = "malformed CSeq";
+		else if (MSG_IS_REQUEST(m) &&
+			 (!m->req_uri || !m->req_uri->host))
+			why = "no Request-URI";
+		else if (MSG_IS_REQUEST(m) &&
+			 strcmp(m->sip_method, m->cseq->method))
+			why = "CSeq method differs from the request's";
+		else if (MSG_IS_RESPONSE(m) &&
+			 (m->status_code < 100 || m->status_code > 699))
+			why = "bad status code";
+		else if (osip_list_size(&m->bodies) > 1)
+			why = "multipart body";
+	}
+	if (!why)
+		return m;
+	if (MSG_IS_REQUEST(m) && can_answer(m)) {
+		seterr(perr, 400, why);
+		*answerable = m;
+	} else {
+		seterr(perr, 0, why);
+		osip_message_free(m);
+	}
+	return NULL;
+}
+
+static int parse_addr(const char *host, struct natport_endpoint *ep)
+{
+	char tmp[64];
+	size_t n;
+
+	memset(ep, 0, sizeof(*ep));
+	if (!host)
+		return -1;
+	n = strlen(host);
+	if (n >= sizeof(tmp))
+		return -1;
+	if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
+		memcpy(tmp, host + 1, n - 2);
+		tmp[n - 2] = '\0';
+	} else {
+		memcpy(tmp, host, n + 1);
+	}
+	if (inet_pton(AF_INET, tmp, &ep->addr.v4) == 1) {
+		ep->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, tmp, &ep->addr.v6) == 1) {
+		ep->family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+static int parse_port(const char *s, uint16_t dflt, uint16_t *port)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !*s) {
+		*port = dflt;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end || v == 0 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static void addr_str(const struct natport_endpoint *ep, char *buf, size_t len)
+{
+	inet_ntop(ep->family, &ep->addr, buf, (socklen_t)len);
+}
+
+static int set_param(osip_list_t *params, const char *name, const char *value)
+{
+	osip_generic_param_t *p = NULL;
+
+	if (!osip_generic_param_get_byname(params, (char *)name, &p) && p) {
+		osip_free(p->gvalue);
+		p->gvalue = value ? osip_strdup(value) : NULL;
+		return (value && !p->gvalue) ? -1 : 0;
+	}
+	return osip_generic_param_add(params, osip_strdup(name),
+				      value ? osip_strdup(value) : NULL);
+}
+
+int natport_sip_via_received(osip_via_t *via,
+			     const struct natport_endpoint *src)
+{
+	osip_generic_param_t *rport = NULL;
+	struct natport_endpoint sent;
+	char a[64], p[8];
+	int differs;
+
+	osip_via_param_get_byname(via, "rport", &rport);
+	differs = parse_addr(via->host, &sent) ||
+		  !natport_endpoint_addr_equal(&sent, src);
+	addr_str(src, a, sizeof(a));
+	if (differs || rport) {
+		if (set_param(&via->via_params, "received", a))
+			return -1;
+	}
+	if (rport) {
+		snprintf(p, sizeof(p), "%u", src->port);
+		osip_free(rport->gvalue);
+		rport->gvalue = osip_strdup(p);
+		if (!rport->gvalue)
+			return -1;
+	}
+	return 0;
+}
+
+int natport_sip_via_target(osip_via_t *via, struct natport_endpoint *dst)
+{
+	osip_generic_param_t *received = NULL, *rport = NULL;
+	uint16_t port;
+
+	osip_via_param_get_byname(via, "received", &received);
+	osip_via_param_get_byname(via, "rport", &rport);
+	if (received && received->gvalue) {
+		if (parse_addr(received->gvalue, dst))
+			return -1;
+	} else if (parse_addr(via->host, dst)) {
+		return -1;
+	}
+	if (rport && rport->gvalue && *rport->gvalue) {
+		if (parse_port(rport->gvalue, 5060, &port))
+			return -1;
+	} else if (parse_port(via->port, 5060, &port)) {
+		return -1;
+	}
+	dst->port = port;
+	return 0;
+}
+
+int natport_sip_via_is(osip_via_t *via, const struct natport_endpoint *ep)
+{
+	struct natport_endpoint a;
+	uint16_t port;
+
+	if (parse_addr(via->host, &a) || parse_port(via->port, 5060, &port))
+		return 0;
+	return port == ep->port && natport_endpoint_addr_equal(&a, ep);
+}
+
+int natport_sip_uri_endpoint(const osip_uri_t *uri,
+			     struct natport_endpoint *ep)
+{
+	uint16_t port;
+
+	if (!uri || !uri->host || parse_addr(uri->host, ep) ||
+	    parse_port(uri->port, 5060, &port))
+		return -1;
+	ep->port = port;
+	return 0;
+}
+
+int natport_sip_uri_is(const osip_uri_t *uri, const struct natport_endpoint *ep)
+{
+	struct natport_endpoint a;
+
+	if (natport_sip_uri_endpoint(uri, &a))
+		return 0;
+	return natport_endpoint_equal(&a, ep);
+}
+
+uint64_t natport_sip_hash(uint64_t h, const char *s)
+{
+	/* FNV-1a, with a separator so ("ab","c") != ("a","bc") */
+	if (s)
+		for (; *s; s++)
+			h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (h ^ 0xff) * 0x100000001b3ull;
+}
+
+const char *natport_sip_from_tag(osip_message_t *m)
+{
+	osip_generic_param_t *t = NULL;
+
+	if (!m->from || osip_from_get_tag(m->from, &t) || !t)
+		return NULL;
+	return t->gvalue;
+}
+
+const char *natport_sip_to_tag(osip_message_t *m)
+{
+	osip_generic_param_t *t = NULL;
+
+	if (!m->to || osip_to_get_tag(m->to, &t) || !t)
+		return NULL;
+	return t->gvalue;
+}
+
+static uint64_t loop_hash(osip_message_t *req, uint64_t secret)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ secret;
+	char *uri = NULL;
+
+	if (!osip_uri_to_str(req->req_uri, &uri)) {
+		h = natport_sip_hash(h, uri);
+		osip_free(uri);
+	}
+	h = natport_sip_hash(h, req->call_id->number);
+	h = natport_sip_hash(h, req->call_id->host);
+	h = natport_sip_hash(h, natport_sip_from_tag(req));
+	h = natport_sip_hash(h, req->cseq->number);
+	return h;
+}
+
+void natport_sip_branch(osip_message_t *req, uint64_t secret, char *out,
+			size_t len)
+{
+	osip_via_t *top = osip_list_get(&req->vias, 0);
+	osip_generic_param_t *b = NULL;
+	uint64_t h1 = 0x84222325cbf29ce4ull ^ secret;
+
+	osip_via_param_get_byname(top, "branch", &b);
+	if (b && b->gvalue && !strncmp(b->gvalue, "z9hG4bK", 7)) {
+		h1 = natport_sip_hash(h1, b->gvalue);
+		h1 = natport_sip_hash(h1, top->host);
+		h1 = natport_sip_hash(h1, top->port);
+	} else {
+		/* RFC 2543 client: what identifies its transaction */
+		h1 = natport_sip_hash(h1, b ? b->gvalue : NULL);
+		h1 = natport_sip_hash(h1, top->host);
+		h1 = natport_sip_hash(h1, top->port);
+		h1 = natport_sip_hash(h1, req->call_id->number);
+		h1 = natport_sip_hash(h1, natport_sip_from_tag(req));
+		h1 = natport_sip_hash(h1, req->cseq->number);
+	}
+	snprintf(out, len, "z9hG4bK%016llx.%016llx", (unsigned long long)h1,
+		 (unsigned long long)loop_hash(req, secret));
+}
+
+int natport_sip_is_loop(osip_message_t *req, uint64_t secret,
+			const struct natport_endpoint *const *ours,
+			unsigned int n_ours)
+{
+	char want[20];
+	int i, n = osip_list_size(&req->vias);
+
+	snprintf(want, sizeof(want), ".%016llx",
+		 (unsigned long long)loop_hash(req, secret));
+	for (i = 0; i < n; i++) {
+		osip_via_t *v = osip_list_get(&req->vias, i);
+		osip_generic_param_t *b = NULL;
+		size_t bl;
+		unsigned int k;
+
+		for (k = 0; k < n_ours; k++)
+			if (natport_sip_via_is(v, ours[k]))
+				break;
+		if (k == n_ours)
+			continue;
+		osip_via_param_get_byname(v, "branch", &b);
+		if (!b || !b->gvalue)
+			continue;
+		bl = strlen(b->gvalue);
+		if (bl >= 17 && !strcmp(b->gvalue + bl - 17, want))
+			return 1;
+	}
+	return 0;
+}
+
+int natport_sip_max_forwards(osip_message_t *m)
+{
+	osip_header_t *h = NULL;
+	unsigned long v;
+	char *end;
+
+	if (osip_message_get_max_forwards(m, 0, &h) < 0 || !h)
+		return -1;
+	if (!h->hvalue || !isdigit((unsigned char)h->hvalue[0]))
+		return -2;
+	v = strtoul(h->hvalue, &end, 10);
+	if (*end || v > 255)
+		return -2;
+	return (int)v;
+}
+
+int natport_sip_set_max_forwards(osip_message_t *m, int v)
+{
+	osip_header_t *h = NULL;
+	char buf[8];
+
+	snprintf(buf, sizeof(buf), "%d", v);
+	if (osip_message_get_max_forwards(m, 0, &h) >= 0 && h) {
+		osip_free(h->hvalue);
+		h->hvalue = osip_strdup(buf);
+		return h->hvalue ? 0 : -1;
+	}
+	return osip_message_set_max_forwards(m, buf);
+}
+
+osip_message_t *natport_sip_response(osip_message_t *req, int code,
+				     const char *reason)
+{
+	osip_message_t *r = NULL;
+	char tag[24];
+
+	if (osip_message_init(&r))
+		return NULL;
+	osip_message_set_version(r, osip_strdup("SIP/2.0"));
+	osip_message_set_status_code(r, code);
+	osip_message_set_reason_phrase(r, osip_strdup(reason));
+	if (osip_list_clone(&req->vias, &r->vias,
+			    (int (*)(void *, void **))osip_via_clone) ||
+	    osip_from_clone(req->from, &r->from) ||
+	    osip_to_clone(req->to, &r->to) ||
+	    osip_call_id_clone(req->call_id, &r->call_id) ||
+	    osip_cseq_clone(req->cseq, &r->cseq))
+		goto err;
+	if (code > 100 && !natport_sip_to_tag(r)) {
+		/* stable per request, so a retransmission gets the same tag */
+		uint64_t h = natport_sip_hash(0xcbf29ce484222325ull,
+					      req->call_id->number);
+
+		h = natport_sip_hash(h, natport_sip_from_tag(req));
+		h = natport_sip_hash(h, req->cseq->number);
+		snprintf(tag, sizeof(tag), "np%016llx", (unsigned long long)h);
+		osip_to_set_tag(r->to, osip_strdup(tag));
+	}
+	osip_message_set_content_length(r, "0");
+	return r;
+err:
+	osip_message_free(r);
+	return NULL;
+}

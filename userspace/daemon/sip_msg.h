@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sip_msg.h - the pure parts of proxying a SIP message, on libosip2:
+ * parsing with the checks libosip2 leaves to its caller, Via handling
+ * (RFC 3261 section 16.6 / 18.2.2, RFC 3581 received/rport), the stateless
+ * branch with its loop-detection half (RFC 3261 section 16.3 step 4 and
+ * 16.11), URI <-> endpoint, and locally generated responses.
+ *
+ * No I/O, no global state except libosip2's parser tables (call
+ * natport_sip_msg_init() once). Only SIP code includes this header.
+ */
+#ifndef NATPORT_SIP_MSG_H
+#define NATPORT_SIP_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <osipparser2/osip_parser.h>
+
+#include <natport/natport.h>
+
+#define NATPORT_SIP_BRANCH_LEN 48
+
+/* Why a message was refused: the SIP status to answer with (0 = drop). */
+struct natport_sip_parse_err {
+	int status;
+	char reason[160];
+};
+
+void natport_sip_msg_init(void);
+
+/* natport_sip_msg_parse - parse buf[0..len) and check what a proxy relies
+ * on: start line, Via, From, To, Call-ID, CSeq (number and method, method
+ * equal to a request's), Content-Length not beyond the datagram (a shorter
+ * one truncates the body, RFC 3261 section 18.3), at most one body.
+ * Returns the message, or NULL with perr filled. With status 400 the
+ * message could be parsed far enough to answer: *answerable then holds it
+ * (the caller frees it). */
+osip_message_t *natport_sip_msg_parse(const char *buf, size_t len,
+				      struct natport_sip_parse_err *perr,
+				      osip_message_t **answerable);
+
+/* natport_sip_via_received - RFC 3581 section 4 / RFC 3261 18.2.1: on the
+ * top Via of a received request add received=<src addr> when sent-by
+ * differs from it or rport is present, and fill rport=<src port> when rport
+ * is present. Returns 0, -1 on ENOMEM. */
+int natport_sip_via_received(osip_via_t *via,
+			     const struct natport_endpoint *src);
+
+/* natport_sip_via_target - where a response for this Via goes: received
+ * over sent-by host, rport over sent-by port over 5060. -1 if the host is
+ * not an IP literal. */
+int natport_sip_via_target(osip_via_t *via, struct natport_endpoint *dst);
+
+/* natport_sip_via_is - the Via's sent-by is ep (address and port). */
+int natport_sip_via_is(osip_via_t *via, const struct natport_endpoint *ep);
+
+/* natport_sip_uri_endpoint - an IP-literal URI host and port (5060 when
+ * absent). -1 for a host name. */
+int natport_sip_uri_endpoint(const osip_uri_t *uri,
+			     struct natport_endpoint *ep);
+int natport_sip_uri_is(const osip_uri_t *uri, const struct natport_endpoint *ep);
+
+/* natport_sip_branch - the branch this proxy puts in its Via:
+ * "z9hG4bK" + H1 + "." + H2. H1 identifies the transaction (the received
+ * top branch when it is RFC 3261's, so a retransmission, its CANCEL and
+ * the ACK of a non-2xx answer get the same branch); H2 is the loop check
+ * over Request-URI, Call-ID, From tag and CSeq number. */
+void natport_sip_branch(osip_message_t *req, uint64_t secret, char *out,
+			size_t len);
+/* natport_sip_is_loop - a Via of ours carries the H2 this request yields. */
+int natport_sip_is_loop(osip_message_t *req, uint64_t secret,
+			const struct natport_endpoint *const *ours,
+			unsigned int n_ours);
+
+/* natport_sip_response - a response to req (Via, From, To, Call-ID, CSeq
+ * copied; a To tag added for codes above 100 when there is none). */
+osip_message_t *natport_sip_response(osip_message_t *req, int code,
+				     const char *reason);
+
+/* natport_sip_tag - the tag param of From or To, or NULL. */
+const char *natport_sip_from_tag(osip_message_t *m);
+const char *natport_sip_to_tag(osip_message_t *m);
+
+/* natport_sip_max_forwards - the value, -1 if absent, -2 if malformed. */
+int natport_sip_max_forwards(osip_message_t *m);
+int natport_sip_set_max_forwards(osip_message_t *m, int v);
+
+uint64_t natport_sip_hash(uint64_t h, const char *s);
+
+#endif /* NATPORT_SIP_MSG_H */

@@ -1,0 +1,881 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* sip_proxy.c - forward SIP between LAN and WAN, drive calls and media. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <osipparser2/osip_port.h>
+
+#include "log.h"
+#include "sip_msg.h"
+#include "sip_proxy.h"
+#include "sip_transport.h"
+
+#define SWEEP_MS 500
+#define DEFAULT_EXPIRES 3600
+
+struct natport_proxy {
+	struct natport_evloop *loop;
+	struct natport_config cfg;
+	struct natport_sip_transport *tp[2]; /* by enum natport_side */
+	struct natport_call_table *calls;
+	struct natport_registrar *reg;
+	struct natport_media *media;
+	struct natport_evloop_timer *sweep;
+	uint64_t secret;
+	struct natport_proxy_stats st;
+};
+
+static const char *reason_text(int code)
+{
+	switch (code) {
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 481: return "Call/Transaction Does Not Exist";
+	case 482: return "Loop Detected";
+	case 483: return "Too Many Hops";
+	case 488: return "Not Acceptable Here";
+	case 500: return "Server Internal Error";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+static int in_lan(const struct natport_proxy *p,
+		  const struct natport_endpoint *ep)
+{
+	for (unsigned int i = 0; i < p->cfg.n_lan_prefix; i++)
+		if (natport_prefix_contains(&p->cfg.lan_prefix[i], ep))
+			return 1;
+	return 0;
+}
+
+static enum natport_side side_of(const struct natport_proxy *p,
+				 const struct natport_endpoint *ep)
+{
+	return in_lan(p, ep) ? NATPORT_SIDE_LAN : NATPORT_SIDE_WAN;
+}
+
+static int is_us(const struct natport_proxy *p,
+		 const struct natport_endpoint *ep)
+{
+	return natport_endpoint_addr_equal(ep, &p->cfg.lan_address) ||
+	       natport_endpoint_addr_equal(ep, &p->cfg.wan_address);
+}
+
+static int uri_is_us(const struct natport_proxy *p, const osip_uri_t *uri)
+{
+	return natport_sip_uri_is(uri, &p->cfg.lan_address) ||
+	       natport_sip_uri_is(uri, &p->cfg.wan_address);
+}
+
+static const char *fmt_ep(const struct natport_endpoint *ep, char *b)
+{
+	return natport_endpoint_format(ep, b, NATPORT_ENDPOINT_STRLEN);
+}
+
+/* Serialize and send; the message stays the caller's. */
+static int send_msg(struct natport_proxy *p, struct natport_sip_transport *tp,
+		    osip_message_t *m, const struct natport_endpoint *dst)
+{
+	char *str = NULL, b[NATPORT_ENDPOINT_STRLEN];
+	size_t len = 0;
+	int err;
+
+	osip_message_force_update(m);
+	if (osip_message_to_str(m, &str, &len) || !str) {
+		log_warnx_rl("sip: cannot serialize a message for %s",
+			     fmt_ep(dst, b));
+		return -1;
+	}
+	err = natport_sip_transport_send(tp, dst, str, len);
+	if (err)
+		log_warnx_rl("sip: send to %s: %s", fmt_ep(dst, b),
+			     strerror(-err));
+	osip_free(str);
+	return err;
+}
+
+/* Answer a request ourselves, from the transport it came in on. */
+static void reply(struct natport_proxy *p, struct natport_sip_transport *tp,
+		  osip_message_t *req, int code, const char *why)
+{
+	struct natport_endpoint dst;
+	osip_message_t *r;
+	char warn[200], *q;
+
+	if (!strcmp(req->sip_method, "ACK"))
+		return; /* never answered */
+	r = natport_sip_response(req, code, reason_text(code));
+	if (!r)
+		return;
+	if (why && *why) {
+		snprintf(warn, sizeof(warn), "399 nat-portd \"%.160s\"", why);
+		for (q = warn + 18; *q; q++)
+			if (*q == '"' && q[1])
+				*q = '\'';
+		osip_message_set_header(r, "Warning", warn);
+	}
+	if (code == 503)
+		osip_message_set_header(r, "Retry-After", "5");
+	if (!natport_sip_via_target(osip_list_get(&r->vias, 0), &dst) &&
+	    !send_msg(p, tp, r, &dst))
+		p->st.replied++;
+	osip_message_free(r);
+}
+
+static void end_call(struct natport_proxy *p, struct natport_call *c,
+		     enum natport_call_end why)
+{
+	natport_media_release_call(p->media, c);
+	c->end_reason = why;
+	p->st.calls_ended[why & 7]++;
+	log_debug("call %llu %s ended: %s", (unsigned long long)c->serial,
+		  c->call_id, natport_call_end_name(why));
+	natport_call_set_state(p->calls, c, NATPORT_CALL_ENDED,
+			       natport_evloop_now(p->loop));
+	natport_call_del(p->calls, c);
+}
+
+static osip_body_t *sdp_body(osip_message_t *m)
+{
+	osip_body_t *b = NULL;
+	osip_content_type_t *ct = m->content_type;
+
+	if (osip_message_get_body(m, 0, &b) < 0 || !b || !b->body ||
+	    !b->length)
+		return NULL;
+	if (ct && ct->type && ct->subtype &&
+	    (strcasecmp(ct->type, "application") ||
+	     strcasecmp(ct->subtype, "sdp")))
+		return NULL;
+	return b;
+}
+
+static int replace_body(osip_message_t *m, char *body, size_t len)
+{
+	osip_body_t *old = osip_list_get(&m->bodies, 0);
+	char cl[16];
+
+	if (old) {
+		osip_list_remove(&m->bodies, 0);
+		osip_body_free(old);
+	}
+	if (osip_message_set_body(m, body, len))
+		return -1;
+	osip_content_length_free(m->content_length);
+	m->content_length = NULL;
+	snprintf(cl, sizeof(cl), "%zu", len);
+	return osip_message_set_content_length(m, cl);
+}
+
+static int set_str(char **dst, const char *s)
+{
+	char *d = osip_strdup(s);
+
+	if (!d)
+		return -1;
+	osip_free(*dst);
+	*dst = d;
+	return 0;
+}
+
+/* "<cseq number> <method>", for matching an offer to its answer. */
+static char *cseq_key(const char *num, const char *method)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s %s", num, method) < 0)
+		return NULL;
+	return s;
+}
+
+static int cseq_is(const char *key, osip_message_t *m, const char *method)
+{
+	size_t n = strlen(m->cseq->number);
+
+	return key && !strncmp(key, m->cseq->number, n) && key[n] == ' ' &&
+	       !strcmp(key + n + 1, method);
+}
+
+/*
+ * The SDP in m, sent by side: decide offer or answer and hand it to the
+ * media module. Returns 0 or a SIP status (reason filled).
+ */
+static int do_sdp(struct natport_proxy *p, struct natport_call *c,
+		  osip_message_t *m, enum natport_side side,
+		  const struct natport_endpoint *src, char *reason,
+		  size_t rlen)
+{
+	osip_body_t *b = sdp_body(m);
+	const char *method = MSG_IS_REQUEST(m) ? m->sip_method :
+						 m->cseq->method;
+	int is_answer, ret;
+	char *out = NULL;
+	size_t outlen = 0;
+
+	if (!b)
+		return 0;
+	if (MSG_IS_REQUEST(m) && !strcmp(method, "ACK")) {
+		is_answer = 1;
+	} else if (MSG_IS_REQUEST(m) && !strcmp(method, "PRACK")) {
+		is_answer = c->offer_side >= 0 && c->offer_side != (int)side;
+	} else if (MSG_IS_REQUEST(m)) {
+		is_answer = 0; /* INVITE, UPDATE: an offer */
+	} else {
+		/* a response answers the offer its request carried (also
+		 * when retransmitted); without one it is itself an offer */
+		is_answer = c->offer_side >= 0 && c->offer_side != (int)side &&
+			    cseq_is(c->offer_cseq, m, method);
+	}
+	if (is_answer && (c->offer_side < 0 || c->offer_side == (int)side))
+		return 0; /* an ACK/PRACK answer with no offer pending */
+	if (!is_answer) {
+		char *key;
+
+		/* the answer to an offer in a 2xx comes in the ACK */
+		key = cseq_key(m->cseq->number,
+			       MSG_IS_REQUEST(m) ? method : "ACK");
+		if (!key) {
+			snprintf(reason, rlen, "out of memory");
+			return 500;
+		}
+		free(c->offer_cseq);
+		c->offer_cseq = key;
+		c->offer_side = side;
+	}
+	if (side == NATPORT_SIDE_LAN) {
+		ret = natport_media_lan_sdp(p->media, c, b->body, b->length,
+					    src, is_answer, &out, &outlen,
+					    reason, rlen);
+		if (ret)
+			return ret;
+		if (out && replace_body(m, out, outlen)) {
+			free(out);
+			snprintf(reason, rlen, "out of memory");
+			return 500;
+		}
+		free(out);
+		return 0;
+	}
+	return natport_media_wan_sdp(p->media, c, b->body, b->length,
+				     is_answer, reason, rlen);
+}
+
+/* REGISTER from a LAN phone: remember where it is, show the outside our
+ * WAN address instead (sip:<user>@<wan>:<port>). */
+static void rewrite_register(struct natport_proxy *p, osip_message_t *m,
+			     const struct natport_endpoint *src)
+{
+	const char *user = m->to->url->username;
+	uint32_t expires = DEFAULT_EXPIRES;
+	osip_header_t *eh = NULL;
+	char host[64], port[8];
+	uint64_t now = natport_evloop_now(p->loop);
+
+	if (!user || !*user || strlen(user) >= NATPORT_REG_MAX_USER)
+		return;
+	if (osip_message_get_expires(m, 0, &eh) >= 0 && eh && eh->hvalue)
+		expires = (uint32_t)strtoul(eh->hvalue, NULL, 10);
+	inet_ntop(p->cfg.wan_address.family, &p->cfg.wan_address.addr, host,
+		  sizeof(host));
+	snprintf(port, sizeof(port), "%u", p->cfg.sip_port);
+	for (int i = 0; i < osip_list_size(&m->contacts); i++) {
+		osip_contact_t *ct = osip_list_get(&m->contacts, i);
+		osip_generic_param_t *ep = NULL;
+		uint32_t e = expires;
+		char *orig = NULL;
+
+		if (!ct || !ct->url || !ct->url->host)
+			continue; /* "*" */
+		osip_contact_param_get_byname(ct, "expires", &ep);
+		if (ep && ep->gvalue)
+			e = (uint32_t)strtoul(ep->gvalue, NULL, 10);
+		if (osip_uri_to_str(ct->url, &orig))
+			continue;
+		if (natport_registrar_update(p->reg, user, orig, src, e, now))
+			log_warnx_rl("registrar: cannot bind %s", user);
+		else
+			log_debug("registrar: %s -> %s for %us", user, orig, e);
+		osip_free(orig);
+		set_str(&ct->url->username, user);
+		set_str(&ct->url->host, host);
+		set_str(&ct->url->port, port);
+	}
+}
+
+static int add_via(struct natport_proxy *p, osip_message_t *m,
+		   struct natport_sip_transport *out, const char *branch)
+{
+	osip_via_t *via = NULL;
+	char host[64], port[8];
+
+	inet_ntop(out->local.family, &out->local.addr, host, sizeof(host));
+	snprintf(port, sizeof(port), "%u", out->local.port);
+	if (osip_via_init(&via))
+		return -1;
+	via_set_version(via, osip_strdup("2.0"));
+	via_set_protocol(via, osip_strdup(out->ops->proto));
+	via_set_host(via, osip_strdup(host));
+	via_set_port(via, osip_strdup(port));
+	osip_via_set_branch(via, osip_strdup(branch));
+	if (!via->host || osip_list_add(&m->vias, via, 0) < 0) {
+		osip_via_free(via);
+		return -1;
+	}
+	return 0;
+}
+
+static int add_rr(osip_message_t *m, struct natport_sip_transport *tp)
+{
+	osip_record_route_t *rr = NULL;
+	char host[64], v[128];
+
+	inet_ntop(tp->local.family, &tp->local.addr, host, sizeof(host));
+	if (tp->local.family == AF_INET6)
+		snprintf(v, sizeof(v), "<sip:[%s]:%u;lr>", host,
+			 tp->local.port);
+	else
+		snprintf(v, sizeof(v), "<sip:%s:%u;lr>", host, tp->local.port);
+	if (osip_record_route_init(&rr))
+		return -1;
+	if (osip_record_route_parse(rr, v) ||
+	    osip_list_add(&m->record_routes, rr, 0) < 0) {
+		osip_record_route_free(rr);
+		return -1;
+	}
+	return 0;
+}
+
+static int creates_dialog(const char *method)
+{
+	return !strcmp(method, "INVITE") || !strcmp(method, "SUBSCRIBE") ||
+	       !strcmp(method, "REFER") || !strcmp(method, "NOTIFY");
+}
+
+/* Call bookkeeping and media for a request crossing the router. Returns
+ * 0 to forward, a SIP status to refuse, or -1 to drop. */
+static int request_call(struct natport_proxy *p, osip_message_t *m,
+			enum natport_side side,
+			const struct natport_endpoint *src, int in_dialog,
+			char *reason, size_t rlen)
+{
+	const char *method = m->sip_method;
+	struct natport_call *c = natport_call_find(p->calls, m->call_id->number);
+	uint64_t now = natport_evloop_now(p->loop);
+	int ret, is_new = 0;
+
+	if (!c && !strcmp(method, "INVITE") && !in_dialog) {
+		c = natport_call_new(p->calls, m->call_id->number, now);
+		if (!c) {
+			snprintf(reason, rlen, errno == ENOSPC ?
+				 "too many calls (max-calls)" : "out of memory");
+			return 503;
+		}
+		is_new = 1;
+		c->caller_side = side;
+		c->invite_cseq = strdup(m->cseq->number);
+		if (side == NATPORT_SIDE_LAN) {
+			c->client = *src;
+			c->client.port = 0;
+		}
+		if (m->from->url)
+			snprintf(c->from, sizeof(c->from), "%s%s%s",
+				 m->from->url->username ?: "",
+				 m->from->url->username ? "@" : "",
+				 m->from->url->host ?: "");
+		if (m->to->url)
+			snprintf(c->to, sizeof(c->to), "%s%s%s",
+				 m->to->url->username ?: "",
+				 m->to->url->username ? "@" : "",
+				 m->to->url->host ?: "");
+		natport_call_emit(p->calls, NATPORT_CALL_EV_NEW, c);
+	}
+	if (!c)
+		return 0;
+	c->last_sig_ms = now;
+	if (!strcmp(method, "BYE")) {
+		const char *tt = natport_sip_to_tag(m);
+		const char *ft = natport_sip_from_tag(m);
+
+		/* the callee's tag is To in the caller's BYE, From in the
+		 * callee's; the call ends with its last confirmed fork */
+		if (tt)
+			natport_call_tag_del(c, tt);
+		if (ft)
+			natport_call_tag_del(c, ft);
+		if (!c->n_tags)
+			end_call(p, c, NATPORT_END_BYE);
+		return 0;
+	}
+	if (!strcmp(method, "CANCEL")) {
+		if (c->state != NATPORT_CALL_CONFIRMED)
+			end_call(p, c, NATPORT_END_CANCEL);
+		return 0;
+	}
+	if (strcmp(method, "INVITE") && strcmp(method, "UPDATE") &&
+	    strcmp(method, "ACK") && strcmp(method, "PRACK"))
+		return 0;
+	ret = do_sdp(p, c, m, side, src, reason, rlen);
+	if (ret && is_new) {
+		end_call(p, c, NATPORT_END_REFUSED);
+	} else if (ret && !strcmp(method, "ACK")) {
+		log_warnx_rl("call %s: answer in ACK refused: %s",
+			     m->call_id->number, reason);
+		return 0;
+	}
+	return ret;
+}
+
+/* Where a request goes next; 0, or a SIP status (reason filled). */
+static int route_request(struct natport_proxy *p, osip_message_t *m,
+			 enum natport_side side, int in_dialog,
+			 struct natport_endpoint *dst, int *via_binding,
+			 char *reason, size_t rlen)
+{
+	const struct natport_binding *bd;
+	osip_route_t *rt;
+	uint64_t now = natport_evloop_now(p->loop);
+
+	*via_binding = 0;
+	/* our own Route entries (both of a double Record-Route) */
+	while ((rt = osip_list_get(&m->routes, 0)) && uri_is_us(p, rt->url)) {
+		osip_list_remove(&m->routes, 0);
+		osip_route_free(rt);
+	}
+	if (rt) {
+		if (natport_sip_uri_endpoint(rt->url, dst)) {
+			snprintf(reason, rlen, "Route host is not an IP address");
+			return 404;
+		}
+		return 0;
+	}
+	if (uri_is_us(p, m->req_uri) || (m->req_uri->username &&
+					 natport_sip_uri_endpoint(m->req_uri, dst) == 0 &&
+					 is_us(p, dst))) {
+		osip_uri_t *u = NULL;
+
+		bd = m->req_uri->username ?
+			     natport_registrar_lookup(p->reg,
+						      m->req_uri->username, now) :
+			     NULL;
+		if (!bd) {
+			snprintf(reason, rlen, "no registered phone '%.64s'",
+				 m->req_uri->username ?: "");
+			return 404;
+		}
+		if (osip_uri_init(&u) || osip_uri_parse(u, bd->contact)) {
+			osip_uri_free(u);
+			snprintf(reason, rlen, "bad binding");
+			return 500;
+		}
+		osip_uri_free(m->req_uri);
+		m->req_uri = u;
+		*dst = bd->addr;
+		*via_binding = 1;
+		return 0;
+	}
+	if (side == NATPORT_SIDE_LAN && !in_dialog && p->cfg.has_upstream) {
+		*dst = p->cfg.upstream;
+		return 0;
+	}
+	if (natport_sip_uri_endpoint(m->req_uri, dst)) {
+		snprintf(reason, rlen,
+			 "Request-URI host is not an IP address and no "
+			 "upstream-proxy is set");
+		return 404;
+	}
+	return 0;
+}
+
+static void handle_request(struct natport_proxy *p,
+			   struct natport_sip_transport *tp,
+			   const struct natport_endpoint *src,
+			   enum natport_side side, osip_message_t *m)
+{
+	const struct natport_endpoint *ours[2] = { &p->cfg.lan_address,
+						   &p->cfg.wan_address };
+	const char *method = m->sip_method;
+	int is_ack = !strcmp(method, "ACK");
+	char branch[NATPORT_SIP_BRANCH_LEN], reason[256] = "";
+	char b[NATPORT_ENDPOINT_STRLEN];
+	struct natport_endpoint dst;
+	enum natport_side out_side;
+	int mf, in_dialog, via_binding, ret;
+
+	p->st.rx_requests++;
+	if (natport_sip_via_received(osip_list_get(&m->vias, 0), src)) {
+		p->st.dropped++;
+		return;
+	}
+	in_dialog = natport_sip_to_tag(m) != NULL;
+	mf = natport_sip_max_forwards(m);
+	if (mf == -2) {
+		p->st.malformed++;
+		reply(p, tp, m, 400, "malformed Max-Forwards");
+		return;
+	}
+	if (mf == 0) {
+		p->st.loops++;
+		reply(p, tp, m, 483, NULL);
+		return;
+	}
+	if (natport_sip_is_loop(m, p->secret, ours, 2)) {
+		p->st.loops++;
+		reply(p, tp, m, 482, NULL);
+		return;
+	}
+	natport_sip_branch(m, p->secret, branch, sizeof(branch));
+
+	ret = route_request(p, m, side, in_dialog, &dst, &via_binding, reason,
+			    sizeof(reason));
+	if (ret)
+		goto refuse;
+	out_side = side_of(p, &dst);
+	if (is_us(p, &dst)) {
+		p->st.loops++;
+		ret = 482;
+		snprintf(reason, sizeof(reason), "next hop is this router");
+		goto refuse;
+	}
+	if (side == NATPORT_SIDE_WAN) {
+		if (!in_dialog && !via_binding && strcmp(method, "CANCEL")) {
+			ret = 403;
+			snprintf(reason, sizeof(reason),
+				 "new dialogs from outside only toward "
+				 "registered phones");
+			goto refuse;
+		}
+		if (out_side == NATPORT_SIDE_WAN) {
+			ret = 403;
+			snprintf(reason, sizeof(reason), "no relaying");
+			goto refuse;
+		}
+		if (!via_binding &&
+		    !natport_call_find(p->calls, m->call_id->number) &&
+		    !natport_registrar_find_addr(p->reg, &dst,
+						 natport_evloop_now(p->loop))) {
+			ret = 481;
+			goto refuse;
+		}
+	} else if (out_side == NATPORT_SIDE_LAN) {
+		ret = 403;
+		snprintf(reason, sizeof(reason),
+			 "LAN to LAN does not cross the router");
+		goto refuse;
+	}
+
+	ret = request_call(p, m, side, src, in_dialog, reason,
+			   sizeof(reason));
+	if (ret)
+		goto refuse;
+	if (!strcmp(method, "REGISTER") && side == NATPORT_SIDE_LAN)
+		rewrite_register(p, m, src);
+
+	natport_sip_set_max_forwards(m, mf < 0 ? 70 : mf - 1);
+	if (add_via(p, m, p->tp[out_side], branch) ||
+	    (!in_dialog && creates_dialog(method) &&
+	     (add_rr(m, p->tp[side]) || add_rr(m, p->tp[out_side])))) {
+		log_warnx_rl("sip: out of memory building %s", method);
+		p->st.dropped++;
+		return;
+	}
+	if (!send_msg(p, p->tp[out_side], m, &dst))
+		p->st.forwarded++;
+	return;
+
+refuse:
+	p->st.refused++;
+	log_info_rl("sip: %s from %s refused: %d %s%s%s", method,
+		    fmt_ep(src, b), ret, reason_text(ret), *reason ? ": " : "",
+		    reason);
+	if (!is_ack)
+		reply(p, tp, m, ret, reason);
+}
+
+static void response_call(struct natport_proxy *p, struct natport_call *c,
+			  osip_message_t *m, enum natport_side side,
+			  const struct natport_endpoint *src, int *drop)
+{
+	const char *method = m->cseq->method;
+	int code = m->status_code, ret;
+	uint64_t now = natport_evloop_now(p->loop);
+	char reason[256] = "";
+
+	c->last_sig_ms = now;
+	if ((code < 300 && code > 100) &&
+	    (!strcmp(method, "INVITE") || !strcmp(method, "UPDATE") ||
+	     !strcmp(method, "PRACK"))) {
+		ret = do_sdp(p, c, m, side, src, reason, sizeof(reason));
+		if (ret) {
+			/* a response cannot be refused: hold it back; the
+			 * caller's timers (and ours) end the call */
+			log_warnx_rl("call %s: SDP in %d from %s side refused: "
+				     "%d %s", c->call_id, code,
+				     natport_side_name(side), ret, reason);
+			*drop = 1;
+			return;
+		}
+	}
+	if (strcmp(method, "INVITE") || !c->invite_cseq ||
+	    strcmp(m->cseq->number, c->invite_cseq))
+		return;
+	if (code > 100 && code < 200 && natport_sip_to_tag(m) &&
+	    c->state == NATPORT_CALL_TRYING) {
+		natport_call_set_state(p->calls, c, NATPORT_CALL_EARLY, now);
+	} else if (code >= 200 && code < 300) {
+		const char *tag = natport_sip_to_tag(m);
+
+		if (tag && natport_call_tag_add(c, tag) < 0)
+			log_warnx_rl("call %s: too many forks", c->call_id);
+		natport_call_set_state(p->calls, c, NATPORT_CALL_CONFIRMED,
+				       now);
+	} else if (code >= 300 && c->state != NATPORT_CALL_CONFIRMED) {
+		end_call(p, c, NATPORT_END_REJECTED);
+	}
+}
+
+static void handle_response(struct natport_proxy *p,
+			    struct natport_sip_transport *tp,
+			    const struct natport_endpoint *src,
+			    enum natport_side side, osip_message_t *m)
+{
+	osip_via_t *top = osip_list_get(&m->vias, 0);
+	struct natport_endpoint dst;
+	struct natport_call *c;
+	char b[NATPORT_ENDPOINT_STRLEN];
+	int drop = 0;
+
+	p->st.rx_responses++;
+	if (!natport_sip_via_is(top, &p->tp[NATPORT_SIDE_LAN]->local) &&
+	    !natport_sip_via_is(top, &p->tp[NATPORT_SIDE_WAN]->local)) {
+		log_info_rl("sip: response from %s not for us, dropped",
+			    fmt_ep(src, b));
+		p->st.dropped++;
+		return;
+	}
+	osip_list_remove(&m->vias, 0);
+	osip_via_free(top);
+	top = osip_list_get(&m->vias, 0);
+	if (!top || natport_sip_via_target(top, &dst) || is_us(p, &dst)) {
+		log_info_rl("sip: response from %s has no usable next Via, "
+			    "dropped", fmt_ep(src, b));
+		p->st.dropped++;
+		return;
+	}
+	c = natport_call_find(p->calls, m->call_id->number);
+	if (c)
+		response_call(p, c, m, side, src, &drop);
+	if (drop) {
+		p->st.dropped++;
+		return;
+	}
+	if (!send_msg(p, p->tp[side_of(p, &dst)], m, &dst))
+		p->st.forwarded++;
+}
+
+static void on_message(struct natport_sip_transport *tp,
+		       const struct natport_endpoint *src, const char *buf,
+		       size_t len, void *arg)
+{
+	struct natport_proxy *p = arg;
+	struct natport_sip_parse_err perr;
+	osip_message_t *m, *ans = NULL;
+	char b[NATPORT_ENDPOINT_STRLEN];
+	enum natport_side side = side_of(p, src);
+
+	if (side != (enum natport_side)tp->side || is_us(p, src)) {
+		log_info_rl("sip: datagram from %s on the %s side, dropped",
+			    fmt_ep(src, b), natport_side_name(tp->side));
+		p->st.dropped++;
+		return;
+	}
+	m = natport_sip_msg_parse(buf, len, &perr, &ans);
+	if (!m) {
+		p->st.malformed++;
+		if (ans) {
+			log_info_rl("sip: malformed %s from %s: %s (400)",
+				    ans->sip_method, fmt_ep(src, b),
+				    perr.reason);
+			natport_sip_via_received(osip_list_get(&ans->vias, 0),
+						 src);
+			reply(p, tp, ans, 400, perr.reason);
+			osip_message_free(ans);
+		} else {
+			p->st.dropped++;
+			if (len > 4 || strspn(buf, "\r\n") != len)
+				log_info_rl("sip: %zu bytes from %s dropped: %s",
+					    len, fmt_ep(src, b), perr.reason);
+		}
+		return;
+	}
+	if (MSG_IS_REQUEST(m))
+		handle_request(p, tp, src, side, m);
+	else
+		handle_response(p, tp, src, side, m);
+	osip_message_free(m);
+}
+
+static int sweep_one(struct natport_call *c, void *arg)
+{
+	struct natport_proxy *p = arg;
+	uint64_t now = natport_evloop_now(p->loop), last, pkts;
+
+	if (c->state != NATPORT_CALL_CONFIRMED) {
+		if (now - c->created_ms >= p->cfg.invite_timeout_ms)
+			end_call(p, c, NATPORT_END_INVITE_TIMEOUT);
+		return 0;
+	}
+	last = c->last_sig_ms > c->media_check_ms ? c->last_sig_ms :
+						    c->media_check_ms;
+	if (now - last < p->cfg.dialog_timeout_ms)
+		return 0;
+	pkts = natport_media_call_packets(p->media, c);
+	if (pkts != c->media_pkts) {
+		c->media_pkts = pkts;
+		c->media_check_ms = now;
+		return 0;
+	}
+	end_call(p, c, NATPORT_END_IDLE_TIMEOUT);
+	return 0;
+}
+
+void natport_proxy_sweep(struct natport_proxy *p)
+{
+	natport_call_walk(p->calls, sweep_one, p);
+	natport_registrar_expire(p->reg, natport_evloop_now(p->loop));
+}
+
+static void on_sweep(void *arg)
+{
+	struct natport_proxy *p = arg;
+
+	natport_proxy_sweep(p);
+	p->sweep = natport_evloop_timer_add(p->loop, SWEEP_MS, on_sweep, p);
+}
+
+static uint64_t random_secret(void)
+{
+	uint64_t s = natport_mono_ms() ^ ((uint64_t)getpid() << 32);
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, &s, sizeof(s)) != sizeof(s))
+			s ^= (uint64_t)(uintptr_t)&s;
+		close(fd);
+	}
+	return s;
+}
+
+struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
+					const struct natport_config *cfg,
+					struct natport_pm *pm, char *err,
+					size_t errlen)
+{
+	struct natport_proxy *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	natport_sip_msg_init();
+	p->loop = loop;
+	p->cfg = *cfg;
+	p->secret = random_secret();
+	p->calls = natport_call_table_new(cfg->max_calls);
+	p->reg = natport_registrar_new();
+	if (!p->calls || !p->reg) {
+		snprintf(err, errlen, "out of memory");
+		goto err_tables;
+	}
+	p->media = natport_media_new(pm, p->calls, cfg);
+	if (!p->media) {
+		snprintf(err, errlen, "out of memory");
+		goto err_tables;
+	}
+	p->tp[NATPORT_SIDE_LAN] = natport_sip_udp_open(loop, &cfg->lan_address,
+						       on_message, p, err,
+						       errlen);
+	if (!p->tp[NATPORT_SIDE_LAN])
+		goto err_tables;
+	p->tp[NATPORT_SIDE_LAN]->side = NATPORT_SIDE_LAN;
+	p->tp[NATPORT_SIDE_WAN] = natport_sip_udp_open(loop, &cfg->wan_address,
+						       on_message, p, err,
+						       errlen);
+	if (!p->tp[NATPORT_SIDE_WAN])
+		goto err_lan;
+	p->tp[NATPORT_SIDE_WAN]->side = NATPORT_SIDE_WAN;
+	p->sweep = natport_evloop_timer_add(loop, SWEEP_MS, on_sweep, p);
+	if (!p->sweep) {
+		snprintf(err, errlen, "out of memory");
+		goto err_wan;
+	}
+	return p;
+
+err_wan:
+	natport_sip_transport_close(p->tp[NATPORT_SIDE_WAN]);
+err_lan:
+	natport_sip_transport_close(p->tp[NATPORT_SIDE_LAN]);
+err_tables:
+	natport_media_free(p->media);
+	natport_registrar_free(p->reg);
+	natport_call_table_free(p->calls);
+	free(p);
+	return NULL;
+}
+
+static int end_each(struct natport_call *c, void *arg)
+{
+	end_call(arg, c, NATPORT_END_SHUTDOWN);
+	return 0;
+}
+
+void natport_proxy_free(struct natport_proxy *p)
+{
+	if (!p)
+		return;
+	natport_call_walk(p->calls, end_each, p);
+	if (p->sweep)
+		natport_evloop_timer_cancel(p->loop, p->sweep);
+	natport_sip_transport_close(p->tp[NATPORT_SIDE_WAN]);
+	natport_sip_transport_close(p->tp[NATPORT_SIDE_LAN]);
+	natport_media_free(p->media);
+	natport_registrar_free(p->reg);
+	natport_call_table_free(p->calls);
+	free(p);
+}
+
+void natport_proxy_reload(struct natport_proxy *p,
+			  const struct natport_config *cfg)
+{
+	p->cfg = *cfg;
+	natport_media_set_config(p->media, cfg);
+	natport_call_table_set_max(p->calls, cfg->max_calls);
+}
+
+struct natport_call_table *natport_proxy_calls(struct natport_proxy *p)
+{
+	return p->calls;
+}
+
+struct natport_registrar *natport_proxy_registrar(struct natport_proxy *p)
+{
+	return p->reg;
+}
+
+struct natport_media *natport_proxy_media(struct natport_proxy *p)
+{
+	return p->media;
+}
+
+void natport_proxy_get_stats(struct natport_proxy *p,
+			     struct natport_proxy_stats *out)
+{
+	*out = p->st;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sip_proxy.h - the record-routing SIP proxy between the LAN and the WAN.
+ *
+ * Transaction-stateless forwarding (RFC 3261 section 16.11) with call
+ * state on top: retransmissions, CANCEL and the ACK of a failure answer
+ * are forwarded again and get the same branch; responses follow the Via
+ * chain back (received/rport, RFC 3581). What the proxy keeps is the call
+ * table (call.h), which drives the media module (media.h) and whose
+ * entries end on BYE, CANCEL, a final failure, invite-timeout or
+ * dialog-timeout, and the registrar (registrar.h) for incoming calls.
+ *
+ * Policy: a new dialog may start from the LAN toward the outside (the
+ * upstream-proxy when configured, else the Request-URI, an IP literal),
+ * or from the WAN toward a registered LAN phone (Request-URI
+ * sip:<user>@<wan-address>). In-dialog requests follow the Route set the
+ * proxy's double Record-Route (one entry per side, RFC 5658) gave them;
+ * from the WAN only into a call or phone the proxy knows. Everything else
+ * is refused (403, 404, 481) or, for ACK and responses, dropped.
+ *
+ * The proxy owns its transports, call table, registrar and media module;
+ * natport_proxy_free() ends every call and releases every mapping.
+ */
+#ifndef NATPORT_SIP_PROXY_H
+#define NATPORT_SIP_PROXY_H
+
+#include <stdint.h>
+
+#include <natport/natport.h>
+
+#include "call.h"
+#include "config.h"
+#include "evloop.h"
+#include "media.h"
+#include "registrar.h"
+
+struct natport_proxy;
+
+struct natport_proxy_stats {
+	uint64_t rx_requests, rx_responses, forwarded, replied, dropped,
+		malformed, loops, refused, calls_ended[8];
+};
+
+struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
+					const struct natport_config *cfg,
+					struct natport_pm *pm, char *err,
+					size_t errlen);
+void natport_proxy_free(struct natport_proxy *p);
+/* Apply a reloaded config (the keys natport_config_restart_needed allows). */
+void natport_proxy_reload(struct natport_proxy *p,
+			  const struct natport_config *cfg);
+
+struct natport_call_table *natport_proxy_calls(struct natport_proxy *p);
+struct natport_registrar *natport_proxy_registrar(struct natport_proxy *p);
+struct natport_media *natport_proxy_media(struct natport_proxy *p);
+void natport_proxy_get_stats(struct natport_proxy *p,
+			     struct natport_proxy_stats *out);
+
+/* Run the timeouts now (the proxy also does it every 500 ms). */
+void natport_proxy_sweep(struct natport_proxy *p);
+
+#endif /* NATPORT_SIP_PROXY_H */
