@@ -13,6 +13,14 @@
 
 static struct genl_family np_family;
 
+/* Events are sent by the per-namespace workers, which module exit stops
+ * only after the family is gone (the family must go first: requests use
+ * per-namespace state that pernet exit frees). np_events_live, under
+ * np_events_lock, keeps a late worker from multicasting to a group id the
+ * unregistered family no longer owns. */
+static DEFINE_SPINLOCK(np_events_lock);
+static bool np_events_live;
+
 enum { NP_MCGRP_EVENTS };
 
 static const struct genl_multicast_group np_mcgrps[] = {
@@ -246,7 +254,8 @@ void np_netlink_event(struct np_net *nn, const struct np_stream *s, int dir,
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!genl_has_listeners(&np_family, nn->net, NP_MCGRP_EVENTS))
+	if (!READ_ONCE(np_events_live) ||
+	    !genl_has_listeners(&np_family, nn->net, NP_MCGRP_EVENTS))
 		return;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!msg)
@@ -264,8 +273,13 @@ void np_netlink_event(struct np_net *nn, const struct np_stream *s, int dir,
 		return;
 	}
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&np_family, nn->net, msg, 0, NP_MCGRP_EVENTS,
-				GFP_ATOMIC);
+	spin_lock_bh(&np_events_lock);
+	if (np_events_live)
+		genlmsg_multicast_netns(&np_family, nn->net, msg, 0,
+					NP_MCGRP_EVENTS, GFP_ATOMIC);
+	else
+		nlmsg_free(msg);
+	spin_unlock_bh(&np_events_lock);
 }
 
 /* GENL_UNS_ADMIN_PERM: CAP_NET_ADMIN over the socket's namespace. Streams
@@ -313,10 +327,21 @@ static struct genl_family np_family __ro_after_init = {
 
 int np_netlink_init(void)
 {
-	return genl_register_family(&np_family);
+	int ret;
+
+	ret = genl_register_family(&np_family);
+	if (ret)
+		return ret;
+	spin_lock_bh(&np_events_lock);
+	np_events_live = true;
+	spin_unlock_bh(&np_events_lock);
+	return 0;
 }
 
 void np_netlink_uninit(void)
 {
+	spin_lock_bh(&np_events_lock);
+	np_events_live = false;
+	spin_unlock_bh(&np_events_lock);
 	genl_unregister_family(&np_family);
 }
