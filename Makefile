@@ -102,7 +102,7 @@ $(O)/tests/%: tests/bench/%.c $(LIB_A)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_A) $(PKG_LIBS) -lm
 
-$(O)/tests/unit/%: tests/unit/%.c $(LIB_A) $(DAEMON_LIBOBJS)
+$(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_A) $(DAEMON_LIBOBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(SIP_CFLAGS) $(CHECK_CFLAGS) \

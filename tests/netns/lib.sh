@@ -56,6 +56,9 @@ in_wan() { ip netns exec "$NS_WAN" "$@"; }
 
 topo_up() {
 	need_root
+	# bash runs the EXIT trap on a signal only if the signal is trapped
+	trap 'exit 130' INT
+	trap 'exit 143' TERM HUP
 	ip netns add "$NS_LAN"
 	ip netns add "$NS_RTR"
 	ip netns add "$NS_WAN"

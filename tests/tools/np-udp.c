@@ -3,6 +3,11 @@
  * np-udp - UDP traffic for natport's tests and benchmarks.
  *
  *   np-udp send  -b LOCAL:PORT -d DEST:PORT [-n COUNT] [-i INTERVAL_US] [-s SIZE]
+ *   np-udp talk  -b LOCAL:PORT -d DEST:PORT [-n COUNT] [-i INTERVAL_US] [-t TIMEOUT_MS] [-w MS]
+ *       a symmetric RTP endpoint: one socket sends COUNT packets and
+ *       receives at the same time; prints like recv, exits 0 if COUNT
+ *       packets came back. -w waits after binding before the first send,
+ *       so two talkers started together both listen before either sends.
  *   np-udp recv  -b LOCAL:PORT [-n COUNT] [-t TIMEOUT_MS]
  *       prints "recv <count> from <source>" per distinct source, then
  *       "total <count>"; exits 0 if COUNT packets (default 1) arrived.
@@ -67,6 +72,7 @@ int main(int argc, char **argv)
 	const char *mode;
 	char *b = NULL, *d = NULL;
 	long count = 1, interval = 0, size = 172, timeout = 2000, rate = 0;
+	long delay = 0;
 	int fd, opt, one = 1, big = 4 << 20;
 	static char buf[BATCH][2048];
 
@@ -74,7 +80,7 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "b:d:n:i:s:t:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "b:d:n:i:s:t:r:w:")) != -1) {
 		switch (opt) {
 		case 'b': b = optarg; break;
 		case 'd': d = optarg; break;
@@ -83,6 +89,7 @@ int main(int argc, char **argv)
 		case 's': size = atol(optarg); break;
 		case 't': timeout = atol(optarg); break;
 		case 'r': rate = atol(optarg); break;
+		case 'w': delay = atol(optarg); break;
 		default: usage();
 		}
 	}
@@ -115,20 +122,47 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	if (!strcmp(mode, "recv")) {
+	if (!strcmp(mode, "recv") || !strcmp(mode, "talk")) {
 		struct sockaddr_in src[MAX_SOURCES];
-		long got[MAX_SOURCES] = { 0 }, total = 0;
-		int nsrc = 0, i;
-		double end = now() + timeout / 1000.0;
+		long got[MAX_SOURCES] = { 0 }, total = 0, sent = 0;
+		int nsrc = 0, i, talk = !strcmp(mode, "talk");
+		double start = now(), end;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
-		while (total < count) {
+		if (talk && !d)
+			usage();
+		if (delay)
+			usleep(delay * 1000);
+		start = now();
+		end = start + timeout / 1000.0 +
+		      (talk ? count * interval / 1e6 : 0);
+		while (total < count || (talk && sent < count)) {
 			struct sockaddr_in from;
 			socklen_t fl = sizeof(from);
 			int left = (end - now()) * 1000;
 
-			if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			if (talk && sent < count &&
+			    now() >= start + sent * interval / 1e6) {
+				memset(buf[1], 0, size);
+				snprintf(buf[1], size, "np-udp %ld", sent);
+				sendto(fd, buf[1], size, 0,
+				       (struct sockaddr *)&dest, sizeof(dest));
+				sent++;
+				continue;
+			}
+			if (talk && sent < count) {
+				double next = start + sent * interval / 1e6;
+				int wait = (next - now()) * 1000;
+
+				left = wait < 1 ? 1 : wait;
+			}
+			if (left <= 0)
 				break;
+			if (poll(&pfd, 1, left) <= 0) {
+				if (talk && sent < count)
+					continue;
+				break;
+			}
 			if (recvfrom(fd, buf[0], sizeof(buf[0]), 0,
 				     (struct sockaddr *)&from, &fl) < 0)
 				continue;

@@ -242,7 +242,7 @@ struct natport_ctnl *natport_ctnl_open(uint32_t mark_tag, char *err,
 		goto err_alloc;
 	ct->tag = mark_tag;
 	ct->seq = time(NULL);
-	ct->buf = malloc(BATCH_SIZE);
+	ct->buf = calloc(1, BATCH_SIZE); /* padding goes out: zero it */
 	ct->rbuf = malloc(BATCH_SIZE);
 	ct->obj = nfct_new();
 	if (!ct->buf || !ct->rbuf || !ct->obj)

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_pm.c - the port manager's contract against the real kernel, in a
+ * private network namespace: open errors, RTP/RTCP pairing, idempotence,
+ * events, exhaustion, kernel entries made and removed. */
+#include <check.h>
+#include <string.h>
+
+#include <natport/natport.h>
+
+#include "netns_unit.h"
+
+static struct natport_pm_config cfg;
+
+static void setup(void)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	natport_endpoint_parse("198.51.100.1", &cfg.external);
+	natport_prefix_parse("192.0.2.0/24", &cfg.internal[0]);
+	cfg.n_internal = 1;
+	cfg.port_min = 30000;
+	cfg.port_max = 30007; /* 4 pairs */
+	cfg.quarantine_ms = 60000;
+}
+
+static struct natport_pm *open_pm(void)
+{
+	char err[256];
+	struct natport_pm *pm = natport_pm_open(&cfg, err, sizeof(err));
+
+	ck_assert_msg(pm != NULL, "open: %s", err);
+	return pm;
+}
+
+static struct natport_mapping_req req(enum natport_port_type t,
+				      const char *internal)
+{
+	struct natport_mapping_req r = { .type = t };
+
+	ck_assert_int_eq(natport_endpoint_parse(internal, &r.internal), 0);
+	return r;
+}
+
+static int count_cb(const struct natport_mapping *m,
+		    const struct natport_counters *c, uint32_t timeout,
+		    void *arg)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int kernel_entries(void)
+{
+	char err[256];
+	int n = 0, r = natport_kernel_list(0, count_cb, &n, err, sizeof(err));
+
+	ck_assert_msg(r >= 0, "kernel list: %s", err);
+	ck_assert_int_eq(r, n);
+	return n;
+}
+
+START_TEST(open_errors)
+{
+	char err[256];
+	struct natport_pm_config c;
+
+	c = cfg;
+	natport_endpoint_parse("2001:db8::1", &c.external);
+	ck_assert_ptr_null(natport_pm_open(&c, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "IPv6"));
+	c = cfg;
+	memset(&c.external, 0, sizeof(c.external));
+	ck_assert_ptr_null(natport_pm_open(&c, err, sizeof(err)));
+	c = cfg;
+	c.n_internal = 0;
+	ck_assert_ptr_null(natport_pm_open(&c, err, sizeof(err)));
+	c = cfg;
+	c.port_min = c.port_max = 30001;
+	ck_assert_ptr_null(natport_pm_open(&c, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "pair"));
+	c = cfg;
+	c.ct_mark_tag = 0x12345678;
+	ck_assert_ptr_null(natport_pm_open(&c, err, sizeof(err)));
+	c = cfg;
+	c.nft_table = "bad name;";
+	ck_assert_ptr_null(natport_pm_open(&c, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "table name"));
+	c = cfg;
+	natport_endpoint_parse("203.0.113.77", &c.external); /* not ours */
+	{
+		/* opening works; binding the first pair fails cleanly */
+		struct natport_pm *pm = natport_pm_open(&c, err, sizeof(err));
+		struct natport_mapping_req r =
+			req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4000");
+		struct natport_mapping m;
+
+		ck_assert_ptr_nonnull(pm);
+		ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m),
+				 -NATPORT_E_NOPORT);
+		ck_assert_ptr_nonnull(strstr(natport_pm_last_error(pm),
+					     "busy"));
+		natport_pm_close(pm);
+	}
+}
+END_TEST
+
+START_TEST(pairing)
+{
+	struct natport_pm *pm = open_pm();
+	struct natport_mapping_req r;
+	struct natport_mapping rtp, rtcp, m;
+
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4000");
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &rtp), 0);
+	ck_assert_int_eq(rtp.external.port % 2, 0);
+	ck_assert_int_eq(rtp.state, NATPORT_MAP_HELD);
+	/* a=rtcp:5001 -- not RTP+1 internally; named explicitly */
+	r = req(NATPORT_PORT_AUDIO_RTCP, "192.0.2.10:5001");
+	r.rtp_internal_port = 4000;
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &rtcp), 0);
+	ck_assert_int_eq(rtcp.external.port, rtp.external.port + 1);
+	/* the same again: same mapping */
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+	ck_assert_int_eq(m.id, rtcp.id);
+	/* video RTCP does not pair with audio RTP */
+	r = req(NATPORT_PORT_VIDEO_RTCP, "192.0.2.10:4003");
+	r.rtp_internal_port = 4000;
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+	ck_assert_int_ne(m.external.port, rtp.external.port + 1);
+	ck_assert_int_eq(m.external.port % 2, 1);
+	/* SIP and data need no parity */
+	r = req(NATPORT_PORT_SIP, "192.0.2.10:5061");
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+	r = req(NATPORT_PORT_DATA, "192.0.2.10:4005");
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+	/* 4 pairs: RTP/RTCP, video RTCP, SIP, data -> full */
+	r = req(NATPORT_PORT_VIDEO_RTP, "192.0.2.10:4010");
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), -NATPORT_E_NOPORT);
+	/* releasing RTP alone keeps the pair for its RTCP */
+	ck_assert_int_eq(natport_pm_release(pm, &rtp.internal, &rtp.external),
+			 0);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), -NATPORT_E_NOPORT);
+	ck_assert_int_eq(natport_pm_release(pm, &rtcp.internal, &rtcp.external),
+			 0);
+	/* now quarantined (60 s): still no port */
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), -NATPORT_E_NOPORT);
+	natport_pm_close(pm);
+}
+END_TEST
+
+struct evlog {
+	int n;
+	enum natport_event_type t[16];
+};
+
+static void on_event(const struct natport_event *ev, void *arg)
+{
+	struct evlog *l = arg;
+
+	if (l->n < 16)
+		l->t[l->n++] = ev->type;
+}
+
+START_TEST(kernel_entries_and_events)
+{
+	struct natport_pm *pm = open_pm();
+	struct natport_mapping_req r = req(NATPORT_PORT_AUDIO_RTP,
+					   "192.0.2.10:4000");
+	struct natport_mapping m, m2;
+	struct natport_endpoint remote, remote2;
+	struct natport_counters c;
+	struct natport_pm_stats st;
+	struct evlog log = { 0 };
+
+	natport_pm_set_event_cb(pm, on_event, &log);
+	natport_endpoint_parse("198.51.100.20:6000", &remote);
+	natport_endpoint_parse("203.0.113.20:7000", &remote2);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+	ck_assert_int_eq(kernel_entries(), 0);
+	ck_assert_int_eq(natport_pm_counters(pm, m.id, &c), 0);
+	ck_assert_uint_eq(c.pkts_in + c.pkts_out, 0);
+
+	ck_assert_int_eq(natport_pm_update_remote(pm, &m.external, &remote,
+						  &m2),
+			 0);
+	ck_assert_int_eq(m2.state, NATPORT_MAP_ACTIVE);
+	ck_assert(natport_endpoint_equal(&m2.remote, &remote));
+	ck_assert_int_eq(kernel_entries(), 1);
+	/* same remote again: refresh, no second entry */
+	ck_assert_int_eq(natport_pm_update_remote(pm, &m.external, &remote,
+						  NULL),
+			 0);
+	ck_assert_int_eq(kernel_entries(), 1);
+	/* new remote replaces */
+	ck_assert_int_eq(natport_pm_update_remote(pm, &m.external, &remote2,
+						  NULL),
+			 0);
+	ck_assert_int_eq(kernel_entries(), 1);
+	ck_assert_int_eq(natport_pm_counters(pm, m.id, &c), 0);
+	ck_assert_int_eq(natport_pm_dispatch(pm), 0);
+
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.mappings, 1);
+	ck_assert_uint_eq(st.mappings_active, 1);
+	ck_assert_uint_eq(st.ports_held, 2);
+	ck_assert_uint_eq(st.ports_total, 8);
+
+	ck_assert_int_eq(natport_pm_release_id(pm, m.id), 0);
+	ck_assert_int_eq(natport_pm_release_id(pm, m.id), -NATPORT_E_NOENT);
+	ck_assert_int_eq(kernel_entries(), 0);
+	ck_assert_int_eq(natport_pm_lookup(pm, m.id, &m2), -NATPORT_E_NOENT);
+
+	ck_assert_int_eq(log.n, 4);
+	ck_assert_int_eq(log.t[0], NATPORT_EV_CREATED);
+	ck_assert_int_eq(log.t[1], NATPORT_EV_REMOTE);
+	ck_assert_int_eq(log.t[2], NATPORT_EV_REMOTE);
+	ck_assert_int_eq(log.t[3], NATPORT_EV_RELEASED);
+
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.mappings, 0);
+	ck_assert_uint_eq(st.ports_quarantined, 2);
+	ck_assert_uint_eq(st.errors[NATPORT_E_NOENT], 1);
+	natport_pm_close(pm);
+}
+END_TEST
+
+START_TEST(remote_in_request_and_close)
+{
+	struct natport_pm *pm = open_pm();
+	struct natport_mapping_req r = req(NATPORT_PORT_VIDEO_RTP,
+					   "192.0.2.11:5000");
+	struct natport_mapping m;
+	int i;
+
+	natport_endpoint_parse("198.51.100.20:7000", &r.remote);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+	ck_assert_int_eq(m.state, NATPORT_MAP_ACTIVE);
+	ck_assert_int_eq(kernel_entries(), 1);
+	/* an unknown remote (0.0.0.0) at GetMapping is fine */
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.11:5002");
+	natport_endpoint_parse("0.0.0.0", &r.remote);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+	ck_assert_int_eq(m.state, NATPORT_MAP_HELD);
+	/* an address with no port is known address, unknown port: held */
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.11:5004");
+	natport_endpoint_parse("198.51.100.20", &r.remote);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+	ck_assert_int_eq(m.state, NATPORT_MAP_HELD);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(natport_pm_dispatch(pm), 0);
+	natport_pm_close(pm);
+	ck_assert_int_eq(kernel_entries(), 0);
+	ck_assert_int_ne(system("nft list table inet natport >/dev/null 2>&1"),
+			 0);
+}
+END_TEST
+
+START_TEST(bad_requests_change_nothing)
+{
+	struct natport_pm *pm = open_pm();
+	struct natport_mapping_req r;
+	struct natport_mapping m;
+	struct natport_endpoint ext, remote;
+	struct natport_pm_stats st;
+
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4001");
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), -NATPORT_E_INVAL);
+	ck_assert_ptr_nonnull(strstr(natport_pm_last_error(pm), "odd"));
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.1:4000"); /* the router */
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m),
+			 -NATPORT_E_BADADDR);
+	r = req(NATPORT_PORT_AUDIO_RTP, "198.51.100.30:4000");
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m),
+			 -NATPORT_E_BADADDR);
+	r = req(NATPORT_PORT_AUDIO_RTP, "[2001:db8::10]:4000");
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m),
+			 -NATPORT_E_NOTSUP);
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4000");
+	r.type = (enum natport_port_type)77;
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), -NATPORT_E_INVAL);
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4000");
+	natport_endpoint_parse("192.0.2.20:6000", &r.remote); /* LAN remote */
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m),
+			 -NATPORT_E_BADADDR);
+	natport_endpoint_parse("198.51.100.1:30000", &ext);
+	natport_endpoint_parse("198.51.100.20:6000", &remote);
+	ck_assert_int_eq(natport_pm_update_remote(pm, &ext, &remote, NULL),
+			 -NATPORT_E_NOENT);
+	natport_endpoint_parse("198.51.100.2:30000", &ext);
+	ck_assert_int_eq(natport_pm_update_remote(pm, &ext, &remote, NULL),
+			 -NATPORT_E_NOENT);
+	ck_assert_int_eq(natport_pm_release(pm, &r.internal, &ext),
+			 -NATPORT_E_NOENT);
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.mappings, 0);
+	ck_assert_uint_eq(st.ports_free, st.ports_total);
+	ck_assert_uint_eq(st.created, 0);
+	ck_assert_int_eq(kernel_entries(), 0);
+	natport_pm_close(pm);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pm");
+	TCase *tc = tcase_create("kernel");
+	SRunner *sr;
+	int failed;
+
+	netns_unit_enter();
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, open_errors);
+	tcase_add_test(tc, pairing);
+	tcase_add_test(tc, kernel_entries_and_events);
+	tcase_add_test(tc, remote_in_request_and_close);
+	tcase_add_test(tc, bad_requests_change_nothing);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
