@@ -1,0 +1,206 @@
+# shellcheck shell=bash
+# lib_sip.sh - helpers for nat-portd's namespace tests, on top of
+# tests/netns/lib.sh (topology, bg, cleanup). Source it, then topo_up.
+#
+#   LAN phone (sipp)       router: nat-portd           provider (sipp)
+#   192.0.2.10:5060 ------ 192.0.2.1 | 198.51.100.1 ---- 198.51.100.20:5060
+#   media 6000 (+2 video)  media ports 20000-20099       media 7000 (+2)
+#
+# portd_start [config lines]   start nat-portd -f in the router
+# portd_stats                  SIGUSR1, then $STATS holds the key=value line
+# st KEY                       a value from $STATS
+# media_count_up               nft counters at both ends for media ports
+# rx NS NAME                   packets counted by counter NAME in NS
+# uas/uac                      sipp as provider / phone
+
+# shellcheck source=../netns/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../netns/lib.sh"
+SCN=$TOP/tests/sip/scenarios
+PORTD=$BIN/nat-portd
+PORTD_PID=
+PORTD_LOG=$TMP/portd.log
+PCAP=/usr/share/sip-tester/g711a.pcap
+STATS=
+
+need_sip() {
+	need_root
+	command -v sipp >/dev/null || skip "missing sipp (make deps)"
+	[ -x "$PORTD" ] || skip "no $PORTD (make)"
+	[ -r "$PCAP" ] || skip "missing $PCAP (sip-tester)"
+}
+
+portd_conf() { # portd_conf [extra lines...] -> $TMP/nat-portd.conf
+	local d l
+	{
+		for l in "$@"; do echo "$l"; done
+		# defaults for the keys the caller did not give
+		for d in "lan-address $RTR_LAN" "lan-prefix 192.0.2.0/24" \
+			"wan-address $RTR_WAN" "media-port-range 20000-20099" \
+			"quarantine 200ms" "log-level info"; do
+			for l in "$@"; do
+				[ "${l%% *}" = "${d%% *}" ] && continue 2
+			done
+			echo "$d"
+		done
+	} >"$TMP/nat-portd.conf"
+}
+
+portd_start() { # portd_start [extra config lines...]
+	local i
+	portd_conf "$@"
+	"$PORTD" -n -c "$TMP/nat-portd.conf" >/dev/null ||
+		die "config refused: $("$PORTD" -n -c "$TMP/nat-portd.conf" 2>&1)"
+	: >"$PORTD_LOG"
+	bg "$NS_RTR" "$PORTD" -f -c "$TMP/nat-portd.conf" 2>>"$PORTD_LOG"
+	PORTD_PID=$!
+	for i in $(seq 50); do
+		grep -q ready "$PORTD_LOG" && return 0
+		kill -0 "$PORTD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$PORTD_LOG"
+	die "nat-portd did not start"
+}
+
+portd_alive() { kill -0 "$PORTD_PID" 2>/dev/null; }
+
+portd_stats() {
+	local n i
+	n=$(grep -c '^stats ' "$PORTD_LOG" || true)
+	kill -USR1 "$PORTD_PID"
+	for i in $(seq 50); do
+		[ "$(grep -c '^stats ' "$PORTD_LOG" || true)" -gt "$n" ] && break
+		sleep 0.05
+	done
+	STATS=$(grep '^stats ' "$PORTD_LOG" | tail -n 1)
+}
+st() { echo "$STATS" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# CPU time (utime + stime, clock ticks) and RSS (kB) of nat-portd.
+portd_cpu() { awk '{ print $14 + $15 }' "/proc/$PORTD_PID/stat"; }
+portd_rss() { awk '/^VmRSS/ { print $2 }' "/proc/$PORTD_PID/status"; }
+
+# SIGTERM: the daemon must exit 0 and leave nothing in the kernel.
+portd_stop() {
+	local rc=0
+	[ -n "$PORTD_PID" ] || return 0
+	kill -TERM "$PORTD_PID" 2>/dev/null || true
+	wait "$PORTD_PID" || rc=$?
+	PORTD_PID=
+	return $rc
+}
+
+# Counters in the end hosts: what reached each phone's media ports, and
+# only from the far end's address (the router's WAN address for the
+# provider, the provider for the phone).
+media_count_up() {
+	in_lan nft -f - <<NFT
+table inet npt {
+	counter audio { }
+	counter video { }
+	counter rtcp { }
+	chain in {
+		type filter hook input priority 0;
+		ip saddr { $WAN_IP, $WAN2_IP } udp dport 6000 counter name audio
+		ip saddr { $WAN_IP, $WAN2_IP } udp dport 6002 counter name video
+		ip saddr { $WAN_IP, $WAN2_IP } udp dport { 6001, 6003 } counter name rtcp
+	}
+}
+NFT
+	in_wan nft -f - <<NFT
+table inet npt {
+	counter audio { }
+	counter video { }
+	counter rtcp { }
+	chain in {
+		type filter hook input priority 0;
+		ip saddr $RTR_WAN udp sport 20000-20099 udp dport 7000 counter name audio
+		ip saddr $RTR_WAN udp sport 20000-20099 udp dport 7002 counter name video
+		ip saddr $RTR_WAN udp sport 20000-20099 udp dport { 7001, 7003 } counter name rtcp
+	}
+}
+NFT
+}
+rx() { # rx NS COUNTER -> packets
+	ip netns exec "$1" nft list counter inet npt "$2" |
+		awk '/packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+
+# The natport entries' packet counters in the router: "in out" summed.
+np_pkts() {
+	np_entries_raw | awk '{ n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^packets=/) {
+		split($i, a, "="); if (n++ == 0) o += a[2]; else r += a[2] } }
+		END { print o + 0, r + 0 }'
+}
+
+# sipp as the provider in the WAN namespace (background; $UAS_PID).
+uas() { # uas SCENARIO [sipp args...]
+	local sf=$1
+	shift
+	bg "$NS_WAN" sipp -sf "$SCN/$sf" -i "$WAN_IP" -p 5060 -mi "$WAN_IP" \
+		-mp 7000 -nostdin -trace_err -error_file "$TMP/uas.err" \
+		-trace_msg -message_file "$TMP/uas.msg" "$@" >"$TMP/uas.out" 2>&1
+	UAS_PID=$!
+	sleep 0.3
+}
+# sipp as the LAN phone, toward the router (foreground unless -bg given
+# through uac_bg).
+uac() { # uac SCENARIO [sipp args...]
+	local sf=$1
+	shift
+	in_lan timeout 120 sipp -sf "$SCN/$sf" -i "$LAN_IP" -p 5060 \
+		-mi "$LAN_IP" -mp 6000 -s 1000 -nostdin -trace_err \
+		-error_file "$TMP/uac.err" -trace_msg -message_file "$TMP/uac.msg" \
+		"$@" "$RTR_LAN:5060" >"$TMP/uac.out" 2>&1
+}
+uac_bg() {
+	local sf=$1
+	shift
+	bg "$NS_LAN" timeout 120 sipp -sf "$SCN/$sf" -i "$LAN_IP" -p 5060 \
+		-mi "$LAN_IP" -mp 6000 -s 1000 -nostdin -trace_err \
+		-error_file "$TMP/uac.err" -trace_msg -message_file "$TMP/uac.msg" \
+		"$@" "$RTR_LAN:5060" >"$TMP/uac.out" 2>&1
+	UAC_PID=$!
+}
+wait_pid() { # wait_pid PID -> its exit status
+	local rc=0
+	wait "$1" || rc=$?
+	return $rc
+}
+
+# Wait until the natport entries in the router number N (up to 5 s).
+wait_entries() {
+	local i
+	for i in $(seq 50); do
+		[ "$(np_entries)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# The closing checks every SIP test makes while the router still exists.
+sip_final_checks() {
+	local quiet_ms=${1:-500}
+	sleep "$(awk "BEGIN { print $quiet_ms / 1000 }")"
+	check "nat-portd still running" portd_alive
+	portd_stats
+	check "no call left in nat-portd (calls=$(st calls))" [ "$(st calls)" = 0 ]
+	check "no mapping left (mappings=$(st mappings))" [ "$(st mappings)" = 0 ]
+	check "no port held (ports_held=$(st ports_held))" [ "$(st ports_held)" = 0 ]
+	check "no natport conntrack entry left" [ "$(np_entries)" = 0 ]
+	check "nat-portd exits cleanly on SIGTERM" portd_stop
+	check "no natport nft table left" \
+		sh -c "! ip netns exec $NS_RTR nft list table inet natport >/dev/null 2>&1"
+	check "no natport conntrack entry after exit" [ "$(np_entries)" = 0 ]
+}
+
+sip_cleanup() {
+	local rc=$?
+	if [ $rc != 0 ] && [ -s "$PORTD_LOG" ]; then
+		echo "--- nat-portd log (last 30 lines)"
+		tail -n 30 "$PORTD_LOG"
+	fi
+	topo_down
+	assert_clean || rc=1
+	exit $rc
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# test_call.sh - an outgoing call through nat-portd, media in the kernel.
+#
+#   LAN phone (sipp)       router: nat-portd           provider (sipp)
+#   ns np-lan-PID          ns np-rtr-PID               ns np-wan-PID
+#   192.0.2.10:5060 -[c0]-[r0]- 192.0.2.1    198.51.100.1 -[r1]-[w0]- 198.51.100.20:5060
+#   RTP 6000/6001          media 20000-20099           RTP 7000/7001
+#
+# 1. The phone calls the provider through the router, both stream G.711
+#    (sipp pcap play). Both ends receive the other's RTP; the router's
+#    natport entry counters rise while nat-portd's CPU time does not and
+#    its held sockets get no packet (stray_packets = 0). BYE from the
+#    phone: the entries go.
+# 2. The same, the provider hangs up (its BYE crosses the router on the
+#    Record-Route): the entries go.
+# 3. Nothing left: calls, mappings, held ports, conntrack entries, nft
+#    table, namespaces, processes.
+set -eu
+. "$(dirname "$0")/lib_sip.sh"
+trap sip_cleanup EXIT
+need_sip
+topo_up
+media_count_up
+portd_start
+
+echo "== 1: outgoing call, the phone hangs up"
+uas uas.xml -m 1
+uac_bg uac.xml -m 1 -d 4000
+check "natport entries for RTP and RTCP installed" wait_entries 2
+sleep 1
+portd_stats
+stray0=$(st stray_packets)
+cpu0=$(portd_cpu)
+read -r o0 r0 < <(np_pkts)
+sleep 2
+read -r o1 r1 < <(np_pkts)
+cpu1=$(portd_cpu)
+portd_stats
+echo "kernel: provider->phone $o0 -> $o1 packets, phone->provider $r0 -> $r1; nat-portd CPU ticks $cpu0 -> $cpu1"
+check "kernel carried provider->phone RTP ($o0 -> $o1)" [ "$o1" -gt $((o0 + 50)) ]
+check "kernel carried phone->provider RTP ($r0 -> $r1)" [ "$r1" -gt $((r0 + 50)) ]
+check "nat-portd used no CPU for media (ticks $cpu0 -> $cpu1)" [ $((cpu1 - cpu0)) -le 2 ]
+check "no media packet reached nat-portd's held sockets (stray_packets=$(st stray_packets))" \
+	[ "$(st stray_packets)" = "$stray0" ] && [ "$stray0" = 0 ]
+check "phone's sipp completed the call" wait_pid "$UAC_PID"
+check "provider's sipp completed the call" wait_pid "$UAS_PID"
+a_lan=$(rx "$NS_LAN" audio)
+a_wan=$(rx "$NS_WAN" audio)
+check "phone received the provider's RTP ($a_lan packets)" [ "$a_lan" -gt 100 ]
+check "provider received the phone's RTP from the router's WAN address ($a_wan packets)" [ "$a_wan" -gt 100 ]
+check "BYE removed the natport entries" wait_entries 0
+
+echo "== 2: outgoing call, the provider hangs up"
+uas uas_bye.xml -m 1 -d 3000
+uac_bg uac_wait_bye.xml -m 1
+check "natport entries installed" wait_entries 2
+check "phone's sipp answered the provider's BYE" wait_pid "$UAC_PID"
+check "provider's sipp completed the call" wait_pid "$UAS_PID"
+check "the provider's BYE removed the natport entries" wait_entries 0
+portd_stats
+check "two calls, none refused or malformed (refused=$(st refused) malformed=$(st malformed))" \
+	[ "$(st refused)" = 0 ] && [ "$(st malformed)" = 0 ]
+
+sip_final_checks
+finish
