@@ -99,8 +99,10 @@ table inet npt {
 	counter audio { }
 	counter video { }
 	counter rtcp { }
+	counter moved { }
 	chain in {
 		type filter hook input priority 0;
+		ip saddr $WAN2_IP udp sport 7004 udp dport 6000 counter name moved
 		ip saddr { $WAN_IP, $WAN2_IP } udp dport 6000 counter name audio
 		ip saddr { $WAN_IP, $WAN2_IP } udp dport 6002 counter name video
 		ip saddr { $WAN_IP, $WAN2_IP } udp dport { 6001, 6003 } counter name rtcp
