@@ -4,7 +4,7 @@
 #
 #   LAN phone (sipp)       router: nat-portd           provider (sipp)
 #   192.0.2.10:5060 ------ 192.0.2.1 | 198.51.100.1 ---- 198.51.100.20:5060
-#   media 6000 (+2 video)  media ports 20000-20099       media 7000 (+2)
+#   audio 6000, video 6004 media ports 20000-20099       audio 7000, video 7006
 #
 # portd_start [config lines]   start nat-portd -f in the router
 # portd_stats                  SIGUSR1, then $STATS holds the key=value line
@@ -104,8 +104,8 @@ table inet npt {
 		type filter hook input priority 0;
 		ip saddr $WAN2_IP udp sport 7004 udp dport 6000 counter name moved
 		ip saddr { $WAN_IP, $WAN2_IP } udp dport 6000 counter name audio
-		ip saddr { $WAN_IP, $WAN2_IP } udp dport 6002 counter name video
-		ip saddr { $WAN_IP, $WAN2_IP } udp dport { 6001, 6003 } counter name rtcp
+		ip saddr { $WAN_IP, $WAN2_IP } udp dport 6004 counter name video
+		ip saddr { $WAN_IP, $WAN2_IP } udp dport { 6001, 6005 } counter name rtcp
 	}
 }
 NFT
@@ -117,8 +117,8 @@ table inet npt {
 	chain in {
 		type filter hook input priority 0;
 		ip saddr $RTR_WAN udp sport 20000-20099 udp dport 7000 counter name audio
-		ip saddr $RTR_WAN udp sport 20000-20099 udp dport 7002 counter name video
-		ip saddr $RTR_WAN udp sport 20000-20099 udp dport { 7001, 7003 } counter name rtcp
+		ip saddr $RTR_WAN udp sport 20000-20099 udp dport 7006 counter name video
+		ip saddr $RTR_WAN udp sport 20000-20099 udp dport { 7001, 7007 } counter name rtcp
 	}
 }
 NFT
