@@ -13,7 +13,12 @@ O=${O:-build}
 export O
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit netns sip ctl kmod)
+if [ ${#suites[@]} -eq 0 ]; then
+	suites=(unit)
+	for s in netns sip ctl kmod; do
+		[ -d "tests/$s" ] && suites+=("$s")
+	done
+fi
 
 pass=0 fail=0 skip=0
 failed=()

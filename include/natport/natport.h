@@ -183,7 +183,8 @@ struct natport_pm_stats {
 	uint64_t refreshes;        /* entry timeouts refreshed */
 	uint64_t clashes_removed;  /* foreign entries deleted before ours */
 	uint64_t stale_removed;    /* natport entries found at open */
-	uint64_t stray_packets;    /* packets that reached a held socket */
+	uint64_t stray_packets;    /* packets that reached a held socket
+				    * (counted at reuse and by get_stats) */
 	uint64_t event_overruns;   /* event socket overflowed: resynced */
 	uint64_t nft_restored;     /* nft table re-created after removal */
 };

@@ -23,6 +23,7 @@
 #define BATCH_SIZE (64 * 1024)
 #define MSG_ROOM 512
 #define BATCH_MAX_MSGS 256
+#define PEND_MAX 64 /* queued deletes; they fill at most half a batch */
 #define EVENT_RCVBUF (8 * 1024 * 1024)
 #define EVENTS_PER_READ 1024
 
@@ -38,6 +39,9 @@ struct natport_ctnl {
 	uint32_t seq0;
 	unsigned int n;
 	char *rbuf;
+	char *pend; /* queued deletes, sent ahead of the next request */
+	size_t pend_len;
+	unsigned int npend;
 	char errmsg[256];
 };
 
@@ -129,9 +133,16 @@ static int set_entry(struct nf_conntrack **objp,
 	return 0;
 }
 
+/* Queued deletes go first in the batch: they were asked for earlier, so
+ * the kernel must see them before anything that follows. They ask for no
+ * ack; their sequence numbers are older than seq0, so an error answer to
+ * one is skipped as stale. */
 static void batch_begin(struct natport_ctnl *ct)
 {
-	ct->len = 0;
+	memcpy(ct->buf, ct->pend, ct->pend_len);
+	ct->len = ct->pend_len;
+	ct->pend_len = 0;
+	ct->npend = 0;
 	ct->n = 0;
 	ct->seq0 = ct->seq;
 }
@@ -243,9 +254,10 @@ struct natport_ctnl *natport_ctnl_open(uint32_t mark_tag, char *err,
 	ct->tag = mark_tag;
 	ct->seq = time(NULL);
 	ct->buf = calloc(1, BATCH_SIZE); /* padding goes out: zero it */
+	ct->pend = calloc(1, BATCH_SIZE / 2);
 	ct->rbuf = malloc(BATCH_SIZE);
 	ct->obj = nfct_new();
-	if (!ct->buf || !ct->rbuf || !ct->obj)
+	if (!ct->buf || !ct->rbuf || !ct->obj || !ct->pend)
 		goto err_alloc;
 
 	ct->req = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
@@ -300,6 +312,7 @@ err_bind:
 	mnl_socket_close(ct->req);
 err_req:
 	nfct_destroy(ct->obj);
+	free(ct->pend);
 	free(ct->rbuf);
 	free(ct->buf);
 	free(ct);
@@ -309,6 +322,7 @@ err_alloc:
 	if (ct) {
 		if (ct->obj)
 			nfct_destroy(ct->obj);
+		free(ct->pend);
 		free(ct->rbuf);
 		free(ct->buf);
 		free(ct);
@@ -320,14 +334,20 @@ void natport_ctnl_close(struct natport_ctnl *ct)
 {
 	if (!ct)
 		return;
+	natport_ctnl_flush_pending(ct);
 	mnl_socket_close(ct->ev);
 	mnl_socket_close(ct->req);
 	nfct_destroy(ct->obj);
+	free(ct->pend);
 	free(ct->rbuf);
 	free(ct->buf);
 	free(ct);
 }
 
+/* The common case is one message: the create. With NLM_F_EXCL the kernel
+ * refuses it (EEXIST) if either of its tuples clashes with an entry, which
+ * is exactly when the deletions are needed; only then, and when an old
+ * entry must go, does the full batch run. */
 int natport_ctnl_install(struct natport_ctnl *ct,
 			 const struct natport_ct_entry *e,
 			 const struct natport_ct_entry *old,
@@ -338,6 +358,20 @@ int natport_ctnl_install(struct natport_ctnl *ct,
 	int err;
 
 	ct->errmsg[0] = '\0';
+	if (!old) {
+		batch_begin(ct);
+		err = set_entry(&ct->obj, e);
+		if (!err)
+			err = batch_add(ct, IPCTNL_MSG_CT_NEW,
+					NLM_F_CREATE | NLM_F_EXCL, ct->obj);
+		if (!err)
+			err = batch_commit(ct, res);
+		if (err)
+			return err;
+		if (res[0] != -EEXIST)
+			return res[0];
+		ct->errmsg[0] = '\0';
+	}
 	batch_begin(ct);
 	if (old) {
 		err = set_tuple(&ct->obj, old);
@@ -368,6 +402,56 @@ int natport_ctnl_install(struct natport_ctnl *ct,
 		if (res[i] == 0 && clashes)
 			(*clashes)++;
 	return res[ct->n - 1];
+}
+
+/* Queue a delete; it leaves with the next request or flush, and no ack
+ * is awaited. An entry a failed delete leaves is the sweep's. */
+int natport_ctnl_delete_later(struct natport_ctnl *ct,
+			      const struct natport_ct_entry *e)
+{
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	int err;
+
+	if (ct->npend == PEND_MAX || BATCH_SIZE / 2 - ct->pend_len < MSG_ROOM) {
+		err = natport_ctnl_flush_pending(ct);
+		if (err)
+			return err;
+	}
+	err = set_tuple(&ct->obj, e);
+	if (err)
+		return err;
+	nlh = mnl_nlmsg_put_header(ct->pend + ct->pend_len);
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = ct->seq++;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	if (nfct_nlmsg_build(nlh, ct->obj) < 0)
+		return -errno;
+	ct->pend_len += NLMSG_ALIGN(nlh->nlmsg_len);
+	ct->npend++;
+	return 0;
+}
+
+int natport_ctnl_pending(const struct natport_ctnl *ct)
+{
+	return ct->npend;
+}
+
+int natport_ctnl_flush_pending(struct natport_ctnl *ct)
+{
+	int err = 0;
+
+	if (!ct->npend)
+		return 0;
+	if (mnl_socket_sendto(ct->req, ct->pend, ct->pend_len) < 0)
+		err = -errno;
+	ct->pend_len = 0;
+	ct->npend = 0;
+	return err;
 }
 
 int natport_ctnl_delete(struct natport_ctnl *ct,
@@ -481,6 +565,13 @@ static int request(struct natport_ctnl *ct, struct nlmsghdr *nlh,
 	ssize_t r;
 	int ret;
 
+	/* mnl_cb_run() fails on a foreign sequence number: send what is
+	 * queued, then drop what unacknowledged requests left (their answers
+	 * are complete, as the kernel answers during sendmsg). */
+	natport_ctnl_flush_pending(ct);
+	while (recv(mnl_socket_get_fd(ct->req), ct->rbuf, BATCH_SIZE,
+		    MSG_DONTWAIT) > 0)
+		;
 	if (mnl_socket_sendto(ct->req, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	do {

@@ -5,12 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <nftables/libnftables.h>
 
 #include "nftable.h"
 
 struct natport_nft {
 	struct nft_ctx *ctx;
+	struct mnl_socket *mon; /* ruleset change notifications */
 	char name[33];
 };
 
@@ -95,7 +101,26 @@ struct natport_nft *natport_nft_open(const char *name, char *err,
 	}
 	nft_ctx_buffer_output(nft->ctx);
 	nft_ctx_buffer_error(nft->ctx);
+	/* Every ruleset change is multicast to NFNLGRP_NFTABLES; listening
+	 * costs nothing while the firewall is quiet, and a reload that drops
+	 * our table is seen at once instead of at the next poll. */
+	nft->mon = mnl_socket_open2(NETLINK_NETFILTER,
+				    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (nft->mon && mnl_socket_bind(nft->mon, 0, MNL_SOCKET_AUTOPID) == 0) {
+		int grp = NFNLGRP_NFTABLES;
+
+		if (mnl_socket_setsockopt(nft->mon, NETLINK_ADD_MEMBERSHIP,
+					  &grp, sizeof(grp)) < 0) {
+			mnl_socket_close(nft->mon);
+			nft->mon = NULL;
+		}
+	} else if (nft->mon) {
+		mnl_socket_close(nft->mon);
+		nft->mon = NULL;
+	}
 	if (install(nft, err, errlen)) {
+		if (nft->mon)
+			mnl_socket_close(nft->mon);
 		nft_ctx_free(nft->ctx);
 		free(nft);
 		return NULL;
@@ -113,12 +138,34 @@ int natport_nft_check(struct natport_nft *nft)
 	return install(nft, NULL, 0) ? -1 : 1;
 }
 
+int natport_nft_fd(const struct natport_nft *nft)
+{
+	return nft->mon ? mnl_socket_get_fd(nft->mon) : -1;
+}
+
+int natport_nft_changed(struct natport_nft *nft)
+{
+	char buf[8192];
+	int n = 0;
+
+	/* What changed does not matter: drain, then look at our table once.
+	 * ENOBUFS (a burst overflowed the socket) means the same. */
+	while (recv(mnl_socket_get_fd(nft->mon), buf, sizeof(buf),
+		    MSG_DONTWAIT) > 0 ||
+	       errno == ENOBUFS)
+		if (++n > 1024)
+			break;
+	return natport_nft_check(nft);
+}
+
 void natport_nft_close(struct natport_nft *nft)
 {
 	char cmd[128];
 
 	if (!nft)
 		return;
+	if (nft->mon)
+		mnl_socket_close(nft->mon);
 	snprintf(cmd, sizeof(cmd), "delete table inet %s", nft->name);
 	run(nft, cmd, NULL, 0);
 	nft_ctx_free(nft->ctx);

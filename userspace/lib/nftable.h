@@ -25,5 +25,10 @@ void natport_nft_close(struct natport_nft *nft);
 /* Re-create the table if it is gone (a firewall reload flushed it).
  * Returns 1 if it was re-created, 0 if present, -1 on error. */
 int natport_nft_check(struct natport_nft *nft);
+/* A socket that becomes readable when the ruleset changes (or -1 if the
+ * kernel refused the subscription: then only the slow sweep checks), and
+ * what to call then: drains it and checks, returning as check() does. */
+int natport_nft_fd(const struct natport_nft *nft);
+int natport_nft_changed(struct natport_nft *nft);
 
 #endif /* NATPORT_NFTABLE_H */

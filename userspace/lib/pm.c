@@ -30,6 +30,8 @@
 /* Every SWEEP_TICKS ticks, natport entries that belong to no live mapping
  * are deleted: whatever went wrong, no entry outlives its mapping long. */
 #define SWEEP_TICKS 6
+/* Queued deletes wait at most this long for a request to ride with. */
+#define FLUSH_DELAY_US 1000
 
 struct natport_pm {
 	struct natport_pm_config cfg;
@@ -38,6 +40,8 @@ struct natport_pm {
 	struct natport_ctnl *ct;
 	struct natport_nft *nft;
 	int epfd, timerfd;
+	int flushfd;   /* one-shot: sends queued deletes when we go idle */
+	int flush_armed;
 	uint32_t refresh_ms;
 	uint32_t entry_timeout_s;
 	unsigned int ticks;
@@ -248,6 +252,18 @@ static void arm_timer(struct natport_pm *pm)
 	timerfd_settime(pm->timerfd, 0, &its, NULL);
 }
 
+static void arm_flush(struct natport_pm *pm)
+{
+	struct itimerspec its = { .it_value.tv_nsec = FLUSH_DELAY_US * 1000 };
+
+	if (pm->flush_armed || !natport_ctnl_pending(pm->ct))
+		return;
+	if (timerfd_settime(pm->flushfd, 0, &its, NULL) == 0)
+		pm->flush_armed = 1;
+	else
+		natport_ctnl_flush_pending(pm->ct);
+}
+
 static void slot_entry(const struct natport_pm *pm,
 		       const struct natport_map_slot *s,
 		       struct natport_ct_entry *e)
@@ -310,7 +326,7 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	pm->cfg.nft_table = NULL; /* the caller's string is not ours */
 	if (!pm->cfg.ct_mark_tag)
 		pm->cfg.ct_mark_tag = NATPORT_CT_MARK_TAG;
-	pm->epfd = pm->timerfd = -1;
+	pm->epfd = pm->timerfd = pm->flushfd = -1;
 
 	r = natport_portalloc_init(&pm->pa, &cfg->external, cfg->port_min,
 				   cfg->port_max, cfg->quarantine_ms);
@@ -366,16 +382,26 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	pm->epfd = epoll_create1(EPOLL_CLOEXEC);
 	pm->timerfd = timerfd_create(CLOCK_MONOTONIC,
 				     TFD_NONBLOCK | TFD_CLOEXEC);
-	if (pm->epfd < 0 || pm->timerfd < 0) {
+	pm->flushfd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_NONBLOCK | TFD_CLOEXEC);
+	if (pm->epfd < 0 || pm->timerfd < 0 || pm->flushfd < 0) {
 		snprintf(err, errlen, "epoll/timerfd: %s", strerror(errno));
 		goto err_fds;
 	}
 	ev.data.fd = pm->timerfd;
 	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, pm->timerfd, &ev))
 		goto err_epoll;
+	ev.data.fd = pm->flushfd;
+	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, pm->flushfd, &ev))
+		goto err_epoll;
 	ev.data.fd = natport_ctnl_events_fd(pm->ct);
 	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		goto err_epoll;
+	if (pm->nft && natport_nft_fd(pm->nft) >= 0) {
+		ev.data.fd = natport_nft_fd(pm->nft);
+		if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			goto err_epoll;
+	}
 	arm_timer(pm);
 	return pm;
 
@@ -386,6 +412,8 @@ err_fds:
 		close(pm->epfd);
 	if (pm->timerfd >= 0)
 		close(pm->timerfd);
+	if (pm->flushfd >= 0)
+		close(pm->flushfd);
 	natport_nft_close(pm->nft);
 err_flush:
 	natport_ctnl_close(pm->ct);
@@ -407,12 +435,14 @@ static void release_slot(struct natport_pm *pm, struct natport_map_slot *s)
 
 	if (s->installed) {
 		slot_entry(pm, s, &e);
-		/* A failure here leaves an orphan the sweep removes. */
-		if (natport_ctnl_delete(pm->ct, &e))
+		/* Queued: it rides with the next request, or the flush timer
+		 * sends it within FLUSH_DELAY_US. A failure leaves an orphan
+		 * the sweep removes. */
+		if (natport_ctnl_delete_later(pm->ct, &e))
 			pm->stats.errors[NATPORT_E_KERNEL]++;
+		arm_flush(pm);
 		s->installed = 0;
 	}
-	pm->stats.stray_packets += natport_portalloc_drain(&pm->pa, s->pair);
 	p->map[s->half] = 0;
 	if (!p->map[0] && !p->map[1])
 		natport_portalloc_put(&pm->pa, s->pair, now_ms());
@@ -431,9 +461,10 @@ void natport_pm_close(struct natport_pm *pm)
 	for (id = 1; id < pm->mt.cap; id++)
 		if (pm->mt.slots[id].live)
 			release_slot(pm, &pm->mt.slots[id]);
-	natport_ctnl_flush(pm->ct);
+	natport_ctnl_flush(pm->ct); /* sends the queued deletes first */
 	close(pm->epfd);
 	close(pm->timerfd);
+	close(pm->flushfd);
 	natport_nft_close(pm->nft);
 	natport_ctnl_close(pm->ct);
 	free(pm->scratch);
@@ -470,7 +501,6 @@ static int install(struct natport_pm *pm, struct natport_map_slot *s,
 	s->installed = 1;
 	s->m.state = NATPORT_MAP_ACTIVE;
 	s->m.updated_ms = now_ms();
-	pm->stats.stray_packets += natport_portalloc_drain(&pm->pa, s->pair);
 	return 0;
 }
 
@@ -569,7 +599,8 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 	s->half = half;
 	natport_maptable_insert(&pm->mt, s);
 	pm->pa.pairs[pair].map[half] = s->m.id;
-	pm->stats.stray_packets += natport_portalloc_drain(&pm->pa, pair);
+	/* Held sockets are never read on this path: what an earlier call left
+	 * there reaches no one, and get_stats() drains and counts it. */
 
 	if (have_remote) {
 		err = install(pm, s, &req->remote);
@@ -846,10 +877,12 @@ static void tick(struct natport_pm *pm)
 		arm_timer(pm);
 	load_local_addrs(pm);
 	refresh_all(pm);
-	if (pm->nft && natport_nft_check(pm->nft) == 1)
-		pm->stats.nft_restored++;
-	if (++pm->ticks % SWEEP_TICKS == 0)
+	if (++pm->ticks % SWEEP_TICKS == 0) {
 		sweep(pm);
+		/* belt and braces, should a change notification be lost */
+		if (pm->nft && natport_nft_check(pm->nft) == 1)
+			pm->stats.nft_restored++;
+	}
 }
 
 int natport_pm_dispatch(struct natport_pm *pm)
@@ -863,12 +896,26 @@ int natport_pm_dispatch(struct natport_pm *pm)
 						  "epoll_wait: %s",
 						  strerror(errno));
 	for (i = 0; i < n; i++) {
+		if (ev[i].data.fd == pm->flushfd) {
+			uint64_t x;
+
+			if (read(pm->flushfd, &x, sizeof(x)) > 0) {
+				pm->flush_armed = 0;
+				natport_ctnl_flush_pending(pm->ct);
+			}
+			continue;
+		}
 		if (ev[i].data.fd == pm->timerfd) {
 			uint64_t expirations;
 
 			if (read(pm->timerfd, &expirations,
 				 sizeof(expirations)) > 0)
 				tick(pm);
+			continue;
+		}
+		if (pm->nft && ev[i].data.fd == natport_nft_fd(pm->nft)) {
+			if (natport_nft_changed(pm->nft) == 1)
+				pm->stats.nft_restored++;
 			continue;
 		}
 		r = natport_ctnl_events_read(pm->ct, on_destroy, pm);
@@ -884,7 +931,16 @@ int natport_pm_dispatch(struct natport_pm *pm)
 
 void natport_pm_get_stats(struct natport_pm *pm, struct natport_pm_stats *out)
 {
+	uint32_t i;
+
 	natport_portalloc_expire(&pm->pa, now_ms());
+	/* Stray packets are counted when a held socket is drained: at reuse,
+	 * and here, so the figure is current when someone looks. */
+	for (i = 0; i < pm->pa.npairs; i++)
+		if (pm->pa.pairs[i].state == PAIR_USED ||
+		    pm->pa.pairs[i].state == PAIR_QUARANTINE)
+			pm->stats.stray_packets +=
+				natport_portalloc_drain(&pm->pa, i);
 	*out = pm->stats;
 	out->ports_total = 2 * pm->pa.npairs;
 	out->ports_free = 2 * pm->pa.nfree;

@@ -37,16 +37,22 @@ static uint32_t fifo_pop(struct natport_portalloc *pa, uint32_t *head,
 	return i;
 }
 
-/* Room for one held socket per port: raise the soft limit to the hard one
- * if the range needs it. What still does not fit shows up as EMFILE. */
+/* Room for one held socket per port: raise the soft limit, and the hard
+ * one where we may (CAP_SYS_RESOURCE), if the range needs it. What still
+ * does not fit shows up as EMFILE, reported as "no free port". */
 static void raise_nofile(uint32_t need)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl))
+	need += 256; /* the rest of the program */
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need)
 		return;
-	if (rl.rlim_cur >= need + 256)
-		return;
+	if (rl.rlim_max < need) {
+		struct rlimit want = { need, need };
+
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			return;
+	}
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
 }

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * bench_pm - mapping setup+teardown rate through libnatport, against raw
+ * batched ctnetlink entry creation measured in the same run.
+ *
+ *   bench_pm [-n MAPPINGS] [-r ROUNDS]
+ *
+ * Runs in a private network namespace it makes itself. Prints one line per
+ * figure: "name value" (rates in operations per second, medians of the
+ * rounds, rounds alternate so drift hits both sides alike).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+#include <natport/natport.h>
+
+#define RAW_BATCH 64
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Raw: entries like natport's (DNAT, mark, SEEN_REPLY), 64 per sendmsg,
+ * each acknowledged; created, then deleted the same way. Returns the
+ * creation rate; *cycle_rate gets create+delete, the kernel's floor for a
+ * mapping's whole life. */
+static double raw_create(int n, double *cycle_rate)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	static char buf[RAW_BATCH * 512], rbuf[1 << 16];
+	uint32_t seq = time(NULL), portid;
+	struct nf_conntrack *ct;
+	double t0, t = 0, tdel = 0;
+	int done = 0, del;
+
+	mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID);
+	portid = mnl_socket_get_portid(nl);
+	for (del = 0; del < 2; del++) {
+		if (del)
+			t = now() - t0;
+		t0 = now();
+		done = 0;
+		while (done < n) {
+			size_t len = 0;
+			int k, acks = 0;
+
+			for (k = 0; k < RAW_BATCH && done + k < n; k++) {
+				struct nlmsghdr *nlh =
+					mnl_nlmsg_put_header(buf + len);
+				struct nfgenmsg *nfg;
+				int id = done + k;
+
+				nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) |
+						  (del ? IPCTNL_MSG_CT_DELETE :
+							 IPCTNL_MSG_CT_NEW);
+				nlh->nlmsg_flags =
+					NLM_F_REQUEST | NLM_F_ACK |
+					(del ? 0 : NLM_F_CREATE | NLM_F_EXCL);
+				nlh->nlmsg_seq = seq++;
+				nfg = mnl_nlmsg_put_extra_header(nlh,
+								 sizeof(*nfg));
+				nfg->nfgen_family = AF_INET;
+				nfg->version = NFNETLINK_V0;
+				ct = nfct_new();
+				nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+				nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_UDP);
+				nfct_set_attr_u32(ct, ATTR_IPV4_SRC,
+						  inet_addr("198.51.100.20"));
+				nfct_set_attr_u32(ct, ATTR_IPV4_DST,
+						  inet_addr("198.51.100.1"));
+				nfct_set_attr_u16(ct, ATTR_PORT_SRC,
+						  htons(6000));
+				nfct_set_attr_u16(ct, ATTR_PORT_DST,
+						  htons(10000 + id % 50000));
+				nfct_setobjopt(ct, NFCT_SOPT_SETUP_REPLY);
+				nfct_set_attr_u32(
+					ct, ATTR_DNAT_IPV4,
+					htonl(0xc0000200 + 10 + id / 50000));
+				nfct_set_attr_u16(
+					ct, ATTR_DNAT_PORT,
+					htons(4000 + 2 * (id % 20000)));
+				nfct_set_attr_u32(ct, ATTR_STATUS,
+						  IPS_SEEN_REPLY | IPS_ASSURED);
+				nfct_set_attr_u32(ct, ATTR_TIMEOUT, 600);
+				nfct_set_attr_u32(ct, ATTR_MARK, 0x12340000);
+				nfct_nlmsg_build(nlh, ct);
+				nfct_destroy(ct);
+				len += NLMSG_ALIGN(nlh->nlmsg_len);
+			}
+			mnl_socket_sendto(nl, buf, len);
+			while (acks < k) {
+				int r = mnl_socket_recvfrom(nl, rbuf,
+							    sizeof(rbuf));
+				struct nlmsghdr *h;
+
+				for (h = (struct nlmsghdr *)rbuf;
+				     mnl_nlmsg_ok(h, r);
+				     h = mnl_nlmsg_next(h, &r))
+					if (h->nlmsg_type == NLMSG_ERROR)
+						acks++;
+			}
+			done += k;
+		}
+	}
+	tdel = now() - t0;
+	mnl_socket_close(nl);
+	*cycle_rate = n / (t + tdel);
+	/* the next round must start from an empty table too */
+	if (system("conntrack -D -m 0x12340000 >/dev/null 2>&1") < 0)
+		perror("bench_pm: conntrack -D");
+	(void)portid;
+	return n / t;
+}
+
+/* One port manager, sized to n mappings; a first, untimed cycle binds
+ * every pair's sockets, as a daemon's would be after its first calls, so
+ * the timed cycle measures the steady state. */
+static double lib_cycle(int n, double *setup_rate)
+{
+	struct natport_pm_config cfg = { 0 };
+	struct natport_pm *pm;
+	struct natport_mapping_req req = { .type = NATPORT_PORT_AUDIO_RTP };
+	struct natport_mapping m;
+	char err[256];
+	double t0, t1, t2;
+	int i;
+	struct natport_mapping *maps = calloc(n, sizeof(*maps));
+
+	natport_endpoint_parse("198.51.100.1", &cfg.external);
+	natport_prefix_parse("192.0.2.0/24", &cfg.internal[0]);
+	cfg.n_internal = 1;
+	cfg.port_min = 10000;
+	cfg.port_max = 10000 + 2 * n - 1;
+	cfg.quarantine_ms = 0;
+	pm = natport_pm_open(&cfg, err, sizeof(err));
+	if (!pm) {
+		fprintf(stderr, "bench_pm: %s\n", err);
+		exit(1);
+	}
+	natport_endpoint_parse("198.51.100.20:6000", &req.remote);
+	for (int warm = 1; warm >= 0; warm--) {
+		t0 = now();
+		for (i = 0; i < n; i++) {
+			req.internal.family = AF_INET;
+			req.internal.addr.v4.s_addr =
+				htonl(0xc0000200 + 10 + i % 200);
+			req.internal.port = 4000 + 2 * (i / 200);
+			if (natport_pm_get_mapping(pm, &req, &maps[i])) {
+				fprintf(stderr, "bench_pm: get: %s\n",
+					natport_pm_last_error(pm));
+				exit(1);
+			}
+		}
+		t1 = now();
+		for (i = 0; i < n; i++)
+			natport_pm_release_id(pm, maps[i].id);
+		t2 = now();
+	}
+	(void)m;
+	natport_pm_close(pm);
+	free(maps);
+	*setup_rate = n / (t1 - t0);
+	return n / (t2 - t0);
+}
+
+int main(int argc, char **argv)
+{
+	int n = 20000, rounds = 5, opt, r;
+	double raw[16], rawc[16], lib[16], setup[16];
+
+	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
+		if (opt == 'n')
+			n = atoi(optarg);
+		else if (opt == 'r')
+			rounds = atoi(optarg);
+	}
+	if (rounds < 1 || rounds > 16 || n < 1 || n > 24000) {
+		fprintf(stderr, "bench_pm: -n 1..24000, -r 1..16\n");
+		return 2;
+	}
+	if (unshare(CLONE_NEWNET) ||
+	    system("ip link set lo up && ip link add np0 type veth peer name np1 && "
+		   "ip addr add 198.51.100.1/24 dev np0 && "
+		   "ip addr add 192.0.2.1/24 dev np0 && ip link set np0 up")) {
+		fprintf(stderr, "bench_pm: needs root (private netns)\n");
+		return 77;
+	}
+	for (r = 0; r < rounds; r++) {
+		raw[r] = raw_create(n, &rawc[r]);
+		lib[r] = lib_cycle(n, &setup[r]);
+	}
+	qsort(raw, rounds, sizeof(double), cmp);
+	qsort(rawc, rounds, sizeof(double), cmp);
+	qsort(lib, rounds, sizeof(double), cmp);
+	qsort(setup, rounds, sizeof(double), cmp);
+	printf("raw_ctnetlink_create_per_s %.0f\n", raw[rounds / 2]);
+	printf("lib_mapping_setup_teardown_per_s %.0f\n", lib[rounds / 2]);
+	printf("lib_mapping_setup_per_s %.0f\n", setup[rounds / 2]);
+	printf("raw_ctnetlink_create_delete_per_s %.0f\n", rawc[rounds / 2]);
+	printf("ratio %.3f\n", lib[rounds / 2] / raw[rounds / 2]);
+	printf("ratio_vs_create_delete %.3f\n",
+	       lib[rounds / 2] / rawc[rounds / 2]);
+	return 0;
+}
