@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# test_incoming.sh - a call from the provider to a registered LAN phone.
+#
+#   LAN phone "alice"      router: nat-portd           provider (sipp)
+#   192.0.2.10:5060 -[c0]-[r0]- 192.0.2.1    198.51.100.1 -[r1]-[w0]- 198.51.100.20:5060
+#   RTP 6000                                           RTP 7000
+#
+# 1. alice REGISTERs through the router; the provider sees a Contact on
+#    the router's WAN address, never the LAN one.
+# 2. The provider calls that Contact: the router maps it back to alice,
+#    her answer is rewritten to an external port whose entry is installed
+#    before the 200 leaves the router; RTP flows both ways in the kernel;
+#    the provider's BYE removes the entries.
+# 3. From outside, an INVITE for an unregistered user gets 404 and one
+#    aimed straight at a LAN address gets 403; nothing is mapped for them.
+# Then nothing left.
+set -eu
+. "$(dirname "$0")/lib_sip.sh"
+trap sip_cleanup EXIT
+need_sip
+topo_up
+media_count_up
+portd_start
+
+echo "== 1+2: register, then an incoming call"
+uas itsp_reg_call.xml -m 1 -d 3000
+bg "$NS_LAN" timeout 60 sipp -sf "$SCN/phone_reg.xml" -i "$LAN_IP" -p 5060 \
+	-mi "$LAN_IP" -mp 6000 -m 1 -nostdin -trace_msg \
+	-message_file "$TMP/phone.msg" "$RTR_LAN:5060" >"$TMP/phone.out" 2>&1
+PHONE_PID=$!
+check "natport entries installed for the incoming call" wait_entries 2
+portd_stats
+check "one binding in the registrar (bindings=$(st bindings))" [ "$(st bindings)" = 1 ]
+check "provider's sipp: REGISTER taken, call placed and ended" wait_pid "$UAS_PID"
+check "phone's sipp: registered, answered, got the BYE" wait_pid "$PHONE_PID"
+check "the provider saw alice's Contact on the router's WAN address" \
+	grep -q "Contact: <sip:alice@$RTR_WAN:5060>" "$TMP/uas.msg"
+check "...and no LAN address in any SDP it got" \
+	sh -c "! grep -E '^(c=|o=).*192\.0\.2\.' '$TMP/uas.msg'"
+check "the phone got the INVITE with its own Contact as Request-URI" \
+	grep -q "INVITE sip:alice@$LAN_IP:5060" "$TMP/phone.msg"
+l=$(rx "$NS_LAN" audio)
+w=$(rx "$NS_WAN" audio)
+check "RTP reached the phone ($l) and the provider through the router ($w)" [ "$l" -gt 100 -a "$w" -gt 100 ]
+check "the provider's BYE removed the entries" wait_entries 0
+
+echo "== 3: outsiders"
+refused() { # refused HOST USER CODE
+	sed -e "s/@HOST@/$1/g" -e "s/@CODE@/$3/g" "$SCN/wan_invite_refused.xml" \
+		>"$TMP/refused.xml"
+	in_wan timeout 20 sipp -sf "$TMP/refused.xml" -i "$WAN_IP" -p 5070 \
+		-mp 7100 -s "$2" -m 1 -nostdin "$RTR_WAN:5060" >/dev/null 2>&1
+}
+check "INVITE for an unregistered user: 404" refused "$RTR_WAN" bob 404
+check "INVITE aimed at a LAN address: 403" refused "$LAN_IP" alice 403
+portd_stats
+check "nothing mapped for them (mappings=$(st mappings) calls=$(st calls))" \
+	[ "$(st mappings)/$(st calls)" = 0/0 ]
+
+sip_final_checks
+finish
