@@ -123,10 +123,13 @@ deps:
 # "N passed, N failed" line; under CI=true a skipped suite fails.
 SUITE ?=
 test: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all unit-build
 	$(Q)tests/run.sh $(SUITE)
 
-unit-test: all
+# Unit tests need check (libcheck), so they are not part of `all`.
+unit-build: $(UNIT_BINS)
+
+unit-test: all unit-build
 	$(Q)tests/run.sh unit
 
 netns-test: all
@@ -173,5 +176,5 @@ clean:
 	rm -rf $(O)
 	$(if $(wildcard kmod/Makefile),-$(MAKE) -C kmod clean)
 
-.PHONY: all deps test unit-test netns-test kmod-test demo bench kmod \
+.PHONY: all deps test unit-build unit-test netns-test kmod-test demo bench kmod \
 	install uninstall clean

@@ -56,10 +56,18 @@ run_one() {
 for s in "${suites[@]}"; do
 	case $s in
 	unit)
+		n=0
 		for t in "$O"/tests/unit/test_*; do
 			[ -x "$t" ] || continue
+			[ -f "tests/unit/$(basename "$t").c" ] || continue # stale
 			run_one "unit/$(basename "$t")" env CK_FORK=yes "$t"
+			n=$((n + 1))
 		done
+		if [ $n = 0 ]; then
+			echo "FAIL unit: no unit test binaries (make unit-build)"
+			fail=$((fail + 1))
+			failed+=(unit)
+		fi
 		;;
 	*)
 		[ -d "tests/$s" ] || { echo "run.sh: no suite '$s'" >&2; exit 2; }

@@ -23,7 +23,6 @@
 #define BATCH_SIZE (64 * 1024)
 #define MSG_ROOM 512
 #define BATCH_MAX_MSGS 256
-#define PEND_MAX 64 /* queued deletes; they fill at most half a batch */
 #define EVENT_RCVBUF (8 * 1024 * 1024)
 #define EVENTS_PER_READ 1024
 
@@ -39,9 +38,6 @@ struct natport_ctnl {
 	uint32_t seq0;
 	unsigned int n;
 	char *rbuf;
-	char *pend; /* queued deletes, sent ahead of the next request */
-	size_t pend_len;
-	unsigned int npend;
 	char errmsg[256];
 };
 
@@ -133,16 +129,9 @@ static int set_entry(struct nf_conntrack **objp,
 	return 0;
 }
 
-/* Queued deletes go first in the batch: they were asked for earlier, so
- * the kernel must see them before anything that follows. They ask for no
- * ack; their sequence numbers are older than seq0, so an error answer to
- * one is skipped as stale. */
 static void batch_begin(struct natport_ctnl *ct)
 {
-	memcpy(ct->buf, ct->pend, ct->pend_len);
-	ct->len = ct->pend_len;
-	ct->pend_len = 0;
-	ct->npend = 0;
+	ct->len = 0;
 	ct->n = 0;
 	ct->seq0 = ct->seq;
 }
@@ -254,10 +243,9 @@ struct natport_ctnl *natport_ctnl_open(uint32_t mark_tag, char *err,
 	ct->tag = mark_tag;
 	ct->seq = time(NULL);
 	ct->buf = calloc(1, BATCH_SIZE); /* padding goes out: zero it */
-	ct->pend = calloc(1, BATCH_SIZE / 2);
 	ct->rbuf = malloc(BATCH_SIZE);
 	ct->obj = nfct_new();
-	if (!ct->buf || !ct->rbuf || !ct->obj || !ct->pend)
+	if (!ct->buf || !ct->rbuf || !ct->obj)
 		goto err_alloc;
 
 	ct->req = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
@@ -312,7 +300,6 @@ err_bind:
 	mnl_socket_close(ct->req);
 err_req:
 	nfct_destroy(ct->obj);
-	free(ct->pend);
 	free(ct->rbuf);
 	free(ct->buf);
 	free(ct);
@@ -322,7 +309,6 @@ err_alloc:
 	if (ct) {
 		if (ct->obj)
 			nfct_destroy(ct->obj);
-		free(ct->pend);
 		free(ct->rbuf);
 		free(ct->buf);
 		free(ct);
@@ -334,11 +320,9 @@ void natport_ctnl_close(struct natport_ctnl *ct)
 {
 	if (!ct)
 		return;
-	natport_ctnl_flush_pending(ct);
 	mnl_socket_close(ct->ev);
 	mnl_socket_close(ct->req);
 	nfct_destroy(ct->obj);
-	free(ct->pend);
 	free(ct->rbuf);
 	free(ct->buf);
 	free(ct);
@@ -404,54 +388,27 @@ int natport_ctnl_install(struct natport_ctnl *ct,
 	return res[ct->n - 1];
 }
 
-/* Queue a delete; it leaves with the next request or flush, and no ack
- * is awaited. An entry a failed delete leaves is the sweep's. */
-int natport_ctnl_delete_later(struct natport_ctnl *ct,
-			      const struct natport_ct_entry *e)
+/* No ack is asked for or awaited, but the kernel handles the request
+ * inside sendmsg, so the entry is gone when this returns. An error answer
+ * still comes back: batch_commit() skips it by sequence number and
+ * request() drains it. An entry a failed delete leaves is the sweep's. */
+int natport_ctnl_delete_nowait(struct natport_ctnl *ct,
+			       const struct natport_ct_entry *e)
 {
 	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
 	int err;
 
-	if (ct->npend == PEND_MAX || BATCH_SIZE / 2 - ct->pend_len < MSG_ROOM) {
-		err = natport_ctnl_flush_pending(ct);
-		if (err)
-			return err;
-	}
+	batch_begin(ct);
 	err = set_tuple(&ct->obj, e);
+	if (!err)
+		err = batch_add(ct, IPCTNL_MSG_CT_DELETE, 0, ct->obj);
 	if (err)
 		return err;
-	nlh = mnl_nlmsg_put_header(ct->pend + ct->pend_len);
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = ct->seq++;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_INET;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	if (nfct_nlmsg_build(nlh, ct->obj) < 0)
+	nlh = (struct nlmsghdr *)ct->buf;
+	nlh->nlmsg_flags &= ~NLM_F_ACK;
+	if (mnl_socket_sendto(ct->req, ct->buf, ct->len) < 0)
 		return -errno;
-	ct->pend_len += NLMSG_ALIGN(nlh->nlmsg_len);
-	ct->npend++;
 	return 0;
-}
-
-int natport_ctnl_pending(const struct natport_ctnl *ct)
-{
-	return ct->npend;
-}
-
-int natport_ctnl_flush_pending(struct natport_ctnl *ct)
-{
-	int err = 0;
-
-	if (!ct->npend)
-		return 0;
-	if (mnl_socket_sendto(ct->req, ct->pend, ct->pend_len) < 0)
-		err = -errno;
-	ct->pend_len = 0;
-	ct->npend = 0;
-	return err;
 }
 
 int natport_ctnl_delete(struct natport_ctnl *ct,
@@ -565,10 +522,9 @@ static int request(struct natport_ctnl *ct, struct nlmsghdr *nlh,
 	ssize_t r;
 	int ret;
 
-	/* mnl_cb_run() fails on a foreign sequence number: send what is
-	 * queued, then drop what unacknowledged requests left (their answers
-	 * are complete, as the kernel answers during sendmsg). */
-	natport_ctnl_flush_pending(ct);
+	/* mnl_cb_run() fails on a foreign sequence number: drop what
+	 * unacknowledged requests left (their answers are complete, as the
+	 * kernel answers during sendmsg). */
 	while (recv(mnl_socket_get_fd(ct->req), ct->rbuf, BATCH_SIZE,
 		    MSG_DONTWAIT) > 0)
 		;

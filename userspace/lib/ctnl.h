@@ -56,13 +56,10 @@ int natport_ctnl_counters(struct natport_ctnl *ct,
 			  const struct natport_ct_entry *e,
 			  struct natport_counters *c);
 
-/* Queue a delete of @e's entry for the next request or flush (release
- * path): no round trip of its own, and never reordered after a request
- * made later. The caller must flush soon when it goes idle. */
-int natport_ctnl_delete_later(struct natport_ctnl *ct,
-			      const struct natport_ct_entry *e);
-int natport_ctnl_flush_pending(struct natport_ctnl *ct);
-int natport_ctnl_pending(const struct natport_ctnl *ct);
+/* The same without waiting for the answer (release path): one sendmsg;
+ * the kernel has acted when it returns. */
+int natport_ctnl_delete_nowait(struct natport_ctnl *ct,
+			       const struct natport_ct_entry *e);
 
 /* Walk entries whose mark matches tag under NATPORT_CT_MARK_MASK. */
 typedef int (*natport_ctnl_dump_fn)(const struct natport_ct_entry *e,

@@ -30,8 +30,6 @@
 /* Every SWEEP_TICKS ticks, natport entries that belong to no live mapping
  * are deleted: whatever went wrong, no entry outlives its mapping long. */
 #define SWEEP_TICKS 6
-/* Queued deletes wait at most this long for a request to ride with. */
-#define FLUSH_DELAY_US 1000
 
 struct natport_pm {
 	struct natport_pm_config cfg;
@@ -40,8 +38,6 @@ struct natport_pm {
 	struct natport_ctnl *ct;
 	struct natport_nft *nft;
 	int epfd, timerfd;
-	int flushfd;   /* one-shot: sends queued deletes when we go idle */
-	int flush_armed;
 	uint32_t refresh_ms;
 	uint32_t entry_timeout_s;
 	unsigned int ticks;
@@ -252,18 +248,6 @@ static void arm_timer(struct natport_pm *pm)
 	timerfd_settime(pm->timerfd, 0, &its, NULL);
 }
 
-static void arm_flush(struct natport_pm *pm)
-{
-	struct itimerspec its = { .it_value.tv_nsec = FLUSH_DELAY_US * 1000 };
-
-	if (pm->flush_armed || !natport_ctnl_pending(pm->ct))
-		return;
-	if (timerfd_settime(pm->flushfd, 0, &its, NULL) == 0)
-		pm->flush_armed = 1;
-	else
-		natport_ctnl_flush_pending(pm->ct);
-}
-
 static void slot_entry(const struct natport_pm *pm,
 		       const struct natport_map_slot *s,
 		       struct natport_ct_entry *e)
@@ -326,7 +310,7 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	pm->cfg.nft_table = NULL; /* the caller's string is not ours */
 	if (!pm->cfg.ct_mark_tag)
 		pm->cfg.ct_mark_tag = NATPORT_CT_MARK_TAG;
-	pm->epfd = pm->timerfd = pm->flushfd = -1;
+	pm->epfd = pm->timerfd = -1;
 
 	r = natport_portalloc_init(&pm->pa, &cfg->external, cfg->port_min,
 				   cfg->port_max, cfg->quarantine_ms);
@@ -382,17 +366,12 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	pm->epfd = epoll_create1(EPOLL_CLOEXEC);
 	pm->timerfd = timerfd_create(CLOCK_MONOTONIC,
 				     TFD_NONBLOCK | TFD_CLOEXEC);
-	pm->flushfd = timerfd_create(CLOCK_MONOTONIC,
-				     TFD_NONBLOCK | TFD_CLOEXEC);
-	if (pm->epfd < 0 || pm->timerfd < 0 || pm->flushfd < 0) {
+	if (pm->epfd < 0 || pm->timerfd < 0) {
 		snprintf(err, errlen, "epoll/timerfd: %s", strerror(errno));
 		goto err_fds;
 	}
 	ev.data.fd = pm->timerfd;
 	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, pm->timerfd, &ev))
-		goto err_epoll;
-	ev.data.fd = pm->flushfd;
-	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, pm->flushfd, &ev))
 		goto err_epoll;
 	ev.data.fd = natport_ctnl_events_fd(pm->ct);
 	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
@@ -412,8 +391,6 @@ err_fds:
 		close(pm->epfd);
 	if (pm->timerfd >= 0)
 		close(pm->timerfd);
-	if (pm->flushfd >= 0)
-		close(pm->flushfd);
 	natport_nft_close(pm->nft);
 err_flush:
 	natport_ctnl_close(pm->ct);
@@ -435,12 +412,9 @@ static void release_slot(struct natport_pm *pm, struct natport_map_slot *s)
 
 	if (s->installed) {
 		slot_entry(pm, s, &e);
-		/* Queued: it rides with the next request, or the flush timer
-		 * sends it within FLUSH_DELAY_US. A failure leaves an orphan
-		 * the sweep removes. */
-		if (natport_ctnl_delete_later(pm->ct, &e))
+		/* A failure here leaves an orphan the sweep removes. */
+		if (natport_ctnl_delete_nowait(pm->ct, &e))
 			pm->stats.errors[NATPORT_E_KERNEL]++;
-		arm_flush(pm);
 		s->installed = 0;
 	}
 	p->map[s->half] = 0;
@@ -461,10 +435,9 @@ void natport_pm_close(struct natport_pm *pm)
 	for (id = 1; id < pm->mt.cap; id++)
 		if (pm->mt.slots[id].live)
 			release_slot(pm, &pm->mt.slots[id]);
-	natport_ctnl_flush(pm->ct); /* sends the queued deletes first */
+	natport_ctnl_flush(pm->ct);
 	close(pm->epfd);
 	close(pm->timerfd);
-	close(pm->flushfd);
 	natport_nft_close(pm->nft);
 	natport_ctnl_close(pm->ct);
 	free(pm->scratch);
@@ -896,15 +869,6 @@ int natport_pm_dispatch(struct natport_pm *pm)
 						  "epoll_wait: %s",
 						  strerror(errno));
 	for (i = 0; i < n; i++) {
-		if (ev[i].data.fd == pm->flushfd) {
-			uint64_t x;
-
-			if (read(pm->flushfd, &x, sizeof(x)) > 0) {
-				pm->flush_armed = 0;
-				natport_ctnl_flush_pending(pm->ct);
-			}
-			continue;
-		}
 		if (ev[i].data.fd == pm->timerfd) {
 			uint64_t expirations;
 
