@@ -79,6 +79,18 @@ mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts pts /newroot/dev/pts
 mount -t tmpfs shm /newroot/dev/shm
 mount -t debugfs none /newroot/sys/kernel/debug 2>/dev/null
+# The project directory comes as a share of its own, mounted at its host
+# path after the tmpfs mounts: a checkout under /tmp (as CI may make one)
+# would otherwise be hidden by the guest's empty /tmp.
+if [ "$dir" != / ]; then
+	[ -d "/newroot$dir" ] || mkdir -p "/newroot$dir"
+	if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose \
+		project "/newroot$dir"; then
+		echo "init: cannot mount the project directory $dir over 9p"
+		echo "NATPORT-GUEST-RC=125"
+		poweroff -f
+	fi
+fi
 if [ -z "$script" ]; then
 	echo "init: no np_script= on the kernel command line"
 	rc=124

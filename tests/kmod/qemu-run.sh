@@ -59,6 +59,7 @@ qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp "${NATPORT_QEMU_SMP:-2}
 	-kernel "$kernel" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 np_script=$script np_dir=$PWD${args:+ np_args=$args}" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs local,path="$PWD",mount_tag=project,security_model=none,readonly=on,multidevs=remap \
 	</dev/null >"$work/qemu.out" 2>&1 &
 qpid=$!
 
