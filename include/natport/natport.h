@@ -237,6 +237,23 @@ int natport_pm_update_remote(struct natport_pm *pm,
 			     const struct natport_endpoint *remote,
 			     struct natport_mapping *out);
 
+/* natport_pm_update_remote_many - update_remote for several mappings,
+ * such as the streams of one SDP answer, in one netlink round trip. Each
+ * update gets its own result (0 or a negative NATPORT_E_*); the function
+ * returns 0 if all succeeded, else the first error (last_error tells of
+ * that one). At most NATPORT_UPDATE_MANY at a time; an external endpoint
+ * named twice in one call is -NATPORT_E_INVAL for the second. */
+#define NATPORT_UPDATE_MANY 64
+struct natport_remote_update {
+	struct natport_endpoint external; /* in: the mapping */
+	struct natport_endpoint remote;   /* in: its remote media endpoint */
+	int result;                       /* out */
+	struct natport_mapping mapping;   /* out: when result is 0 */
+};
+int natport_pm_update_remote_many(struct natport_pm *pm,
+				  struct natport_remote_update *u,
+				  unsigned int n);
+
 /* natport_pm_release - ReleaseMapping: delete the entry, quarantine the
  * port. Looked up by both endpoints, as in the seed. */
 int natport_pm_release(struct natport_pm *pm,

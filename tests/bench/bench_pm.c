@@ -185,10 +185,69 @@ static double lib_cycle(int n, double *setup_rate)
 	return n / (t2 - t0);
 }
 
+/* The same, the way a SIP answer comes: per stream, RTP and RTCP are
+ * mapped, then both remotes are set in one update_remote_many(). */
+static double lib_stream_cycle(int n)
+{
+	struct natport_pm_config cfg = { 0 };
+	struct natport_pm *pm;
+	struct natport_mapping_req req = { .type = NATPORT_PORT_AUDIO_RTP };
+	struct natport_remote_update u[2];
+	char err[256];
+	double t0 = 0, t1 = 0;
+	int i, warm;
+	struct natport_mapping *maps = calloc(n, sizeof(*maps));
+
+	natport_endpoint_parse("198.51.100.1", &cfg.external);
+	natport_prefix_parse("192.0.2.0/24", &cfg.internal[0]);
+	cfg.n_internal = 1;
+	cfg.port_min = 10000;
+	cfg.port_max = 10000 + n - 1; /* n/2 pairs */
+	pm = natport_pm_open(&cfg, err, sizeof(err));
+	if (!pm) {
+		fprintf(stderr, "bench_pm: %s\n", err);
+		exit(1);
+	}
+	memset(u, 0, sizeof(u));
+	natport_endpoint_parse("198.51.100.20:6000", &u[0].remote);
+	natport_endpoint_parse("198.51.100.20:6001", &u[1].remote);
+	for (warm = 1; warm >= 0; warm--) {
+		t0 = now();
+		for (i = 0; i + 1 < n; i += 2) {
+			req.type = NATPORT_PORT_AUDIO_RTP;
+			req.internal.family = AF_INET;
+			req.internal.addr.v4.s_addr =
+				htonl(0xc0000200 + 10 + (i / 2) % 200);
+			req.internal.port = 4000 + 2 * (i / 400);
+			if (natport_pm_get_mapping(pm, &req, &maps[i]))
+				break;
+			req.type = NATPORT_PORT_AUDIO_RTCP;
+			req.internal.port++;
+			if (natport_pm_get_mapping(pm, &req, &maps[i + 1]))
+				break;
+			u[0].external = maps[i].external;
+			u[1].external = maps[i + 1].external;
+			if (natport_pm_update_remote_many(pm, u, 2))
+				break;
+		}
+		if (i + 1 < n) {
+			fprintf(stderr, "bench_pm: stream %d: %s\n", i / 2,
+				natport_pm_last_error(pm));
+			exit(1);
+		}
+		for (i = 0; i < n; i++)
+			natport_pm_release_id(pm, maps[i].id);
+		t1 = now();
+	}
+	natport_pm_close(pm);
+	free(maps);
+	return (n & ~1) / (t1 - t0);
+}
+
 int main(int argc, char **argv)
 {
 	int n = 20000, rounds = 5, opt, r;
-	double raw[16], rawc[16], lib[16], setup[16];
+	double raw[16], rawc[16], lib[16], setup[16], stream[16];
 
 	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
 		if (opt == 'n')
@@ -210,15 +269,19 @@ int main(int argc, char **argv)
 	for (r = 0; r < rounds; r++) {
 		raw[r] = raw_create(n, &rawc[r]);
 		lib[r] = lib_cycle(n, &setup[r]);
+		stream[r] = lib_stream_cycle(n);
 	}
 	qsort(raw, rounds, sizeof(double), cmp);
 	qsort(rawc, rounds, sizeof(double), cmp);
 	qsort(lib, rounds, sizeof(double), cmp);
 	qsort(setup, rounds, sizeof(double), cmp);
+	qsort(stream, rounds, sizeof(double), cmp);
 	printf("raw_ctnetlink_create_per_s %.0f\n", raw[rounds / 2]);
 	printf("lib_mapping_setup_teardown_per_s %.0f\n", lib[rounds / 2]);
 	printf("lib_mapping_setup_per_s %.0f\n", setup[rounds / 2]);
 	printf("raw_ctnetlink_create_delete_per_s %.0f\n", rawc[rounds / 2]);
+	printf("lib_stream_setup_teardown_per_s %.0f\n", stream[rounds / 2]);
+	printf("ratio_stream %.3f\n", stream[rounds / 2] / raw[rounds / 2]);
 	printf("ratio %.3f\n", lib[rounds / 2] / raw[rounds / 2]);
 	printf("ratio_vs_create_delete %.3f\n",
 	       lib[rounds / 2] / rawc[rounds / 2]);

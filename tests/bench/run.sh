@@ -25,6 +25,7 @@ for b in "${which[@]}"; do
 		cat >>"$JSONL" <<JSON
 {"name":"mapping_setup_teardown_per_s","value":$(v lib_mapping_setup_teardown_per_s),"baseline":$(v raw_ctnetlink_create_per_s),"baseline_name":"raw batched ctnetlink entry creation (64 per sendmsg), same run","ratio":$(v ratio),"unit":"mappings/s","target":">= 0.5"}
 {"name":"mapping_setup_teardown_vs_kernel_floor","value":$(v lib_mapping_setup_teardown_per_s),"baseline":$(v raw_ctnetlink_create_delete_per_s),"baseline_name":"raw batched ctnetlink create+delete, same run","ratio":$(v ratio_vs_create_delete),"unit":"mappings/s"}
+{"name":"stream_setup_teardown_per_s","value":$(v lib_stream_setup_teardown_per_s),"baseline":$(v raw_ctnetlink_create_per_s),"baseline_name":"raw batched ctnetlink entry creation, same run","ratio":$(v ratio_stream),"unit":"mappings/s (RTP+RTCP per update_remote_many)"}
 {"name":"mapping_setup_per_s","value":$(v lib_mapping_setup_per_s),"baseline":$(v raw_ctnetlink_create_per_s),"ratio":$(awk -v a="$(v lib_mapping_setup_per_s)" -v b="$(v raw_ctnetlink_create_per_s)" 'BEGIN {printf "%.3f", a / b}'),"unit":"mappings/s"}
 JSON
 		;;

@@ -223,6 +223,54 @@ START_TEST(kernel_entries_and_events)
 }
 END_TEST
 
+START_TEST(update_many)
+{
+	struct natport_pm *pm = open_pm();
+	struct natport_mapping_req r;
+	struct natport_mapping rtp, rtcp, vid;
+	struct natport_remote_update u[4];
+	struct evlog log = { 0 };
+
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4000");
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &rtp), 0);
+	r = req(NATPORT_PORT_AUDIO_RTCP, "192.0.2.10:4001");
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &rtcp), 0);
+	r = req(NATPORT_PORT_VIDEO_RTP, "192.0.2.10:4002");
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &vid), 0);
+	natport_pm_set_event_cb(pm, on_event, &log);
+
+	memset(u, 0, sizeof(u));
+	u[0].external = rtp.external;
+	natport_endpoint_parse("198.51.100.20:6000", &u[0].remote);
+	u[1].external = rtcp.external;
+	natport_endpoint_parse("198.51.100.20:6001", &u[1].remote);
+	u[2].external = vid.external;
+	natport_endpoint_parse("192.0.2.99:6002", &u[2].remote); /* LAN! */
+	u[3].external = rtp.external; /* twice */
+	u[3].remote = u[0].remote;
+	ck_assert_int_eq(natport_pm_update_remote_many(pm, u, 4),
+			 -NATPORT_E_BADADDR);
+	ck_assert_int_eq(u[0].result, 0);
+	ck_assert_int_eq(u[1].result, 0);
+	ck_assert_int_eq(u[2].result, -NATPORT_E_BADADDR);
+	ck_assert_int_eq(u[3].result, -NATPORT_E_INVAL);
+	ck_assert_int_eq(u[0].mapping.state, NATPORT_MAP_ACTIVE);
+	ck_assert_ptr_nonnull(strstr(natport_pm_last_error(pm), "192.0.2.99"));
+	ck_assert_int_eq(kernel_entries(), 2);
+	ck_assert_int_eq(log.n, 2);
+
+	/* again, one moved: the batch handles refresh and replace too */
+	natport_endpoint_parse("203.0.113.20:7000", &u[1].remote);
+	ck_assert_int_eq(natport_pm_update_remote_many(pm, u, 2), 0);
+	ck_assert_int_eq(kernel_entries(), 2);
+	ck_assert(natport_endpoint_equal(&u[1].mapping.remote, &u[1].remote));
+	ck_assert_int_eq(natport_pm_update_remote_many(pm, u, 65),
+			 -NATPORT_E_INVAL);
+	natport_pm_close(pm);
+	ck_assert_int_eq(kernel_entries(), 0);
+}
+END_TEST
+
 START_TEST(remote_in_request_and_close)
 {
 	struct natport_pm *pm = open_pm();
@@ -312,6 +360,7 @@ int main(void)
 	tcase_add_test(tc, open_errors);
 	tcase_add_test(tc, pairing);
 	tcase_add_test(tc, kernel_entries_and_events);
+	tcase_add_test(tc, update_many);
 	tcase_add_test(tc, remote_in_request_and_close);
 	tcase_add_test(tc, bad_requests_change_nothing);
 	suite_add_tcase(s, tc);

@@ -388,6 +388,29 @@ int natport_ctnl_install(struct natport_ctnl *ct,
 	return res[ct->n - 1];
 }
 
+int natport_ctnl_create_many(struct natport_ctnl *ct,
+			     const struct natport_ct_entry *e, unsigned int n,
+			     int *res)
+{
+	unsigned int i;
+	int err;
+
+	if (n > NATPORT_CTNL_MANY)
+		return -E2BIG;
+	ct->errmsg[0] = '\0';
+	batch_begin(ct);
+	for (i = 0; i < n; i++) {
+		res[i] = 0;
+		err = set_entry(&ct->obj, &e[i]);
+		if (!err)
+			err = batch_add(ct, IPCTNL_MSG_CT_NEW,
+					NLM_F_CREATE | NLM_F_EXCL, ct->obj);
+		if (err)
+			return err;
+	}
+	return batch_commit(ct, res);
+}
+
 /* No ack is asked for or awaited, but the kernel handles the request
  * inside sendmsg, so the entry is gone when this returns. An error answer
  * still comes back: batch_commit() skips it by sequence number and

@@ -42,6 +42,14 @@ int natport_ctnl_install(struct natport_ctnl *ct,
 			 const struct natport_ct_entry *old,
 			 unsigned int *clashes);
 
+/* Create n entries (n <= NATPORT_CTNL_MANY) in one round trip, without
+ * clash handling: res[i] gets 0 or -errno; the caller takes an -EEXIST
+ * through natport_ctnl_install(). */
+#define NATPORT_CTNL_MANY 64
+int natport_ctnl_create_many(struct natport_ctnl *ct,
+			     const struct natport_ct_entry *e, unsigned int n,
+			     int *res);
+
 /* Delete @e's entry (by its original tuple). ENOENT is success. */
 int natport_ctnl_delete(struct natport_ctnl *ct,
 			const struct natport_ct_entry *e);

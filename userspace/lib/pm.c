@@ -658,6 +658,101 @@ int natport_pm_update_remote(struct natport_pm *pm,
 	return 0;
 }
 
+int natport_pm_update_remote_many(struct natport_pm *pm,
+				  struct natport_remote_update *u,
+				  unsigned int n)
+{
+	struct natport_map_slot *slot[NATPORT_UPDATE_MANY];
+	struct natport_ct_entry e[NATPORT_UPDATE_MANY];
+	int res[NATPORT_UPDATE_MANY];
+	unsigned int idx[NATPORT_UPDATE_MANY];
+	unsigned int i, j, nb = 0;
+	char firsterr[sizeof(pm->errbuf)] = "";
+	int first = 0, err;
+
+	if (n > NATPORT_UPDATE_MANY)
+		return fail(pm, NATPORT_E_INVAL, "%u updates: at most %u", n,
+			    NATPORT_UPDATE_MANY);
+	/* Fresh entries go in one batch; replacing an entry, refreshing
+	 * one, or a clash take the single path (they are the rare cases). */
+	for (i = 0; i < n; i++) {
+		struct natport_map_slot *s;
+
+		u[i].result = 0;
+		for (j = 0; j < i; j++)
+			if (natport_endpoint_equal(&u[j].external,
+						   &u[i].external))
+				break;
+		if (j < i) {
+			u[i].result = fail(pm, NATPORT_E_INVAL,
+					   "the same mapping twice in one call");
+			goto next;
+		}
+		if (check_family(pm, &u[i].external, "external endpoint") ||
+		    !(s = find_external(pm, &u[i].external))) {
+			char b[NATPORT_ENDPOINT_STRLEN];
+
+			u[i].result = fail(pm, NATPORT_E_NOENT,
+					   "no mapping at %s",
+					   natport_endpoint_format(
+						   &u[i].external, b, sizeof(b)));
+			goto next;
+		}
+		u[i].result = check_remote(pm, &u[i].remote);
+		if (u[i].result)
+			goto next;
+		if (s->installed) {
+			u[i].result = natport_pm_update_remote(
+				pm, &u[i].external, &u[i].remote, &u[i].mapping);
+			goto next;
+		}
+		slot[nb] = s;
+		idx[nb] = i;
+		slot_entry(pm, s, &e[nb]);
+		e[nb].remote = u[i].remote;
+		nb++;
+next:
+		if (u[i].result && !first) {
+			first = u[i].result;
+			memcpy(firsterr, pm->errbuf, sizeof(firsterr));
+		}
+	}
+	if (nb) {
+		err = natport_ctnl_create_many(pm->ct, e, nb, res);
+		for (j = 0; j < nb; j++) {
+			struct natport_map_slot *s = slot[j];
+
+			i = idx[j];
+			if (err) {
+				u[i].result = kernel_fail(pm, err,
+							  "creating entries");
+			} else if (res[j] == -EEXIST) {
+				u[i].result = install(pm, s, &u[i].remote);
+				if (!u[i].result)
+					emit(pm, NATPORT_EV_REMOTE, s);
+			} else if (res[j]) {
+				u[i].result = kernel_fail(
+					pm, res[j], "creating the conntrack entry");
+			} else {
+				s->m.remote = u[i].remote;
+				s->installed = 1;
+				s->m.state = NATPORT_MAP_ACTIVE;
+				s->m.updated_ms = now_ms();
+				emit(pm, NATPORT_EV_REMOTE, s);
+			}
+			if (!u[i].result)
+				u[i].mapping = s->m;
+			else if (!first) {
+				first = u[i].result;
+				memcpy(firsterr, pm->errbuf, sizeof(firsterr));
+			}
+		}
+	}
+	if (first)
+		memcpy(pm->errbuf, firsterr, sizeof(firsterr));
+	return first;
+}
+
 int natport_pm_release_id(struct natport_pm *pm, uint32_t id)
 {
 	struct natport_map_slot *s = natport_maptable_get(&pm->mt, id);
