@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <natport/natport.h>
+#include "unit_main.h"
 
 START_TEST(parse_v4)
 {
@@ -143,8 +144,6 @@ int main(void)
 {
 	Suite *s = suite_create("addr");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, parse_v4);
 	tcase_add_test(tc, parse_v6);
@@ -153,9 +152,5 @@ int main(void)
 	tcase_add_test(tc, prefixes);
 	tcase_add_test(tc, names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "maptable.h"
+#include "unit_main.h"
 
 static void fill(struct natport_map_slot *s, const char *ep)
 {
@@ -108,16 +109,10 @@ int main(void)
 {
 	Suite *s = suite_create("maptable");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, insert_find_free);
 	tcase_add_test(tc, capacity_and_fifo_ids);
 	tcase_add_test(tc, many_collisions);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

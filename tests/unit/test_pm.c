@@ -8,6 +8,7 @@
 #include <natport/natport.h>
 
 #include "netns_unit.h"
+#include "unit_main.h"
 
 static struct natport_pm_config cfg;
 
@@ -351,8 +352,6 @@ int main(void)
 {
 	Suite *s = suite_create("pm");
 	TCase *tc = tcase_create("kernel");
-	SRunner *sr;
-	int failed;
 
 	netns_unit_enter();
 	tcase_set_timeout(tc, 30);
@@ -364,9 +363,5 @@ int main(void)
 	tcase_add_test(tc, remote_in_request_and_close);
 	tcase_add_test(tc, bad_requests_change_nothing);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

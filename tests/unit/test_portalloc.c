@@ -10,6 +10,7 @@
 
 #include "netns_unit.h"
 #include "portalloc.h"
+#include "unit_main.h"
 
 static struct natport_endpoint ext;
 
@@ -176,8 +177,6 @@ int main(void)
 {
 	Suite *s = suite_create("portalloc");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	netns_unit_enter();
 	tcase_add_checked_fixture(tc, setup, NULL);
@@ -188,9 +187,5 @@ int main(void)
 	tcase_add_test(tc, busy_port_skipped);
 	tcase_add_test(tc, find_and_drain);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

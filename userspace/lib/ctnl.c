@@ -68,40 +68,38 @@ static void reset(struct nf_conntrack **obj)
 	*obj = n;
 }
 
-static int set_tuple(struct nf_conntrack **objp, const struct natport_ct_entry *e)
+/* A UDP/IPv4 original tuple src -> dst on a fresh object. */
+static int set_udp4(struct nf_conntrack **objp,
+		    const struct natport_endpoint *src,
+		    const struct natport_endpoint *dst)
 {
 	struct nf_conntrack *obj;
 
 	reset(objp);
 	obj = *objp;
-	if (e->remote.family != AF_INET || e->external.family != AF_INET)
+	if (src->family != AF_INET || dst->family != AF_INET)
 		return -EAFNOSUPPORT;
 	nfct_set_attr_u8(obj, ATTR_L3PROTO, AF_INET);
 	nfct_set_attr_u8(obj, ATTR_L4PROTO, IPPROTO_UDP);
-	nfct_set_attr_u32(obj, ATTR_IPV4_SRC, e->remote.addr.v4.s_addr);
-	nfct_set_attr_u32(obj, ATTR_IPV4_DST, e->external.addr.v4.s_addr);
-	nfct_set_attr_u16(obj, ATTR_PORT_SRC, htons(e->remote.port));
-	nfct_set_attr_u16(obj, ATTR_PORT_DST, htons(e->external.port));
+	nfct_set_attr_u32(obj, ATTR_IPV4_SRC, src->addr.v4.s_addr);
+	nfct_set_attr_u32(obj, ATTR_IPV4_DST, dst->addr.v4.s_addr);
+	nfct_set_attr_u16(obj, ATTR_PORT_SRC, htons(src->port));
+	nfct_set_attr_u16(obj, ATTR_PORT_DST, htons(dst->port));
 	return 0;
+}
+
+/* The entry's original tuple: remote -> external. */
+static int set_tuple(struct nf_conntrack **objp,
+		     const struct natport_ct_entry *e)
+{
+	return set_udp4(objp, &e->remote, &e->external);
 }
 
 /* The tuple the LAN client's own packets to the remote have before NAT. */
 static int set_client_tuple(struct nf_conntrack **objp,
 			    const struct natport_ct_entry *e)
 {
-	struct nf_conntrack *obj;
-
-	reset(objp);
-	obj = *objp;
-	if (e->internal.family != AF_INET || e->remote.family != AF_INET)
-		return -EAFNOSUPPORT;
-	nfct_set_attr_u8(obj, ATTR_L3PROTO, AF_INET);
-	nfct_set_attr_u8(obj, ATTR_L4PROTO, IPPROTO_UDP);
-	nfct_set_attr_u32(obj, ATTR_IPV4_SRC, e->internal.addr.v4.s_addr);
-	nfct_set_attr_u32(obj, ATTR_IPV4_DST, e->remote.addr.v4.s_addr);
-	nfct_set_attr_u16(obj, ATTR_PORT_SRC, htons(e->internal.port));
-	nfct_set_attr_u16(obj, ATTR_PORT_DST, htons(e->remote.port));
-	return 0;
+	return set_udp4(objp, &e->internal, &e->remote);
 }
 
 /* Both tuples must be present before the NAT attributes, or the kernel
