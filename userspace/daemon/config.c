@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <natport/control.h>
+
 #include "config.h"
 #include "log.h"
 
@@ -26,7 +28,7 @@ void natport_config_defaults(struct natport_config *cfg)
 	cfg->max_mappings_per_client = 32;
 	cfg->max_calls = 4096;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
-		 "/run/nat-portd.sock");
+		 NATPORT_CTL_DEFAULT_PATH);
 	cfg->log_level = LOG_INFO;
 }
 

@@ -16,7 +16,7 @@
  *   invite-timeout DURATION    180s without a final answer ends a call
  *   max-mappings-per-client N  32
  *   max-calls N                4096
- *   control-socket PATH        /run/nat-portd.sock
+ *   control-socket PATH        /run/natport/nat-portd.sock
  *   log-level LEVEL            error | warning | info | debug
  *
  * DURATION is a number with an optional unit: ms, s (default), m, h.

@@ -17,6 +17,7 @@
 #include <natport/natport.h>
 
 #include "config.h"
+#include "control.h"
 #include "evloop.h"
 #include "log.h"
 #include "sip_proxy.h"
@@ -27,6 +28,7 @@ struct daemon {
 	struct natport_evloop *loop;
 	struct natport_pm *pm;
 	struct natport_proxy *proxy;
+	struct natport_control *ctl; /* control socket (nat-portctl) */
 };
 
 static void usage(FILE *f)
@@ -53,8 +55,10 @@ static void on_pm_fd(int fd, uint32_t events, void *arg)
 
 static void on_pm_event(const struct natport_event *ev, void *arg)
 {
+	struct daemon *d = arg;
 	char i[NATPORT_ENDPOINT_STRLEN], e[NATPORT_ENDPOINT_STRLEN];
 
+	natport_control_pm_event(d->ctl, ev);
 	if (ev->type != NATPORT_EV_DESTROYED && ev->type != NATPORT_EV_RESTORED)
 		return;
 	log_info("mapping %u %s <-> %s: kernel entry %s", ev->mapping.id,
@@ -67,7 +71,9 @@ static void on_call_event(enum natport_call_event_type type,
 			  const struct natport_call *c, void *arg)
 {
 	static const char *const names[] = { "new", "state", "media", "end" };
+	struct daemon *d = arg;
 
+	natport_control_call_event(d->ctl, type, c);
 	log_debug("call %llu [%s] %s: %s -> %s, %s%s%s",
 		  (unsigned long long)c->serial, c->call_id, names[type],
 		  c->from, c->to, natport_call_state_name(c->state),
@@ -239,6 +245,10 @@ int main(int argc, char **argv)
 	    natport_evloop_signal(d.loop, SIGUSR1, on_signal, &d))
 		fatal("signals");
 	signal(SIGPIPE, SIG_IGN);
+	d.ctl = natport_control_new(d.loop, d.cfg.control_socket, d.pm, d.proxy,
+				    d.cfg.quarantine_ms, errbuf, sizeof(errbuf));
+	if (!d.ctl) /* SIP and media matter more than the operator's tool */
+		log_warnx("control socket: %s; running without it", errbuf);
 	log_info("nat-portd %s: SIP on %s (LAN) and %s (WAN), ready",
 		 NATPORT_VERSION,
 		 natport_endpoint_format(&d.cfg.lan_address, errbuf, 64),
@@ -247,6 +257,8 @@ int main(int argc, char **argv)
 	err = natport_evloop_run(d.loop);
 	if (err)
 		log_warnx("event loop: %s", strerror(-err));
+	natport_control_free(d.ctl);
+	d.ctl = NULL;
 	natport_proxy_free(d.proxy);
 	natport_evloop_del_fd(d.loop, natport_pm_fd(d.pm));
 	natport_pm_close(d.pm);

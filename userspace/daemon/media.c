@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <natport/control.h>
+
 #include "log.h"
 #include "media.h"
 #include "sdp.h"
@@ -326,6 +328,7 @@ static int get_map(struct natport_media *m, struct natport_call *c,
 		.rtp_internal_port = rtp_port,
 		.owner = c->serial,
 	};
+	char b[NATPORT_ENDPOINT_STRLEN];
 	int err;
 
 	req.remote.family = AF_UNSPEC;
@@ -335,6 +338,15 @@ static int get_map(struct natport_media *m, struct natport_call *c,
 				 natport_port_type_is_rtcp(type) ? "RTCP port" :
 								   "media port",
 				 reason, rlen);
+	if (out->owner == NATPORT_CTL_OWNER_STATIC) {
+		/* an operator pinned this endpoint (nat-portctl mappings
+		 * add): a call must neither share nor ever release it */
+		m->st.refused_addr++;
+		snprintf(reason, rlen, "%s is pinned by static mapping %u",
+			 natport_endpoint_format(internal, b, sizeof(b)),
+			 out->id);
+		return 488;
+	}
 	return own(m, c, out->id, added, n_added, reason, rlen);
 }
 

@@ -213,7 +213,8 @@ int natport_ctl_done_parse(const void *buf, size_t len, int32_t *status,
 	const char *p = buf;
 	size_t n;
 
-	if (len < sizeof(*status) || len - sizeof(*status) > NATPORT_CTL_ARG_MAX)
+	if (len < sizeof(*status) ||
+	    len - sizeof(*status) > NATPORT_CTL_ARG_MAX)
 		return -EINVAL;
 	memcpy(status, p, sizeof(*status));
 	n = len - sizeof(*status);
