@@ -452,6 +452,14 @@ static void pump(struct client *cl)
 
 /* --- commands --------------------------------------------------------- */
 
+/* The port manager's detail, or the code's name when it gave none. */
+static const char *pm_error(struct natport_control *ctl, int err)
+{
+	const char *detail = natport_pm_last_error(ctl->pm);
+
+	return detail && *detail ? detail : natport_strerror(err);
+}
+
 static int parse_id(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end;
@@ -526,8 +534,7 @@ static void cmd_mappings_add(struct client *cl, int argc, char **argv)
 	 * fresh port again, so a failed add changes nothing */
 	err = natport_pm_get_mapping(ctl->pm, &req, &m);
 	if (err) {
-		send_done(cl, NATPORT_CTL_E_PM, "%s: %s", natport_strerror(err),
-			  natport_pm_last_error(ctl->pm));
+		send_done(cl, NATPORT_CTL_E_PM, "%s", pm_error(ctl, err));
 		return;
 	}
 	if (argc == 3) {
@@ -536,9 +543,7 @@ static void cmd_mappings_add(struct client *cl, int argc, char **argv)
 		if (err) {
 			char why[NATPORT_CTL_ARG_MAX];
 
-			snprintf(why, sizeof(why), "%s: %s",
-				 natport_strerror(err),
-				 natport_pm_last_error(ctl->pm));
+			snprintf(why, sizeof(why), "%s", pm_error(ctl, err));
 			if (fresh)
 				natport_pm_release_id(ctl->pm, m.id);
 			send_done(cl, NATPORT_CTL_E_PM, "%s", why);
@@ -576,8 +581,7 @@ static void cmd_mappings_del(struct client *cl, int argc, char **argv)
 	}
 	err = natport_pm_release_id(ctl->pm, m.id);
 	if (err) {
-		send_done(cl, NATPORT_CTL_E_PM, "%s: %s", natport_strerror(err),
-			  natport_pm_last_error(ctl->pm));
+		send_done(cl, NATPORT_CTL_E_PM, "%s", pm_error(ctl, err));
 		return;
 	}
 	log_info("control: static mapping %u deleted", m.id);
