@@ -53,7 +53,10 @@ trap 'exit 130' INT TERM
 [ -n "$log" ] || log=$work/console.log
 
 # -smp 2: qemu's multi-threaded TCG uses both host cores.
+# NATPORT_QEMU_EXTRA: more qemu options (the benchmark passes -icount).
+# shellcheck disable=SC2086
 qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp "${NATPORT_QEMU_SMP:-2}" \
+	${NATPORT_QEMU_EXTRA:-} \
 	-m 1024 -nodefaults -no-reboot -display none \
 	-serial "file:$log" \
 	-kernel "$kernel" -initrd "$work/initrd.gz" \
