@@ -51,7 +51,7 @@ printf '%-34s %12s %12s %8s %8s\n' "benchmark" "without pps" "with pps" "ratio" 
 printf '%-34s %12s %12s %8s %7s%%\n' "kmod natport_rtp (qemu, icount)" \
 	"$b_without" "$b_with" "$b_ratio" "$cost"
 if [ -n "${BENCH_OUT:-}" ]; then
-	printf '{"name":"kmod_rtp_stats","unit":"pps","without":%s,"with":%s,"ratio":%s,"cost_pct":%s,"secs":%s,"rounds":%s,"env":"qemu-tcg-icount"}\n' \
-		"$b_without" "$b_with" "$b_ratio" "$cost" "$secs" "$rounds" \
+	printf '{"name":"kmod_rtp_stats","unit":"packets per guest second","value":%s,"baseline":%s,"baseline_name":"same guest and boot without natport_rtp","ratio":%s,"cost_pct":%s,"secs":%s,"rounds":%s,"env":"qemu-tcg-icount","target":"cost < 10%%"}\n' \
+		"$b_with" "$b_without" "$b_ratio" "$cost" "$secs" "$rounds" \
 		>>"$BENCH_OUT"
 fi
