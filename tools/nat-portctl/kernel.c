@@ -2,9 +2,11 @@
 /*
  * kernel.c - "kernel list": natport's conntrack entries read straight
  * from the kernel (natport_kernel_list), no daemon needed, printed
- * through the same records as everything else.
+ * through the same records as everything else, in id order (the kernel
+ * dumps in hash order).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <natport/control.h>
@@ -22,8 +24,51 @@ static void put_ep(struct natport_ctl_msg_buf *b, const char *key,
 				    natport_endpoint_format(ep, s, sizeof(s)));
 }
 
-static int one(const struct natport_mapping *m,
-	       const struct natport_counters *c, uint32_t timeout_s, void *arg)
+struct entry {
+	struct natport_mapping m;
+	struct natport_counters c;
+	uint32_t timeout_s;
+};
+
+struct entries {
+	struct entry *e;
+	size_t n, cap;
+	int nomem;
+};
+
+static int collect(const struct natport_mapping *m,
+		   const struct natport_counters *c, uint32_t timeout_s,
+		   void *arg)
+{
+	struct entries *es = arg;
+
+	if (es->n == es->cap) {
+		size_t cap = es->cap ? 2 * es->cap : 64;
+		struct entry *e = realloc(es->e, cap * sizeof(*e));
+
+		if (!e) {
+			es->nomem = 1;
+			return 1;
+		}
+		es->e = e;
+		es->cap = cap;
+	}
+	es->e[es->n].m = *m;
+	es->e[es->n].c = *c;
+	es->e[es->n].timeout_s = timeout_s;
+	es->n++;
+	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	return x->m.id < y->m.id ? -1 : x->m.id > y->m.id;
+}
+
+static void one(const struct natport_mapping *m,
+		const struct natport_counters *c, uint32_t timeout_s)
 {
 	static uint8_t buf[NATPORT_CTL_HDR_LEN + NATPORT_CTL_MSG_MAX];
 	struct natport_ctl_msg_buf b;
@@ -43,11 +88,11 @@ static int one(const struct natport_mapping *m,
 	if (len > 0)
 		out_record(buf + NATPORT_CTL_HDR_LEN,
 			   (size_t)len - NATPORT_CTL_HDR_LEN);
-	return 0;
 }
 
 int cmd_kernel(int argc, char **argv)
 {
+	struct entries es = { 0 };
 	char err[256];
 	int n;
 
@@ -66,12 +111,18 @@ int cmd_kernel(int argc, char **argv)
 			    argv[0]);
 	if (argc > 1)
 		usage_error("kernel list: unexpected argument '%s'", argv[1]);
-	out_begin(OUT_LINE, 1);
-	n = natport_kernel_list(0, one, NULL, err, sizeof(err));
-	out_end();
-	if (n < 0) {
-		fprintf(stderr, "nat-portctl: kernel list: %s\n", err);
+	n = natport_kernel_list(0, collect, &es, err, sizeof(err));
+	if (n < 0 || es.nomem) {
+		fprintf(stderr, "nat-portctl: kernel list: %s\n",
+			es.nomem ? "out of memory" : err);
+		free(es.e);
 		return EXIT_ERROR;
 	}
+	qsort(es.e, es.n, sizeof(*es.e), by_id);
+	out_begin(OUT_LINE, 1);
+	for (size_t i = 0; i < es.n; i++)
+		one(&es.e[i].m, &es.e[i].c, es.e[i].timeout_s);
+	out_end();
+	free(es.e);
 	return EXIT_OK;
 }

@@ -271,10 +271,11 @@ static void put_stream_map(struct natport_control *ctl, const char *key,
 	natport_ctl_put_end(b);
 }
 
-/* A call with its streams; counters are read from the kernel (pass 0 for
- * an event, which must not call into the port manager). */
+/* A call; full: with its streams and their counters read from the
+ * kernel. An event (full 0) is one line and must not call into the port
+ * manager. */
 static void put_call(struct natport_control *ctl, const struct natport_call *c,
-		     int counters)
+		     int full)
 {
 	struct natport_ctl_msg_buf *b = &ctl->mb;
 	struct natport_counters rtp[NATPORT_SDP_MAX_STREAMS],
@@ -286,7 +287,7 @@ static void put_call(struct natport_control *ctl, const struct natport_call *c,
 	for (i = 0; i < n; i++) {
 		memset(&rtp[i], 0, sizeof(rtp[i]));
 		memset(&rtcp[i], 0, sizeof(rtcp[i]));
-		if (!counters)
+		if (!full)
 			continue;
 		read_counters(ctl, c->streams[i].rtp_id, &rtp[i]);
 		read_counters(ctl, c->streams[i].rtcp_id, &rtcp[i]);
@@ -304,8 +305,9 @@ static void put_call(struct natport_control *ctl, const struct natport_call *c,
 		natport_ctl_put_str(b, "end",
 				    natport_call_end_name(c->end_reason));
 	natport_ctl_put_u64(b, "age", (now(ctl) - c->created_ms) / 1000);
-	if (counters)
-		put_counters(b, &sum);
+	if (!full)
+		return;
+	put_counters(b, &sum);
 	natport_ctl_put_list(b, "streams");
 	for (i = 0; i < n; i++) {
 		const struct natport_call_stream *s = &c->streams[i];
