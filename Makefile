@@ -17,6 +17,7 @@ INCDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DESTDIR ?=
 
 VERSION := 0.1.0
@@ -56,6 +57,8 @@ DAEMON := $(if $(wildcard userspace/daemon/main.c),$(O)/nat-portd)
 CTL_SRCS := $(wildcard tools/nat-portctl/*.c)
 CTL_OBJS := $(CTL_SRCS:%.c=$(O)/%.o)
 CTL := $(if $(wildcard tools/nat-portctl/main.c),$(O)/nat-portctl)
+
+HEADERS := $(wildcard include/natport/*.h)
 
 # Test and bench helpers: one program per file.
 TOOL_SRCS := $(wildcard tests/tools/*.c)
@@ -158,19 +161,47 @@ install: all
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libnatport.a
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libnatport.so.0
 	ln -sf libnatport.so.0 $(DESTDIR)$(LIBDIR)/libnatport.so
-	install -m 0644 include/natport/*.h $(DESTDIR)$(INCDIR)/natport/
+	install -m 0644 $(HEADERS) $(DESTDIR)$(INCDIR)/natport/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 		-e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 		tools/libnatport.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libnatport.pc
 	$(if $(DAEMON),install -d $(DESTDIR)$(SBINDIR) && install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/)
 	$(if $(CTL),install -d $(DESTDIR)$(SBINDIR) && install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/)
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 tools/man/nat-portd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 tools/man/nat-portd.8 tools/man/nat-portctl.8 \
+		$(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		tools/nat-portd.service > $(DESTDIR)$(UNITDIR)/nat-portd.service
+	install -m 0644 tools/natport.sysusers \
+		$(DESTDIR)$(SYSUSERSDIR)/natport.conf
+	@# an operator's configuration is never overwritten
+	install -d $(DESTDIR)$(SYSCONFDIR)/natport
+	[ -e $(DESTDIR)$(SYSCONFDIR)/natport/nat-portd.conf ] || \
+		install -m 0644 tools/nat-portd.conf.example \
+			$(DESTDIR)$(SYSCONFDIR)/natport/nat-portd.conf
 
+# Removes what install put there; the configuration only if unchanged.
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libnatport.a $(DESTDIR)$(LIBDIR)/libnatport.so \
 		$(DESTDIR)$(LIBDIR)/libnatport.so.0 \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/libnatport.pc \
-		$(DESTDIR)$(SBINDIR)/nat-portd $(DESTDIR)$(SBINDIR)/nat-portctl
-	rm -rf $(DESTDIR)$(INCDIR)/natport
+		$(DESTDIR)$(SBINDIR)/nat-portd $(DESTDIR)$(SBINDIR)/nat-portctl \
+		$(HEADERS:include/natport/%=$(DESTDIR)$(INCDIR)/natport/%) \
+		$(DESTDIR)$(MANDIR)/man5/nat-portd.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/nat-portd.8 \
+		$(DESTDIR)$(MANDIR)/man8/nat-portctl.8 \
+		$(DESTDIR)$(UNITDIR)/nat-portd.service \
+		$(DESTDIR)$(SYSUSERSDIR)/natport.conf
+	if cmp -s tools/nat-portd.conf.example \
+		$(DESTDIR)$(SYSCONFDIR)/natport/nat-portd.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/natport/nat-portd.conf; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/natport/nat-portd.conf ]; then \
+		echo "kept $(DESTDIR)$(SYSCONFDIR)/natport/nat-portd.conf (changed)"; \
+	fi
+	-rmdir $(DESTDIR)$(INCDIR)/natport $(DESTDIR)$(SYSCONFDIR)/natport \
+		2>/dev/null
 
 clean:
 	rm -rf $(O)

@@ -31,7 +31,7 @@
 #include <natport/natport.h>
 
 #define NATPORT_CONFIG_MAX_PREFIXES 8
-#define NATPORT_CONFIG_DEFAULT_PATH "/etc/nat-portd.conf"
+#define NATPORT_CONFIG_DEFAULT_PATH "/etc/natport/nat-portd.conf"
 
 struct natport_config {
 	struct natport_endpoint lan_address, wan_address; /* port = sip_port */
