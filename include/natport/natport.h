@@ -284,6 +284,14 @@ int natport_pm_fd(const struct natport_pm *pm);
  * refresh, quarantine expiry, nft table check. Never blocks. */
 int natport_pm_dispatch(struct natport_pm *pm);
 
+/* natport_pm_sip_alg - is the kernel's SIP ALG (nf_conntrack_sip /
+ * nf_nat_sip) configured in this namespace? It rewrites SIP and SDP
+ * blindly and opens its own media expectations, so it must never act on
+ * traffic natport handles (RFC 4787 REQ-10). Returns 1 with the culprit
+ * named in why, 0 if not, negative NATPORT_E_* if it cannot tell (no nft
+ * table of ours: nft_table ""). Callers warn; nothing is changed. */
+int natport_pm_sip_alg(struct natport_pm *pm, char *why, size_t len);
+
 void natport_pm_set_event_cb(struct natport_pm *pm, natport_event_fn fn,
 			     void *arg);
 void natport_pm_get_stats(struct natport_pm *pm, struct natport_pm_stats *out);

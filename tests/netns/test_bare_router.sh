@@ -48,6 +48,22 @@ in_wan "$U" send -b $WAN_IP:6000 -d $EXT:$P -n 3
 wait $rp || true
 check "media still flows after the flush" grep -qx "total 3" "$TMP/lan2"
 
+# the kernel's SIP ALG: not configured, then configured by an operator
+mapcmd sipalg
+check "no SIP ALG configured ($REPLY)" test "$REPLY" = "ok none"
+in_rtr nft -f - <<'NFT'
+table inet alg {
+	ct helper sip5060 { type "sip" protocol udp; l3proto ip; }
+	chain pre {
+		type filter hook prerouting priority filter;
+		udp dport 5060 ct helper set "sip5060"
+	}
+}
+NFT
+mapcmd sipalg
+check "a configured SIP ALG is detected and named ($REPLY)" \
+	starts "ok active ct helper sip5060 in table inet alg"
+
 map_stop
 check "no natport entry left" test "$(np_entries)" = 0
 check "table removed on close" not in_rtr nft list table inet natport

@@ -16,6 +16,7 @@
  *   list                -> one "map ..." line per mapping, then ok <n>
  *   stats               -> ok key=value ...
  *   sleep <ms>          -> ok   (dispatching events meanwhile)
+ *   sipalg              -> ok none | ok active <why>
  *   quit
  */
 #include <errno.h>
@@ -220,6 +221,16 @@ static void command(char *line)
 		       (unsigned long long)s.stray_packets,
 		       (unsigned long long)s.event_overruns,
 		       (unsigned long long)s.nft_restored);
+	} else if (!strcmp(argv[0], "sipalg")) {
+		char why[200];
+
+		err = natport_pm_sip_alg(pm, why, sizeof(why));
+		if (err < 0)
+			return reply_err(err);
+		if (err)
+			printf("ok active %s\n", why);
+		else
+			printf("ok none\n");
 	} else if (!strcmp(argv[0], "sleep") && argc == 2) {
 		wait_ms(atoi(argv[1]));
 		printf("ok\n");

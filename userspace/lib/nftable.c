@@ -138,6 +138,39 @@ int natport_nft_check(struct natport_nft *nft)
 	return install(nft, NULL, 0) ? -1 : 1;
 }
 
+int natport_nft_sip_helper(struct natport_nft *nft, char *why, size_t len)
+{
+	const char *out, *p, *q, *line;
+	char table[64] = "", obj[64] = "";
+
+	if (run(nft, "list ruleset", NULL, 0))
+		return -1;
+	out = nft_ctx_get_output_buffer(nft->ctx);
+	/* The text form is stable and small; follow table and object
+	 * headers to name what was found. */
+	for (line = out; line && *line; line = q ? q + 1 : NULL) {
+		q = strchr(line, '\n');
+		p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!strncmp(p, "table ", 6)) {
+			char fam[16], name[48];
+
+			if (sscanf(p, "table %15s %47[^{ ]", fam, name) == 2)
+				snprintf(table, sizeof(table), "%s %s", fam,
+					 name);
+		}
+		else if (!strncmp(p, "ct helper ", 10))
+			sscanf(p, "ct helper %63[^{ ]", obj);
+		else if (!strncmp(p, "type \"sip\"", 10)) {
+			snprintf(why, len, "ct helper %s in table %s has type sip",
+				 obj, table);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int natport_nft_fd(const struct natport_nft *nft)
 {
 	return nft->mon ? mnl_socket_get_fd(nft->mon) : -1;

@@ -31,4 +31,11 @@ int natport_nft_check(struct natport_nft *nft);
 int natport_nft_fd(const struct natport_nft *nft);
 int natport_nft_changed(struct natport_nft *nft);
 
+/* Is the kernel's SIP helper (nf_conntrack_sip / nf_nat_sip) configured
+ * anywhere in the ruleset? Since Linux 6.0 helpers are never assigned
+ * automatically: only a `ct helper` object of type "sip" (nft, or
+ * iptables-nft's CT target, which shows up the same way) attaches it.
+ * Returns 1 and names the object in why, 0 if none, -1 on error. */
+int natport_nft_sip_helper(struct natport_nft *nft, char *why, size_t len);
+
 #endif /* NATPORT_NFTABLE_H */

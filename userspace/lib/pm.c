@@ -87,6 +87,19 @@ static void emit(struct natport_pm *pm, enum natport_event_type type,
 	pm->event_fn(&ev, pm->event_arg);
 }
 
+int natport_pm_sip_alg(struct natport_pm *pm, char *why, size_t len)
+{
+	int r;
+
+	if (!pm->nft)
+		return fail(pm, NATPORT_E_NOTSUP,
+			    "no nft table of ours to read the ruleset with");
+	r = natport_nft_sip_helper(pm->nft, why, len);
+	if (r < 0)
+		return fail(pm, NATPORT_E_SYS, "nft: cannot list the ruleset");
+	return r;
+}
+
 void natport_pm_set_event_cb(struct natport_pm *pm, natport_event_fn fn,
 			     void *arg)
 {
