@@ -64,6 +64,9 @@ struct natport_control {
 	struct quarantined quar[QUAR_RING];
 	unsigned int quar_next;
 	struct natport_control_stats st;
+	/* The message being built. Replies and events share it: no port
+	 * manager call that can emit an event is made while a message is
+	 * under construction (counters are read before msg_begin). */
 	struct natport_ctl_msg_buf mb;
 	uint8_t scratch[NATPORT_CTL_HDR_LEN + NATPORT_CTL_MSG_MAX];
 };
