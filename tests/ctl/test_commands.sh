@@ -10,7 +10,8 @@
 #
 # 1. During a call: calls list/show, mappings list/show, kernel list, stats
 #    (text against tests/ctl/expected/, JSON through jq), stats
-#    --prometheus; counters read from the kernel rise.
+#    --prometheus; counters read from the kernel rise; an entry deleted
+#    behind natport's back is counted and put back.
 # 2. Static mappings: add (text, JSON), refused adds (address checks, a
 #    SIP call's endpoint) change nothing, del of a call's mapping refused,
 #    del of the static one.
@@ -92,6 +93,13 @@ check "stats --prometheus: natport_calls 1, counters are _total" \
 check "stats --prometheus: errors by kind" \
 	grep -qx 'natport_errors_total{kind="noport"} 0' "$TMP/prom.out"
 
+# the kernel loses an entry (conntrack -D): watch must report it
+in_rtr conntrack -D -p udp --mark 0x4e500002 >/dev/null 2>&1 || true
+sleep 0.5
+check "the deleted RTCP entry was put back" wait_entries 2
+ctl_run destroyed -j stats
+jq_ok destroyed '.kernel_destroyed >= 1 and .kernel_restored >= 1'
+
 echo "== 2: static mappings"
 ctl_run add mappings add internal 192.0.2.11:8000 remote 198.51.100.20:9000 type audio_rtp
 check "mappings add: exit 0" [ "$(rc_of add)" = 0 ]
@@ -138,6 +146,8 @@ for ev in "event call-new id 1 " "event mapping-created id 1 type audio_rtp stat
 	"event mapping-remote id 1 type audio_rtp state active" \
 	"event call-state id 1 .* state confirmed" \
 	"event mapping-created id 3 type audio_rtp .* owner static" \
+	"event mapping-destroyed id 2 type audio_rtcp" \
+	"event mapping-restored id 2 type audio_rtcp state active" \
 	"event mapping-released id 3 " "event mapping-released id 1 " \
 	"event call-end id 1 .* state ended end bye"; do
 	check "watch: a line '$ev'" grep -q -- "^$ev" "$TMP/watch.out"
@@ -151,7 +161,9 @@ echo "== 4: flush"
 uas uas.xml -m 1
 uac_bg uac.xml -m 1 -d 20000
 check "second call's entries installed" wait_entries 2
-ctl mappings add internal 192.0.2.11:8000 type data >/dev/null
+ctl_run add_held -j mappings add internal 192.0.2.11:8000 type data
+jq_ok add_held '.owner == "static" and .state == "held" and .type == "data" and (has("remote") | not)' \
+	"mappings add -j without a remote: a held static mapping"
 ctl_run flush_no flush </dev/null
 check "flush without -y and no 'y' on stdin: exit 1" [ "$(rc_of flush_no)" = 1 ]
 check "flush without confirmation: says nothing changed" grep -q "nothing changed" "$TMP/flush_no.err"
