@@ -8,7 +8,8 @@
 #
 # 1. Bad command lines: exit 2, a message on stderr, nothing on stdout,
 #    nothing changed in the daemon; --help at each level: exit 0.
-# 2. No daemon: exit 3 and a clear message, at once; a stopped daemon
+# 2. The socket is mode 0660 and refuses other users (exit 1). No
+#    daemon: exit 3 and a clear message, at once; a stopped daemon
 #    (SIGSTOP): exit 3 "not answering" after the reply timeout, no hang.
 # 3. Bad clients against a live daemon during a call: a 1 MB request, a
 #    bad magic, another protocol version, malformed arguments, an unknown
@@ -78,7 +79,15 @@ ctl_run nsbad -n np-no-such-ns-$$ stats
 check "-n with a missing namespace: exit 1, named" \
 	sh -c "[ $(rc_of nsbad) = 1 ] && grep -q 'netns np-no-such-ns-$$' '$TMP/nsbad.err'"
 
-echo "== 2: no daemon"
+echo "== 2: permissions, no daemon"
+check "control socket has mode 0660 ($(stat -c %a "$CTL_SOCK"))" [ "$(stat -c %a "$CTL_SOCK")" = 660 ]
+if command -v setpriv >/dev/null; then
+	rc=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL_BIN" -s "$CTL_SOCK" stats \
+		>"$TMP/perm.out" 2>"$TMP/perm.err" || rc=$?
+	check "an unprivileged user is refused: exit 1, says who may connect" \
+		sh -c "[ $rc = 1 ] && grep -q 'Permission denied (members of group natport may connect)' '$TMP/perm.err'"
+fi
 t0=$(date +%s%N)
 rc=0
 "$CTL_BIN" -s "$TMP/none.sock" stats >"$TMP/none.out" 2>"$TMP/none.err" || rc=$?
