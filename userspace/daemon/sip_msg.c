@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <osipparser2/osip_port.h>
 
@@ -50,6 +51,46 @@ static int parse_cl(const char *s, unsigned long *v)
 	return *end ? -1 : 0;
 }
 
+static int can_answer(osip_message_t *m);
+
+/* libosip2 refused the message (often for its Content-Length): parse the
+ * headers alone, without Content-Length, to see whether it can at least
+ * be answered with a 400. */
+static osip_message_t *parse_headers_only(const char *buf, size_t off,
+					  struct natport_sip_parse_err *perr,
+					  osip_message_t **answerable)
+{
+	char *copy = malloc(off + 1), *w;
+	const char *p = buf, *end = buf + off;
+	osip_message_t *m = NULL;
+
+	seterr(perr, 0, "unparsable SIP message");
+	if (!copy)
+		return NULL;
+	w = copy;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+
+		if (strncasecmp(p, "Content-Length:", 15) &&
+		    strncasecmp(p, "l:", 2)) {
+			memcpy(w, p, n);
+			w += n;
+		}
+		p += n;
+	}
+	*w = '\0';
+	if (!osip_message_init(&m) &&
+	    !osip_message_parse(m, copy, (size_t)(w - copy)) && can_answer(m)) {
+		seterr(perr, 400, "unparsable message (bad Content-Length?)");
+		*answerable = m;
+	} else {
+		osip_message_free(m);
+	}
+	free(copy);
+	return NULL;
+}
+
 /* Whether enough is there to build a response to a request. */
 static int can_answer(osip_message_t *m)
 {
@@ -77,21 +118,21 @@ osip_message_t *natport_sip_msg_parse(const char *buf, size_t len,
 		seterr(perr, 0, "runt datagram");
 		return NULL;
 	}
-	if (memchr(buf, '\0', len)) {
-		seterr(perr, 0, "NUL byte in message");
-		return NULL;
-	}
 	off = body_offset(buf, len);
 	if (off < 0) {
 		seterr(perr, 0, "no end of headers (truncated)");
+		return NULL;
+	}
+	/* a NUL in the body is the SDP parser's to refuse (400) */
+	if (memchr(buf, '\0', (size_t)off)) {
+		seterr(perr, 0, "NUL byte in the headers");
 		return NULL;
 	}
 	if (osip_message_init(&m))
 		return NULL;
 	if (osip_message_parse(m, buf, len)) {
 		osip_message_free(m);
-		seterr(perr, 0, "unparsable SIP message");
-		return NULL;
+		return parse_headers_only(buf, (size_t)off, perr, answerable);
 	}
 	body_len = len - (size_t)off;
 	if (m->content_length && m->content_length->value &&

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# test_corpus.sh - malformed SIP and SDP: the right answer or a drop,
+# the daemon alive, nothing leaked.
+#
+#   LAN "phone" (bash /dev/udp)   router: nat-portd
+#   192.0.2.10:<ephemeral> ----[c0]-[r0]---- 192.0.2.1:5060
+#                                            198.51.100.1 -[r1]-[w0]- 198.51.100.20 (sipp)
+#
+# corpus/sip/NNN-*.sip must be answered with status NNN, drop-*.sip must
+# get no answer (no Via to answer to, not a request, an ACK, ...).
+# corpus/sdp/bad-*.sdp, each the body of an INVITE, must get 400;
+# good-*.sdp are forwarded (no answer here) unless they ask for media at
+# an address that is not the phone's (488). In pass 1 each datagram is
+# sent 3 times (retransmissions get the same answer). Then: nat-portd alive, no call,
+# mapping, port, entry left after invite-timeout; a second pass leaves
+# fds and RSS flat; the log was rate-limited; a normal call still works.
+set -eu
+. "$(dirname "$0")/lib_sip.sh"
+trap sip_cleanup EXIT
+need_sip
+topo_up
+portd_start "invite-timeout 2s" "max-mappings-per-client 1024"
+CORPUS=$TOP/tests/sip/corpus
+
+send_one() { # send_one FILE -> "NNN" of the answer, or "none"
+	local out
+	out=$(in_lan bash -c 'exec 3<>/dev/udp/'"$RTR_LAN"'/5060 && cat "$1" >&3 &&
+		timeout 0.3 dd bs=65536 count=1 status=none <&3' _ "$1" 2>/dev/null | head -n 1 | tr -d '\r' || true)
+	case $out in
+	"SIP/2.0 "[0-9][0-9][0-9]*) echo "$out" | cut -d' ' -f2 ;;
+	"") echo none ;;
+	*) echo "other:$out" ;;
+	esac
+}
+invite_with() { # invite_with SDPFILE NAME -> an INVITE carrying it
+	local len
+	len=$(wc -c <"$1")
+	printf 'INVITE sip:1000@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5099;branch=z9hG4bK-%s;rport\r\nFrom: <sip:c@%s>;tag=c1\r\nTo: <sip:1000@%s>\r\nCall-ID: %s@%s\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: %s\r\n\r\n' \
+		"$WAN_IP" "$LAN_IP" "$2" "$LAN_IP" "$WAN_IP" "$2" "$LAN_IP" "$len"
+	cat "$1"
+}
+try() { # try FILE EXPECTED LABEL (sent $TRIES times)
+	local got n ok=1
+	for n in $(seq "$TRIES"); do
+		got=$(send_one "$1")
+		[ "$got" = "$2" ] || ok=0
+	done
+	if [ $ok = 1 ]; then
+		pass "$3: $2"
+	else
+		fail "$3: expected $2, got $got"
+	fi
+}
+
+run_corpus() {
+	local f name want
+	echo "== malformed SIP (pass $1)"
+	for f in "$CORPUS"/sip/*.sip; do
+		name=$(basename "$f" .sip)
+		case $name in
+		drop-*) want=none ;;
+		*) want=${name%%-*} ;;
+		esac
+		try "$f" "$want" "sip/$name"
+	done
+	echo "== SDP corpus inside INVITEs (pass $1)"
+	for f in "$CORPUS"/sdp/*.sdp; do
+		name=$(basename "$f" .sdp)
+		invite_with "$f" "$name-$1" >"$TMP/inv.sip"
+		case $name in
+		bad-empty) want=none ;; # an INVITE without offer: fine
+		bad-*) want=400 ;;
+		*)
+			# media anywhere but the phone's own address (or hold)
+			if grep -aE '^c=|^a=rtcp:[0-9]+ IN' "$f" |
+				grep -avE "IP4 ($LAN_IP|0\.0\.0\.0)\s*$" | grep -q .; then
+				want=488
+			else
+				want=none
+			fi
+			;;
+		esac
+		try "$TMP/inv.sip" "$want" "sdp/$name"
+	done
+	check "nat-portd alive after the corpus" portd_alive
+	sleep 3 # invite-timeout 2s releases the forwarded good ones
+	portd_stats
+	check "no call, mapping or held port left (calls=$(st calls) mappings=$(st mappings) ports_held=$(st ports_held))" \
+		[ "$(st calls)/$(st mappings)/$(st ports_held)" = 0/0/0 ]
+	check "no natport entry left" [ "$(np_entries)" = 0 ]
+}
+
+# The port manager keeps every port it has used bound (held) until it
+# closes, so its fds grow up to the 100 ports of the range, never beyond;
+# RSS must be flat over pass 2.
+fd0=$(ls "/proc/$PORTD_PID/fd" | wc -l)
+TRIES=3
+run_corpus 1
+TRIES=1
+fd1=$(ls "/proc/$PORTD_PID/fd" | wc -l)
+rss1=$(portd_rss)
+run_corpus 2
+fd2=$(ls "/proc/$PORTD_PID/fd" | wc -l)
+rss2=$(portd_rss)
+check "file descriptors: only held media ports were added ($fd0 -> $fd1 -> $fd2)" \
+	[ "$fd2" -le $((fd0 + 100)) ]
+check "RSS flat over pass 2 ($rss1 -> $rss2 kB)" [ "$rss2" -le $((rss1 + 256)) ]
+check "the log was rate-limited (suppressed lines present)" grep -q suppressed "$PORTD_LOG"
+
+echo "== a normal call still works"
+uas uas.xml -m 1
+check "call through the router after the corpus" uac uac.xml -m 1 -d 500
+check "provider side completed" wait_pid "$UAS_PID"
+
+sip_final_checks
+finish
