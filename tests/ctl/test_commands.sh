@@ -16,8 +16,9 @@
 #    SIP call's endpoint) change nothing, del of a call's mapping refused,
 #    del of the static one.
 # 3. watch (text and JSON, started with -n NETNS) saw the call's life.
-# 4. flush: refused without confirmation, then -y ends the call and
-#    releases everything.
+# 4. A call offering a pinned (static) endpoint is refused and the static
+#    mapping survives it. flush: refused without confirmation, then -y
+#    ends the call and releases everything.
 # 5. The daemon killed with SIGKILL mid-call: kernel list still shows what
 #    the kernel holds, other commands exit 3; a new daemon removes it.
 # 6. Nothing left.
@@ -157,7 +158,20 @@ check "watch -j: every line is one JSON object" \
 check "watch -j: the same events as the text watch" \
 	sh -c "[ \"\$(jq -r .event '$TMP/watchj.out' | tr '\n' ' ')\" = \"\$(awk '{ print \$2 }' '$TMP/watch.out' | tr '\n' ' ')\" ]"
 
-echo "== 4: flush"
+echo "== 4: a call never takes a static mapping; flush"
+ctl_run pin -j mappings add internal 192.0.2.10:6000 type audio_rtp
+jq_ok pin '.owner == "static" and .internal == "192.0.2.10:6000"'
+PIN_ID=$(jq .id "$TMP/pin.out")
+rc=0
+uac uac.xml -m 1 -timeout 10s || rc=$?
+check "a call offering the pinned endpoint is refused (sipp exit $rc)" [ $rc != 0 ]
+check "the refusal is a 488 naming the static mapping" \
+	grep -q "192.0.2.10:6000 is pinned by static mapping $PIN_ID" "$PORTD_LOG"
+ctl_run pin_after -j mappings show "$PIN_ID"
+jq_ok pin_after '.owner == "static" and .state == "held"' "the static mapping survived the refused call"
+ctl_run pin_calls -j stats
+jq_ok pin_calls '.calls == 0 and .mappings == 1 and .errors.media_refused_addr >= 1'
+ctl mappings del "$PIN_ID"
 uas uas.xml -m 1
 uac_bg uac.xml -m 1 -d 20000
 check "second call's entries installed" wait_entries 2
