@@ -354,12 +354,12 @@ int natport_config_load(struct natport_config *cfg, const char *path,
 const char *natport_config_restart_needed(const struct natport_config *o,
 					  const struct natport_config *n)
 {
-	if (!natport_endpoint_equal(&o->lan_address, &n->lan_address))
-		return "lan-address";
-	if (!natport_endpoint_equal(&o->wan_address, &n->wan_address))
-		return "wan-address";
 	if (o->sip_port != n->sip_port)
 		return "sip-port";
+	if (!natport_endpoint_addr_equal(&o->lan_address, &n->lan_address))
+		return "lan-address";
+	if (!natport_endpoint_addr_equal(&o->wan_address, &n->wan_address))
+		return "wan-address";
 	if (o->port_min != n->port_min || o->port_max != n->port_max)
 		return "media-port-range";
 	if (o->quarantine_ms != n->quarantine_ms)
