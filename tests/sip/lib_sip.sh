@@ -206,3 +206,32 @@ sip_cleanup() {
 	assert_clean || rc=1
 	exit $rc
 }
+
+# Raw SIP from the phone's address (bash /dev/udp, an ephemeral port):
+# raw_send FILE prints the status of the first answer, or "none".
+raw_send() {
+	local out
+	out=$(in_lan bash -c 'exec 3<>/dev/udp/'"$RTR_LAN"'/5060 && cat "$1" >&3 &&
+		timeout 0.3 dd bs=65536 count=1 status=none <&3' _ "$1" 2>/dev/null |
+		head -n 1 | tr -d '\r' || true)
+	case $out in
+	"SIP/2.0 "[0-9][0-9][0-9]*) echo "$out" | cut -d' ' -f2 ;;
+	"") echo none ;;
+	*) echo "other:$out" ;;
+	esac
+}
+# raw_invite CALLID SDPFILE > FILE: an INVITE from the phone to the provider
+raw_invite() {
+	local len
+	len=$(wc -c <"$2")
+	printf 'INVITE sip:1000@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5099;branch=z9hG4bK-%s;rport\r\nFrom: <sip:c@%s>;tag=c1\r\nTo: <sip:1000@%s>\r\nCall-ID: %s@%s\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: %s\r\n\r\n' \
+		"$WAN_IP" "$LAN_IP" "$1" "$LAN_IP" "$WAN_IP" "$1" "$LAN_IP" "$len"
+	cat "$2"
+}
+# sdp_av PORT [video] > FILE: the phone's offer, audio (and video) at PORT
+sdp_offer() {
+	printf 'v=0\r\no=c 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %s RTP/AVP 0\r\n' \
+		"$LAN_IP" "$LAN_IP" "$1"
+	[ "${2:-}" = video ] && printf 'm=video %s RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n' $(($1 + 2))
+	return 0
+}
