@@ -175,18 +175,20 @@ ctl_run st2 -j stats
 jq_ok st2 '.errors.control_dropped_clients >= 1 and .mappings == 0'
 kill "$NRW_PID" 2>/dev/null || true
 
-# the 33rd client
-IDLERS=()
-for i in $(seq 32); do
-	in_rtr "$RAW" "$CTL_SOCK" idle 8 >/dev/null 2>&1 &
-	PIDS+=($!)
-	IDLERS+=($!)
+# the 33rd client: 32 silent connections fill every slot until the
+# request timeout drops them
+in_rtr "$RAW" "$CTL_SOCK" hold 32 8 >"$TMP/hold.out" 2>&1 &
+PIDS+=($!)
+HOLD_PID=$!
+for i in $(seq 100); do
+	grep -q "^held 32" "$TMP/hold.out" && break
+	sleep 0.05
 done
-sleep 1
+sleep 0.3
 ctl_run busy stats
 check "33rd client: exit 3, too many clients" \
 	sh -c "[ $(rc_of busy) = 3 ] && grep -q 'too many control clients' '$TMP/busy.err'"
-wait "${IDLERS[@]}" 2>/dev/null || true
+wait "$HOLD_PID" 2>/dev/null || true
 ctl_run free stats
 check "once they are gone, stats answers again" [ "$(rc_of free)" = 0 ]
 

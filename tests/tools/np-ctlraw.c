@@ -12,6 +12,9 @@
  *   np-ctlraw SOCKET idle SECS      connect, send nothing; prints
  *                                   "closed MS" when the daemon hangs up,
  *                                   "open" if it did not within SECS
+ *   np-ctlraw SOCKET hold N SECS    N connections that send nothing,
+ *                                   held SECS; prints "held N" once all
+ *                                   are connected
  *   np-ctlraw SOCKET noread SECS CMD   send command CMD, never read, stay
  *                                   connected for SECS (prints "sent")
  *   np-ctlraw SOCKET flood N        N mappings-add/del pairs, as fast as
@@ -182,6 +185,15 @@ int main(int argc, char **argv)
 			       (unsigned long long)(mono_ms() - t0));
 		else
 			printf("open\n");
+		return 0;
+	} else if (!strcmp(mode, "hold") && argc == 5) {
+		int n = atoi(argv[3]);
+
+		for (int i = 1; i < n; i++)
+			connect_to(argv[1]);
+		printf("held %d\n", n);
+		fflush(stdout);
+		sleep((unsigned int)atoi(argv[4]));
 		return 0;
 	} else if (!strcmp(mode, "noread") && argc == 5) {
 		long n = request(b, sizeof(b), atoi(argv[4]), 0, NULL);
