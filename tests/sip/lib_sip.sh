@@ -36,7 +36,8 @@ portd_conf() { # portd_conf [extra lines...] -> $TMP/nat-portd.conf
 		# defaults for the keys the caller did not give
 		for d in "lan-address $RTR_LAN" "lan-prefix 192.0.2.0/24" \
 			"wan-address $RTR_WAN" "media-port-range 20000-20099" \
-			"quarantine 200ms" "log-level info"; do
+			"quarantine 200ms" "log-level info" \
+			"control-socket $TMP/ctl.sock"; do
 			for l in "$@"; do
 				[ "${l%% *}" = "${d%% *}" ] && continue 2
 			done
