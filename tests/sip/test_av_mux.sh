@@ -72,7 +72,7 @@ check "...and has no separate a=rtcp port" sh -c "! grep -q 'a=rtcp:' '$TMP/uas.
 check "...and no LAN address" sh -c "! grep -q 'c=IN IP4 192.0.2' '$TMP/uas.msg'"
 a1=$(rx "$NS_LAN" audio)
 w1=$(rx "$NS_WAN" audio)
-check "muxed RTP reached both ends ($((a1 - a0)) / $((w1 - w0)))" [ $((a1 - a0)) -gt 100 -a $((w1 - w0)) -gt 100 ]
+check "muxed RTP reached both ends ($((a1 - a0)) / $((w1 - w0)))" [ $((a1 - a0)) -gt 50 -a $((w1 - w0)) -gt 50 ]
 check "BYE removed the entry" wait_entries 0
 
 sip_final_checks
