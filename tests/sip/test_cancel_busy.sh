@@ -10,13 +10,15 @@
 # 2. 486 Busy Here: the held ports are released on the final failure.
 # 3. No answer: the provider rings forever; after invite-timeout (3 s
 #    here) nat-portd releases the call's ports on its own.
+# 4. A confirmed call whose SIP and media both go quiet: after
+#    dialog-timeout (2 s here) nat-portd ends it and removes its entries.
 # Then nothing left: calls, mappings, held ports, entries, processes.
 set -eu
 . "$(dirname "$0")/lib_sip.sh"
 trap sip_cleanup EXIT
 need_sip
 topo_up
-portd_start "invite-timeout 3s"
+portd_start "invite-timeout 3s" "dialog-timeout 2s"
 
 echo "== 1: CANCEL after early media"
 uas uas_cancel.xml -m 1
@@ -48,6 +50,18 @@ portd_stats
 check "invite-timeout released them while both still ring (mappings=$(st mappings) calls=$(st calls))" \
 	[ "$(st mappings)/$(st calls)" = 0/0 ]
 check "phone's sipp still alive then" kill -0 "$UAC_PID"
+wait_pid "$UAC_PID" || true
+wait_pid "$UAS_PID" || true
+
+echo "== 4: silent confirmed call, dialog-timeout 2s"
+uas uas_short.xml -m 1
+uac_bg uac_short.xml -m 1 -d 7000
+check "the answered call has its entries" wait_entries 2
+sleep 3.5
+portd_stats
+check "dialog-timeout ended the silent call (calls=$(st calls) mappings=$(st mappings))" \
+	[ "$(st calls)/$(st mappings)" = 0/0 ]
+check "...and removed its entries" [ "$(np_entries)" = 0 ]
 wait_pid "$UAC_PID" || true
 wait_pid "$UAS_PID" || true
 
