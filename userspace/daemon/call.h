@@ -62,6 +62,10 @@ struct natport_call_stream {
 	struct natport_endpoint external_rtp, external_rtcp; /* router WAN */
 	struct natport_endpoint remote_rtp, remote_rtcp;     /* far end */
 	int remote_hold; /* the far end's SDP put this stream on hold */
+	/* first format of the latest SDP (the negotiated codec in an
+	 * answer) and its clock rate; -1 / 0 when not RTP */
+	int payload_type;
+	uint32_t clock_rate;
 };
 
 struct natport_call {

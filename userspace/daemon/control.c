@@ -17,6 +17,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "quality.h"
 
 /* A list is produced only while less than this is waiting to be sent, so
  * a slow reader costs at most LOW_WATER + one message of memory. */
@@ -257,11 +258,30 @@ static void add_counters(struct natport_counters *sum,
 	sum->bytes_out += c->bytes_out;
 }
 
+/* One direction's RTP statistics from the natport_rtp module. */
+static void put_rtp_dir(struct natport_ctl_msg_buf *b, const char *key,
+			const struct natport_rtp_stats *s)
+{
+	natport_ctl_put_obj(b, key);
+	natport_ctl_put_u64(b, "rtp", s->rtp);
+	natport_ctl_put_u64(b, "rtcp", s->rtcp);
+	natport_ctl_put_u64(b, "expected", s->expected);
+	natport_ctl_put_u64(b, "lost", s->lost > 0 ? (uint64_t)s->lost : 0);
+	natport_ctl_put_u64(b, "loss_ppm",
+			    (uint64_t)(s->loss_fraction * 1e6 + 0.5));
+	natport_ctl_put_u64(b, "jitter", s->jitter);
+	natport_ctl_put_u64(b, "jitter_us", (uint64_t)(s->jitter_ms * 1000));
+	natport_ctl_put_u64(b, "ssrc", s->ssrc);
+	natport_ctl_put_u64(b, "ssrc_changes", s->ssrc_changes);
+	natport_ctl_put_end(b);
+}
+
 static void put_stream_map(struct natport_control *ctl, const char *key,
 			   uint32_t id, const struct natport_endpoint *in,
 			   const struct natport_endpoint *ex,
 			   const struct natport_endpoint *re,
-			   const struct natport_counters *c)
+			   const struct natport_counters *c,
+			   const struct natport_rtp_stats *q)
 {
 	struct natport_ctl_msg_buf *b = &ctl->mb;
 
@@ -271,6 +291,10 @@ static void put_stream_map(struct natport_control *ctl, const char *key,
 	put_ep(b, "external", ex);
 	put_ep(b, "remote", re);
 	put_counters(b, c);
+	if (q) { /* only where the kernel module counts this stream */
+		put_rtp_dir(b, "quality_in", &q[NATPORT_RTP_IN]);
+		put_rtp_dir(b, "quality_out", &q[NATPORT_RTP_OUT]);
+	}
 	natport_ctl_put_end(b);
 }
 
@@ -283,6 +307,10 @@ static void put_call(struct natport_control *ctl, const struct natport_call *c,
 	struct natport_ctl_msg_buf *b = &ctl->mb;
 	struct natport_counters rtp[NATPORT_SDP_MAX_STREAMS],
 		rtcp[NATPORT_SDP_MAX_STREAMS], sum = { 0 };
+	struct natport_rtp_stats q[NATPORT_SDP_MAX_STREAMS][2];
+	int have_q[NATPORT_SDP_MAX_STREAMS];
+	struct natport_quality *qual =
+		natport_media_quality(natport_proxy_media(ctl->proxy));
 	unsigned int i, n = c->n_streams;
 
 	if (n > NATPORT_SDP_MAX_STREAMS)
@@ -290,8 +318,11 @@ static void put_call(struct natport_control *ctl, const struct natport_call *c,
 	for (i = 0; i < n; i++) {
 		memset(&rtp[i], 0, sizeof(rtp[i]));
 		memset(&rtcp[i], 0, sizeof(rtcp[i]));
+		have_q[i] = 0;
 		if (!full)
 			continue;
+		have_q[i] = natport_quality_get(qual, c->streams[i].rtp_id,
+						q[i]) == 0;
 		read_counters(ctl, c->streams[i].rtp_id, &rtp[i]);
 		read_counters(ctl, c->streams[i].rtcp_id, &rtcp[i]);
 		add_counters(&sum, &rtp[i]);
@@ -324,11 +355,11 @@ static void put_call(struct natport_control *ctl, const struct natport_call *c,
 		if (s->rtp_id)
 			put_stream_map(ctl, "rtp", s->rtp_id, &s->internal_rtp,
 				       &s->external_rtp, &s->remote_rtp,
-				       &rtp[i]);
+				       &rtp[i], have_q[i] ? q[i] : NULL);
 		if (s->rtcp_id)
 			put_stream_map(ctl, "rtcp", s->rtcp_id,
 				       &s->internal_rtcp, &s->external_rtcp,
-				       &s->remote_rtcp, &rtcp[i]);
+				       &s->remote_rtcp, &rtcp[i], NULL);
 		natport_ctl_put_end(b);
 	}
 	natport_ctl_put_end(b);

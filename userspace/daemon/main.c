@@ -20,6 +20,8 @@
 #include "control.h"
 #include "evloop.h"
 #include "log.h"
+#include "media.h"
+#include "quality.h"
 #include "sip_proxy.h"
 
 struct daemon {
@@ -29,6 +31,7 @@ struct daemon {
 	struct natport_pm *pm;
 	struct natport_proxy *proxy;
 	struct natport_control *ctl; /* control socket (nat-portctl) */
+	struct natport_quality *q;   /* RTP statistics (natport_rtp) */
 };
 
 static void usage(FILE *f)
@@ -245,6 +248,9 @@ int main(int argc, char **argv)
 	    natport_evloop_signal(d.loop, SIGUSR1, on_signal, &d))
 		fatal("signals");
 	signal(SIGPIPE, SIG_IGN);
+	/* optional: without the kernel module this logs why, once */
+	d.q = natport_quality_new(d.loop, d.pm);
+	natport_media_set_quality(natport_proxy_media(d.proxy), d.q);
 	d.ctl = natport_control_new(d.loop, d.cfg.control_socket, d.pm, d.proxy,
 				    d.cfg.quarantine_ms, errbuf, sizeof(errbuf));
 	if (!d.ctl) /* SIP and media matter more than the operator's tool */
@@ -259,7 +265,8 @@ int main(int argc, char **argv)
 		log_warnx("event loop: %s", strerror(-err));
 	natport_control_free(d.ctl);
 	d.ctl = NULL;
-	natport_proxy_free(d.proxy);
+	natport_proxy_free(d.proxy); /* ends calls: untracks their streams */
+	natport_quality_free(d.q);
 	natport_evloop_del_fd(d.loop, natport_pm_fd(d.pm));
 	natport_pm_close(d.pm);
 	natport_evloop_free(d.loop);

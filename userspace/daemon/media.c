@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "media.h"
+#include "quality.h"
 #include "sdp.h"
 
 #define CLIENT_BUCKETS 256
@@ -29,7 +30,19 @@ struct natport_media {
 	uint32_t nrefs;
 	struct client *clients[CLIENT_BUCKETS];
 	struct natport_media_stats st;
+	struct natport_quality *q; /* RTP statistics; NULL: none */
 };
+
+void natport_media_set_quality(struct natport_media *m,
+			       struct natport_quality *q)
+{
+	m->q = q;
+}
+
+struct natport_quality *natport_media_quality(struct natport_media *m)
+{
+	return m->q;
+}
 
 struct natport_media *natport_media_new(struct natport_pm *pm,
 					struct natport_call_table *calls,
@@ -137,7 +150,7 @@ static int ref(struct natport_media *m, uint32_t id)
 	return 0;
 }
 
-static void unref(struct natport_media *m, uint32_t id)
+static void unref(struct natport_media *m, uint32_t id, const char *label)
 {
 	int err;
 
@@ -145,6 +158,7 @@ static void unref(struct natport_media *m, uint32_t id)
 		return;
 	if (--m->refs[id])
 		return;
+	natport_quality_untrack(m->q, id, label);
 	err = natport_pm_release_id(m->pm, id);
 	if (err)
 		log_warnx("media: release of mapping %u: %s (%s)", id,
@@ -157,7 +171,7 @@ static void drop_owned(struct natport_media *m, struct natport_call *c,
 {
 	struct client *cl = client_get(m, &c->client, 0);
 
-	unref(m, c->maps[i]);
+	unref(m, c->maps[i], c->call_id ? c->call_id : "call");
 	if (cl)
 		client_put(m, cl);
 	c->maps[i] = c->maps[--c->n_maps];
@@ -267,34 +281,61 @@ static int can_install(const struct natport_call_stream *s)
 	       s->remote_rtp.port;
 }
 
-/* Install the remote of every stream that has one (an answer arrived). */
+/* Install the remote of every stream that has one (an answer arrived):
+ * all of them in one netlink round trip, before the answer is forwarded.
+ * Then count the RTP streams' quality, where the kernel module is. */
 static int install_remotes(struct natport_media *m, struct natport_call *c,
 			   char *reason, size_t rlen)
 {
+	struct natport_remote_update u[2 * NATPORT_SDP_MAX_STREAMS];
+	unsigned int n = 0, i, k;
 	int err;
 
-	for (unsigned int i = 0; i < c->n_streams; i++) {
+	memset(u, 0, sizeof(u));
+	for (i = 0; i < c->n_streams; i++) {
 		struct natport_call_stream *s = &c->streams[i];
 
 		if (!can_install(s))
 			continue;
-		err = natport_pm_update_remote(m->pm, &s->external_rtp,
-					       &s->remote_rtp, NULL);
-		if (err)
-			return status_of(m, err, "RTP remote", reason, rlen);
+		u[n].external = s->external_rtp;
+		u[n++].remote = s->remote_rtp;
 		if (s->rtcp_id && s->remote_rtcp.family != AF_UNSPEC &&
 		    s->remote_rtcp.port &&
 		    !natport_endpoint_is_unspec(&s->remote_rtcp)) {
-			err = natport_pm_update_remote(m->pm,
-						       &s->external_rtcp,
-						       &s->remote_rtcp, NULL);
-			if (err)
-				return status_of(m, err, "RTCP remote", reason,
-						 rlen);
+			u[n].external = s->external_rtcp;
+			u[n++].remote = s->remote_rtcp;
 		}
+	}
+	err = n ? natport_pm_update_remote_many(m->pm, u, n) : 0;
+	if (err) {
+		for (k = 0; k < n && !u[k].result; k++)
+			;
+		return status_of(m, err,
+				 k < n && natport_port_type_is_rtcp(
+						  u[k].mapping.type) ?
+					 "RTCP remote" :
+					 "media remote",
+				 reason, rlen);
+	}
+	for (i = 0; i < c->n_streams; i++) {
+		struct natport_call_stream *s = &c->streams[i];
+
+		if (can_install(s) && s->payload_type >= 0 && s->clock_rate)
+			natport_quality_track(m->q, s->rtp_id, s->payload_type,
+					      s->clock_rate);
 	}
 	natport_call_emit(m->calls, NATPORT_CALL_EV_MEDIA, c);
 	return 0;
+}
+
+/* The codec of an SDP stream, for RTP statistics. */
+static void set_codec(struct natport_call_stream *s,
+		      const struct natport_sdp_stream *st)
+{
+	s->payload_type = st->payload_type == NATPORT_SDP_PT_NONE ?
+				  -1 :
+				  st->payload_type;
+	s->clock_rate = st->clock_rate;
 }
 
 /* Offer/answer done: mappings a re-offer replaced are not needed now. */
@@ -388,6 +429,7 @@ int natport_media_lan_sdp(struct natport_media *m, struct natport_call *c,
 		s->rtcp_mux = st->rtcp_mux;
 		s->hold = st->hold;
 		s->dir = st->dir;
+		set_codec(s, st);
 		if (st->disabled) {
 			s->rtp_id = s->rtcp_id = 0;
 			rw[i].rtp = m->cfg.wan_address;
@@ -527,6 +569,7 @@ int natport_media_wan_sdp(struct natport_media *m, struct natport_call *c,
 		if (!s->remote_hold) {
 			s->remote_rtp = st->rtp;
 			s->remote_rtcp = st->rtcp;
+			set_codec(s, st);
 		}
 	}
 	if (c->n_streams < sdp.n)

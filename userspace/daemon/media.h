@@ -75,6 +75,14 @@ void natport_media_release_call(struct natport_media *m,
 uint64_t natport_media_call_packets(struct natport_media *m,
 				    struct natport_call *c);
 
+/* RTP statistics (optional kernel module): the media module tracks each
+ * RTP mapping once its remote is installed and untracks it on release,
+ * which logs its final loss and jitter. NULL q: none. */
+struct natport_quality;
+void natport_media_set_quality(struct natport_media *m,
+			       struct natport_quality *q);
+struct natport_quality *natport_media_quality(struct natport_media *m);
+
 void natport_media_get_stats(struct natport_media *m,
 			     struct natport_media_stats *out);
 
