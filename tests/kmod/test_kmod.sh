@@ -64,3 +64,23 @@ if [ $rc -ne 0 ]; then
 	exit 1
 fi
 echo "PASS kmod: all guest checks passed"
+
+# A second boot: nat-portd itself with the module, during a real call.
+if [ ! -x "$O/nat-portd" ] || [ ! -x "$O/nat-portctl" ]; then
+	echo "FAIL $O/nat-portd or nat-portctl missing: run make all first"
+	exit 1
+fi
+start=$(date +%s)
+NATPORT_KVER=$kver tests/kmod/qemu-run.sh -t "$TIMEOUT" -l "$log/console2" \
+	tests/kmod/guest_daemon.sh "$O" >"$log/out2" 2>&1
+rc=$?
+end=$(date +%s)
+grep -E '^(PASS|FAIL)|^    rtp: ' "$log/out2"
+echo "guest (nat-portd) exit $rc after $((end - start)) s"
+if [ $rc -ne 0 ]; then
+	echo "---- guest console ----"
+	cat "$log/out2"
+	echo "FAIL kmod nat-portd guest tests (exit $rc)"
+	exit 1
+fi
+echo "PASS kmod: nat-portd registers streams, shows and logs their quality"
