@@ -137,8 +137,10 @@ check "bad requests logged" grep -q "control: request of 1048576 bytes refused" 
 
 # clients that never read, and one that never speaks
 in_rtr "$RAW" "$CTL_SOCK" noread 20 9 >"$TMP/nr_watch.out" 2>&1 &
+STUCK=($!)
 PIDS+=($!)
 in_rtr "$RAW" "$CTL_SOCK" noread 20 3 >"$TMP/nr_list.out" 2>&1 &
+STUCK+=($!)
 PIDS+=($!)
 in_rtr "$RAW" "$CTL_SOCK" idle 15 >"$TMP/idle.out" 2>&1 &
 PIDS+=($!)
@@ -176,7 +178,19 @@ jq_ok st2 '.errors.control_dropped_clients >= 1 and .mappings == 0'
 kill "$NRW_PID" 2>/dev/null || true
 
 # the 33rd client: 32 silent connections fill every slot until the
-# request timeout drops them
+# request timeout drops them. The stuck clients above must be gone first,
+# or some of the 32 are refused and a slot frees when an old one leaves.
+kill "${STUCK[@]}" "$NRW_PID" 2>/dev/null || true
+only_us() {
+	local i
+	for i in $(seq 100); do
+		ctl -j stats 2>/dev/null | jq -e '.control.clients == 1' \
+			>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "every earlier control client is gone" only_us
 in_rtr "$RAW" "$CTL_SOCK" hold 32 8 >"$TMP/hold.out" 2>&1 &
 PIDS+=($!)
 HOLD_PID=$!

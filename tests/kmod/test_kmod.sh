@@ -43,44 +43,34 @@ fi
 grep -E 'warning|error' "$log/build" && { echo "FAIL kmod build has warnings"; exit 1; }
 echo "PASS kmod builds without warnings"
 
-for t in np-rtp np-rtpstat np-map; do
-	if [ ! -x "$O/tests/$t" ]; then
-		echo "FAIL $O/tests/$t missing: run make all first"
+for t in tests/np-rtp tests/np-rtpstat tests/np-map nat-portd nat-portctl; do
+	if [ ! -x "$O/$t" ]; then
+		echo "FAIL $O/$t missing: run make all first"
 		exit 1
 	fi
 done
 
-start=$(date +%s)
-NATPORT_KVER=$kver tests/kmod/qemu-run.sh -t "$TIMEOUT" -l "$log/console" \
-	tests/kmod/guest_test.sh "$O" >"$log/out" 2>&1
-rc=$?
-end=$(date +%s)
-grep -E '^(PASS|FAIL|ACCURACY)' "$log/out"
-echo "guest exit $rc after $((end - start)) s"
-if [ $rc -ne 0 ]; then
-	echo "---- guest console ----"
-	cat "$log/out"
-	echo "FAIL kmod guest tests (exit $rc)"
-	exit 1
-fi
-echo "PASS kmod: all guest checks passed"
+# boot NAME SCRIPT WHAT: one guest boot running SCRIPT; its PASS/FAIL
+# lines (and nat-portd's rtp: lines) shown, the whole console on failure.
+boot() {
+	local name=$1 script=$2 what=$3 start end rc
+	start=$(date +%s)
+	NATPORT_KVER=$kver tests/kmod/qemu-run.sh -t "$TIMEOUT" \
+		-l "$log/console.$name" "$script" "$O" >"$log/out.$name" 2>&1
+	rc=$?
+	end=$(date +%s)
+	grep -E '^(PASS|FAIL|ACCURACY)|^    rtp: ' "$log/out.$name"
+	echo "guest ($name) exit $rc after $((end - start)) s"
+	if [ $rc -ne 0 ]; then
+		echo "---- guest console ----"
+		cat "$log/out.$name"
+		echo "FAIL kmod $name guest tests (exit $rc)"
+		exit 1
+	fi
+	echo "PASS kmod: $what"
+}
 
-# A second boot: nat-portd itself with the module, during a real call.
-if [ ! -x "$O/nat-portd" ] || [ ! -x "$O/nat-portctl" ]; then
-	echo "FAIL $O/nat-portd or nat-portctl missing: run make all first"
-	exit 1
-fi
-start=$(date +%s)
-NATPORT_KVER=$kver tests/kmod/qemu-run.sh -t "$TIMEOUT" -l "$log/console2" \
-	tests/kmod/guest_daemon.sh "$O" >"$log/out2" 2>&1
-rc=$?
-end=$(date +%s)
-grep -E '^(PASS|FAIL)|^    rtp: ' "$log/out2"
-echo "guest (nat-portd) exit $rc after $((end - start)) s"
-if [ $rc -ne 0 ]; then
-	echo "---- guest console ----"
-	cat "$log/out2"
-	echo "FAIL kmod nat-portd guest tests (exit $rc)"
-	exit 1
-fi
-echo "PASS kmod: nat-portd registers streams, shows and logs their quality"
+boot module tests/kmod/guest_test.sh "all guest checks passed"
+# nat-portd itself with the module, during a real call
+boot daemon tests/kmod/guest_daemon.sh \
+	"nat-portd registers streams, shows and logs their quality"

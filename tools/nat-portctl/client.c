@@ -148,7 +148,7 @@ int ctl_run(int cmd, int argc, char **argv, ctl_record_fn fn, void *arg)
 	const char *name = natport_ctl_cmd_name(cmd);
 	struct natport_ctl_msg_buf mb;
 	struct natport_ctl_hdr h;
-	int fd, r, done = 0, timeout = REPLY_TIMEOUT_MS;
+	int fd, r, done = 0, timeout = REPLY_TIMEOUT_MS, send_err = 0;
 	long len;
 
 	natport_ctl_msg_begin(&mb, buf, sizeof(buf), (uint16_t)cmd);
@@ -164,16 +164,30 @@ int ctl_run(int cmd, int argc, char **argv, ctl_record_fn fn, void *arg)
 	fd = connect_daemon(opt_socket);
 	if (fd < 0)
 		return -fd;
+	/* A daemon that refuses us (too many clients) answers and closes at
+	 * once, so the send may fail with EPIPE while the refusal waits to
+	 * be read: read it before reporting the send error. */
 	if (send_all(fd, buf, (size_t)len)) {
-		fprintf(stderr, "nat-portctl: %s: sending the request: %s\n",
-			name, strerror(errno));
-		close(fd);
-		return EXIT_ERROR;
+		send_err = errno;
+		if (send_err != EPIPE && send_err != ECONNRESET) {
+			fprintf(stderr,
+				"nat-portctl: %s: sending the request: %s\n",
+				name, strerror(send_err));
+			close(fd);
+			return EXIT_ERROR;
+		}
 	}
 	for (;;) {
 		r = read_full(fd, buf, NATPORT_CTL_HDR_LEN, timeout);
 		if (r == 0 && done) /* a watch ended by the daemon */
 			break;
+		if ((r == 0 || (r < 0 && errno == ECONNRESET)) && send_err) {
+			fprintf(stderr,
+				"nat-portctl: %s: sending the request: %s\n",
+				name, strerror(send_err));
+			close(fd);
+			return EXIT_ERROR;
+		}
 		if (r == 0) {
 			fprintf(stderr,
 				"nat-portctl: %s: nat-portd closed the "

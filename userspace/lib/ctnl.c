@@ -562,6 +562,23 @@ static int request(struct natport_ctnl *ct, struct nlmsghdr *nlh,
 	return 0;
 }
 
+/* The header of a GET request (one entry, or a dump) in ct->buf. */
+static struct nlmsghdr *put_get(struct natport_ctnl *ct, uint16_t flags,
+				uint8_t family)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(ct->buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ct->seq++;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	return nlh;
+}
+
 int natport_ctnl_counters(struct natport_ctnl *ct,
 			  const struct natport_ct_entry *e,
 			  struct natport_counters *c)
@@ -569,7 +586,6 @@ int natport_ctnl_counters(struct natport_ctnl *ct,
 	struct natport_ct_entry got;
 	struct get_ctx g = { .e = &got, .c = c };
 	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
 	struct nf_conntrack *obj = nfct_new();
 	int err;
 
@@ -579,13 +595,7 @@ int natport_ctnl_counters(struct natport_ctnl *ct,
 	err = set_tuple(&obj, e);
 	if (err)
 		goto out;
-	nlh = mnl_nlmsg_put_header(ct->buf);
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ct->seq++;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_INET;
-	nfg->version = NFNETLINK_V0;
+	nlh = put_get(ct, NLM_F_ACK, AF_INET);
 	nfct_nlmsg_build(nlh, obj);
 	g.obj = obj; /* get_cb renews it: never hand it ct->obj */
 	err = request(ct, nlh, get_cb, &g);
@@ -639,7 +649,6 @@ int natport_ctnl_dump(struct natport_ctnl *ct, natport_ctnl_dump_fn fn,
 	struct dump_ctx d = { .obj = nfct_new(), .tag = ct->tag, .fn = fn,
 			      .arg = arg };
 	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
 	int err;
 
 	if (!d.obj)
@@ -650,13 +659,7 @@ int natport_ctnl_dump(struct natport_ctnl *ct, natport_ctnl_dump_fn fn,
 		return -ENOMEM;
 	}
 	nfct_filter_dump_set_attr(fd, NFCT_FILTER_DUMP_MARK, &fm);
-	nlh = mnl_nlmsg_put_header(ct->buf);
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = ct->seq++;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_UNSPEC;
-	nfg->version = NFNETLINK_V0;
+	nlh = put_get(ct, NLM_F_DUMP, AF_UNSPEC);
 	nfct_nlmsg_build_filter(nlh, fd);
 	nfct_filter_dump_destroy(fd);
 	err = request(ct, nlh, dump_cb, &d);
