@@ -216,19 +216,25 @@ int natport_call_map_add(struct natport_call *c, uint32_t id)
 	return 0;
 }
 
+struct foreach_ctx {
+	natport_call_fn fn;
+	void *arg;
+};
+
+static int foreach_one(struct natport_call *c, void *arg)
+{
+	struct foreach_ctx *f = arg;
+
+	return f->fn(c, f->arg);
+}
+
+/* Readers get const calls; the walk itself is natport_call_walk's. */
 int natport_call_foreach(struct natport_call_table *t, natport_call_fn fn,
 			 void *arg)
 {
-	struct natport_call *c, *n;
-	int r;
+	struct foreach_ctx f = { fn, arg };
 
-	for (c = t->head; c; c = n) {
-		n = c->next;
-		r = fn(c, arg);
-		if (r)
-			return r;
-	}
-	return 0;
+	return natport_call_walk(t, foreach_one, &f);
 }
 
 int natport_call_walk(struct natport_call_table *t, natport_call_walk_fn fn,

@@ -391,6 +391,32 @@ static int get_map(struct natport_media *m, struct natport_call *c,
 	return own(m, c, out->id, added, n_added, reason, rlen);
 }
 
+/* The phone's own endpoint for an SDP endpoint of its: an unspecified
+ * address (c=0.0.0.0 hold) means the address its SIP came from; any other
+ * address than that is refused (488), so a phone cannot point media at
+ * another host or the router. */
+static int phone_endpoint(struct natport_media *m,
+			  const struct natport_endpoint *sdp_ep,
+			  const struct natport_endpoint *sig_src, unsigned int i,
+			  const char *what, struct natport_endpoint *out,
+			  char *reason, size_t rlen)
+{
+	char b[NATPORT_ENDPOINT_STRLEN];
+
+	*out = *sdp_ep;
+	if (out->family == AF_UNSPEC || natport_endpoint_is_unspec(out)) {
+		*out = *sig_src;
+		out->port = sdp_ep->port;
+	}
+	if (natport_endpoint_addr_equal(out, sig_src))
+		return 0;
+	m->st.refused_addr++;
+	snprintf(reason, rlen,
+		 "stream %u asks for %s at %s, not at the phone's own address",
+		 i + 1, what, natport_endpoint_format(out, b, sizeof(b)));
+	return 488;
+}
+
 int natport_media_lan_sdp(struct natport_media *m, struct natport_call *c,
 			  const char *body, size_t len,
 			  const struct natport_endpoint *sig_src, int is_answer,
@@ -401,7 +427,7 @@ int natport_media_lan_sdp(struct natport_media *m, struct natport_call *c,
 	uint32_t added[2 * NATPORT_SDP_MAX_STREAMS];
 	unsigned int n_added = 0, i;
 	struct natport_sdp sdp;
-	char err[160], b[NATPORT_ENDPOINT_STRLEN];
+	char err[160];
 	int ret = 0;
 
 	*out = NULL;
@@ -436,23 +462,10 @@ int natport_media_lan_sdp(struct natport_media *m, struct natport_call *c,
 			rw[i].rtp.port = 0;
 			continue;
 		}
-		in_rtp = st->rtp;
-		if (in_rtp.family == AF_UNSPEC ||
-		    natport_endpoint_is_unspec(&in_rtp)) {
-			/* c=0.0.0.0 hold: the port is still the phone's */
-			in_rtp = *sig_src;
-			in_rtp.port = st->rtp.port;
-		}
-		if (!natport_endpoint_addr_equal(&in_rtp, sig_src)) {
-			m->st.refused_addr++;
-			snprintf(reason, rlen,
-				 "stream %u asks for media at %s, not at the "
-				 "phone's own address",
-				 i + 1, natport_endpoint_format(&in_rtp, b,
-								sizeof(b)));
-			ret = 488;
+		ret = phone_endpoint(m, &st->rtp, sig_src, i, "media", &in_rtp,
+				     reason, rlen);
+		if (ret)
 			goto err_unwind;
-		}
 		ret = get_map(m, c, st->rtp_type, &in_rtp, 0, &mr, added,
 			      &n_added, reason, rlen);
 		if (ret)
@@ -466,21 +479,10 @@ int natport_media_lan_sdp(struct natport_media *m, struct natport_call *c,
 		memset(&s->external_rtcp, 0, sizeof(s->external_rtcp));
 		if (st->rtcp_mux || st->rtcp.family == AF_UNSPEC || !st->rtcp.port)
 			continue;
-		in_rtcp = st->rtcp;
-		if (natport_endpoint_is_unspec(&in_rtcp)) {
-			in_rtcp = *sig_src;
-			in_rtcp.port = st->rtcp.port;
-		}
-		if (!natport_endpoint_addr_equal(&in_rtcp, sig_src)) {
-			m->st.refused_addr++;
-			snprintf(reason, rlen,
-				 "stream %u asks for RTCP at %s, not at the "
-				 "phone's own address",
-				 i + 1, natport_endpoint_format(&in_rtcp, b,
-								sizeof(b)));
-			ret = 488;
+		ret = phone_endpoint(m, &st->rtcp, sig_src, i, "RTCP", &in_rtcp,
+				     reason, rlen);
+		if (ret)
 			goto err_unwind;
-		}
 		ret = get_map(m, c, st->rtcp_type, &in_rtcp, in_rtp.port, &mc,
 			      added, &n_added, reason, rlen);
 		if (ret)
