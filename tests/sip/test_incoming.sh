@@ -5,14 +5,19 @@
 #   192.0.2.10:5060 -[c0]-[r0]- 192.0.2.1    198.51.100.1 -[r1]-[w0]- 198.51.100.20:5060
 #   RTP 6000                                           RTP 7000
 #
+# 0. A REGISTER the provider refuses (403) binds nothing: alice stays
+#    unreachable from outside.
 # 1. alice REGISTERs through the router; the provider sees a Contact on
-#    the router's WAN address, never the LAN one.
+#    the router's WAN address, never the LAN one, and its 200 shows alice
+#    her own Contact again. The binding exists from that 200 on.
 # 2. The provider calls that Contact: the router maps it back to alice,
 #    her answer is rewritten to an external port whose entry is installed
 #    before the 200 leaves the router; RTP flows both ways in the kernel;
 #    the provider's BYE removes the entries.
 # 3. From outside, an INVITE for an unregistered user gets 404 and one
 #    aimed straight at a LAN address gets 403; nothing is mapped for them.
+# 4. alice unregisters (Expires: 0, answered 200): the binding is gone
+#    and an INVITE for her gets 404.
 # Then nothing left.
 set -eu
 . "$(dirname "$0")/lib_sip.sh"
@@ -21,6 +26,30 @@ need_sip
 topo_up
 media_count_up
 portd_start
+
+refused() { # refused HOST USER CODE
+	sed -e "s/@HOST@/$1/g" -e "s/@CODE@/$3/g" "$SCN/wan_invite_refused.xml" \
+		>"$TMP/refused.xml"
+	in_wan timeout 20 sipp -sf "$TMP/refused.xml" -i "$WAN_IP" -p 5070 \
+		-mp 7100 -s "$2" -m 1 -nostdin "$RTR_WAN:5060" >/dev/null 2>&1
+}
+register_once() { # register_once EXPIRES CODE: the provider answers CODE
+	sed -e "s/@CODE@/$2/g" "$SCN/itsp_reg_answer.xml" >"$TMP/reg_ans.xml"
+	sed -e "s/@CODE@/$2/g" -e "s/@EXPIRES@/$1/g" \
+		"$SCN/phone_reg_once.xml" >"$TMP/reg_once.xml"
+	bg "$NS_WAN" timeout 20 sipp -sf "$TMP/reg_ans.xml" -i "$WAN_IP" \
+		-p 5060 -m 1 -nostdin >/dev/null 2>&1
+	local pid=$!
+	sleep 0.3
+	in_lan timeout 20 sipp -sf "$TMP/reg_once.xml" -i "$LAN_IP" -p 5060 \
+		-m 1 -nostdin "$RTR_LAN:5060" >/dev/null 2>&1 && wait_pid "$pid"
+}
+
+echo "== 0: a refused REGISTER binds nothing"
+check "the provider's 403 reached the phone" register_once 300 403
+portd_stats
+check "no binding (bindings=$(st bindings))" [ "$(st bindings)" = 0 ]
+check "INVITE for alice from outside: 404" refused "$RTR_WAN" alice 404
 
 echo "== 1+2: register, then an incoming call"
 uas itsp_reg_call.xml -m 1 -d 3000
@@ -45,17 +74,18 @@ check "RTP reached the phone ($l) and the provider through the router ($w)" [ "$
 check "the provider's BYE removed the entries" wait_entries 0
 
 echo "== 3: outsiders"
-refused() { # refused HOST USER CODE
-	sed -e "s/@HOST@/$1/g" -e "s/@CODE@/$3/g" "$SCN/wan_invite_refused.xml" \
-		>"$TMP/refused.xml"
-	in_wan timeout 20 sipp -sf "$TMP/refused.xml" -i "$WAN_IP" -p 5070 \
-		-mp 7100 -s "$2" -m 1 -nostdin "$RTR_WAN:5060" >/dev/null 2>&1
-}
 check "INVITE for an unregistered user: 404" refused "$RTR_WAN" bob 404
 check "INVITE aimed at a LAN address: 403" refused "$LAN_IP" alice 403
 portd_stats
 check "nothing mapped for them (mappings=$(st mappings) calls=$(st calls))" \
 	[ "$(st mappings)/$(st calls)" = 0/0 ]
+
+echo "== 4: unregister"
+check "alice is still bound (bindings=$(st bindings))" [ "$(st bindings)" = 1 ]
+check "Expires: 0 answered 200" register_once 0 200
+portd_stats
+check "the binding is gone (bindings=$(st bindings))" [ "$(st bindings)" = 0 ]
+check "INVITE for alice from outside now: 404" refused "$RTR_WAN" alice 404
 
 sip_final_checks
 finish

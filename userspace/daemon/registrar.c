@@ -5,9 +5,18 @@
 
 #include "registrar.h"
 
+struct pending {
+	char *call_id, *cseq;
+	struct natport_reg_request req;
+	uint64_t since_ms;
+	struct pending *next;
+};
+
 struct natport_registrar {
 	struct natport_binding *head;
 	unsigned int count;
+	struct pending *pend; /* newest first */
+	unsigned int n_pend;
 };
 
 struct natport_registrar *natport_registrar_new(void)
@@ -21,9 +30,18 @@ static void free_binding(struct natport_binding *b)
 	free(b);
 }
 
+static void free_pending(struct pending *pd)
+{
+	free(pd->call_id);
+	free(pd->cseq);
+	free(pd->req.contact);
+	free(pd);
+}
+
 void natport_registrar_free(struct natport_registrar *r)
 {
 	struct natport_binding *b, *n;
+	struct pending *pd, *pn;
 
 	if (!r)
 		return;
@@ -31,7 +49,86 @@ void natport_registrar_free(struct natport_registrar *r)
 		n = b->next;
 		free_binding(b);
 	}
+	for (pd = r->pend; pd; pd = pn) {
+		pn = pd->next;
+		free_pending(pd);
+	}
 	free(r);
+}
+
+static struct pending **find_pending(struct natport_registrar *r,
+				     const char *call_id, const char *cseq)
+{
+	struct pending **pp;
+
+	for (pp = &r->pend; *pp; pp = &(*pp)->next)
+		if (!strcmp((*pp)->call_id, call_id) &&
+		    !strcmp((*pp)->cseq, cseq))
+			return pp;
+	return NULL;
+}
+
+static void unlink_pending(struct natport_registrar *r, struct pending **pp)
+{
+	struct pending *pd = *pp;
+
+	*pp = pd->next;
+	r->n_pend--;
+	free_pending(pd);
+}
+
+int natport_registrar_pend(struct natport_registrar *r, const char *call_id,
+			   const char *cseq,
+			   const struct natport_reg_request *req,
+			   uint64_t now_ms)
+{
+	struct pending **pp, *pd;
+
+	if (!req->user[0] || strnlen(req->user, NATPORT_REG_MAX_USER) >=
+				     NATPORT_REG_MAX_USER)
+		return -1;
+	pp = find_pending(r, call_id, cseq);
+	if (pp)
+		unlink_pending(r, pp);
+	if (r->n_pend >= NATPORT_REG_MAX_PENDING) {
+		for (pp = &r->pend; (*pp)->next; pp = &(*pp)->next)
+			;
+		unlink_pending(r, pp); /* the oldest */
+	}
+	pd = calloc(1, sizeof(*pd));
+	if (!pd)
+		return -1;
+	pd->call_id = strdup(call_id);
+	pd->cseq = strdup(cseq);
+	pd->req = *req;
+	pd->req.contact = req->contact ? strdup(req->contact) : NULL;
+	if (!pd->call_id || !pd->cseq || (req->contact && !pd->req.contact)) {
+		free_pending(pd);
+		return -1;
+	}
+	pd->since_ms = now_ms;
+	pd->next = r->pend;
+	r->pend = pd;
+	r->n_pend++;
+	return 0;
+}
+
+int natport_registrar_take(struct natport_registrar *r, const char *call_id,
+			   const char *cseq, struct natport_reg_request *out)
+{
+	struct pending **pp = find_pending(r, call_id, cseq);
+
+	if (!pp)
+		return -1;
+	*out = (*pp)->req;
+	(*pp)->req.contact = NULL; /* now the caller's */
+	unlink_pending(r, pp);
+	return 0;
+}
+
+unsigned int natport_registrar_pending(const struct natport_registrar *r)
+{
+	return r->n_pend;
 }
 
 static struct natport_binding **find(struct natport_registrar *r,
@@ -117,6 +214,14 @@ natport_registrar_find_addr(struct natport_registrar *r,
 void natport_registrar_expire(struct natport_registrar *r, uint64_t now_ms)
 {
 	struct natport_binding **pp = &r->head, *b;
+	struct pending **pq = &r->pend;
+
+	while (*pq) {
+		if (now_ms - (*pq)->since_ms >= NATPORT_REG_PENDING_MS)
+			unlink_pending(r, pq);
+		else
+			pq = &(*pq)->next;
+	}
 
 	while ((b = *pp)) {
 		if (b->expires_ms <= now_ms) {

@@ -268,46 +268,121 @@ static int do_sdp(struct natport_proxy *p, struct natport_call *c,
 				     is_answer, reason, rlen);
 }
 
-/* REGISTER from a LAN phone: remember where it is, show the outside our
- * WAN address instead (sip:<user>@<wan>:<port>). */
+/* REGISTER from a LAN phone: remember what it asks for until the
+ * registrar answers, show the outside our WAN address instead
+ * (sip:<user>@<wan>:<port>). */
 static void rewrite_register(struct natport_proxy *p, osip_message_t *m,
 			     const struct natport_endpoint *src)
 {
 	const char *user = m->to->url->username;
-	uint32_t expires = DEFAULT_EXPIRES;
+	struct natport_reg_request req = { .addr = *src,
+					   .expires_s = DEFAULT_EXPIRES };
 	osip_header_t *eh = NULL;
 	char host[64], port[8];
-	uint64_t now = natport_evloop_now(p->loop);
+	int wildcard = 0;
 
 	if (!user || !*user || strlen(user) >= NATPORT_REG_MAX_USER)
 		return;
+	strcpy(req.user, user);
 	if (osip_message_get_expires(m, 0, &eh) >= 0 && eh && eh->hvalue)
-		expires = (uint32_t)strtoul(eh->hvalue, NULL, 10);
+		req.expires_s = (uint32_t)strtoul(eh->hvalue, NULL, 10);
 	inet_ntop(p->cfg.wan_address.family, &p->cfg.wan_address.addr, host,
 		  sizeof(host));
 	snprintf(port, sizeof(port), "%u", p->cfg.sip_port);
 	for (int i = 0; i < osip_list_size(&m->contacts); i++) {
 		osip_contact_t *ct = osip_list_get(&m->contacts, i);
 		osip_generic_param_t *ep = NULL;
-		uint32_t e = expires;
-		char *orig = NULL;
 
-		if (!ct || !ct->url || !ct->url->host)
-			continue; /* "*" */
-		osip_contact_param_get_byname(ct, "expires", &ep);
-		if (ep && ep->gvalue)
-			e = (uint32_t)strtoul(ep->gvalue, NULL, 10);
-		if (osip_uri_to_str(ct->url, &orig))
+		if (!ct || !ct->url || !ct->url->host) {
+			wildcard = 1; /* "*": remove every binding */
 			continue;
-		if (natport_registrar_update(p->reg, user, orig, src, e, now))
-			log_warnx_rl("registrar: cannot bind %s", user);
-		else
-			log_debug("registrar: %s -> %s for %us", user, orig, e);
-		osip_free(orig);
+		}
+		if (!req.contact) { /* one binding per user: the first */
+			osip_contact_param_get_byname(ct, "expires", &ep);
+			if (ep && ep->gvalue)
+				req.expires_s = (uint32_t)strtoul(ep->gvalue,
+								  NULL, 10);
+			if (osip_uri_to_str(ct->url, &req.contact))
+				req.contact = NULL;
+		}
 		set_str(&ct->url->username, user);
 		set_str(&ct->url->host, host);
 		set_str(&ct->url->port, port);
 	}
+	if (wildcard) {
+		osip_free(req.contact);
+		req.contact = NULL;
+		req.expires_s = 0;
+	} else if (!req.contact) {
+		return; /* a query: binds nothing */
+	}
+	if (natport_registrar_pend(p->reg, m->call_id->number,
+				   m->cseq->number, &req,
+				   natport_evloop_now(p->loop)))
+		log_warnx_rl("registrar: cannot track a REGISTER for %s", user);
+	osip_free(req.contact);
+}
+
+/*
+ * The registrar's final answer to a REGISTER we forwarded. A 2xx lists
+ * the bindings it keeps (RFC 3261 section 10.3 step 8): ours, the
+ * rewritten Contact, gets its granted expiry and is shown to the phone
+ * as the phone's own Contact again; ours missing from a 2xx that lists
+ * others means it is gone. Anything else (401, 403, ...) binds nothing.
+ */
+static void register_answer(struct natport_proxy *p, osip_message_t *m)
+{
+	const struct natport_endpoint *us = &p->tp[NATPORT_SIDE_WAN]->local;
+	struct natport_reg_request req;
+	osip_header_t *eh = NULL;
+	uint32_t e;
+	int listed = 0, ours = 0;
+
+	if (m->status_code < 200 ||
+	    natport_registrar_take(p->reg, m->call_id->number, m->cseq->number,
+				   &req))
+		return;
+	if (m->status_code >= 300) {
+		log_info_rl("registrar: %s not bound: the registrar answered %d",
+			    req.user, m->status_code);
+		goto out;
+	}
+	e = req.expires_s;
+	if (osip_message_get_expires(m, 0, &eh) >= 0 && eh && eh->hvalue)
+		e = (uint32_t)strtoul(eh->hvalue, NULL, 10);
+	for (int i = 0; i < osip_list_size(&m->contacts); i++) {
+		osip_contact_t *ct = osip_list_get(&m->contacts, i);
+		osip_generic_param_t *ep = NULL;
+		osip_uri_t *u = NULL;
+
+		if (!ct || !ct->url)
+			continue;
+		listed = 1;
+		if (!req.contact || ours || !ct->url->username ||
+		    strcmp(ct->url->username, req.user) ||
+		    !natport_sip_uri_is(ct->url, us))
+			continue;
+		ours = 1;
+		osip_contact_param_get_byname(ct, "expires", &ep);
+		if (ep && ep->gvalue)
+			e = (uint32_t)strtoul(ep->gvalue, NULL, 10);
+		if (!osip_uri_init(&u) && !osip_uri_parse(u, req.contact)) {
+			osip_uri_free(ct->url);
+			ct->url = u;
+		} else {
+			osip_uri_free(u);
+		}
+	}
+	if (!req.contact || (listed && !ours))
+		e = 0;
+	if (natport_registrar_update(p->reg, req.user, req.contact ?: "",
+				     &req.addr, e, natport_evloop_now(p->loop)))
+		log_warnx_rl("registrar: cannot bind %s", req.user);
+	else
+		log_debug("registrar: %s -> %s for %us", req.user,
+			  req.contact ?: "-", e);
+out:
+	free(req.contact); /* the registrar's strdup */
 }
 
 static int add_via(struct natport_proxy *p, osip_message_t *m,
@@ -669,6 +744,8 @@ static void handle_response(struct natport_proxy *p,
 		p->st.dropped++;
 		return;
 	}
+	if (side == NATPORT_SIDE_WAN && !strcmp(m->cseq->method, "REGISTER"))
+		register_answer(p, m);
 	c = natport_call_find(p->calls, m->call_id->number);
 	if (c)
 		response_call(p, c, m, side, src, &drop);
