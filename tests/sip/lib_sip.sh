@@ -11,7 +11,8 @@
 # st KEY                       a value from $STATS
 # media_count_up               nft counters at both ends for media ports
 # rx NS NAME                   packets counted by counter NAME in NS
-# uas/uac                      sipp as provider / phone
+# uas/uac                      sipp as provider / phone (a scenario
+#                              name in scenarios/, or an absolute path)
 
 # shellcheck source=../netns/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../netns/lib.sh"
@@ -139,8 +140,9 @@ np_pkts() {
 # sipp as the provider in the WAN namespace (background; $UAS_PID).
 uas() { # uas SCENARIO [sipp args...]
 	local sf=$1
+	[ "${sf#/}" != "$sf" ] || sf=$SCN/$sf
 	shift
-	bg "$NS_WAN" sipp -sf "$SCN/$sf" -i "$WAN_IP" -p 5060 -mi "$WAN_IP" \
+	bg "$NS_WAN" sipp -sf "$sf" -i "$WAN_IP" -p 5060 -mi "$WAN_IP" \
 		-mp 7000 -nostdin -trace_err -error_file "$TMP/uas.err" \
 		-trace_msg -message_file "$TMP/uas.msg" "$@" >"$TMP/uas.out" 2>&1
 	UAS_PID=$!
@@ -150,16 +152,18 @@ uas() { # uas SCENARIO [sipp args...]
 # through uac_bg).
 uac() { # uac SCENARIO [sipp args...]
 	local sf=$1
+	[ "${sf#/}" != "$sf" ] || sf=$SCN/$sf
 	shift
-	in_lan timeout 120 sipp -sf "$SCN/$sf" -i "$LAN_IP" -p 5060 \
+	in_lan timeout 120 sipp -sf "$sf" -i "$LAN_IP" -p 5060 \
 		-mi "$LAN_IP" -mp 6000 -s 1000 -nostdin -trace_err \
 		-error_file "$TMP/uac.err" -trace_msg -message_file "$TMP/uac.msg" \
 		"$@" "$RTR_LAN:5060" >"$TMP/uac.out" 2>&1
 }
 uac_bg() {
 	local sf=$1
+	[ "${sf#/}" != "$sf" ] || sf=$SCN/$sf
 	shift
-	bg "$NS_LAN" timeout 120 sipp -sf "$SCN/$sf" -i "$LAN_IP" -p 5060 \
+	bg "$NS_LAN" timeout 120 sipp -sf "$sf" -i "$LAN_IP" -p 5060 \
 		-mi "$LAN_IP" -mp 6000 -s 1000 -nostdin -trace_err \
 		-error_file "$TMP/uac.err" -trace_msg -message_file "$TMP/uac.msg" \
 		"$@" "$RTR_LAN:5060" >"$TMP/uac.out" 2>&1

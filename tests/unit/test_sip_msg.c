@@ -218,6 +218,62 @@ START_TEST(max_forwards_and_response)
 }
 END_TEST
 
+START_TEST(dialog_request_from_2xx)
+{
+	static const char ok[] =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK1\r\n"
+		"Record-Route: <sip:203.0.113.7;lr>\r\n"
+		"Record-Route: <sip:198.51.100.1:5060;lr>\r\n"
+		"Record-Route: <sip:192.0.2.1:5060;lr>\r\n"
+		"From: <sip:a@192.0.2.10>;tag=f1\r\n"
+		"To: <sip:1000@198.51.100.20>;tag=t9\r\n"
+		"Call-ID: c1@192.0.2.10\r\n"
+		"CSeq: 41 INVITE\r\n"
+		"Contact: <sip:1000@198.51.100.20:5062>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct natport_sip_parse_err e;
+	osip_message_t *a = NULL, *m = parse(ok, &e, &a), *bye, *ack;
+	osip_route_t *rt;
+	char *s = NULL;
+
+	ck_assert_ptr_nonnull(m);
+	bye = natport_sip_dialog_request(m, "BYE", 1, 42);
+	ck_assert_ptr_nonnull(bye);
+	ck_assert_str_eq(bye->sip_method, "BYE");
+	ck_assert_str_eq(bye->req_uri->host, "198.51.100.20");
+	ck_assert_str_eq(bye->req_uri->port, "5062");
+	ck_assert_int_eq(osip_list_size(&bye->routes), 1);
+	rt = osip_list_get(&bye->routes, 0);
+	ck_assert_str_eq(rt->url->host, "203.0.113.7");
+	ck_assert_str_eq(bye->cseq->number, "42");
+	ck_assert_str_eq(bye->cseq->method, "BYE");
+	ck_assert_str_eq(natport_sip_to_tag(bye), "t9");
+	ck_assert_str_eq(natport_sip_from_tag(bye), "f1");
+	ck_assert_int_eq(natport_sip_max_forwards(bye), 70);
+	ck_assert_int_eq(osip_list_size(&bye->vias), 0);
+	/* it serializes once the sender added its Via */
+	ck_assert_int_eq(osip_message_set_via(bye, "SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bKnpo1"), 0);
+	ck_assert_int_eq(osip_message_to_str(bye, &s, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(s, "BYE sip:1000@198.51.100.20:5062 SIP/2.0"));
+	osip_free(s);
+	/* the route entries come in reverse: nearest the answerer last */
+	ack = natport_sip_dialog_request(m, "ACK", 3, 41);
+	ck_assert_int_eq(osip_list_size(&ack->routes), 3);
+	rt = osip_list_get(&ack->routes, 0);
+	ck_assert_str_eq(rt->url->host, "192.0.2.1");
+	rt = osip_list_get(&ack->routes, 2);
+	ck_assert_str_eq(rt->url->host, "203.0.113.7");
+	osip_message_free(ack);
+	osip_message_free(bye);
+	/* no Contact, no request */
+	osip_list_special_free(&m->contacts,
+			       (void (*)(void *))osip_contact_free);
+	ck_assert_ptr_null(natport_sip_dialog_request(m, "BYE", 0, 42));
+	osip_message_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sip_msg");
@@ -230,6 +286,7 @@ int main(void)
 	tcase_add_test(tc, branch_stable_and_loops);
 	tcase_add_test(tc, parse_refusals);
 	tcase_add_test(tc, max_forwards_and_response);
+	tcase_add_test(tc, dialog_request_from_2xx);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

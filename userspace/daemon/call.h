@@ -91,6 +91,7 @@ struct natport_call {
 	char *offer_cseq;         /* its CSeq number + method */
 	unsigned int n_tags;
 	char *tags[NATPORT_CALL_MAX_TAGS]; /* callee tags of 2xx answers */
+	uint64_t refused_ms;      /* when its first answer was refused */
 	uint64_t media_pkts;      /* last counter sum, for dialog-timeout */
 	uint64_t media_check_ms;
 

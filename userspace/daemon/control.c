@@ -745,6 +745,7 @@ static void cmd_stats(struct client *cl)
 	natport_ctl_put_u64(b, "rx_responses", xs.rx_responses);
 	natport_ctl_put_u64(b, "forwarded", xs.forwarded);
 	natport_ctl_put_u64(b, "replied", xs.replied);
+	natport_ctl_put_u64(b, "own_requests", xs.own_requests);
 	natport_ctl_put_end(b);
 	natport_ctl_put_obj(b, "control");
 	natport_ctl_put_u64(b, "clients", ctl->st.clients);

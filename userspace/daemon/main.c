@@ -96,7 +96,8 @@ static void log_stats(struct daemon *d)
 	natport_media_get_stats(natport_proxy_media(d->proxy), &ms);
 	/* one line, key=value, for people and for tests */
 	log_warnx("stats calls=%u bindings=%u rx_requests=%llu "
-		  "rx_responses=%llu forwarded=%llu replied=%llu dropped=%llu "
+		  "rx_responses=%llu forwarded=%llu replied=%llu own_requests=%llu "
+		  "dropped=%llu "
 		  "malformed=%llu refused=%llu mappings=%u mappings_active=%u "
 		  "ports_held=%u ports_quarantined=%u stray_packets=%llu "
 		  "created=%llu released=%llu kernel_restored=%llu "
@@ -108,6 +109,7 @@ static void log_stats(struct daemon *d)
 		  (unsigned long long)xs.rx_responses,
 		  (unsigned long long)xs.forwarded,
 		  (unsigned long long)xs.replied,
+		  (unsigned long long)xs.own_requests,
 		  (unsigned long long)xs.dropped,
 		  (unsigned long long)xs.malformed,
 		  (unsigned long long)xs.refused, ps.mappings,

@@ -500,3 +500,52 @@ err:
 	osip_message_free(r);
 	return NULL;
 }
+
+osip_message_t *natport_sip_dialog_request(osip_message_t *resp,
+					   const char *method,
+					   unsigned int n_route,
+					   uint32_t cseq)
+{
+	osip_contact_t *ct = osip_list_get(&resp->contacts, 0);
+	osip_message_t *r = NULL;
+	osip_uri_t *uri = NULL;
+	osip_cseq_t *cs = NULL;
+	char num[12];
+
+	if (!ct || !ct->url || osip_message_init(&r))
+		return NULL;
+	osip_message_set_method(r, osip_strdup(method));
+	osip_message_set_version(r, osip_strdup("SIP/2.0"));
+	if (osip_uri_clone(ct->url, &uri))
+		goto err;
+	osip_message_set_uri(r, uri);
+	while (n_route--) {
+		osip_record_route_t *rr = osip_list_get(&resp->record_routes,
+							 n_route);
+		osip_route_t *rt = NULL;
+
+		if (!rr || osip_route_clone(rr, &rt))
+			goto err;
+		if (osip_list_add(&r->routes, rt, -1) < 0) {
+			osip_route_free(rt);
+			goto err;
+		}
+	}
+	snprintf(num, sizeof(num), "%u", cseq);
+	if (osip_from_clone(resp->from, &r->from) ||
+	    osip_to_clone(resp->to, &r->to) ||
+	    osip_call_id_clone(resp->call_id, &r->call_id) ||
+	    osip_cseq_init(&cs))
+		goto err;
+	r->cseq = cs;
+	osip_cseq_set_number(cs, osip_strdup(num));
+	osip_cseq_set_method(cs, osip_strdup(method));
+	if (!cs->number || !cs->method || !r->sip_method || !r->sip_version ||
+	    natport_sip_set_max_forwards(r, 70) ||
+	    osip_message_set_content_length(r, "0"))
+		goto err;
+	return r;
+err:
+	osip_message_free(r);
+	return NULL;
+}

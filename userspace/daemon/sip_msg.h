@@ -78,6 +78,18 @@ int natport_sip_is_loop(osip_message_t *req, uint64_t secret,
 osip_message_t *natport_sip_response(osip_message_t *req, int code,
 				     const char *reason);
 
+/* natport_sip_dialog_request - the ACK or BYE (method) that the caller of
+ * an INVITE answered by resp (a 2xx) would send (RFC 3261 section 12.2.1.1):
+ * Request-URI the 2xx's Contact, Route the first n_route Record-Route
+ * entries of the 2xx (those between this proxy and the answerer) in
+ * reverse, From, To (with the answerer's tag) and Call-ID copied, CSeq
+ * "<cseq> <method>", Max-Forwards 70, no body and no Via (the sender adds
+ * its own). NULL without a Contact or on ENOMEM. */
+osip_message_t *natport_sip_dialog_request(osip_message_t *resp,
+					   const char *method,
+					   unsigned int n_route,
+					   uint32_t cseq);
+
 /* natport_sip_tag - the tag param of From or To, or NULL. */
 const char *natport_sip_from_tag(osip_message_t *m);
 const char *natport_sip_to_tag(osip_message_t *m);

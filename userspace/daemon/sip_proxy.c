@@ -18,6 +18,23 @@
 
 #define SWEEP_MS 500
 #define DEFAULT_EXPIRES 3600
+/* The branch of the ACKs and BYEs this proxy sends itself; never what
+ * natport_sip_branch() makes (its hash part is hex). */
+#define OWN_BRANCH "z9hG4bKnpo"
+#define OWN_MAX 64               /* own BYEs awaiting their answer */
+#define OWN_TRIES 10             /* T1 doubling to T2: about 32 s */
+#define REFUSED_LINGER_MS 32000  /* 64*T1: the refused 2xx's retransmissions */
+
+/* A BYE this proxy sent, retransmitted until answered (RFC 3261 17.1.2). */
+struct own_req {
+	char *call_id, *buf;
+	size_t len;
+	struct natport_endpoint dst;
+	enum natport_side side;
+	uint64_t next_ms;
+	unsigned int tries;
+	struct own_req *next;
+};
 
 struct natport_proxy {
 	struct natport_evloop *loop;
@@ -28,6 +45,8 @@ struct natport_proxy {
 	struct natport_media *media;
 	struct natport_evloop_timer *sweep;
 	uint64_t secret;
+	struct own_req *own;
+	unsigned int n_own;
 	struct natport_proxy_stats st;
 };
 
@@ -102,26 +121,32 @@ static int send_msg(struct natport_proxy *p, struct natport_sip_transport *tp,
 	return err;
 }
 
+static void set_warning(osip_message_t *m, const char *why)
+{
+	char warn[200], *q;
+
+	if (!why || !*why)
+		return;
+	snprintf(warn, sizeof(warn), "399 nat-portd \"%.160s\"", why);
+	for (q = warn + 18; *q; q++)
+		if (*q == '"' && q[1])
+			*q = '\'';
+	osip_message_set_header(m, "Warning", warn);
+}
+
 /* Answer a request ourselves, from the transport it came in on. */
 static void reply(struct natport_proxy *p, struct natport_sip_transport *tp,
 		  osip_message_t *req, int code, const char *why)
 {
 	struct natport_endpoint dst;
 	osip_message_t *r;
-	char warn[200], *q;
 
 	if (!strcmp(req->sip_method, "ACK"))
 		return; /* never answered */
 	r = natport_sip_response(req, code, reason_text(code));
 	if (!r)
 		return;
-	if (why && *why) {
-		snprintf(warn, sizeof(warn), "399 nat-portd \"%.160s\"", why);
-		for (q = warn + 18; *q; q++)
-			if (*q == '"' && q[1])
-				*q = '\'';
-		osip_message_set_header(r, "Warning", warn);
-	}
+	set_warning(r, why);
 	if (code == 503)
 		osip_message_set_header(r, "Retry-After", "5");
 	if (!natport_sip_via_target(osip_list_get(&r->vias, 0), &dst) &&
@@ -475,6 +500,12 @@ static int request_call(struct natport_proxy *p, osip_message_t *m,
 	if (!c)
 		return 0;
 	c->last_sig_ms = now;
+	if (c->refused_ms && !strcmp(method, "ACK"))
+		return -1; /* the caller's ACK of our refusal */
+	if (c->refused_ms && !strcmp(method, "INVITE")) {
+		snprintf(reason, rlen, "the answer was refused");
+		return 488; /* our refusal was lost */
+	}
 	if (!strcmp(method, "BYE")) {
 		const char *tt = natport_sip_to_tag(m);
 		const char *ft = natport_sip_from_tag(m);
@@ -648,6 +679,10 @@ static void handle_request(struct natport_proxy *p,
 
 	ret = request_call(p, m, side, src, in_dialog, reason,
 			   sizeof(reason));
+	if (ret < 0) {
+		p->st.dropped++;
+		return;
+	}
 	if (ret)
 		goto refuse;
 	if (!strcmp(method, "REGISTER") && side == NATPORT_SIDE_LAN)
@@ -674,6 +709,189 @@ refuse:
 		reply(p, tp, m, ret, reason);
 }
 
+/*
+ * Requests this proxy sends itself: the ACK and BYE that end an answer it
+ * refused (refuse_answer). They go to the side the 2xx came from, along
+ * the Record-Route entries between us and the answerer.
+ */
+static void own_free(struct own_req *o)
+{
+	free(o->call_id);
+	osip_free(o->buf);
+	free(o);
+}
+
+static int send_own(struct natport_proxy *p, osip_message_t *resp,
+		    enum natport_side side, const char *method, uint32_t cseq)
+{
+	struct natport_sip_transport *tp = p->tp[side];
+	osip_record_route_t *rr;
+	osip_route_t *rt;
+	osip_message_t *r;
+	struct natport_endpoint dst;
+	struct own_req *o = NULL;
+	char branch[40], *str = NULL, b[NATPORT_ENDPOINT_STRLEN];
+	unsigned int n = 0;
+	size_t len = 0;
+	int err = -1;
+
+	/* the entries above our own are the answerer's side of the route */
+	while ((rr = osip_list_get(&resp->record_routes, n)) &&
+	       !uri_is_us(p, rr->url))
+		n++;
+	r = natport_sip_dialog_request(resp, method, rr ? n : 0, cseq);
+	if (!r)
+		goto out;
+	rt = osip_list_get(&r->routes, 0);
+	if (natport_sip_uri_endpoint(rt ? rt->url : r->req_uri, &dst) ||
+	    is_us(p, &dst) || side_of(p, &dst) != side) {
+		log_info_rl("sip: call %s: no usable target for our %s",
+			    resp->call_id->number, method);
+		goto out;
+	}
+	snprintf(branch, sizeof(branch), OWN_BRANCH "%016llx",
+		 (unsigned long long)natport_sip_hash(p->secret ^ cseq,
+						      resp->call_id->number));
+	if (add_via(p, r, tp, branch))
+		goto out;
+	osip_message_force_update(r);
+	if (osip_message_to_str(r, &str, &len) || !str)
+		goto out;
+	err = natport_sip_transport_send(tp, &dst, str, len);
+	if (err)
+		log_warnx_rl("sip: send to %s: %s", fmt_ep(&dst, b),
+			     strerror(-err));
+	else
+		p->st.own_requests++;
+	if (strcmp(method, "BYE") || p->n_own >= OWN_MAX)
+		goto out;
+	o = calloc(1, sizeof(*o));
+	if (!o || !(o->call_id = strdup(resp->call_id->number))) {
+		free(o);
+		goto out;
+	}
+	o->buf = str;
+	str = NULL;
+	o->len = len;
+	o->dst = dst;
+	o->side = side;
+	o->tries = 1;
+	o->next_ms = natport_evloop_now(p->loop) + 500;
+	o->next = p->own;
+	p->own = o;
+	p->n_own++;
+out:
+	osip_free(str);
+	osip_message_free(r);
+	return err;
+}
+
+/* A final answer to one of our BYEs ends its retransmissions. */
+static void own_answered(struct natport_proxy *p, osip_message_t *m)
+{
+	struct own_req **pp, *o;
+
+	if (m->status_code < 200)
+		return;
+	for (pp = &p->own; (o = *pp); pp = &o->next)
+		if (!strcmp(o->call_id, m->call_id->number)) {
+			*pp = o->next;
+			p->n_own--;
+			own_free(o);
+			return;
+		}
+}
+
+static void own_retransmit(struct natport_proxy *p, uint64_t now)
+{
+	struct own_req **pp = &p->own, *o;
+
+	while ((o = *pp)) {
+		if (now < o->next_ms) {
+			pp = &o->next;
+			continue;
+		}
+		if (o->tries >= OWN_TRIES) {
+			log_info_rl("sip: call %s: our BYE was never answered",
+				    o->call_id);
+			*pp = o->next;
+			p->n_own--;
+			own_free(o);
+			continue;
+		}
+		natport_sip_transport_send(p->tp[o->side], &o->dst, o->buf,
+					   o->len);
+		o->next_ms = now + (o->tries < 3 ? 500u << o->tries : 4000);
+		o->tries++;
+		pp = &o->next;
+	}
+}
+
+static int is_own_branch(osip_via_t *via)
+{
+	osip_generic_param_t *br = NULL;
+
+	return !osip_via_param_get_byname(via, "branch", &br) && br &&
+	       br->gvalue && !strncmp(br->gvalue, OWN_BRANCH,
+				      strlen(OWN_BRANCH));
+}
+
+/* Turn a 2xx into the failure code, for a caller that cannot have it. */
+static void to_failure(osip_message_t *m, int code, const char *why)
+{
+	osip_body_t *body;
+
+	osip_message_set_status_code(m, code);
+	osip_free(m->reason_phrase);
+	m->reason_phrase = NULL;
+	osip_message_set_reason_phrase(m, osip_strdup(reason_text(code)));
+	while ((body = osip_list_get(&m->bodies, 0))) {
+		osip_list_remove(&m->bodies, 0);
+		osip_body_free(body);
+	}
+	osip_content_type_free(m->content_type);
+	m->content_type = NULL;
+	osip_content_length_free(m->content_length);
+	m->content_length = NULL;
+	osip_message_set_content_length(m, "0");
+	osip_list_special_free(&m->contacts,
+			       (void (*)(void *))osip_contact_free);
+	osip_list_special_free(&m->record_routes,
+			       (void (*)(void *))osip_record_route_free);
+	set_warning(m, why);
+}
+
+/*
+ * A 2xx to the call's INVITE whose SDP we refuse (a LAN phone answering
+ * with media elsewhere than itself, a provider answering with media in
+ * the LAN, no free port). A proxy cannot refuse a response, and the
+ * caller must not get media we will not carry. So do what a caller does
+ * with an answer it cannot accept (RFC 3261 section 13.2.2.4): ACK the
+ * 2xx and BYE the answerer; and, as the caller has no final answer yet,
+ * give it the refusal (488, 503, ...) in place of the 2xx. The call keeps
+ * no mapping and lingers, refused, for the 2xx's retransmissions. When
+ * another fork already answered, only the refused fork is ended.
+ */
+static void refuse_answer(struct natport_proxy *p, struct natport_call *c,
+			  osip_message_t *m, enum natport_side side,
+			  int status, const char *why, int *drop)
+{
+	uint32_t n = (uint32_t)strtoul(m->cseq->number, NULL, 10);
+
+	send_own(p, m, side, "ACK", n);
+	send_own(p, m, side, "BYE", n + 1);
+	if (c->state == NATPORT_CALL_CONFIRMED) {
+		*drop = 1;
+		return;
+	}
+	natport_media_release_call(p->media, c);
+	c->refused_ms = natport_evloop_now(p->loop);
+	/* the details (logged) name LAN hosts: not for the outside */
+	to_failure(m, status, side == NATPORT_SIDE_LAN ?
+			      "the answer's media was refused by the router" :
+			      why);
+}
+
 static void response_call(struct natport_proxy *p, struct natport_call *c,
 			  osip_message_t *m, enum natport_side side,
 			  const struct natport_endpoint *src, int *drop)
@@ -683,23 +901,36 @@ static void response_call(struct natport_proxy *p, struct natport_call *c,
 	uint64_t now = natport_evloop_now(p->loop);
 	char reason[256] = "";
 
+	int first = !strcmp(method, "INVITE") && c->invite_cseq &&
+		    !strcmp(m->cseq->number, c->invite_cseq);
+
 	c->last_sig_ms = now;
+	if (c->refused_ms) {
+		/* the caller has our refusal; a retransmitted 2xx lost our
+		 * ACK: send it again */
+		if (first && code >= 200 && code < 300)
+			send_own(p, m, side, "ACK",
+				 (uint32_t)strtoul(m->cseq->number, NULL, 10));
+		*drop = 1;
+		return;
+	}
 	if ((code < 300 && code > 100) &&
 	    (!strcmp(method, "INVITE") || !strcmp(method, "UPDATE") ||
 	     !strcmp(method, "PRACK"))) {
 		ret = do_sdp(p, c, m, side, src, reason, sizeof(reason));
 		if (ret) {
-			/* a response cannot be refused: hold it back; the
-			 * caller's timers (and ours) end the call */
 			log_warnx_rl("call %s: SDP in %d from %s side refused: "
 				     "%d %s", c->call_id, code,
 				     natport_side_name(side), ret, reason);
-			*drop = 1;
+			if (first && code >= 200)
+				refuse_answer(p, c, m, side, ret, reason, drop);
+			else
+				*drop = 1; /* a provisional, or a re-offer's
+					    * answer: held back */
 			return;
 		}
 	}
-	if (strcmp(method, "INVITE") || !c->invite_cseq ||
-	    strcmp(m->cseq->number, c->invite_cseq))
+	if (!first)
 		return;
 	if (code > 100 && code < 200 && natport_sip_to_tag(m) &&
 	    c->state == NATPORT_CALL_TRYING) {
@@ -733,6 +964,10 @@ static void handle_response(struct natport_proxy *p,
 		log_info_rl("sip: response from %s not for us, dropped",
 			    fmt_ep(src, b));
 		p->st.dropped++;
+		return;
+	}
+	if (is_own_branch(top)) {
+		own_answered(p, m); /* to our ACK/BYE: ends here */
 		return;
 	}
 	osip_list_remove(&m->vias, 0);
@@ -804,6 +1039,12 @@ static int sweep_one(struct natport_call *c, void *arg)
 	struct natport_proxy *p = arg;
 	uint64_t now = natport_evloop_now(p->loop), last, pkts;
 
+	if (c->refused_ms) {
+		if (now - c->refused_ms >= REFUSED_LINGER_MS ||
+		    now - c->created_ms >= p->cfg.invite_timeout_ms)
+			end_call(p, c, NATPORT_END_REFUSED);
+		return 0;
+	}
 	if (c->state != NATPORT_CALL_CONFIRMED) {
 		if (now - c->created_ms >= p->cfg.invite_timeout_ms)
 			end_call(p, c, NATPORT_END_INVITE_TIMEOUT);
@@ -827,6 +1068,7 @@ void natport_proxy_sweep(struct natport_proxy *p)
 {
 	natport_call_walk(p->calls, sweep_one, p);
 	natport_registrar_expire(p->reg, natport_evloop_now(p->loop));
+	own_retransmit(p, natport_evloop_now(p->loop));
 }
 
 static void on_sweep(void *arg)
@@ -918,6 +1160,12 @@ void natport_proxy_free(struct natport_proxy *p)
 	if (!p)
 		return;
 	natport_call_walk(p->calls, end_each, p);
+	while (p->own) {
+		struct own_req *o = p->own;
+
+		p->own = o->next;
+		own_free(o);
+	}
 	if (p->sweep)
 		natport_evloop_timer_cancel(p->loop, p->sweep);
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_WAN]);

@@ -38,7 +38,7 @@ struct natport_proxy;
 
 struct natport_proxy_stats {
 	uint64_t rx_requests, rx_responses, forwarded, replied, dropped,
-		malformed, loops, refused, calls_ended[8];
+		malformed, loops, refused, own_requests, calls_ended[8];
 };
 
 struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
