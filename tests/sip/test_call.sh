@@ -12,7 +12,8 @@
 #    its held sockets get no packet (stray_packets = 0). BYE from the
 #    phone: the entries go.
 # 2. The same, the provider hangs up (its BYE crosses the router on the
-#    Record-Route): the entries go.
+#    Record-Route): the entries go. The provider only ever saw the phone's
+#    Contact on the router's WAN address; the router maps its BYE back.
 # 3. Nothing left: calls, mappings, held ports, conntrack entries, nft
 #    table, namespaces, processes.
 set -eu
@@ -57,6 +58,12 @@ check "natport entries installed" wait_entries 2
 check "phone's sipp answered the provider's BYE" wait_pid "$UAC_PID"
 check "provider's sipp completed the call" wait_pid "$UAS_PID"
 check "the provider's BYE removed the natport entries" wait_entries 0
+check "the provider saw the phone's Contact on the router's WAN address" \
+	grep -Eq "^Contact: <?sip:sipp@$RTR_WAN:5060" "$TMP/uas.msg"
+check "...and no Contact with a LAN address" \
+	sh -c "! grep -E '^Contact:.*192\\.0\\.2\\.' '$TMP/uas.msg'"
+check "its BYE, sent to that Contact, reached the phone's own Contact" \
+	grep -q "^BYE sip:sipp@$LAN_IP:5060 SIP/2.0" "$TMP/uac.msg"
 portd_stats
 check "two calls, none refused or malformed (refused=$(st refused) malformed=$(st malformed))" \
 	[ "$(st refused)/$(st malformed)" = 0/0 ]

@@ -47,6 +47,7 @@ static void free_call(struct natport_call *c)
 	free(c->call_id);
 	free(c->invite_cseq);
 	free(c->offer_cseq);
+	free(c->lan_contact);
 	for (unsigned int i = 0; i < c->n_tags; i++)
 		free(c->tags[i]);
 	free(c);

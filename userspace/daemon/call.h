@@ -92,6 +92,7 @@ struct natport_call {
 	unsigned int n_tags;
 	char *tags[NATPORT_CALL_MAX_TAGS]; /* callee tags of 2xx answers */
 	uint64_t refused_ms;      /* when its first answer was refused */
+	char *lan_contact;        /* the LAN phone's Contact URI */
 	uint64_t media_pkts;      /* last counter sum, for dialog-timeout */
 	uint64_t media_check_ms;
 

@@ -293,6 +293,43 @@ static int do_sdp(struct natport_proxy *p, struct natport_call *c,
 				     is_answer, reason, rlen);
 }
 
+/* Point a LAN phone's URI at the router's WAN side (user and
+ * parameters kept). */
+static void show_on_wan(struct natport_proxy *p, osip_uri_t *u)
+{
+	char host[64], port[8];
+
+	inet_ntop(p->cfg.wan_address.family, &p->cfg.wan_address.addr, host,
+		  sizeof(host));
+	snprintf(port, sizeof(port), "%u", p->cfg.sip_port);
+	set_str(&u->host, host);
+	set_str(&u->port, port);
+}
+
+/*
+ * The Contact a LAN phone puts in a call's requests and answers: kept in
+ * the call and shown outside on the router's WAN address, so the far end
+ * never needs (or sees) a LAN address, whether it follows the
+ * Record-Route or sends straight to the Contact. route_request maps an
+ * in-dialog request for it back to the phone.
+ */
+static void hide_contact(struct natport_proxy *p, struct natport_call *c,
+			 osip_message_t *m)
+{
+	osip_contact_t *ct = osip_list_get(&m->contacts, 0);
+	char *orig = NULL, *dup;
+
+	if (!ct || !ct->url || !ct->url->host || osip_uri_to_str(ct->url, &orig))
+		return;
+	dup = strdup(orig);
+	osip_free(orig);
+	if (!dup)
+		return; /* left as it is: still reachable along the route */
+	free(c->lan_contact);
+	c->lan_contact = dup;
+	show_on_wan(p, ct->url);
+}
+
 /* REGISTER from a LAN phone: remember what it asks for until the
  * registrar answers, show the outside our WAN address instead
  * (sip:<user>@<wan>:<port>). */
@@ -303,7 +340,6 @@ static void rewrite_register(struct natport_proxy *p, osip_message_t *m,
 	struct natport_reg_request req = { .addr = *src,
 					   .expires_s = DEFAULT_EXPIRES };
 	osip_header_t *eh = NULL;
-	char host[64], port[8];
 	int wildcard = 0;
 
 	if (!user || !*user || strlen(user) >= NATPORT_REG_MAX_USER)
@@ -311,9 +347,6 @@ static void rewrite_register(struct natport_proxy *p, osip_message_t *m,
 	strcpy(req.user, user);
 	if (osip_message_get_expires(m, 0, &eh) >= 0 && eh && eh->hvalue)
 		req.expires_s = (uint32_t)strtoul(eh->hvalue, NULL, 10);
-	inet_ntop(p->cfg.wan_address.family, &p->cfg.wan_address.addr, host,
-		  sizeof(host));
-	snprintf(port, sizeof(port), "%u", p->cfg.sip_port);
 	for (int i = 0; i < osip_list_size(&m->contacts); i++) {
 		osip_contact_t *ct = osip_list_get(&m->contacts, i);
 		osip_generic_param_t *ep = NULL;
@@ -331,8 +364,7 @@ static void rewrite_register(struct natport_proxy *p, osip_message_t *m,
 				req.contact = NULL;
 		}
 		set_str(&ct->url->username, user);
-		set_str(&ct->url->host, host);
-		set_str(&ct->url->port, port);
+		show_on_wan(p, ct->url);
 	}
 	if (wildcard) {
 		osip_free(req.contact);
@@ -565,12 +597,34 @@ static int route_request(struct natport_proxy *p, osip_message_t *m,
 	if (uri_is_us(p, m->req_uri) || (m->req_uri->username &&
 					 natport_sip_uri_endpoint(m->req_uri, dst) == 0 &&
 					 is_us(p, dst))) {
+		struct natport_call *c = natport_call_find(p->calls,
+							   m->call_id->number);
+		const char *target = NULL;
 		osip_uri_t *u = NULL;
 
+		if (in_dialog && side == NATPORT_SIDE_WAN && c &&
+		    c->lan_contact) {
+			/* a phone's hidden Contact (hide_contact) */
+			target = c->lan_contact;
+			if (osip_uri_init(&u) || osip_uri_parse(u, target) ||
+			    natport_sip_uri_endpoint(u, dst)) {
+				osip_uri_free(u);
+				snprintf(reason, rlen,
+					 "the phone's Contact is not an IP "
+					 "address");
+				return 404;
+			}
+			osip_uri_free(m->req_uri);
+			m->req_uri = u;
+			*via_binding = 1;
+			return 0;
+		}
 		bd = m->req_uri->username ?
 			     natport_registrar_lookup(p->reg,
 						      m->req_uri->username, now) :
 			     NULL;
+		if (!bd && in_dialog)
+			return 481; /* a call that has ended */
 		if (!bd) {
 			snprintf(reason, rlen, "no registered phone '%.64s'",
 				 m->req_uri->username ?: "");
@@ -685,8 +739,15 @@ static void handle_request(struct natport_proxy *p,
 	}
 	if (ret)
 		goto refuse;
-	if (!strcmp(method, "REGISTER") && side == NATPORT_SIDE_LAN)
+	if (!strcmp(method, "REGISTER") && side == NATPORT_SIDE_LAN) {
 		rewrite_register(p, m, src);
+	} else if (side == NATPORT_SIDE_LAN) {
+		struct natport_call *c = natport_call_find(p->calls,
+							   m->call_id->number);
+
+		if (c)
+			hide_contact(p, c, m);
+	}
 
 	natport_sip_set_max_forwards(m, mf < 0 ? 70 : mf - 1);
 	if (add_via(p, m, p->tp[out_side], branch) ||
@@ -984,6 +1045,10 @@ static void handle_response(struct natport_proxy *p,
 	c = natport_call_find(p->calls, m->call_id->number);
 	if (c)
 		response_call(p, c, m, side, src, &drop);
+	if (c && !drop && side == NATPORT_SIDE_LAN && m->status_code > 100 &&
+	    m->status_code < 300 &&
+	    (c = natport_call_find(p->calls, m->call_id->number)))
+		hide_contact(p, c, m); /* looked up again: c may have ended */
 	if (drop) {
 		p->st.dropped++;
 		return;
