@@ -9,7 +9,8 @@
 # answerer itself, and the caller, which has no final answer yet, gets the
 # refusal (488 with a Warning) in place of the 200. Nothing is mapped.
 #
-# 1. Outgoing: the provider answers with media inside the LAN.
+# 1. Outgoing: the provider answers with media inside the LAN. The
+#    router's first BYE is lost on the way: its retransmission ends it.
 # 2. Incoming: a registered LAN phone answers with media at another LAN
 #    host (only its own address is allowed).
 # The refused call lingers without mappings for the 200's retransmissions,
@@ -23,6 +24,18 @@ portd_start "invite-timeout 3s"
 
 echo "== 1: the provider answers with media inside the LAN"
 sed 's/response="486"/response="488"/' "$SCN/uac_busy.xml" >"$TMP/uac_488.xml"
+# the provider loses the router's first BYE ("BYE" opening a UDP payload
+# to 5060; the limit lets the rule match once): only a retransmission of
+# it can end the call
+in_wan nft -f - <<'NFT'
+table inet npt {
+	counter byes_lost { }
+	chain in {
+		type filter hook input priority -10;
+		udp dport 5060 @th,64,24 0x425945 limit rate 1/hour burst 1 packets counter name byes_lost drop
+	}
+}
+NFT
 uas uas_bad_answer.xml -m 1
 check "phone's sipp got 488 in place of the 200 and ACKed it" \
 	uac "$TMP/uac_488.xml" -m 1
@@ -32,6 +45,9 @@ check "provider's sipp got the router's ACK and BYE, answered the BYE" \
 	wait_pid "$UAS_PID"
 check "the router's BYE went to the provider's Contact" \
 	grep -q "^BYE sip:service@$WAN_IP:5060 SIP/2.0" "$TMP/uas.msg"
+lost=$(rx "$NS_WAN" byes_lost)
+check "its first BYE was lost ($lost) and the retransmission got through" [ "$lost" = 1 ]
+in_wan nft delete table inet npt
 check "the phone's ACK of the 488 stayed in the router (one ACK reached the provider)" \
 	[ "$(grep -c '^ACK ' "$TMP/uas.msg")" = 1 ]
 portd_stats
