@@ -99,9 +99,12 @@ static const char *fmt_ep(const struct natport_endpoint *ep, char *b)
 	return natport_endpoint_format(ep, b, NATPORT_ENDPOINT_STRLEN);
 }
 
-/* Serialize and send; the message stays the caller's. */
-static int send_msg(struct natport_proxy *p, struct natport_sip_transport *tp,
-		    osip_message_t *m, const struct natport_endpoint *dst)
+/* Serialize and send; the message stays the caller's. With keep, the
+ * serialized text is handed over too (for retransmission; osip_free). */
+static int send_msg_keep(struct natport_proxy *p,
+			 struct natport_sip_transport *tp, osip_message_t *m,
+			 const struct natport_endpoint *dst, char **keep,
+			 size_t *keep_len)
 {
 	char *str = NULL, b[NATPORT_ENDPOINT_STRLEN];
 	size_t len = 0;
@@ -117,8 +120,19 @@ static int send_msg(struct natport_proxy *p, struct natport_sip_transport *tp,
 	if (err)
 		log_warnx_rl("sip: send to %s: %s", fmt_ep(dst, b),
 			     strerror(-err));
-	osip_free(str);
+	if (keep) {
+		*keep = str;
+		*keep_len = len;
+	} else {
+		osip_free(str);
+	}
 	return err;
+}
+
+static int send_msg(struct natport_proxy *p, struct natport_sip_transport *tp,
+		    osip_message_t *m, const struct natport_endpoint *dst)
+{
+	return send_msg_keep(p, tp, m, dst, NULL, NULL);
 }
 
 static void set_warning(osip_message_t *m, const char *why)
@@ -791,7 +805,7 @@ static int send_own(struct natport_proxy *p, osip_message_t *resp,
 	osip_message_t *r;
 	struct natport_endpoint dst;
 	struct own_req *o = NULL;
-	char branch[40], *str = NULL, b[NATPORT_ENDPOINT_STRLEN];
+	char branch[40], *str = NULL;
 	unsigned int n = 0;
 	size_t len = 0;
 	int err = -1;
@@ -815,16 +829,10 @@ static int send_own(struct natport_proxy *p, osip_message_t *resp,
 						      resp->call_id->number));
 	if (add_via(p, r, tp, branch))
 		goto out;
-	osip_message_force_update(r);
-	if (osip_message_to_str(r, &str, &len) || !str)
-		goto out;
-	err = natport_sip_transport_send(tp, &dst, str, len);
-	if (err)
-		log_warnx_rl("sip: send to %s: %s", fmt_ep(&dst, b),
-			     strerror(-err));
-	else
+	err = send_msg_keep(p, tp, r, &dst, &str, &len);
+	if (!err)
 		p->st.own_requests++;
-	if (strcmp(method, "BYE") || p->n_own >= OWN_MAX)
+	if (!str || strcmp(method, "BYE") || p->n_own >= OWN_MAX)
 		goto out;
 	o = calloc(1, sizeof(*o));
 	if (!o || !(o->call_id = strdup(resp->call_id->number))) {
