@@ -318,6 +318,12 @@ int natport_endpoint_equal(const struct natport_endpoint *a,
 int natport_endpoint_addr_equal(const struct natport_endpoint *a,
 				const struct natport_endpoint *b);
 int natport_endpoint_is_unspec(const struct natport_endpoint *ep);
+/* natport_endpoint_to_sockaddr - fill ss for bind/sendto; returns its
+ * length. natport_endpoint_from_sockaddr - the reverse (recvfrom). */
+socklen_t natport_endpoint_to_sockaddr(const struct natport_endpoint *ep,
+				       struct sockaddr_storage *ss);
+void natport_endpoint_from_sockaddr(const struct sockaddr_storage *ss,
+				    struct natport_endpoint *ep);
 int natport_prefix_parse(const char *s, struct natport_prefix *p);
 int natport_prefix_contains(const struct natport_prefix *p,
 			    const struct natport_endpoint *ep);

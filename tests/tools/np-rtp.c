@@ -82,31 +82,10 @@ static void usage(void)
 	exit(2);
 }
 
-static socklen_t to_sockaddr(const struct natport_endpoint *ep,
-			     struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (ep->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(ep->port);
-		s6->sin6_addr = ep->addr.v6;
-		return sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(ep->port);
-		s4->sin_addr = ep->addr.v4;
-		return sizeof(*s4);
-	}
-}
-
 static int open_socket(const struct natport_endpoint *local)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = to_sockaddr(local, &ss);
+	socklen_t len = natport_endpoint_to_sockaddr(local, &ss);
 	int one = 1, fd;
 
 	fd = socket(local->family, SOCK_DGRAM, 0);
@@ -476,7 +455,7 @@ int main(int argc, char **argv)
 	if (have_dest) {
 		if (dest.family != local.family)
 			usage();
-		dlen = to_sockaddr(&dest, &dst);
+		dlen = natport_endpoint_to_sockaddr(&dest, &dst);
 	}
 	fd = open_socket(&local);
 	setvbuf(stdout, NULL, _IOLBF, 0);

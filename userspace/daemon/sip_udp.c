@@ -23,46 +23,6 @@ struct udp_transport {
 	char buf[NATPORT_SIP_MAX_MSG + 1];
 };
 
-static socklen_t to_sockaddr(const struct natport_endpoint *ep,
-			     struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (ep->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(ep->port);
-		s6->sin6_addr = ep->addr.v6;
-		return sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(ep->port);
-		s4->sin_addr = ep->addr.v4;
-		return sizeof(*s4);
-	}
-}
-
-static void from_sockaddr(const struct sockaddr_storage *ss,
-			  struct natport_endpoint *ep)
-{
-	memset(ep, 0, sizeof(*ep));
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-
-		ep->family = AF_INET6;
-		ep->port = ntohs(s6->sin6_port);
-		ep->addr.v6 = s6->sin6_addr;
-	} else {
-		const struct sockaddr_in *s4 = (const void *)ss;
-
-		ep->family = AF_INET;
-		ep->port = ntohs(s4->sin_port);
-		ep->addr.v4 = s4->sin_addr;
-	}
-}
-
 static void on_readable(int fd, uint32_t events, void *arg)
 {
 	struct udp_transport *u = arg;
@@ -80,7 +40,7 @@ static void on_readable(int fd, uint32_t events, void *arg)
 				log_warn("sip: recvfrom");
 			return;
 		}
-		from_sockaddr(&ss, &src);
+		natport_endpoint_from_sockaddr(&ss, &src);
 		if ((size_t)n > NATPORT_SIP_MAX_MSG) {
 			char b[NATPORT_ENDPOINT_STRLEN];
 
@@ -103,7 +63,7 @@ static int udp_send(struct natport_sip_transport *tp,
 {
 	struct udp_transport *u = (struct udp_transport *)tp;
 	struct sockaddr_storage ss;
-	socklen_t sl = to_sockaddr(dst, &ss);
+	socklen_t sl = natport_endpoint_to_sockaddr(dst, &ss);
 
 	if (sendto(u->fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0) {
 		tp->tx_errors++;
@@ -153,7 +113,7 @@ natport_sip_udp_open(struct natport_evloop *loop,
 	/* bursts of calls: do not drop INVITEs while the loop is busy */
 	setsockopt(u->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(u->fd, SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof(rcvbuf));
-	sl = to_sockaddr(local, &ss);
+	sl = natport_endpoint_to_sockaddr(local, &ss);
 	if (bind(u->fd, (struct sockaddr *)&ss, sl) < 0)
 		goto err_bind;
 	u->loop = loop;

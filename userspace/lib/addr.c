@@ -188,3 +188,43 @@ int natport_prefix_contains(const struct natport_prefix *p,
 		return 0;
 	return 1;
 }
+
+socklen_t natport_endpoint_to_sockaddr(const struct natport_endpoint *ep,
+				       struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (ep->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(ep->port);
+		s6->sin6_addr = ep->addr.v6;
+		return sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(ep->port);
+		s4->sin_addr = ep->addr.v4;
+		return sizeof(*s4);
+	}
+}
+
+void natport_endpoint_from_sockaddr(const struct sockaddr_storage *ss,
+				    struct natport_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		ep->family = AF_INET6;
+		ep->port = ntohs(s6->sin6_port);
+		ep->addr.v6 = s6->sin6_addr;
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		ep->family = AF_INET;
+		ep->port = ntohs(s4->sin_port);
+		ep->addr.v4 = s4->sin_addr;
+	}
+}

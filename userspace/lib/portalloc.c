@@ -110,26 +110,13 @@ void natport_portalloc_uninit(struct natport_portalloc *pa)
 
 static int hold_one(const struct natport_portalloc *pa, uint16_t port)
 {
+	struct natport_endpoint ep = pa->addr;
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd, small = 1;
 
-	memset(&ss, 0, sizeof(ss));
-	if (pa->addr.family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr = pa->addr.addr.v4;
-		sin->sin_port = htons(port);
-		len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = pa->addr.addr.v6;
-		sin6->sin6_port = htons(port);
-		len = sizeof(*sin6);
-	}
+	ep.port = port;
+	len = natport_endpoint_to_sockaddr(&ep, &ss);
 	fd = socket(pa->addr.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
 	if (fd < 0)
