@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +15,13 @@
 #include <unistd.h>
 
 #include <natport/natport.h>
+#include <natport/policy.h>
 
 #include "ctnl.h"
 #include "maptable.h"
 #include "nftable.h"
 #include "portalloc.h"
 
-#define MAX_LOCAL_ADDRS 64
 /* At most this many re-creations of one entry per window; beyond that the
  * refresh tick retries, so a loop of deletions cannot make us spin. */
 #define RESTORE_BURST 5
@@ -41,8 +40,7 @@ struct natport_pm {
 	uint32_t refresh_ms;
 	uint32_t entry_timeout_s;
 	unsigned int ticks;
-	struct in_addr local[MAX_LOCAL_ADDRS];
-	unsigned int nlocal;
+	struct natport_policy policy; /* LAN prefixes, the router's addresses */
 	natport_event_fn event_fn;
 	void *event_arg;
 	struct natport_pm_stats stats;
@@ -107,49 +105,14 @@ void natport_pm_set_event_cb(struct natport_pm *pm, natport_event_fn fn,
 	pm->event_arg = arg;
 }
 
+/* The router's own addresses change (DHCP on the WAN, an interface added):
+ * re-read them at open and on every tick. The configured external address
+ * counts even before it is up. */
 static void load_local_addrs(struct natport_pm *pm)
 {
-	struct ifaddrs *ifa, *i;
-
-	if (getifaddrs(&ifa))
-		return;
-	pm->nlocal = 0;
-	for (i = ifa; i && pm->nlocal < MAX_LOCAL_ADDRS; i = i->ifa_next)
-		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET)
-			pm->local[pm->nlocal++] =
-				((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-	freeifaddrs(ifa);
-}
-
-static int is_local(const struct natport_pm *pm,
-		    const struct natport_endpoint *ep)
-{
-	unsigned int i;
-
-	for (i = 0; i < pm->nlocal; i++)
-		if (pm->local[i].s_addr == ep->addr.v4.s_addr)
-			return 1;
-	return 0;
-}
-
-static int in_lan(const struct natport_pm *pm,
-		  const struct natport_endpoint *ep)
-{
-	unsigned int i;
-
-	for (i = 0; i < pm->cfg.n_internal; i++)
-		if (natport_prefix_contains(&pm->cfg.internal[i], ep))
-			return 1;
-	return 0;
-}
-
-/* Addresses that can never be a unicast media peer. */
-static int is_special(const struct natport_endpoint *ep)
-{
-	uint32_t a = ntohl(ep->addr.v4.s_addr);
-
-	return (a >> 24) == 0 || (a >> 24) == 127 || (a >> 28) == 0xe ||
-	       (a >> 28) == 0xf;
+	pm->policy.n_own = 0;
+	natport_policy_add_own(&pm->policy, &pm->cfg.external);
+	natport_policy_load_own(&pm->policy);
 }
 
 static int check_family(struct natport_pm *pm,
@@ -169,7 +132,7 @@ static int check_family(struct natport_pm *pm,
 static int check_internal(struct natport_pm *pm,
 			  const struct natport_endpoint *ep)
 {
-	char b[NATPORT_ENDPOINT_STRLEN];
+	char b[NATPORT_ENDPOINT_STRLEN], why[64];
 	int err = check_family(pm, ep, "internal endpoint");
 
 	if (err)
@@ -178,35 +141,26 @@ static int check_internal(struct natport_pm *pm,
 	if (ep->port == 0)
 		return fail(pm, NATPORT_E_INVAL, "internal endpoint %s: port 0",
 			    b);
-	if (is_special(ep) || !in_lan(pm, ep))
-		return fail(pm, NATPORT_E_BADADDR,
-			    "internal endpoint %s is outside the LAN prefixes",
-			    b);
-	if (is_local(pm, ep))
-		return fail(pm, NATPORT_E_BADADDR,
-			    "internal endpoint %s is the router's own address",
-			    b);
+	if (natport_policy_check_internal(&pm->policy, ep, why, sizeof(why)))
+		return fail(pm, NATPORT_E_BADADDR, "internal endpoint %s %s", b,
+			    why);
 	return 0;
 }
 
 static int check_remote(struct natport_pm *pm,
 			const struct natport_endpoint *ep)
 {
-	char b[NATPORT_ENDPOINT_STRLEN];
+	char b[NATPORT_ENDPOINT_STRLEN], why[64];
 	int err = check_family(pm, ep, "remote endpoint");
 
 	if (err)
 		return err;
 	natport_endpoint_format(ep, b, sizeof(b));
-	if (natport_endpoint_is_unspec(ep))
-		return fail(pm, NATPORT_E_BADADDR,
-			    "remote %s is unspecified (hold: keep the mapping)",
-			    b);
-	if (ep->port == 0)
+	/* hold first: 0.0.0.0 with port 0 is hold, not a malformed request */
+	if (!natport_endpoint_is_unspec(ep) && ep->port == 0)
 		return fail(pm, NATPORT_E_INVAL, "remote %s: port 0", b);
-	if (is_special(ep) || in_lan(pm, ep) || is_local(pm, ep))
-		return fail(pm, NATPORT_E_BADADDR,
-			    "remote %s is not an outside unicast address", b);
+	if (natport_policy_check_remote(&pm->policy, ep, 0, why, sizeof(why)))
+		return fail(pm, NATPORT_E_BADADDR, "remote %s %s", b, why);
 	return 0;
 }
 
@@ -320,6 +274,9 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 		return NULL;
 	}
 	pm->cfg = *cfg;
+	natport_policy_init(&pm->policy);
+	for (i = 0; i < cfg->n_internal; i++)
+		natport_policy_add_lan(&pm->policy, &cfg->internal[i]);
 	pm->cfg.nft_table = NULL; /* the caller's string is not ours */
 	if (!pm->cfg.ct_mark_tag)
 		pm->cfg.ct_mark_tag = NATPORT_CT_MARK_TAG;
