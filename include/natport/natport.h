@@ -50,11 +50,19 @@
  *    and empty nat chains, so conntrack and NAT hooks are registered
  *    whatever the rest of the firewall is. The table is re-created if a
  *    firewall reload removes it.
- *  - Errors: every function that can fail returns 0 or a negative
- *    NATPORT_E_* code; natport_strerror() names the code and
- *    natport_pm_last_error() gives the detail of the last failure on that
- *    handle (the kernel's extended-ack text where it sent one, errno text).
- *    A failed call changes nothing.
+ *  - Errors, one convention for the whole library (port manager, address
+ *    policy, RTP-stats client, control codec): a call returns 0 (or a
+ *    count) on success and a negative code on failure, either -errno or
+ *    -NATPORT_E_*. The NATPORT_E_* values start above NATPORT_E_BASE
+ *    (4096), past every errno, so the two never collide, and
+ *    natport_strerror() gives the right text for either (strerror's for
+ *    errno values). The port manager returns only -NATPORT_E_*; the
+ *    RTP-stats client and the control codec return -errno, as the netlink
+ *    and socket calls under them do. Calls returning a pointer give NULL
+ *    and the reason in a caller's buffer. natport_pm_last_error() gives
+ *    the detail of the last failure on a handle (the kernel's
+ *    extended-ack text where it sent one, errno text). A failed call
+ *    changes nothing.
  *  - Threads: a handle is not thread-safe. Use it from one thread (the
  *    owner's event loop). Event callbacks run on that thread, from inside
  *    natport_pm_* calls; they must not call back into the handle.
@@ -113,12 +121,20 @@ enum natport_port_type {
 	__NATPORT_PORT_MAX
 };
 
+/* Error codes. They start above NATPORT_E_BASE so that a negative return
+ * value is either -errno (always below 4096 on Linux) or -NATPORT_E_*,
+ * never both; natport_strerror() tells them apart. The counters of
+ * natport_pm_stats.errors[] are indexed by NATPORT_E_INDEX(code), 1 to
+ * __NATPORT_E_MAX - 1. */
+#define NATPORT_E_BASE 4096
 enum natport_error {
 	NATPORT_OK = 0,
-	NATPORT_E_INVAL,   /* malformed request: zero port, odd RTP port, bad type */
+	NATPORT_E_INVAL = NATPORT_E_BASE + 1, /* malformed request: zero port,
+					       * odd RTP port, bad type */
 	NATPORT_E_BADADDR, /* address not allowed: internal outside the LAN
 			    * prefixes or the router's own; remote inside the
-			    * LAN, local, loopback, multicast or unspecified */
+			    * LAN, local, loopback, multicast or unspecified
+			    * (see natport/policy.h) */
 	NATPORT_E_NOTSUP,  /* not supported (IPv6 on the kernel path today) */
 	NATPORT_E_NOPORT,  /* no free external port pair */
 	NATPORT_E_NOENT,   /* unknown mapping */
@@ -126,8 +142,13 @@ enum natport_error {
 	NATPORT_E_KERNEL,  /* the kernel refused (detail: last_error) */
 	NATPORT_E_NOMEM,
 	NATPORT_E_SYS,     /* other system error (detail: last_error) */
-	__NATPORT_E_MAX
+	__NATPORT_E_END
 };
+/* Number of error counters (index 0 is NATPORT_OK and stays 0). */
+#define __NATPORT_E_MAX (__NATPORT_E_END - NATPORT_E_BASE)
+/* NATPORT_E_INDEX - counter index of a NATPORT_E_* code, given as err or
+ * -err; only meaningful for those codes (natport_is_error() says). */
+#define NATPORT_E_INDEX(err) (((err) < 0 ? -(err) : (err)) - NATPORT_E_BASE)
 
 enum natport_mapping_state {
 	NATPORT_MAP_HELD,   /* port held, no remote yet: nothing in the kernel */
@@ -298,7 +319,12 @@ void natport_pm_get_stats(struct natport_pm *pm, struct natport_pm_stats *out);
 const char *natport_pm_last_error(const struct natport_pm *pm);
 
 /* Helpers, no handle needed. */
-const char *natport_strerror(int err); /* accepts err or -err */
+/* natport_strerror - text of a NATPORT_E_* code or an errno, given as err
+ * or -err; "unknown error" for anything else. Never NULL. */
+const char *natport_strerror(int err);
+/* natport_is_error - 1 if err (or -err) is a NATPORT_E_* code, 0 if it is
+ * 0 or an errno value. */
+int natport_is_error(int err);
 const char *natport_port_type_name(enum natport_port_type type);
 int natport_port_type_parse(const char *name); /* -NATPORT_E_INVAL if bad */
 const char *natport_mapping_state_name(enum natport_mapping_state state);

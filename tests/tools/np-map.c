@@ -47,7 +47,9 @@ static const char *const tokens[__NATPORT_E_MAX] = {
 
 static void reply_err(int err)
 {
-	printf("err %s %s: %s\n", tokens[-err], natport_strerror(err),
+	printf("err %s %s: %s\n",
+	       natport_is_error(err) ? tokens[NATPORT_E_INDEX(err)] : "errno",
+	       natport_strerror(err),
 	       natport_pm_last_error(pm));
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test_addr.c - endpoints, prefixes and names (libnatport). */
 #include <check.h>
+#include <errno.h>
 #include <string.h>
 
 #include <natport/natport.h>
@@ -136,7 +137,47 @@ START_TEST(names)
 	ck_assert_str_eq(natport_strerror(1000), "unknown error");
 	/* every code has its own text */
 	for (t = 1; t < __NATPORT_E_MAX; t++)
-		ck_assert_str_ne(natport_strerror(t), "unknown error");
+		ck_assert_str_ne(natport_strerror(NATPORT_E_BASE + t),
+				 "unknown error");
+}
+END_TEST
+
+/* One convention: -errno and -NATPORT_E_* never collide, and each gets
+ * its own text. */
+START_TEST(errors)
+{
+	int t;
+
+	ck_assert_str_eq(natport_strerror(0), "success");
+	ck_assert_str_eq(natport_strerror(-ENOENT), strerrordesc_np(ENOENT));
+	ck_assert_str_eq(natport_strerror(-ENOENT),
+			 "No such file or directory");
+	ck_assert_str_eq(natport_strerror(ENOSPC), "No space left on device");
+	ck_assert_str_eq(natport_strerror(-EPROTONOSUPPORT),
+			 strerrordesc_np(EPROTONOSUPPORT));
+	ck_assert_str_eq(natport_strerror(-NATPORT_E_NOENT), "unknown mapping");
+	ck_assert_str_eq(natport_strerror(-NATPORT_E_BADADDR),
+			 "address not allowed");
+	ck_assert_str_eq(natport_strerror(-NATPORT_E_INVAL),
+			 "invalid request");
+	ck_assert_str_ne(natport_strerror(-EINVAL),
+			 natport_strerror(-NATPORT_E_INVAL));
+	ck_assert_str_eq(natport_strerror(-NATPORT_E_BASE), "unknown error");
+	ck_assert_str_eq(natport_strerror(-(int)__NATPORT_E_END),
+			 "unknown error");
+	ck_assert_str_eq(natport_strerror(-4000), "unknown error");
+	for (t = 1; t < NATPORT_E_BASE; t++)
+		ck_assert_msg(!natport_is_error(t) && !natport_is_error(-t),
+			      "errno %d taken for a natport code", t);
+	for (t = 1; t < __NATPORT_E_MAX; t++) {
+		ck_assert(natport_is_error(-(NATPORT_E_BASE + t)));
+		ck_assert_int_eq(NATPORT_E_INDEX(-(NATPORT_E_BASE + t)), t);
+	}
+	ck_assert(!natport_is_error(0));
+	ck_assert_int_eq(NATPORT_E_INDEX(NATPORT_E_INVAL), 1);
+	ck_assert_int_eq(NATPORT_E_INDEX(-NATPORT_E_SYS), __NATPORT_E_MAX - 1);
+	/* every errno Linux defines is below the base */
+	ck_assert_int_lt(EHWPOISON, NATPORT_E_BASE);
 }
 END_TEST
 
@@ -151,6 +192,7 @@ int main(void)
 	tcase_add_test(tc, equality);
 	tcase_add_test(tc, prefixes);
 	tcase_add_test(tc, names);
+	tcase_add_test(tc, errors);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -219,7 +219,7 @@ START_TEST(kernel_entries_and_events)
 	natport_pm_get_stats(pm, &st);
 	ck_assert_uint_eq(st.mappings, 0);
 	ck_assert_uint_eq(st.ports_quarantined, 2);
-	ck_assert_uint_eq(st.errors[NATPORT_E_NOENT], 1);
+	ck_assert_uint_eq(st.errors[NATPORT_E_INDEX(NATPORT_E_NOENT)], 1);
 	natport_pm_close(pm);
 }
 END_TEST

@@ -670,11 +670,13 @@ static int sum_kernel(const struct natport_mapping *m,
 static void cmd_stats(struct client *cl)
 {
 	static const char *const errs[__NATPORT_E_MAX] = {
-		[NATPORT_E_INVAL] = "inval",   [NATPORT_E_BADADDR] = "badaddr",
-		[NATPORT_E_NOTSUP] = "notsup", [NATPORT_E_NOPORT] = "noport",
-		[NATPORT_E_NOENT] = "noent",   [NATPORT_E_EXIST] = "exist",
-		[NATPORT_E_KERNEL] = "kernel", [NATPORT_E_NOMEM] = "nomem",
-		[NATPORT_E_SYS] = "sys",
+#define E(code) [NATPORT_E_INDEX(NATPORT_E_##code)]
+		E(INVAL) = "inval",   E(BADADDR) = "badaddr",
+		E(NOTSUP) = "notsup", E(NOPORT) = "noport",
+		E(NOENT) = "noent",   E(EXIST) = "exist",
+		E(KERNEL) = "kernel", E(NOMEM) = "nomem",
+		E(SYS) = "sys",
+#undef E
 	};
 	struct natport_control *ctl = cl->ctl;
 	struct natport_ctl_msg_buf *b = &ctl->mb;

@@ -4,26 +4,41 @@
 
 #include <natport/natport.h>
 
+/* Indexed by NATPORT_E_INDEX(code). */
 static const char *const error_names[__NATPORT_E_MAX] = {
-	[NATPORT_OK] = "success",
-	[NATPORT_E_INVAL] = "invalid request",
-	[NATPORT_E_BADADDR] = "address not allowed",
-	[NATPORT_E_NOTSUP] = "not supported",
-	[NATPORT_E_NOPORT] = "no free external port",
-	[NATPORT_E_NOENT] = "unknown mapping",
-	[NATPORT_E_EXIST] = "internal endpoint already mapped as another type",
-	[NATPORT_E_KERNEL] = "kernel refused",
-	[NATPORT_E_NOMEM] = "out of memory",
-	[NATPORT_E_SYS] = "system error",
+	[0] = "success",
+	[NATPORT_E_INDEX(NATPORT_E_INVAL)] = "invalid request",
+	[NATPORT_E_INDEX(NATPORT_E_BADADDR)] = "address not allowed",
+	[NATPORT_E_INDEX(NATPORT_E_NOTSUP)] = "not supported",
+	[NATPORT_E_INDEX(NATPORT_E_NOPORT)] = "no free external port",
+	[NATPORT_E_INDEX(NATPORT_E_NOENT)] = "unknown mapping",
+	[NATPORT_E_INDEX(NATPORT_E_EXIST)] =
+		"internal endpoint already mapped as another type",
+	[NATPORT_E_INDEX(NATPORT_E_KERNEL)] = "kernel refused",
+	[NATPORT_E_INDEX(NATPORT_E_NOMEM)] = "out of memory",
+	[NATPORT_E_INDEX(NATPORT_E_SYS)] = "system error",
 };
 
-const char *natport_strerror(int err)
+int natport_is_error(int err)
 {
 	if (err < 0)
 		err = -err;
-	if (err >= __NATPORT_E_MAX)
-		return "unknown error";
-	return error_names[err];
+	return err > NATPORT_E_BASE && err < __NATPORT_E_END;
+}
+
+const char *natport_strerror(int err)
+{
+	const char *s;
+
+	if (err < 0)
+		err = -err;
+	if (err == 0)
+		return error_names[0];
+	if (natport_is_error(err))
+		return error_names[NATPORT_E_INDEX(err)];
+	/* strerrordesc_np: not localised, thread-safe, NULL when unknown */
+	s = err < NATPORT_E_BASE ? strerrordesc_np(err) : NULL;
+	return s ? s : "unknown error";
 }
 
 static const char *const type_names[__NATPORT_PORT_MAX] = {

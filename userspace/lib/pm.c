@@ -64,7 +64,7 @@ static int fail(struct natport_pm *pm, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(pm->errbuf, sizeof(pm->errbuf), fmt, ap);
 	va_end(ap);
-	pm->stats.errors[code]++;
+	pm->stats.errors[NATPORT_E_INDEX(code)]++;
 	return -code;
 }
 
@@ -327,7 +327,7 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	if (r >= 0) {
 		/* on failure counters stay 0; nothing else depends on them */
 		if (write(r, "1", 1) != 1)
-			pm->stats.errors[NATPORT_E_SYS]++;
+			pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_SYS)]++;
 		close(r);
 	}
 	load_local_addrs(pm);
@@ -384,7 +384,7 @@ static void release_slot(struct natport_pm *pm, struct natport_map_slot *s)
 		slot_entry(pm, s, &e);
 		/* A failure here leaves an orphan the sweep removes. */
 		if (natport_ctnl_delete_nowait(pm->ct, &e))
-			pm->stats.errors[NATPORT_E_KERNEL]++;
+			pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_KERNEL)]++;
 		s->installed = 0;
 	}
 	p->map[s->half] = 0;
