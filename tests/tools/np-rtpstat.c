@@ -36,7 +36,7 @@
 #include <linux/genetlink.h>
 #include <natport/natport.h>
 #include <natport/natport_rtp.h>
-#include "../../userspace/lib/rtpstats.h"
+#include <natport/rtpstats.h>
 
 static void usage(void)
 {

@@ -2,7 +2,7 @@
 /*
  * quality.h - media quality of nat-portd's calls: per-stream RTP loss,
  * jitter and SSRC, measured in the kernel by the optional natport_rtp
- * module (userspace client: natport_rtp_* in natport/natport.h).
+ * module (userspace client: natport_rtp_* in natport/rtpstats.h).
  *
  * Without the module everything is a no-op, after one log line at start
  * saying RTP statistics are unavailable and why. With it, the media module
@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#include <natport/natport.h>
+#include <natport/rtpstats.h>
 
 #include "evloop.h"
 

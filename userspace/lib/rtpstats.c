@@ -19,7 +19,7 @@
 #include <linux/netlink.h>
 
 #include <natport/natport_rtp.h>
-#include "rtpstats.h"
+#include <natport/rtpstats.h>
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
