@@ -42,15 +42,32 @@ SIP_LIBS = $(shell pkg-config --libs $(PKGS_SIP) 2>/dev/null) -losipparser2
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 
-# libnatport: one object per noun under userspace/lib/.
+# libnatport: one object per noun under userspace/lib/. libnatport.so
+# exports only what libnatport.map lists (the documented API).
 LIB_SRCS := $(wildcard userspace/lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 LIB_A := $(O)/libnatport.a
 LIB_SO := $(O)/libnatport.so
+LIB_MAP := userspace/lib/libnatport.map
 
-# nat-portd: userspace/daemon/ (the only place that includes osip headers).
-DAEMON_SRCS := $(wildcard userspace/daemon/*.c)
+# nat-portd: userspace/daemon/ and its folders.
+DAEMON_SRCS := $(shell find userspace/daemon -name '*.c' 2>/dev/null | sort)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
+
+# Layering, enforced here and by tests/lint: only the files that own
+# netlink see the netlink/conntrack/nftables headers' flags, only the SIP
+# code (userspace/daemon/sip/, and sdp.c wherever it lives) sees osip's.
+# XCFLAGS is per object, set by these pattern-specific assignments.
+NETLINK_SRCS := userspace/lib/ctnl.c userspace/lib/nftable.c \
+		userspace/lib/rtpstats.c
+# The flat files of the layout before userspace/daemon/sip/ (tests/lint
+# keeps the same list).
+SIP_FLAT := userspace/daemon/sip_proxy.c userspace/daemon/sip_msg.c \
+	    userspace/daemon/sip_udp.c userspace/daemon/call.c
+SIP_SRCS := $(filter %/sdp.c $(SIP_FLAT),$(DAEMON_SRCS))
+$(NETLINK_SRCS:%.c=$(O)/%.o): XCFLAGS += $(PKG_CFLAGS)
+$(O)/userspace/daemon/sip/%.o: XCFLAGS += $(SIP_CFLAGS)
+$(SIP_SRCS:%.c=$(O)/%.o): XCFLAGS += $(SIP_CFLAGS)
 DAEMON := $(if $(wildcard userspace/daemon/main.c),$(O)/nat-portd)
 
 # nat-portctl: tools/nat-portctl/.
@@ -77,15 +94,16 @@ all: $(LIB_A) $(LIB_SO) $(DAEMON) $(CTL) $(TOOLS) $(BENCHES)
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $(SIP_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIB_A): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(LIB_SO): $(LIB_OBJS)
+$(LIB_SO): $(LIB_OBJS) $(LIB_MAP)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -shared -Wl,-soname,libnatport.so.0 -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) -shared -Wl,-soname,libnatport.so.0 \
+		-Wl,--version-script=$(LIB_MAP) -o $@ $(LIB_OBJS) $(PKG_LIBS)
 
 $(O)/nat-portd: $(DAEMON_OBJS) $(LIB_A)
 	@$(if $(Q),echo "  LD      $@")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - run natport's test suites and print one closing summary line.
 #
-#   tests/run.sh [unit|netns|kmod|sip ...]   default: every suite
+#   tests/run.sh [unit|lint|netns|kmod|sip ...]   default: every suite
 #
 # A test is one program: tests/unit/test_*.c (built by make) or
 # tests/<suite>/test_*.sh. Exit 0 is PASS, 77 is SKIP (the test could not
@@ -15,7 +15,7 @@ export O
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
 	suites=(unit)
-	for s in netns sip ctl kmod; do
+	for s in lint netns sip ctl kmod; do
 		[ -d "tests/$s" ] && suites+=("$s")
 	done
 fi
