@@ -71,8 +71,10 @@
  *    caller storage; no pointer into the library outlives the call.
  *  - Events: natport_pm_fd() is one file descriptor (an epoll fd) to poll
  *    for reading; call natport_pm_dispatch() when it is readable. It wakes
- *    for conntrack DESTROY events of natport entries and for the refresh and
- *    quarantine timers, never per media packet.
+ *    for conntrack DESTROY events of natport entries, for changes of the
+ *    nft ruleset (NATPORT_EV_RULESET, where the kernel lets us subscribe;
+ *    otherwise a restored table is found by the refresh tick) and for the
+ *    refresh and quarantine timers, never per media packet.
  *  - Privilege: opening a handle needs CAP_NET_ADMIN (ctnetlink, nft) and,
  *    for ports below 1024, CAP_NET_BIND_SERVICE.
  */
@@ -216,6 +218,11 @@ enum natport_event_type {
 	NATPORT_EV_RELEASED,  /* release: entry gone, port quarantined */
 	NATPORT_EV_DESTROYED, /* the kernel dropped a live mapping's entry */
 	NATPORT_EV_RESTORED,  /* ...and the library re-created it */
+	NATPORT_EV_RULESET,   /* the nft ruleset changed (a firewall reload;
+			       * our table re-created if it was removed):
+			       * mapping is all zero. Time to call
+			       * natport_pm_sip_alg() again, after dispatch
+			       * returns. */
 };
 
 struct natport_event {
@@ -292,6 +299,15 @@ int natport_pm_lookup(struct natport_pm *pm, uint32_t id,
  * and returns fn's value if it returns non-zero. fn must not change pm. */
 int natport_pm_foreach(struct natport_pm *pm, natport_mapping_fn fn,
 		       void *arg);
+
+/* natport_pm_foreach_quarantined - call fn for each released mapping whose
+ * port is still in quarantine (not reusable yet), in external port order:
+ * state NATPORT_MAP_QUARANTINED, updated_ms the time of release. At most
+ * one per external port (the last released there); none when
+ * quarantine_ms is 0. Stops and returns fn's value if it returns non-zero.
+ * fn must not change pm. */
+int natport_pm_foreach_quarantined(struct natport_pm *pm,
+				   natport_mapping_fn fn, void *arg);
 
 /* natport_pm_counters - read the mapping's entry counters from the kernel.
  * A HELD mapping has all zero counters. */

@@ -56,7 +56,7 @@ static void reply_err(int err)
 static void on_event(const struct natport_event *ev, void *arg)
 {
 	static const char *const names[] = { "created", "remote", "released",
-					     "destroyed", "restored" };
+					     "destroyed", "restored", "ruleset" };
 	char a[NATPORT_ENDPOINT_STRLEN], b[NATPORT_ENDPOINT_STRLEN];
 
 	if (!verbose_events)

@@ -3,6 +3,8 @@
  * private network namespace: open errors, RTP/RTCP pairing, idempotence,
  * events, exhaustion, kernel entries made and removed. */
 #include <check.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <natport/natport.h>
@@ -348,6 +350,194 @@ START_TEST(bad_requests_change_nothing)
 }
 END_TEST
 
+/* The address policy as the port manager applies it (natport/policy.h):
+ * each refusal names why, and changes nothing. */
+START_TEST(address_policy)
+{
+	static const struct {
+		const char *internal, *remote;
+		int err;
+		const char *why;
+	} cases[] = {
+		{ "192.0.2.1:4000", NULL, -NATPORT_E_BADADDR, "router's own" },
+		{ "203.0.113.9:4000", NULL, -NATPORT_E_BADADDR,
+		  "outside the LAN" },
+		{ "127.0.0.1:4000", NULL, -NATPORT_E_BADADDR, "loopback" },
+		{ "192.0.2.10:4000", "192.0.2.20:5000", -NATPORT_E_BADADDR,
+		  "points into the LAN" },
+		{ "192.0.2.10:4000", "198.51.100.1:5000", -NATPORT_E_BADADDR,
+		  "points at the router" },
+		{ "192.0.2.10:4000", "127.0.0.1:5000", -NATPORT_E_BADADDR,
+		  "loopback" },
+		{ "192.0.2.10:4000", "169.254.1.1:5000", -NATPORT_E_BADADDR,
+		  "link-local" },
+		{ "192.0.2.10:4000", "239.1.2.3:5000", -NATPORT_E_BADADDR,
+		  "multicast" },
+		{ "192.0.2.10:4000", "255.255.255.255:5000", -NATPORT_E_BADADDR,
+		  "broadcast" },
+		{ "192.0.2.10:4000", "0.1.2.3:5000", -NATPORT_E_BADADDR,
+		  "this-network" },
+		{ "192.0.2.10:4000", "[2001:db8::1]:5000", -NATPORT_E_NOTSUP,
+		  "IPv6" },
+	};
+	struct natport_pm *pm = open_pm();
+	struct natport_pm_stats st;
+	struct natport_mapping m;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct natport_mapping_req r =
+			req(NATPORT_PORT_AUDIO_RTP, cases[i].internal);
+
+		if (cases[i].remote)
+			ck_assert_int_eq(natport_endpoint_parse(cases[i].remote,
+								&r.remote),
+					 0);
+		ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m),
+				 cases[i].err);
+		ck_assert_msg(strstr(natport_pm_last_error(pm), cases[i].why),
+			      "%s / %s: '%s' lacks '%s'", cases[i].internal,
+			      cases[i].remote ? cases[i].remote : "-",
+			      natport_pm_last_error(pm), cases[i].why);
+	}
+	/* the documentation ranges are ordinary addresses */
+	{
+		struct natport_mapping_req r =
+			req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4000");
+
+		natport_endpoint_parse("203.0.113.5:5000", &r.remote);
+		ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+		ck_assert_int_eq(m.state, NATPORT_MAP_ACTIVE);
+	}
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.mappings, 1);
+	ck_assert_uint_eq(st.errors[NATPORT_E_INDEX(NATPORT_E_BADADDR)], 10);
+	natport_pm_close(pm);
+}
+END_TEST
+
+struct qlist {
+	int n;
+	struct natport_mapping m[8];
+};
+
+static int collect(const struct natport_mapping *m, void *arg)
+{
+	struct qlist *q = arg;
+
+	if (q->n < 8)
+		q->m[q->n++] = *m;
+	return 0;
+}
+
+static int stop_at_first(const struct natport_mapping *m, void *arg)
+{
+	return 42;
+}
+
+START_TEST(quarantined_listing)
+{
+	struct natport_pm *pm = open_pm();
+	struct natport_mapping_req r;
+	struct natport_mapping rtp, rtcp, other;
+	struct qlist q = { 0 };
+
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4000");
+	r.owner = 7;
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &rtp), 0);
+	r = req(NATPORT_PORT_AUDIO_RTCP, "192.0.2.10:4001");
+	r.owner = 7;
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &rtcp), 0);
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.11:4000");
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &other), 0);
+	ck_assert_int_eq(natport_pm_foreach_quarantined(pm, collect, &q), 0);
+	ck_assert_int_eq(q.n, 0);
+
+	/* one half released, the other still live: that port is listed */
+	ck_assert_int_eq(natport_pm_release_id(pm, rtp.id), 0);
+	ck_assert_int_eq(natport_pm_foreach_quarantined(pm, collect, &q), 0);
+	ck_assert_int_eq(q.n, 1);
+	ck_assert_uint_eq(q.m[0].id, rtp.id);
+	ck_assert_int_eq(q.m[0].state, NATPORT_MAP_QUARANTINED);
+	ck_assert(natport_endpoint_equal(&q.m[0].external, &rtp.external));
+	ck_assert(natport_endpoint_equal(&q.m[0].internal, &rtp.internal));
+	ck_assert_uint_eq(q.m[0].owner, 7);
+	ck_assert_uint_ge(q.m[0].updated_ms, rtp.created_ms);
+
+	/* both: the pair is quarantined, listed in port order */
+	ck_assert_int_eq(natport_pm_release_id(pm, rtcp.id), 0);
+	q.n = 0;
+	ck_assert_int_eq(natport_pm_foreach_quarantined(pm, collect, &q), 0);
+	ck_assert_int_eq(q.n, 2);
+	ck_assert_uint_eq(q.m[0].id, rtp.id);
+	ck_assert_uint_eq(q.m[1].id, rtcp.id);
+	ck_assert_int_eq(q.m[1].external.port, rtp.external.port + 1);
+	ck_assert_int_eq(natport_pm_foreach_quarantined(pm, stop_at_first,
+							NULL),
+			 42);
+	/* the live mapping is not among them, and foreach does not list
+	 * the released ones */
+	q.n = 0;
+	ck_assert_int_eq(natport_pm_foreach(pm, collect, &q), 0);
+	ck_assert_int_eq(q.n, 1);
+	ck_assert_uint_eq(q.m[0].id, other.id);
+	natport_pm_close(pm);
+
+	/* without quarantine nothing is ever listed */
+	cfg.quarantine_ms = 0;
+	pm = open_pm();
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4000");
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &rtp), 0);
+	ck_assert_int_eq(natport_pm_release_id(pm, rtp.id), 0);
+	q.n = 0;
+	ck_assert_int_eq(natport_pm_foreach_quarantined(pm, collect, &q), 0);
+	ck_assert_int_eq(q.n, 0);
+	natport_pm_close(pm);
+}
+END_TEST
+
+/* Dispatch until an event of this type arrived, for up to 2 s. */
+static int wait_event(struct natport_pm *pm, struct evlog *l,
+		      enum natport_event_type t)
+{
+	struct pollfd p = { .fd = natport_pm_fd(pm), .events = POLLIN };
+	int i, tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		for (i = 0; i < l->n; i++)
+			if (l->t[i] == t)
+				return 1;
+		if (poll(&p, 1, 100) > 0)
+			ck_assert_int_eq(natport_pm_dispatch(pm), 0);
+	}
+	return 0;
+}
+
+START_TEST(ruleset_event)
+{
+	struct natport_pm *pm = open_pm();
+	struct natport_pm_stats st;
+	struct evlog log = { 0 };
+
+	natport_pm_set_event_cb(pm, on_event, &log);
+	/* a firewall reload that leaves our table alone */
+	ck_assert_int_eq(system("nft add table inet np_unit_other"), 0);
+	ck_assert_msg(wait_event(pm, &log, NATPORT_EV_RULESET),
+		      "no RULESET event after a table was added");
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.nft_restored, 0);
+	/* one that flushes everything, ours included */
+	log.n = 0;
+	ck_assert_int_eq(system("nft flush ruleset"), 0);
+	ck_assert_msg(wait_event(pm, &log, NATPORT_EV_RULESET),
+		      "no RULESET event after the ruleset was flushed");
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.nft_restored, 1);
+	ck_assert_int_eq(system("nft list table inet natport >/dev/null"), 0);
+	natport_pm_close(pm);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pm");
@@ -362,6 +552,9 @@ int main(void)
 	tcase_add_test(tc, update_many);
 	tcase_add_test(tc, remote_in_request_and_close);
 	tcase_add_test(tc, bad_requests_change_nothing);
+	tcase_add_test(tc, address_policy);
+	tcase_add_test(tc, quarantined_listing);
+	tcase_add_test(tc, ruleset_event);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -63,6 +63,36 @@ static int install(struct natport_nft *nft, char *err, size_t errlen)
 	return run(nft, cmd, err, errlen);
 }
 
+/* Read and drop every pending change notification; returns how many.
+ * ENOBUFS (a burst overflowed the socket) counts as one: what changed
+ * does not matter, only that something did. */
+static int drain(struct natport_nft *nft)
+{
+	char buf[8192];
+	int n = 0;
+
+	if (!nft->mon)
+		return 0;
+	while (n < 1024) {
+		if (recv(mnl_socket_get_fd(nft->mon), buf, sizeof(buf),
+			 MSG_DONTWAIT) > 0 || errno == ENOBUFS)
+			n++;
+		else
+			break;
+	}
+	return n;
+}
+
+/* install() and drop the notifications of our own transaction, which the
+ * kernel queued on the monitor before the commit returned. */
+static int install_quiet(struct natport_nft *nft, char *err, size_t errlen)
+{
+	int r = install(nft, err, errlen);
+
+	drain(nft);
+	return r;
+}
+
 static int valid_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -118,7 +148,7 @@ struct natport_nft *natport_nft_open(const char *name, char *err,
 		mnl_socket_close(nft->mon);
 		nft->mon = NULL;
 	}
-	if (install(nft, err, errlen)) {
+	if (install_quiet(nft, err, errlen)) {
 		if (nft->mon)
 			mnl_socket_close(nft->mon);
 		nft_ctx_free(nft->ctx);
@@ -135,7 +165,7 @@ int natport_nft_check(struct natport_nft *nft)
 	snprintf(cmd, sizeof(cmd), "list chain inet %s conntrack", nft->name);
 	if (run(nft, cmd, NULL, 0) == 0)
 		return 0;
-	return install(nft, NULL, 0) ? -1 : 1;
+	return install_quiet(nft, NULL, 0) ? -1 : 1;
 }
 
 int natport_nft_sip_helper(struct natport_nft *nft, char *why, size_t len)
@@ -178,17 +208,12 @@ int natport_nft_fd(const struct natport_nft *nft)
 
 int natport_nft_changed(struct natport_nft *nft)
 {
-	char buf[8192];
-	int n = 0;
+	int r;
 
-	/* What changed does not matter: drain, then look at our table once.
-	 * ENOBUFS (a burst overflowed the socket) means the same. */
-	while (recv(mnl_socket_get_fd(nft->mon), buf, sizeof(buf),
-		    MSG_DONTWAIT) > 0 ||
-	       errno == ENOBUFS)
-		if (++n > 1024)
-			break;
-	return natport_nft_check(nft);
+	if (!drain(nft))
+		return 0;
+	r = natport_nft_check(nft);
+	return r == 0 ? 2 : r;
 }
 
 void natport_nft_close(struct natport_nft *nft)

@@ -25,9 +25,12 @@ void natport_nft_close(struct natport_nft *nft);
 /* Re-create the table if it is gone (a firewall reload flushed it).
  * Returns 1 if it was re-created, 0 if present, -1 on error. */
 int natport_nft_check(struct natport_nft *nft);
-/* A socket that becomes readable when the ruleset changes (or -1 if the
- * kernel refused the subscription: then only the slow sweep checks), and
- * what to call then: drains it and checks, returning as check() does. */
+/* A socket that becomes readable when someone else changes the ruleset
+ * (or -1 if the kernel refused the subscription: then only the slow sweep
+ * checks), and what to call then: drains it and checks. Returns 0 if
+ * nothing was pending, 2 if the ruleset changed and our table is intact,
+ * 1 if it changed and the table was re-created, -1 if that failed. Our
+ * own changes are drained as they are made, so they never wake it. */
 int natport_nft_fd(const struct natport_nft *nft);
 int natport_nft_changed(struct natport_nft *nft);
 

@@ -45,6 +45,10 @@ struct natport_pm {
 	void *event_arg;
 	struct natport_pm_stats stats;
 	struct natport_ct_entry *scratch; /* refresh batch, cap entries */
+	/* The last mapping released from each port (2 per pair, by port
+	 * order), for natport_pm_foreach_quarantined(); NULL without
+	 * quarantine. */
+	struct natport_mapping *released;
 	int *scratch_res;
 	char errbuf[256];
 };
@@ -71,6 +75,18 @@ static int fail(struct natport_pm *pm, int code, const char *fmt, ...)
 const char *natport_pm_last_error(const struct natport_pm *pm)
 {
 	return pm->errbuf;
+}
+
+/* The ruleset changed (a firewall reload): no mapping in the event. */
+static void emit_ruleset(struct natport_pm *pm)
+{
+	struct natport_event ev;
+
+	if (!pm->event_fn)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = NATPORT_EV_RULESET;
+	pm->event_fn(&ev, pm->event_arg);
 }
 
 static void emit(struct natport_pm *pm, enum natport_event_type type,
@@ -298,7 +314,10 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	}
 	pm->scratch = calloc(pm->mt.cap, sizeof(*pm->scratch));
 	pm->scratch_res = calloc(pm->mt.cap, sizeof(*pm->scratch_res));
-	if (!pm->scratch || !pm->scratch_res) {
+	if (cfg->quarantine_ms)
+		pm->released = calloc(2 * pm->pa.npairs, sizeof(*pm->released));
+	if (!pm->scratch || !pm->scratch_res ||
+	    (cfg->quarantine_ms && !pm->released)) {
 		snprintf(err, errlen, "out of memory");
 		goto err_scratch;
 	}
@@ -367,6 +386,7 @@ err_flush:
 err_scratch:
 	free(pm->scratch);
 	free(pm->scratch_res);
+	free(pm->released);
 	natport_maptable_uninit(&pm->mt);
 err_maptable:
 	natport_portalloc_uninit(&pm->pa);
@@ -392,6 +412,10 @@ static void release_slot(struct natport_pm *pm, struct natport_map_slot *s)
 		natport_portalloc_put(&pm->pa, s->pair, now_ms());
 	pm->stats.released++;
 	s->m.state = NATPORT_MAP_QUARANTINED;
+	if (pm->released) {
+		s->m.updated_ms = now_ms();
+		pm->released[2 * s->pair + s->half] = s->m;
+	}
 	emit(pm, NATPORT_EV_RELEASED, s);
 	natport_maptable_free(&pm->mt, s);
 }
@@ -412,6 +436,7 @@ void natport_pm_close(struct natport_pm *pm)
 	natport_ctnl_close(pm->ct);
 	free(pm->scratch);
 	free(pm->scratch_res);
+	free(pm->released);
 	natport_maptable_uninit(&pm->mt);
 	natport_portalloc_uninit(&pm->pa);
 	free(pm);
@@ -778,6 +803,33 @@ int natport_pm_foreach(struct natport_pm *pm, natport_mapping_fn fn,
 	return 0;
 }
 
+/* A released mapping is still quarantined while its port is neither live
+ * again nor back among the free pairs, and its quarantine has not run out.
+ * The time test also discards the record of a half that an earlier use
+ * of the pair left: that one ran out before the pair could be reused. */
+int natport_pm_foreach_quarantined(struct natport_pm *pm,
+				   natport_mapping_fn fn, void *arg)
+{
+	uint64_t now = now_ms();
+	uint32_t i;
+	int r;
+
+	if (!pm->released)
+		return 0;
+	for (i = 0; i < 2 * pm->pa.npairs; i++) {
+		const struct natport_pair *p = &pm->pa.pairs[i / 2];
+		const struct natport_mapping *m = &pm->released[i];
+
+		if (!m->id || p->map[i % 2] || p->state == PAIR_FREE ||
+		    now >= m->updated_ms + pm->cfg.quarantine_ms)
+			continue;
+		r = fn(m, arg);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 int natport_pm_counters(struct natport_pm *pm, uint32_t id,
 			struct natport_counters *out)
 {
@@ -918,8 +970,10 @@ static void tick(struct natport_pm *pm)
 	if (++pm->ticks % SWEEP_TICKS == 0) {
 		sweep(pm);
 		/* belt and braces, should a change notification be lost */
-		if (pm->nft && natport_nft_check(pm->nft) == 1)
+		if (pm->nft && natport_nft_check(pm->nft) == 1) {
 			pm->stats.nft_restored++;
+			emit_ruleset(pm);
+		}
 	}
 }
 
@@ -943,8 +997,11 @@ int natport_pm_dispatch(struct natport_pm *pm)
 			continue;
 		}
 		if (pm->nft && ev[i].data.fd == natport_nft_fd(pm->nft)) {
-			if (natport_nft_changed(pm->nft) == 1)
+			r = natport_nft_changed(pm->nft);
+			if (r == 1)
 				pm->stats.nft_restored++;
+			if (r)
+				emit_ruleset(pm);
 			continue;
 		}
 		r = natport_ctnl_events_read(pm->ct, on_destroy, pm);
