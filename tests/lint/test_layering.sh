@@ -94,7 +94,7 @@ fi
 
 # Exports of the shared library against the version script and the
 # public headers.
-so="$ROOT/$O/libnatport.so"
+case $O in /*) so=$O/libnatport.so ;; *) so=$ROOT/$O/libnatport.so ;; esac
 map="$ROOT/userspace/lib/libnatport.map"
 if [ ! -f "$so" ]; then
 	fail "exports: $so not built (make all)"
