@@ -12,8 +12,8 @@
 
 /* Returns msg_end's result for the rebuilt message in out[0..cap), or
  * -EBADMSG when walking the payload fails. */
-static inline long ctl_walk_rebuild(const void *payload, size_t len,
-				    void *out, size_t cap)
+static inline long ctl_walk_rebuild(const void *payload, size_t len, void *out,
+				    size_t cap)
 {
 	struct natport_ctl_msg_buf b;
 	struct natport_ctl_field f;

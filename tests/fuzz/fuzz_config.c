@@ -23,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ra = natport_config_parse(&a, "fuzz.conf", (const char *)data, size,
 				  err, sizeof(err));
 	/* the error is always a terminated "name:line: reason" */
-	if (ra && (!memchr(err, '\0', sizeof(err)) ||
-		   strncmp(err, "fuzz.conf:", 10)))
+	if (ra &&
+	    (!memchr(err, '\0', sizeof(err)) || strncmp(err, "fuzz.conf:", 10)))
 		abort();
 	rb = natport_config_parse(&b, "fuzz.conf", (const char *)data, size,
 				  err, sizeof(err));

@@ -45,8 +45,10 @@ static void decode(const uint8_t *data, size_t size)
 
 /* A program: byte 0 picks the type; then each op byte, with its operands
  * taken from the bytes that follow. */
-static const char *const keys[] = { NULL, "", "id", "calls", "x_9", "Bad",
-				    "a-b", "abcdefghijklmnopqrstuvwxyz0123456" };
+static const char *const keys[] = {
+	NULL,  "",    "id",  "calls",
+	"x_9", "Bad", "a-b", "abcdefghijklmnopqrstuvwxyz0123456"
+};
 
 static void encode(const uint8_t *data, size_t size)
 {

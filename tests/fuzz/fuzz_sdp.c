@@ -19,8 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t outlen = 0;
 
 	memset(&sdp, 0, sizeof(sdp));
-	if (natport_sdp_parse(&sdp, (const char *)data, size, err,
-			      sizeof(err)))
+	if (natport_sdp_parse(&sdp, (const char *)data, size, err, sizeof(err)))
 		return 0;
 	/* every stream to 203.0.113.1, ports from 40000 up */
 	memset(rw, 0, sizeof(rw));

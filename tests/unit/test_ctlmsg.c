@@ -151,10 +151,10 @@ START_TEST(puts_match_the_type)
 		natport_ctl_put_arg(&b, "a");
 	ck_assert_int_eq(natport_ctl_msg_end(&b),
 			 NATPORT_CTL_HDR_LEN + 2 * NATPORT_CTL_MAX_ARGS);
-	ck_assert_int_eq(natport_ctl_args_parse((char *)buf +
-							NATPORT_CTL_HDR_LEN,
-						2 * NATPORT_CTL_MAX_ARGS, argv),
-			 NATPORT_CTL_MAX_ARGS);
+	ck_assert_int_eq(
+		natport_ctl_args_parse((char *)buf + NATPORT_CTL_HDR_LEN,
+				       2 * NATPORT_CTL_MAX_ARGS, argv),
+		NATPORT_CTL_MAX_ARGS);
 	begin(&b, NATPORT_CTL_CMD_MAPPINGS_ADD);
 	for (i = 0; i <= NATPORT_CTL_MAX_ARGS; i++)
 		natport_ctl_put_arg(&b, "a");
@@ -232,11 +232,11 @@ START_TEST(builder_parser_agree)
 		built++;
 		ck_assert_msg(record_ok(len), "round %d: built, not parsed",
 			      round);
-		ck_assert_int_eq(ctl_walk_rebuild(buf + NATPORT_CTL_HDR_LEN,
-						  (size_t)len -
-							  NATPORT_CTL_HDR_LEN,
-						  again, sizeof(again)),
-				 len);
+		ck_assert_int_eq(
+			ctl_walk_rebuild(buf + NATPORT_CTL_HDR_LEN,
+					 (size_t)len - NATPORT_CTL_HDR_LEN,
+					 again, sizeof(again)),
+			len);
 		ck_assert_int_eq(memcmp(buf, again, (size_t)len), 0);
 	}
 	/* both sides of the rule were exercised */

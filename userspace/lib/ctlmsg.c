@@ -100,8 +100,8 @@ static void put_field(struct natport_ctl_msg_buf *b, uint8_t kind,
 	if (kind != NATPORT_CTL_F_END) {
 		int in_list = !!(b->lists & (1u << b->depth));
 
-		if (in_list ? kind != NATPORT_CTL_F_OBJ || klen
-			    : !key_ok(key, klen)) {
+		if (in_list ? kind != NATPORT_CTL_F_OBJ || klen :
+			      !key_ok(key, klen)) {
 			b->err = -EINVAL;
 			return;
 		}
