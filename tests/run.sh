@@ -15,8 +15,15 @@ export O
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
 	suites=(unit)
-	for s in lint netns sip ctl kmod; do
+	# every folder with test_*.sh is a suite: the cheap ones first, the
+	# qemu one last; a new suite needs no edit here
+	for s in lint netns sip ctl real fuzz kmod; do
 		[ -d "tests/$s" ] && suites+=("$s")
+	done
+	for d in tests/*/; do
+		s=$(basename "$d")
+		case " ${suites[*]} lib bench tools unit " in *" $s "*) continue ;; esac
+		compgen -G "tests/$s/test_*.sh" >/dev/null && suites+=("$s")
 	done
 fi
 

@@ -145,11 +145,21 @@ struct natport_ctl_hdr {
 /* A message under construction in caller storage of cap bytes (at most
  * NATPORT_CTL_HDR_LEN + NATPORT_CTL_MSG_MAX is ever used). A put that does
  * not fit or breaks a rule sets err and is ignored, as are all later puts;
- * natport_ctl_msg_end reports it. */
+ * natport_ctl_msg_end reports it.
+ *
+ * The builder enforces exactly the rules the parsers below check, so it
+ * never produces a message its own peer would refuse: a RECORD takes only
+ * fields (keyed ones at the top and inside objects, keyless objects and
+ * nothing else inside lists), a DONE exactly one natport_ctl_put_done, and
+ * any other type is a request that takes only arguments (at most
+ * NATPORT_CTL_MAX_ARGS, payload at most NATPORT_CTL_REQ_MAX). */
 struct natport_ctl_msg_buf {
 	uint8_t *data;
 	size_t len, cap;
 	int depth, err; /* err: 0 or -errno */
+	uint16_t type;	/* the header's type: what may be put */
+	uint16_t nput;	/* arguments or DONE payloads put so far */
+	uint32_t lists; /* bit d set: nesting level d is a list */
 };
 
 /* natport_ctl_msg_begin - start a message of type in data[0..cap). */
@@ -169,7 +179,8 @@ void natport_ctl_put_done(struct natport_ctl_msg_buf *b, int32_t status,
 			  const char *msg);
 /* natport_ctl_msg_end - close the message: fills in hdr.len. Returns the
  * message's total length, or a negative errno (-EMSGSIZE: too large,
- * -EINVAL: bad key, value or nesting). */
+ * -EINVAL: bad key, value, nesting, argument count, or a put that the
+ * message's type does not take). */
 long natport_ctl_msg_end(struct natport_ctl_msg_buf *b);
 
 /* natport_ctl_hdr_parse - check the first len bytes of a message. Returns

@@ -118,7 +118,9 @@ int cmd_kernel(int argc, char **argv)
 		free(es.e);
 		return EXIT_ERROR;
 	}
-	qsort(es.e, es.n, sizeof(*es.e), by_id);
+	/* no entries: es.e is NULL, which qsort must not get */
+	if (es.n)
+		qsort(es.e, es.n, sizeof(*es.e), by_id);
 	out_begin(OUT_LINE, 1);
 	for (size_t i = 0; i < es.n; i++)
 		one(&es.e[i].m, &es.e[i].c, es.e[i].timeout_s);

@@ -2,6 +2,7 @@
 /* sip_msg.c - parsing checks, Via/rport, branch and responses (libosip2). */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +10,30 @@
 
 #include <osipparser2/osip_port.h>
 
+#include "log.h"
 #include "sip_msg.h"
+
+/* Debian builds libosip2 with its trace (ENABLE_TRACE), and the first
+ * trace call of a program that installed no trace function points it at
+ * stdout: two lines for every malformed datagram anyone sends, unbounded
+ * under systemd. Our own drop reasons are what an operator needs; the
+ * library's go to the rate-limited log, at debug level only. */
+static void osip_trace_to_log(const char *fi, int li, osip_trace_level_t lv,
+			      const char *fmt, va_list ap)
+{
+	static struct log_rl rl;
+	char msg[256];
+
+	if (natport_log_get_level() < LOG_DEBUG)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\r\n")] = '\0';
+	log_rl(&rl, LOG_DEBUG, "libosip2 %s:%d: %s", fi ? fi : "?", li, msg);
+}
 
 void natport_sip_msg_init(void)
 {
+	osip_trace_initialize_func(TRACE_LEVEL3, osip_trace_to_log);
 	parser_init();
 }
 

@@ -27,15 +27,36 @@ static int str_ok(const char *s, size_t n)
 	return 1;
 }
 
+static int is_request(uint16_t type)
+{
+	return type != NATPORT_CTL_MSG_RECORD && type != NATPORT_CTL_MSG_DONE;
+}
+
+/* The payload bound the receiver checks the header against. */
+static size_t payload_max(uint16_t type)
+{
+	return is_request(type) ? NATPORT_CTL_REQ_MAX : NATPORT_CTL_MSG_MAX;
+}
+
+static void fail(struct natport_ctl_msg_buf *b, int err)
+{
+	if (!b->err)
+		b->err = err;
+}
+
 static void put_raw(struct natport_ctl_msg_buf *b, const void *p, size_t n)
 {
 	if (b->err)
 		return;
 	if (b->len + n > b->cap ||
-	    b->len + n > NATPORT_CTL_HDR_LEN + NATPORT_CTL_MSG_MAX) {
+	    b->len + n > NATPORT_CTL_HDR_LEN + payload_max(b->type)) {
 		b->err = -EMSGSIZE;
 		return;
 	}
+	/* keyless fields have no key bytes: memcpy from NULL is undefined
+	 * even for n == 0 */
+	if (!n)
+		return;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
 }
@@ -54,6 +75,9 @@ void natport_ctl_msg_begin(struct natport_ctl_msg_buf *b, void *data,
 	b->len = 0;
 	b->depth = 0;
 	b->err = 0;
+	b->type = type;
+	b->nput = 0;
+	b->lists = 0;
 	put_raw(b, &h, NATPORT_CTL_HDR_LEN);
 }
 
@@ -66,11 +90,21 @@ static void put_field(struct natport_ctl_msg_buf *b, uint8_t kind,
 
 	if (b->err)
 		return;
-	/* only an element of a list has no key */
-	if ((klen || kind != NATPORT_CTL_F_OBJ) && kind != NATPORT_CTL_F_END &&
-	    !key_ok(key, klen)) {
+	/* the rules natport_ctl_record_check applies: fields only in a
+	 * RECORD; inside a list keyless objects and nothing else, everywhere
+	 * else keyed fields only */
+	if (b->type != NATPORT_CTL_MSG_RECORD) {
 		b->err = -EINVAL;
 		return;
+	}
+	if (kind != NATPORT_CTL_F_END) {
+		int in_list = !!(b->lists & (1u << b->depth));
+
+		if (in_list ? kind != NATPORT_CTL_F_OBJ || klen :
+			      !key_ok(key, klen)) {
+			b->err = -EINVAL;
+			return;
+		}
 	}
 	f[0] = kind;
 	f[1] = (uint8_t)klen;
@@ -86,8 +120,7 @@ void natport_ctl_put_str(struct natport_ctl_msg_buf *b, const char *key,
 	size_t n = strlen(val);
 
 	if (n > NATPORT_CTL_ARG_MAX || !str_ok(val, n)) {
-		if (!b->err)
-			b->err = -EINVAL;
+		fail(b, -EINVAL);
 		return;
 	}
 	put_field(b, NATPORT_CTL_F_STR, key, val, n);
@@ -103,12 +136,17 @@ static void open_nest(struct natport_ctl_msg_buf *b, uint8_t kind,
 		      const char *key)
 {
 	if (b->depth >= NATPORT_CTL_DEPTH_MAX) {
-		if (!b->err)
-			b->err = -EINVAL;
+		fail(b, -EINVAL);
 		return;
 	}
 	put_field(b, kind, key, NULL, 0);
+	if (b->err)
+		return;
 	b->depth++;
+	if (kind == NATPORT_CTL_F_LIST)
+		b->lists |= 1u << b->depth;
+	else
+		b->lists &= ~(1u << b->depth);
 }
 
 void natport_ctl_put_obj(struct natport_ctl_msg_buf *b, const char *key)
@@ -124,24 +162,27 @@ void natport_ctl_put_list(struct natport_ctl_msg_buf *b, const char *key)
 void natport_ctl_put_end(struct natport_ctl_msg_buf *b)
 {
 	if (!b->depth) {
-		if (!b->err)
-			b->err = -EINVAL;
+		fail(b, -EINVAL);
 		return;
 	}
 	put_field(b, NATPORT_CTL_F_END, NULL, NULL, 0);
-	b->depth--;
+	if (!b->err)
+		b->depth--;
 }
 
 void natport_ctl_put_arg(struct natport_ctl_msg_buf *b, const char *arg)
 {
 	size_t n = strlen(arg);
 
-	if (n > NATPORT_CTL_ARG_MAX || !str_ok(arg, n)) {
-		if (!b->err)
-			b->err = -EINVAL;
+	/* natport_ctl_args_parse's rules: a request, at most
+	 * NATPORT_CTL_MAX_ARGS printable strings */
+	if (!is_request(b->type) || b->nput >= NATPORT_CTL_MAX_ARGS ||
+	    n > NATPORT_CTL_ARG_MAX || !str_ok(arg, n)) {
+		fail(b, -EINVAL);
 		return;
 	}
 	put_raw(b, arg, n + 1);
+	b->nput++;
 }
 
 void natport_ctl_put_done(struct natport_ctl_msg_buf *b, int32_t status,
@@ -153,16 +194,22 @@ void natport_ctl_put_done(struct natport_ctl_msg_buf *b, int32_t status,
 	/* a reason may quote outside input: never let it break the rules */
 	for (size_t i = 0; i < n; i++)
 		clean[i] = str_ok(msg + i, 1) ? msg[i] : '?';
+	/* natport_ctl_done_parse reads one status and one message */
+	if (b->type != NATPORT_CTL_MSG_DONE || b->nput) {
+		fail(b, -EINVAL);
+		return;
+	}
 	put_raw(b, &status, sizeof(status));
 	put_raw(b, clean, n);
+	b->nput++;
 }
 
 long natport_ctl_msg_end(struct natport_ctl_msg_buf *b)
 {
 	uint32_t plen;
 
-	if (!b->err && b->depth)
-		b->err = -EINVAL;
+	if (b->depth || (b->type == NATPORT_CTL_MSG_DONE && !b->nput))
+		fail(b, -EINVAL);
 	if (b->err)
 		return b->err;
 	plen = (uint32_t)(b->len - NATPORT_CTL_HDR_LEN);
@@ -213,7 +260,7 @@ int natport_ctl_done_parse(const void *buf, size_t len, int32_t *status,
 	const char *p = buf;
 	size_t n;
 
-	if (len < sizeof(*status) ||
+	if (!msglen || len < sizeof(*status) ||
 	    len - sizeof(*status) > NATPORT_CTL_ARG_MAX)
 		return -EINVAL;
 	memcpy(status, p, sizeof(*status));
