@@ -48,10 +48,12 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 LIB_A := $(O)/libnatport.a
 LIB_SO := $(O)/libnatport.so
 
-# nat-portd: userspace/daemon/ (the only place that includes osip headers).
-DAEMON_SRCS := $(wildcard userspace/daemon/*.c)
+# nat-portd: userspace/daemon/ and its folders (core/, media/, sip/, ctl/;
+# the only place that includes osip headers). Includes read "core/log.h".
+DAEMON_SRCS := $(shell find userspace/daemon -name '*.c')
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
 DAEMON := $(if $(wildcard userspace/daemon/main.c),$(O)/nat-portd)
+$(DAEMON_OBJS): CFLAGS += -Iuserspace/daemon
 
 # nat-portctl: tools/nat-portctl/.
 CTL_SRCS := $(wildcard tools/nat-portctl/*.c)

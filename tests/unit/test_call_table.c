@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "call.h"
+#include "sip/dialog.h"
 #include "unit_main.h"
 
 static int events[4];

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sdp.h"
+#include "media/sdp.h"
 
 #define CORPUS_REL "tests/sip/corpus/sdp"
 

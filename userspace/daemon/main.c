@@ -16,13 +16,13 @@
 
 #include <natport/natport.h>
 
-#include "config.h"
-#include "control.h"
-#include "evloop.h"
-#include "log.h"
-#include "media.h"
-#include "quality.h"
-#include "sip_proxy.h"
+#include "core/config.h"
+#include "ctl/server.h"
+#include "core/evloop.h"
+#include "core/log.h"
+#include "media/streams.h"
+#include "core/quality.h"
+#include "sip/proxy.h"
 
 struct daemon {
 	const char *config_path;

@@ -28,11 +28,11 @@
 
 #include <natport/natport.h>
 
-#include "call.h"
-#include "config.h"
-#include "evloop.h"
-#include "media.h"
-#include "registrar.h"
+#include "sip/dialog.h"
+#include "core/config.h"
+#include "core/evloop.h"
+#include "media/streams.h"
+#include "sip/registrar.h"
 
 struct natport_proxy;
 

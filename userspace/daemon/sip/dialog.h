@@ -24,7 +24,7 @@
 
 #include <natport/natport.h>
 
-#include "sdp.h"
+#include "media/sdp.h"
 
 enum natport_side {
 	NATPORT_SIDE_LAN,

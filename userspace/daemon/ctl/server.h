@@ -19,9 +19,9 @@
 
 #include <natport/natport.h>
 
-#include "call.h"
-#include "evloop.h"
-#include "sip_proxy.h"
+#include "sip/dialog.h"
+#include "core/evloop.h"
+#include "sip/proxy.h"
 
 struct natport_control;
 

@@ -9,7 +9,7 @@
 
 #include <osipparser2/osip_port.h>
 
-#include "sip_msg.h"
+#include "sip/msg.h"
 
 void natport_sip_msg_init(void)
 {

@@ -8,10 +8,10 @@
 
 #include <natport/control.h>
 
-#include "log.h"
-#include "media.h"
-#include "quality.h"
-#include "sdp.h"
+#include "core/log.h"
+#include "media/streams.h"
+#include "core/quality.h"
+#include "media/sdp.h"
 
 #define CLIENT_BUCKETS 256
 

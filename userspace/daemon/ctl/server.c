@@ -15,9 +15,9 @@
 
 #include <natport/control.h>
 
-#include "control.h"
-#include "log.h"
-#include "quality.h"
+#include "ctl/server.h"
+#include "core/log.h"
+#include "core/quality.h"
 
 /* A list is produced only while less than this is waiting to be sent, so
  * a slow reader costs at most LOW_WATER + one message of memory. */

@@ -11,10 +11,10 @@
 
 #include <osipparser2/osip_port.h>
 
-#include "log.h"
-#include "sip_msg.h"
-#include "sip_proxy.h"
-#include "sip_transport.h"
+#include "core/log.h"
+#include "sip/msg.h"
+#include "sip/proxy.h"
+#include "sip/transport.h"
 
 #define SWEEP_MS 500
 #define DEFAULT_EXPIRES 3600

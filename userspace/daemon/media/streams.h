@@ -33,8 +33,8 @@
 
 #include <natport/natport.h>
 
-#include "call.h"
-#include "config.h"
+#include "sip/dialog.h"
+#include "core/config.h"
 
 struct natport_media;
 

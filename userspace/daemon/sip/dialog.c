@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "call.h"
-#include "sip_msg.h"
+#include "sip/dialog.h"
+#include "sip/msg.h"
 
 struct natport_call_table {
 	struct natport_call **buckets;
