@@ -50,7 +50,8 @@ LIB_A := $(O)/libnatport.a
 LIB_SO := $(O)/libnatport.so
 LIB_MAP := userspace/lib/libnatport.map
 
-# nat-portd: userspace/daemon/ and its folders.
+# nat-portd: userspace/daemon/ and its folders (core/, media/, sip/, ctl/;
+# the only place that includes osip headers). Includes read "core/log.h".
 DAEMON_SRCS := $(shell find userspace/daemon -name '*.c' 2>/dev/null | sort)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
 
@@ -60,15 +61,12 @@ DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(O)/%.o)
 # XCFLAGS is per object, set by these pattern-specific assignments.
 NETLINK_SRCS := userspace/lib/ctnl.c userspace/lib/nftable.c \
 		userspace/lib/rtpstats.c
-# The flat files of the layout before userspace/daemon/sip/ (tests/lint
-# keeps the same list).
-SIP_FLAT := userspace/daemon/sip_proxy.c userspace/daemon/sip_msg.c \
-	    userspace/daemon/sip_udp.c userspace/daemon/call.c
-SIP_SRCS := $(filter %/sdp.c $(SIP_FLAT),$(DAEMON_SRCS))
+SIP_SRCS := $(filter %/sdp.c,$(DAEMON_SRCS))
 $(NETLINK_SRCS:%.c=$(O)/%.o): XCFLAGS += $(PKG_CFLAGS)
 $(O)/userspace/daemon/sip/%.o: XCFLAGS += $(SIP_CFLAGS)
 $(SIP_SRCS:%.c=$(O)/%.o): XCFLAGS += $(SIP_CFLAGS)
 DAEMON := $(if $(wildcard userspace/daemon/main.c),$(O)/nat-portd)
+$(DAEMON_OBJS): CFLAGS += -Iuserspace/daemon
 
 # nat-portctl: tools/nat-portctl/.
 CTL_SRCS := $(wildcard tools/nat-portctl/*.c)
@@ -199,9 +197,8 @@ FUZZ_CC ?= clang
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	     -fno-omit-frame-pointer
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-# the daemon's headers, wherever they live under userspace/daemon/
-DAEMON_INC = $(addprefix -I,$(sort $(dir $(shell find userspace/daemon \
-	-name '*.h'))))
+# the daemon's headers, included as "core/config.h" like the daemon does
+DAEMON_INC = -Iuserspace/daemon
 
 san-build:
 	$(Q)$(MAKE) --no-print-directory O=$(SAN_O) CC="$(CC) $(SAN_FLAGS)" all

@@ -117,7 +117,7 @@ for c in "calls list" "calls show" "mappings list" "mappings show" "mappings add
 		sh -c "printf '%s' \"\$1\" | grep -q -- '$c' && printf '%s' \"\$2\" | grep -q -- '$c'" _ "$help" "$man_ctl"
 done
 man_conf=$(groff -man -Tutf8 "$DEST/usr/share/man/man5/nat-portd.conf.5" 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g; s/.\x08//g')
-keys=$(sed -n 's/^\t\[K_[A-Z_]*\] = "\([a-z-]*\)",$/\1/p' "$TOP/userspace/daemon/config.c")
+keys=$(sed -n 's/^\t\[K_[A-Z_]*\] = "\([a-z-]*\)",$/\1/p' "$TOP/userspace/daemon/core/config.c")
 check "config.c has keys to compare ($(echo "$keys" | wc -l))" [ "$(echo "$keys" | wc -l)" -ge 10 ]
 for k in $keys; do
 	check "config key $k is in nat-portd.conf(5) and the example config" \

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz_config.c - libFuzzer: nat-portd's configuration parser
- * (userspace/daemon/config.h). A configuration it accepts must be one it
+ * (userspace/daemon/core/config.h). A configuration it accepts must be one it
  * would accept again, whole: parsing twice gives the same result. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "core/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz_sdp.c - libFuzzer: the SDP parser, and the rewriter on whatever it
- * accepts (userspace/daemon/sdp.h). The rewritten body must parse again,
+ * accepts (userspace/daemon/media/sdp.h). The rewritten body must parse again,
  * to as many streams. */
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sdp.h"
+#include "media/sdp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

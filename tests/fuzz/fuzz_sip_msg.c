@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz_sip_msg.c - libFuzzer: a datagram through nat-portd's SIP message
- * checks (userspace/daemon/sip_msg.h), then everything the proxy does to
+ * checks (userspace/daemon/sip/msg.h), then everything the proxy does to
  * a message that passed them: Via received/rport and target, branch and
  * loop check, tags, Max-Forwards, a local response, the dialog requests
  * of a 2xx, serialisation. */
@@ -11,7 +11,7 @@
 
 #include <osipparser2/osip_message.h>
 
-#include "sip_msg.h"
+#include "sip/msg.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

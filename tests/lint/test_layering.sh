@@ -29,10 +29,6 @@ fail() {
 	fails=$((fails + 1))
 }
 
-# The SIP files of the flat layout that predates userspace/daemon/sip/;
-# empty this list as they move there.
-SIP_FLAT="userspace/daemon/sip_proxy.c userspace/daemon/sip_msg.c
-userspace/daemon/sip_udp.c userspace/daemon/call.c"
 NETLINK_OWNERS="userspace/lib/ctnl.c userspace/lib/nftable.c
 userspace/lib/rtpstats.c"
 
@@ -40,7 +36,6 @@ is_sip() {
 	case $1 in
 	userspace/daemon/sip/* | */sdp.c) return 0 ;;
 	esac
-	for f in $SIP_FLAT; do [ "$1" = "$f" ] && return 0; done
 	return 1
 }
 

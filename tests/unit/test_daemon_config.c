@@ -4,7 +4,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "unit_main.h"
 
 #define MIN "lan-address 192.0.2.1\nlan-prefix 192.0.2.0/24\n" \

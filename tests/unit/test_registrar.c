@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registrar.h"
+#include "sip/registrar.h"
 #include "unit_main.h"
 
 static struct natport_endpoint ep(const char *ip, uint16_t port)

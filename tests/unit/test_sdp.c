@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test_sdp.c - unit tests of the SDP module (userspace/daemon/sdp.c) over
+ * test_sdp.c - unit tests of the SDP module (userspace/daemon/media/sdp.c) over
  * the corpus in tests/sip/corpus/sdp/: every good-*.sdp parses to what it
  * says, every bad-*.sdp is refused with a reason; rewrites are exact,
  * deterministic and leak no LAN address; truncated and mutated bodies
@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sdp.h"
+#include "media/sdp.h"
 
 #define CORPUS_REL "tests/sip/corpus/sdp"
 

@@ -5,7 +5,7 @@
 
 #include <osipparser2/osip_port.h>
 
-#include "sip_msg.h"
+#include "sip/msg.h"
 #include "unit_main.h"
 
 #define INVITE(via, extra)                                         \

@@ -16,23 +16,33 @@
 
 #include <natport/natport.h>
 
-#include "config.h"
-#include "control.h"
-#include "evloop.h"
-#include "log.h"
-#include "media.h"
-#include "quality.h"
-#include "sip_proxy.h"
+#include "core/alg.h"
+#include "core/config.h"
+#include "core/evloop.h"
+#include "core/log.h"
+#include "core/quality.h"
+#include "core/quota.h"
+#include "core/session.h"
+#include "ctl/server.h"
+#include "media/streams.h"
+#include "sip/proxy.h"
 
 struct daemon {
 	const char *config_path;
 	struct natport_config cfg;
 	struct natport_evloop *loop;
 	struct natport_pm *pm;
-	struct natport_proxy *proxy;
+	struct natport_quota *quota;          /* per-client limits */
+	struct natport_session_table *sessions; /* every front end's media */
+	struct natport_media *media;          /* SDP <-> sessions */
+	struct natport_proxy *proxy;          /* the SIP front end */
 	struct natport_control *ctl; /* control socket (nat-portctl) */
 	struct natport_quality *q;   /* RTP statistics (natport_rtp) */
+	struct natport_alg alg;      /* the kernel's SIP helper */
 };
+
+#define ALG_POLL_MS 2000    /* a firewall reload is seen this soon */
+#define ALG_RECHECK_MS 30000 /* a helper added without a reload */
 
 static void usage(FILE *f)
 {
@@ -70,19 +80,28 @@ static void on_pm_event(const struct natport_event *ev, void *arg)
 		 ev->type == NATPORT_EV_DESTROYED ? "destroyed" : "restored");
 }
 
-static void on_call_event(enum natport_call_event_type type,
-			  const struct natport_call *c, void *arg)
+static void on_session_event(enum natport_session_event type,
+			     const struct natport_session *s, void *arg)
 {
 	static const char *const names[] = { "new", "state", "media", "end" };
 	struct daemon *d = arg;
 
-	natport_control_call_event(d->ctl, type, c);
-	log_debug("call %llu [%s] %s: %s -> %s, %s%s%s",
-		  (unsigned long long)c->serial, c->call_id, names[type],
-		  c->from, c->to, natport_call_state_name(c->state),
-		  type == NATPORT_CALL_EV_END ? " " : "",
-		  type == NATPORT_CALL_EV_END ?
-			  natport_call_end_name(c->end_reason) : "");
+	natport_control_session_event(d->ctl, type, s);
+	if (type != NATPORT_SESSION_EV_END) /* the end logs its own line */
+		log_debug("session %llu (%s %s) %s: %s",
+			  (unsigned long long)s->id,
+			  natport_session_kind_name(s->kind), s->key,
+			  names[type], natport_session_state_name(s));
+}
+
+static void on_alg_timer(void *arg)
+{
+	struct daemon *d = arg;
+
+	natport_alg_maybe_check(&d->alg, d->pm, natport_evloop_now(d->loop),
+				ALG_RECHECK_MS);
+	if (!natport_evloop_timer_add(d->loop, ALG_POLL_MS, on_alg_timer, d))
+		log_warnx("SIP helper check: cannot re-arm its timer");
 }
 
 static void log_stats(struct daemon *d)
@@ -93,7 +112,7 @@ static void log_stats(struct daemon *d)
 
 	natport_pm_get_stats(d->pm, &ps);
 	natport_proxy_get_stats(d->proxy, &xs);
-	natport_media_get_stats(natport_proxy_media(d->proxy), &ms);
+	natport_media_get_stats(d->media, &ms);
 	/* one line, key=value, for people and for tests */
 	log_warnx("stats calls=%u bindings=%u rx_requests=%llu "
 		  "rx_responses=%llu forwarded=%llu replied=%llu own_requests=%llu "
@@ -102,9 +121,9 @@ static void log_stats(struct daemon *d)
 		  "ports_held=%u ports_quarantined=%u stray_packets=%llu "
 		  "created=%llu released=%llu kernel_restored=%llu "
 		  "refused_addr=%llu refused_cap=%llu refused_noport=%llu "
-		  "refused_sdp=%llu media_clients=%u",
-		  natport_call_count(natport_proxy_calls(d->proxy)),
-		  natport_registrar_count(natport_proxy_registrar(d->proxy)),
+		  "refused_sdp=%llu media_clients=%u sip_alg=%s",
+		  natport_proxy_call_count(d->proxy),
+		  natport_proxy_registrations(d->proxy),
 		  (unsigned long long)xs.rx_requests,
 		  (unsigned long long)xs.rx_responses,
 		  (unsigned long long)xs.forwarded,
@@ -121,7 +140,10 @@ static void log_stats(struct daemon *d)
 		  (unsigned long long)ms.refused_addr,
 		  (unsigned long long)ms.refused_cap,
 		  (unsigned long long)ms.refused_noport,
-		  (unsigned long long)ms.refused_sdp, ms.clients);
+		  (unsigned long long)ms.refused_sdp, ms.clients,
+		  d->alg.state == NATPORT_ALG_ACTIVE	 ? "active" :
+		  d->alg.state == NATPORT_ALG_INACTIVE ? "inactive" :
+							 "unknown");
 }
 
 static void on_signal(int signo, void *arg)
@@ -155,6 +177,8 @@ static void on_signal(int signo, void *arg)
 		}
 		d->cfg = cfg;
 		natport_log_set_level(cfg.log_level);
+		natport_quota_set_max(d->quota, cfg.max_mappings_per_client);
+		natport_media_set_config(d->media, &cfg);
 		natport_proxy_reload(d->proxy, &cfg);
 		log_info("configuration reloaded");
 		break;
@@ -238,12 +262,17 @@ int main(int argc, char **argv)
 				    on_pm_fd, &d);
 	if (err)
 		fatalx("event loop: %s", strerror(-err));
-	d.proxy = natport_proxy_new(d.loop, &d.cfg, d.pm, errbuf,
-				    sizeof(errbuf));
+	d.quota = natport_quota_new(d.cfg.max_mappings_per_client);
+	d.sessions = d.quota ? natport_session_table_new(d.pm, d.quota) : NULL;
+	d.media = d.sessions ? natport_media_new(d.pm, d.sessions, &d.cfg) :
+			       NULL;
+	if (!d.media)
+		fatalx("out of memory");
+	natport_session_table_set_hook(d.sessions, on_session_event, &d);
+	d.proxy = natport_proxy_new(d.loop, &d.cfg, d.sessions, d.media,
+				    errbuf, sizeof(errbuf));
 	if (!d.proxy)
 		fatalx("sip: %s", errbuf);
-	natport_call_table_set_hook(natport_proxy_calls(d.proxy),
-				    on_call_event, &d);
 	if (natport_evloop_signal(d.loop, SIGTERM, on_signal, &d) ||
 	    natport_evloop_signal(d.loop, SIGINT, on_signal, &d) ||
 	    natport_evloop_signal(d.loop, SIGHUP, on_signal, &d) ||
@@ -252,11 +281,16 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* optional: without the kernel module this logs why, once */
 	d.q = natport_quality_new(d.loop, d.pm);
-	natport_media_set_quality(natport_proxy_media(d.proxy), d.q);
-	d.ctl = natport_control_new(d.loop, d.cfg.control_socket, d.pm, d.proxy,
+	natport_session_table_set_quality(d.sessions, d.q);
+	d.ctl = natport_control_new(d.loop, d.cfg.control_socket, d.pm,
+				    d.sessions, d.media, d.proxy,
 				    d.cfg.quarantine_ms, errbuf, sizeof(errbuf));
 	if (!d.ctl) /* SIP and media matter more than the operator's tool */
 		log_warnx("control socket: %s; running without it", errbuf);
+	natport_control_set_alg(d.ctl, &d.alg);
+	natport_alg_check(&d.alg, d.pm, natport_evloop_now(d.loop));
+	if (!natport_evloop_timer_add(d.loop, ALG_POLL_MS, on_alg_timer, &d))
+		fatalx("out of memory");
 	log_info("nat-portd %s: SIP on %s (LAN) and %s (WAN), ready",
 		 NATPORT_VERSION,
 		 natport_endpoint_format(&d.cfg.lan_address, errbuf, 64),
@@ -268,6 +302,9 @@ int main(int argc, char **argv)
 	natport_control_free(d.ctl);
 	d.ctl = NULL;
 	natport_proxy_free(d.proxy); /* ends calls: untracks their streams */
+	natport_session_table_free(d.sessions); /* and the static ones */
+	natport_media_free(d.media);
+	natport_quota_free(d.quota);
 	natport_quality_free(d.q);
 	natport_evloop_del_fd(d.loop, natport_pm_fd(d.pm));
 	natport_pm_close(d.pm);

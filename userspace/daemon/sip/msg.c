@@ -10,8 +10,8 @@
 
 #include <osipparser2/osip_port.h>
 
-#include "log.h"
-#include "sip_msg.h"
+#include "core/log.h"
+#include "sip/msg.h"
 
 /* Debian builds libosip2 with its trace (ENABLE_TRACE), and the first
  * trace call of a program that installed no trace function points it at

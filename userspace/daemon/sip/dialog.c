@@ -1,20 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* call.c - the call table: a hash on Call-ID plus a list in age order. */
+/* dialog.c - the SIP call table: a hash on Call-ID plus a list in age
+ * order, and how a SIP call presents itself as a session's owner. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "call.h"
-#include "sip_msg.h"
+#include "sip/dialog.h"
+#include "sip/msg.h"
 
 struct natport_call_table {
 	struct natport_call **buckets;
 	unsigned int mask;
 	unsigned int count, max;
 	struct natport_call *head, *tail; /* oldest first */
-	uint64_t serial, created, ended, full;
-	natport_call_hook_fn hook;
-	void *hook_arg;
+	uint64_t created, ended, full;
 };
 
 static unsigned int bucket(const struct natport_call_table *t, const char *id)
@@ -67,25 +66,10 @@ void natport_call_table_free(struct natport_call_table *t)
 	free(t);
 }
 
-void natport_call_table_set_hook(struct natport_call_table *t,
-				 natport_call_hook_fn fn, void *arg)
-{
-	t->hook = fn;
-	t->hook_arg = arg;
-}
-
 void natport_call_table_set_max(struct natport_call_table *t,
 				unsigned int max_calls)
 {
 	t->max = max_calls;
-}
-
-void natport_call_emit(struct natport_call_table *t,
-		       enum natport_call_event_type type,
-		       const struct natport_call *c)
-{
-	if (t->hook)
-		t->hook(type, c, t->hook_arg);
 }
 
 struct natport_call *natport_call_find(struct natport_call_table *t,
@@ -100,7 +84,7 @@ struct natport_call *natport_call_find(struct natport_call_table *t,
 }
 
 struct natport_call *natport_call_new(struct natport_call_table *t,
-				      const char *call_id, uint64_t now_ms)
+				      const char *call_id)
 {
 	struct natport_call *c;
 	unsigned int b;
@@ -118,9 +102,7 @@ struct natport_call *natport_call_new(struct natport_call_table *t,
 		free(c);
 		return NULL;
 	}
-	c->serial = ++t->serial;
-	c->state = NATPORT_CALL_TRYING;
-	c->created_ms = c->last_sig_ms = c->media_check_ms = now_ms;
+	c->table = t;
 	c->offer_side = -1;
 	b = bucket(t, call_id);
 	c->hnext = t->buckets[b];
@@ -159,20 +141,6 @@ void natport_call_del(struct natport_call_table *t, struct natport_call *c)
 	free_call(c);
 }
 
-void natport_call_set_state(struct natport_call_table *t,
-			    struct natport_call *c,
-			    enum natport_call_state state, uint64_t now_ms)
-{
-	if (c->state == state)
-		return;
-	c->state = state;
-	if (state == NATPORT_CALL_CONFIRMED && !c->confirmed_ms)
-		c->confirmed_ms = now_ms;
-	natport_call_emit(t, state == NATPORT_CALL_ENDED ? NATPORT_CALL_EV_END :
-							   NATPORT_CALL_EV_STATE,
-			  c);
-}
-
 int natport_call_tag_add(struct natport_call *c, const char *tag)
 {
 	for (unsigned int i = 0; i < c->n_tags; i++)
@@ -197,45 +165,6 @@ int natport_call_tag_del(struct natport_call *c, const char *tag)
 		return 1;
 	}
 	return 0;
-}
-
-int natport_call_map_owned(const struct natport_call *c, uint32_t id)
-{
-	for (unsigned int i = 0; i < c->n_maps; i++)
-		if (c->maps[i] == id)
-			return 1;
-	return 0;
-}
-
-int natport_call_map_add(struct natport_call *c, uint32_t id)
-{
-	if (natport_call_map_owned(c, id))
-		return 0;
-	if (c->n_maps == NATPORT_CALL_MAX_MAPS)
-		return -1;
-	c->maps[c->n_maps++] = id;
-	return 0;
-}
-
-struct foreach_ctx {
-	natport_call_fn fn;
-	void *arg;
-};
-
-static int foreach_one(struct natport_call *c, void *arg)
-{
-	struct foreach_ctx *f = arg;
-
-	return f->fn(c, f->arg);
-}
-
-/* Readers get const calls; the walk itself is natport_call_walk's. */
-int natport_call_foreach(struct natport_call_table *t, natport_call_fn fn,
-			 void *arg)
-{
-	struct foreach_ctx f = { fn, arg };
-
-	return natport_call_walk(t, foreach_one, &f);
 }
 
 int natport_call_walk(struct natport_call_table *t, natport_call_walk_fn fn,
@@ -267,7 +196,7 @@ void natport_call_table_counters(const struct natport_call_table *t,
 	*full = t->full;
 }
 
-const char *natport_call_state_name(enum natport_call_state s)
+const char *natport_call_state_name(enum natport_session_state s)
 {
 	static const char *const n[] = { "trying", "early", "confirmed",
 					 "ended" };
@@ -275,16 +204,55 @@ const char *natport_call_state_name(enum natport_call_state s)
 	return (unsigned int)s < 4 ? n[s] : "?";
 }
 
-const char *natport_call_end_name(enum natport_call_end e)
+const char *natport_call_end_name(enum natport_session_end e)
 {
-	static const char *const n[] = { "none", "bye", "cancel", "rejected",
-					  "invite-timeout", "idle-timeout",
-					  "refused", "shutdown" };
+	static const char *const n[__NATPORT_END_MAX] = {
+		[NATPORT_END_NONE] = "none",
+		[NATPORT_END_HANGUP] = "bye",
+		[NATPORT_END_CANCEL] = "cancel",
+		[NATPORT_END_REJECTED] = "rejected",
+		[NATPORT_END_SETUP_TIMEOUT] = "invite-timeout",
+		[NATPORT_END_IDLE_TIMEOUT] = "idle-timeout",
+		[NATPORT_END_REFUSED] = "refused",
+		[NATPORT_END_OPERATOR] = "operator",
+		[NATPORT_END_EXPIRED] = "expired",
+		[NATPORT_END_SHUTDOWN] = "shutdown",
+	};
 
-	return (unsigned int)e < 8 ? n[e] : "?";
+	return (unsigned int)e < __NATPORT_END_MAX ? n[e] : "?";
 }
 
 const char *natport_side_name(enum natport_side s)
 {
 	return s == NATPORT_SIDE_LAN ? "lan" : "wan";
 }
+
+static unsigned int describe(const struct natport_session *s,
+			     struct natport_session_field *f, unsigned int max)
+{
+	const struct natport_call *c = s->owner;
+
+	if (max < 4)
+		return 0;
+	f[0] = (struct natport_session_field){ "call_id", c->call_id };
+	f[1] = (struct natport_session_field){ "from", c->from };
+	f[2] = (struct natport_session_field){ "to", c->to };
+	f[3] = (struct natport_session_field){
+		"caller", natport_side_name(c->caller_side)
+	};
+	return 4;
+}
+
+static void on_end(struct natport_session *s)
+{
+	struct natport_call *c = s->owner;
+
+	natport_call_del(c->table, c);
+}
+
+const struct natport_session_ops natport_call_session_ops = {
+	.state_name = natport_call_state_name,
+	.end_name = natport_call_end_name,
+	.describe = describe,
+	.on_end = on_end,
+};

@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "sip_transport.h"
+#include "core/log.h"
+#include "sip/transport.h"
 
 #define RX_BATCH 64 /* datagrams per wakeup before yielding to others */
 

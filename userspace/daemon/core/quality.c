@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "log.h"
-#include "quality.h"
+#include "core/log.h"
+#include "core/quality.h"
 
 #define MAX_ID 65536 /* mapping ids fit the ct mark's 16 bits */
 

@@ -23,7 +23,7 @@
 
 #include <natport/natport.h>
 
-#include "evloop.h"
+#include "core/evloop.h"
 
 #define NATPORT_SIP_MAX_MSG 65535 /* largest datagram accepted */
 

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "evloop.h"
+#include "core/evloop.h"
 
 #define MAX_EVENTS 64
 

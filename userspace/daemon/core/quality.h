@@ -22,7 +22,7 @@
 
 #include <natport/rtpstats.h>
 
-#include "evloop.h"
+#include "core/evloop.h"
 
 struct natport_quality;
 

@@ -10,8 +10,8 @@
 
 #include <natport/control.h>
 
-#include "config.h"
-#include "log.h"
+#include "core/config.h"
+#include "core/log.h"
 
 #define MAX_LINE 512
 #define MAX_FILE (256 * 1024)

@@ -18,7 +18,7 @@
 #include <osipparser2/osip_port.h>
 #include <osipparser2/sdp_message.h>
 
-#include "sdp.h"
+#include "media/sdp.h"
 
 #define ADDR_STRLEN INET6_ADDRSTRLEN
 

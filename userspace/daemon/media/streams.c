@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* media.c - SDP streams -> port-manager mappings, per call. */
+/* streams.c - SDP streams -> port-manager mappings, per session. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -8,44 +8,21 @@
 
 #include <natport/control.h>
 
-#include "log.h"
-#include "media.h"
-#include "quality.h"
-#include "sdp.h"
-
-#define CLIENT_BUCKETS 256
-
-/* How many mappings one LAN phone holds across its calls. */
-struct client {
-	struct natport_endpoint addr; /* port 0 */
-	unsigned int maps;
-	struct client *next;
-};
+#include "core/log.h"
+#include "core/quota.h"
+#include "core/quality.h"
+#include "media/sdp.h"
+#include "media/streams.h"
 
 struct natport_media {
 	struct natport_pm *pm;
-	struct natport_call_table *calls;
+	struct natport_session_table *sessions;
 	struct natport_config cfg;
-	uint16_t *refs; /* by mapping id: calls that own it */
-	uint32_t nrefs;
-	struct client *clients[CLIENT_BUCKETS];
 	struct natport_media_stats st;
-	struct natport_quality *q; /* RTP statistics; NULL: none */
 };
 
-void natport_media_set_quality(struct natport_media *m,
-			       struct natport_quality *q)
-{
-	m->q = q;
-}
-
-struct natport_quality *natport_media_quality(struct natport_media *m)
-{
-	return m->q;
-}
-
 struct natport_media *natport_media_new(struct natport_pm *pm,
-					struct natport_call_table *calls,
+					struct natport_session_table *sessions,
 					const struct natport_config *cfg)
 {
 	struct natport_media *m = calloc(1, sizeof(*m));
@@ -53,24 +30,13 @@ struct natport_media *natport_media_new(struct natport_pm *pm,
 	if (!m)
 		return NULL;
 	m->pm = pm;
-	m->calls = calls;
+	m->sessions = sessions;
 	m->cfg = *cfg;
 	return m;
 }
 
 void natport_media_free(struct natport_media *m)
 {
-	if (!m)
-		return;
-	for (int i = 0; i < CLIENT_BUCKETS; i++) {
-		struct client *c, *n;
-
-		for (c = m->clients[i]; c; c = n) {
-			n = c->next;
-			free(c);
-		}
-	}
-	free(m->refs);
 	free(m);
 }
 
@@ -80,141 +46,24 @@ void natport_media_set_config(struct natport_media *m,
 	m->cfg = *cfg;
 }
 
-static unsigned int client_bucket(const struct natport_endpoint *a)
+static int refuse_cap(struct natport_media *m, char *reason, size_t rlen)
 {
-	const unsigned char *p = (const unsigned char *)&a->addr;
-	size_t n = a->family == AF_INET6 ? 16 : 4;
-	unsigned int h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h % CLIENT_BUCKETS;
+	m->st.refused_cap++;
+	snprintf(reason, rlen, "too many media ports for this client "
+			       "(max-mappings-per-client %u)",
+		 m->cfg.max_mappings_per_client);
+	return 503;
 }
 
-static struct client *client_get(struct natport_media *m,
-				 const struct natport_endpoint *addr,
-				 int create)
+/* The session takes a reference to a mapping get_mapping returned. */
+static int own(struct natport_media *m, struct natport_session *c,
+	       uint32_t id, uint32_t *added, unsigned int *n_added,
+	       char *reason, size_t rlen)
 {
-	unsigned int b = client_bucket(addr);
-	struct client *c;
-
-	for (c = m->clients[b]; c; c = c->next)
-		if (natport_endpoint_addr_equal(&c->addr, addr))
-			return c;
-	if (!create)
-		return NULL;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->addr = *addr;
-	c->addr.port = 0;
-	c->next = m->clients[b];
-	m->clients[b] = c;
-	m->st.clients++;
-	return c;
-}
-
-static void client_put(struct natport_media *m, struct client *cl)
-{
-	struct client **pp;
-
-	if (--cl->maps)
-		return;
-	for (pp = &m->clients[client_bucket(&cl->addr)]; *pp;
-	     pp = &(*pp)->next) {
-		if (*pp == cl) {
-			*pp = cl->next;
-			free(cl);
-			m->st.clients--;
-			return;
-		}
-	}
-}
-
-static int ref(struct natport_media *m, uint32_t id)
-{
-	if (id >= m->nrefs) {
-		uint32_t n = m->nrefs ? m->nrefs : 1024;
-		uint16_t *r;
-
-		while (n <= id)
-			n *= 2;
-		r = realloc(m->refs, n * sizeof(*r));
-		if (!r)
-			return -1;
-		memset(r + m->nrefs, 0, (n - m->nrefs) * sizeof(*r));
-		m->refs = r;
-		m->nrefs = n;
-	}
-	m->refs[id]++;
-	return 0;
-}
-
-static void unref(struct natport_media *m, uint32_t id, const char *label)
-{
-	int err;
-
-	if (id >= m->nrefs || !m->refs[id])
-		return;
-	if (--m->refs[id])
-		return;
-	natport_quality_untrack(m->q, id, label);
-	err = natport_pm_release_id(m->pm, id);
-	if (err)
-		log_warnx("media: release of mapping %u: %s (%s)", id,
-			  natport_strerror(err), natport_pm_last_error(m->pm));
-}
-
-/* Drop the call's reference to its i-th owned mapping. */
-static void drop_owned(struct natport_media *m, struct natport_call *c,
-		       unsigned int i)
-{
-	struct client *cl = client_get(m, &c->client, 0);
-
-	unref(m, c->maps[i], c->call_id ? c->call_id : "call");
-	if (cl)
-		client_put(m, cl);
-	c->maps[i] = c->maps[--c->n_maps];
-}
-
-static void drop_id(struct natport_media *m, struct natport_call *c,
-		    uint32_t id)
-{
-	for (unsigned int i = 0; i < c->n_maps; i++) {
-		if (c->maps[i] == id) {
-			drop_owned(m, c, i);
-			return;
-		}
-	}
-}
-
-/* The call takes a reference to a mapping get_mapping returned. On
- * refusal a mapping nobody else holds is released at once. */
-static int own(struct natport_media *m, struct natport_call *c, uint32_t id,
-	       uint32_t *added, unsigned int *n_added, char *reason,
-	       size_t rlen)
-{
-	struct client *cl;
-
-	if (natport_call_map_owned(c, id))
+	if (natport_session_owns(c, id))
 		return 0;
-	cl = client_get(m, &c->client, 1);
-	if (!cl || cl->maps >= m->cfg.max_mappings_per_client ||
-	    c->n_maps == NATPORT_CALL_MAX_MAPS || ref(m, id)) {
-		if (id >= m->nrefs || !m->refs[id])
-			natport_pm_release_id(m->pm, id);
-		if (cl && !cl->maps) {
-			cl->maps = 1;
-			client_put(m, cl);
-		}
-		m->st.refused_cap++;
-		snprintf(reason, rlen, "too many media ports for this client "
-				       "(max-mappings-per-client %u)",
-			 m->cfg.max_mappings_per_client);
-		return 503;
-	}
-	cl->maps++;
-	natport_call_map_add(c, id);
+	if (natport_session_own(m->sessions, c, id))
+		return refuse_cap(m, reason, rlen);
 	added[(*n_added)++] = id;
 	return 0;
 }
@@ -273,7 +122,7 @@ static const char *bad_remote(const struct natport_media *m,
 	return NULL;
 }
 
-static int can_install(const struct natport_call_stream *s)
+static int can_install(const struct natport_session_stream *s)
 {
 	return s->rtp_id && !s->disabled && !s->remote_hold &&
 	       s->remote_rtp.family != AF_UNSPEC &&
@@ -284,7 +133,7 @@ static int can_install(const struct natport_call_stream *s)
 /* Install the remote of every stream that has one (an answer arrived):
  * all of them in one netlink round trip, before the answer is forwarded.
  * Then count the RTP streams' quality, where the kernel module is. */
-static int install_remotes(struct natport_media *m, struct natport_call *c,
+static int install_remotes(struct natport_media *m, struct natport_session *c,
 			   char *reason, size_t rlen)
 {
 	struct natport_remote_update u[2 * NATPORT_SDP_MAX_STREAMS];
@@ -293,7 +142,7 @@ static int install_remotes(struct natport_media *m, struct natport_call *c,
 
 	memset(u, 0, sizeof(u));
 	for (i = 0; i < c->n_streams; i++) {
-		struct natport_call_stream *s = &c->streams[i];
+		struct natport_session_stream *s = &c->streams[i];
 
 		if (!can_install(s))
 			continue;
@@ -318,18 +167,18 @@ static int install_remotes(struct natport_media *m, struct natport_call *c,
 				 reason, rlen);
 	}
 	for (i = 0; i < c->n_streams; i++) {
-		struct natport_call_stream *s = &c->streams[i];
+		struct natport_session_stream *s = &c->streams[i];
 
 		if (can_install(s) && s->payload_type >= 0 && s->clock_rate)
-			natport_quality_track(m->q, s->rtp_id, s->payload_type,
+			natport_quality_track(natport_session_table_quality(m->sessions), s->rtp_id, s->payload_type,
 					      s->clock_rate);
 	}
-	natport_call_emit(m->calls, NATPORT_CALL_EV_MEDIA, c);
+	natport_session_media_changed(m->sessions, c);
 	return 0;
 }
 
 /* The codec of an SDP stream, for RTP statistics. */
-static void set_codec(struct natport_call_stream *s,
+static void set_codec(struct natport_session_stream *s,
 		      const struct natport_sdp_stream *st)
 {
 	s->payload_type = st->payload_type == NATPORT_SDP_PT_NONE ?
@@ -338,26 +187,7 @@ static void set_codec(struct natport_call_stream *s,
 	s->clock_rate = st->clock_rate;
 }
 
-/* Offer/answer done: mappings a re-offer replaced are not needed now. */
-static void release_stale(struct natport_media *m, struct natport_call *c)
-{
-	unsigned int i = 0, k;
-
-	while (i < c->n_maps) {
-		uint32_t id = c->maps[i];
-
-		for (k = 0; k < c->n_streams; k++)
-			if (c->streams[k].rtp_id == id ||
-			    c->streams[k].rtcp_id == id)
-				break;
-		if (k == c->n_streams)
-			drop_owned(m, c, i);
-		else
-			i++;
-	}
-}
-
-static int get_map(struct natport_media *m, struct natport_call *c,
+static int get_map(struct natport_media *m, struct natport_session *c,
 		   enum natport_port_type type,
 		   const struct natport_endpoint *internal, uint16_t rtp_port,
 		   struct natport_mapping *out, uint32_t *added,
@@ -367,7 +197,7 @@ static int get_map(struct natport_media *m, struct natport_call *c,
 		.type = type,
 		.internal = *internal,
 		.rtp_internal_port = rtp_port,
-		.owner = c->serial,
+		.owner = c->id,
 	};
 	char b[NATPORT_ENDPOINT_STRLEN];
 	int err;
@@ -417,15 +247,62 @@ static int phone_endpoint(struct natport_media *m,
 	return 488;
 }
 
-int natport_media_lan_sdp(struct natport_media *m, struct natport_call *c,
+/* One endpoint of the phone's SDP: does the session map it already? */
+static int mapped(const struct natport_session *c,
+		  const struct natport_endpoint *ep,
+		  const struct natport_endpoint *sig_src, int rtcp)
+{
+	struct natport_endpoint e = *ep;
+
+	if (e.family == AF_UNSPEC || natport_endpoint_is_unspec(&e)) {
+		e = *sig_src;
+		e.port = ep->port;
+	}
+	if (!natport_endpoint_addr_equal(&e, sig_src))
+		return 1; /* refused (488) before it costs anything */
+	for (unsigned int i = 0; i < c->n_streams; i++) {
+		const struct natport_session_stream *s = &c->streams[i];
+
+		if (rtcp ? s->rtcp_id &&
+				   natport_endpoint_equal(&s->internal_rtcp, &e) :
+			   s->rtp_id &&
+				   natport_endpoint_equal(&s->internal_rtp, &e))
+			return 1;
+	}
+	return 0;
+}
+
+/* How many mappings the SDP would add to the session, counted before any
+ * is allocated: a client over its quota is refused without costing a
+ * port or leaving one in quarantine. */
+static unsigned int new_mappings(const struct natport_session *c,
+				 const struct natport_sdp *sdp,
+				 const struct natport_endpoint *sig_src)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < sdp->n; i++) {
+		const struct natport_sdp_stream *st = &sdp->s[i];
+
+		if (st->disabled)
+			continue;
+		n += !mapped(c, &st->rtp, sig_src, 0);
+		if (!st->rtcp_mux && st->rtcp.family != AF_UNSPEC &&
+		    st->rtcp.port)
+			n += !mapped(c, &st->rtcp, sig_src, 1);
+	}
+	return n;
+}
+
+int natport_media_lan_sdp(struct natport_media *m, struct natport_session *c,
 			  const char *body, size_t len,
 			  const struct natport_endpoint *sig_src, int is_answer,
 			  char **out, size_t *outlen, char *reason, size_t rlen)
 {
 	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
-	struct natport_call_stream ns[NATPORT_SDP_MAX_STREAMS];
+	struct natport_session_stream ns[NATPORT_SDP_MAX_STREAMS];
 	uint32_t added[2 * NATPORT_SDP_MAX_STREAMS];
-	unsigned int n_added = 0, i;
+	unsigned int n_added = 0, i, need;
 	struct natport_sdp sdp;
 	char err[160];
 	int ret = 0;
@@ -441,15 +318,22 @@ int natport_media_lan_sdp(struct natport_media *m, struct natport_call *c,
 		c->client = *sig_src;
 		c->client.port = 0;
 	}
+	need = new_mappings(c, &sdp, sig_src);
+	if (need > natport_quota_room(natport_session_table_quota(m->sessions),
+				      &c->client) ||
+	    c->n_maps + need > NATPORT_SESSION_MAX_MAPS) {
+		natport_sdp_free(&sdp);
+		return refuse_cap(m, reason, rlen);
+	}
 	memset(rw, 0, sizeof(rw));
 	for (i = 0; i < sdp.n; i++) {
 		const struct natport_sdp_stream *st = &sdp.s[i];
-		struct natport_call_stream *s = &ns[i];
+		struct natport_session_stream *s = &ns[i];
 		struct natport_endpoint in_rtp, in_rtcp;
 		struct natport_mapping mr, mc;
 
 		*s = i < c->n_streams ? c->streams[i] :
-					(struct natport_call_stream){ 0 };
+					(struct natport_session_stream){ 0 };
 		snprintf(s->media, sizeof(s->media), "%s", st->media);
 		s->disabled = st->disabled;
 		s->rtcp_mux = st->rtcp_mux;
@@ -509,21 +393,21 @@ int natport_media_lan_sdp(struct natport_media *m, struct natport_call *c,
 			*out = NULL;
 			return ret;
 		}
-		release_stale(m, c);
+		natport_session_drop_stale(m->sessions, c);
 	} else {
 		m->st.offers++;
-		natport_call_emit(m->calls, NATPORT_CALL_EV_MEDIA, c);
+		natport_session_media_changed(m->sessions, c);
 	}
 	return 0;
 
 err_unwind:
 	while (n_added)
-		drop_id(m, c, added[--n_added]);
+		natport_session_drop(m->sessions, c, added[--n_added]);
 	natport_sdp_free(&sdp);
 	return ret;
 }
 
-int natport_media_wan_sdp(struct natport_media *m, struct natport_call *c,
+int natport_media_wan_sdp(struct natport_media *m, struct natport_session *c,
 			  const char *body, size_t len, int is_answer,
 			  char *reason, size_t rlen)
 {
@@ -558,7 +442,7 @@ int natport_media_wan_sdp(struct natport_media *m, struct natport_call *c,
 	}
 	for (i = 0; i < sdp.n; i++) {
 		const struct natport_sdp_stream *st = &sdp.s[i];
-		struct natport_call_stream *s = &c->streams[i];
+		struct natport_session_stream *s = &c->streams[i];
 
 		if (i >= c->n_streams) {
 			memset(s, 0, sizeof(*s));
@@ -585,35 +469,14 @@ int natport_media_wan_sdp(struct natport_media *m, struct natport_call *c,
 	ret = install_remotes(m, c, reason, rlen);
 	if (ret)
 		return ret;
-	release_stale(m, c);
+	natport_session_drop_stale(m->sessions, c);
 	return 0;
-}
-
-void natport_media_release_call(struct natport_media *m,
-				struct natport_call *c)
-{
-	while (c->n_maps)
-		drop_owned(m, c, c->n_maps - 1);
-	for (unsigned int i = 0; i < c->n_streams; i++)
-		c->streams[i].rtp_id = c->streams[i].rtcp_id = 0;
-}
-
-uint64_t natport_media_call_packets(struct natport_media *m,
-				    struct natport_call *c)
-{
-	uint64_t sum = 0;
-
-	for (unsigned int i = 0; i < c->n_maps; i++) {
-		struct natport_counters k;
-
-		if (!natport_pm_counters(m->pm, c->maps[i], &k))
-			sum += k.pkts_in + k.pkts_out;
-	}
-	return sum;
 }
 
 void natport_media_get_stats(struct natport_media *m,
 			     struct natport_media_stats *out)
 {
 	*out = m->st;
+	out->clients = natport_quota_clients(
+		natport_session_table_quota(m->sessions));
 }

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registrar.h"
+#include "sip/registrar.h"
 
 struct pending {
 	char *call_id, *cseq;

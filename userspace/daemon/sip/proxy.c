@@ -11,10 +11,12 @@
 
 #include <osipparser2/osip_port.h>
 
-#include "log.h"
-#include "sip_msg.h"
-#include "sip_proxy.h"
-#include "sip_transport.h"
+#include "core/log.h"
+#include "sip/dialog.h"
+#include "sip/msg.h"
+#include "sip/proxy.h"
+#include "sip/registrar.h"
+#include "sip/transport.h"
 
 #define SWEEP_MS 500
 #define DEFAULT_EXPIRES 3600
@@ -42,7 +44,8 @@ struct natport_proxy {
 	struct natport_sip_transport *tp[2]; /* by enum natport_side */
 	struct natport_call_table *calls;
 	struct natport_registrar *reg;
-	struct natport_media *media;
+	struct natport_session_table *sessions; /* borrowed */
+	struct natport_media *media;            /* borrowed */
 	struct natport_evloop_timer *sweep;
 	uint64_t secret;
 	struct own_req *own;
@@ -169,17 +172,11 @@ static void reply(struct natport_proxy *p, struct natport_sip_transport *tp,
 	osip_message_free(r);
 }
 
+/* The call's session ends, and with it the call (its on_end). */
 static void end_call(struct natport_proxy *p, struct natport_call *c,
-		     enum natport_call_end why)
+		     enum natport_session_end why)
 {
-	natport_media_release_call(p->media, c);
-	c->end_reason = why;
-	p->st.calls_ended[why & 7]++;
-	log_debug("call %llu %s ended: %s", (unsigned long long)c->serial,
-		  c->call_id, natport_call_end_name(why));
-	natport_call_set_state(p->calls, c, NATPORT_CALL_ENDED,
-			       natport_evloop_now(p->loop));
-	natport_call_del(p->calls, c);
+	natport_session_end(p->sessions, c->sess, why);
 }
 
 static osip_body_t *sdp_body(osip_message_t *m)
@@ -290,7 +287,7 @@ static int do_sdp(struct natport_proxy *p, struct natport_call *c,
 		c->offer_side = side;
 	}
 	if (side == NATPORT_SIDE_LAN) {
-		ret = natport_media_lan_sdp(p->media, c, b->body, b->length,
+		ret = natport_media_lan_sdp(p->media, c->sess, b->body, b->length,
 					    src, is_answer, &out, &outlen,
 					    reason, rlen);
 		if (ret)
@@ -303,7 +300,7 @@ static int do_sdp(struct natport_proxy *p, struct natport_call *c,
 		free(out);
 		return 0;
 	}
-	return natport_media_wan_sdp(p->media, c, b->body, b->length,
+	return natport_media_wan_sdp(p->media, c->sess, b->body, b->length,
 				     is_answer, reason, rlen);
 }
 
@@ -518,18 +515,27 @@ static int request_call(struct natport_proxy *p, osip_message_t *m,
 	int ret, is_new = 0;
 
 	if (!c && !strcmp(method, "INVITE") && !in_dialog) {
-		c = natport_call_new(p->calls, m->call_id->number, now);
+		c = natport_call_new(p->calls, m->call_id->number);
 		if (!c) {
 			snprintf(reason, rlen, errno == ENOSPC ?
 				 "too many calls (max-calls)" : "out of memory");
+			return 503;
+		}
+		c->sess = natport_session_new(p->sessions, NATPORT_SESSION_SIP,
+					      c->call_id,
+					      &natport_call_session_ops, c,
+					      now);
+		if (!c->sess) {
+			natport_call_del(p->calls, c);
+			snprintf(reason, rlen, "out of memory");
 			return 503;
 		}
 		is_new = 1;
 		c->caller_side = side;
 		c->invite_cseq = strdup(m->cseq->number);
 		if (side == NATPORT_SIDE_LAN) {
-			c->client = *src;
-			c->client.port = 0;
+			c->sess->client = *src;
+			c->sess->client.port = 0;
 		}
 		if (m->from->url)
 			snprintf(c->from, sizeof(c->from), "%s%s%s",
@@ -541,11 +547,11 @@ static int request_call(struct natport_proxy *p, osip_message_t *m,
 				 m->to->url->username ?: "",
 				 m->to->url->username ? "@" : "",
 				 m->to->url->host ?: "");
-		natport_call_emit(p->calls, NATPORT_CALL_EV_NEW, c);
+		natport_session_announce(p->sessions, c->sess);
 	}
 	if (!c)
 		return 0;
-	c->last_sig_ms = now;
+	c->sess->last_activity_ms = now;
 	if (c->refused_ms && !strcmp(method, "ACK"))
 		return -1; /* the caller's ACK of our refusal */
 	if (c->refused_ms && !strcmp(method, "INVITE")) {
@@ -563,11 +569,11 @@ static int request_call(struct natport_proxy *p, osip_message_t *m,
 		if (ft)
 			natport_call_tag_del(c, ft);
 		if (!c->n_tags)
-			end_call(p, c, NATPORT_END_BYE);
+			end_call(p, c, NATPORT_END_HANGUP);
 		return 0;
 	}
 	if (!strcmp(method, "CANCEL")) {
-		if (c->state != NATPORT_CALL_CONFIRMED)
+		if (c->sess->state != NATPORT_SESSION_ACTIVE)
 			end_call(p, c, NATPORT_END_CANCEL);
 		return 0;
 	}
@@ -949,11 +955,11 @@ static void refuse_answer(struct natport_proxy *p, struct natport_call *c,
 
 	send_own(p, m, side, "ACK", n);
 	send_own(p, m, side, "BYE", n + 1);
-	if (c->state == NATPORT_CALL_CONFIRMED) {
+	if (c->sess->state == NATPORT_SESSION_ACTIVE) {
 		*drop = 1;
 		return;
 	}
-	natport_media_release_call(p->media, c);
+	natport_session_release(p->sessions, c->sess);
 	c->refused_ms = natport_evloop_now(p->loop);
 	/* the details (logged) name LAN hosts: not for the outside */
 	to_failure(m, status, side == NATPORT_SIDE_LAN ?
@@ -973,7 +979,7 @@ static void response_call(struct natport_proxy *p, struct natport_call *c,
 	int first = !strcmp(method, "INVITE") && c->invite_cseq &&
 		    !strcmp(m->cseq->number, c->invite_cseq);
 
-	c->last_sig_ms = now;
+	c->sess->last_activity_ms = now;
 	if (c->refused_ms) {
 		/* the caller has our refusal; a retransmitted 2xx lost our
 		 * ACK: send it again */
@@ -1002,16 +1008,16 @@ static void response_call(struct natport_proxy *p, struct natport_call *c,
 	if (!first)
 		return;
 	if (code > 100 && code < 200 && natport_sip_to_tag(m) &&
-	    c->state == NATPORT_CALL_TRYING) {
-		natport_call_set_state(p->calls, c, NATPORT_CALL_EARLY, now);
+	    c->sess->state == NATPORT_SESSION_SETUP) {
+		natport_session_set_state(p->sessions, c->sess, NATPORT_SESSION_EARLY, now);
 	} else if (code >= 200 && code < 300) {
 		const char *tag = natport_sip_to_tag(m);
 
 		if (tag && natport_call_tag_add(c, tag) < 0)
 			log_warnx_rl("call %s: too many forks", c->call_id);
-		natport_call_set_state(p->calls, c, NATPORT_CALL_CONFIRMED,
+		natport_session_set_state(p->sessions, c->sess, NATPORT_SESSION_ACTIVE,
 				       now);
-	} else if (code >= 300 && c->state != NATPORT_CALL_CONFIRMED) {
+	} else if (code >= 300 && c->sess->state != NATPORT_SESSION_ACTIVE) {
 		end_call(p, c, NATPORT_END_REJECTED);
 	}
 }
@@ -1114,23 +1120,23 @@ static int sweep_one(struct natport_call *c, void *arg)
 
 	if (c->refused_ms) {
 		if (now - c->refused_ms >= REFUSED_LINGER_MS ||
-		    now - c->created_ms >= p->cfg.invite_timeout_ms)
+		    now - c->sess->created_ms >= p->cfg.invite_timeout_ms)
 			end_call(p, c, NATPORT_END_REFUSED);
 		return 0;
 	}
-	if (c->state != NATPORT_CALL_CONFIRMED) {
-		if (now - c->created_ms >= p->cfg.invite_timeout_ms)
-			end_call(p, c, NATPORT_END_INVITE_TIMEOUT);
+	if (c->sess->state != NATPORT_SESSION_ACTIVE) {
+		if (now - c->sess->created_ms >= p->cfg.invite_timeout_ms)
+			end_call(p, c, NATPORT_END_SETUP_TIMEOUT);
 		return 0;
 	}
-	last = c->last_sig_ms > c->media_check_ms ? c->last_sig_ms :
-						    c->media_check_ms;
+	last = c->sess->last_activity_ms > c->sess->media_check_ms ? c->sess->last_activity_ms :
+						    c->sess->media_check_ms;
 	if (now - last < p->cfg.dialog_timeout_ms)
 		return 0;
-	pkts = natport_media_call_packets(p->media, c);
-	if (pkts != c->media_pkts) {
-		c->media_pkts = pkts;
-		c->media_check_ms = now;
+	pkts = natport_session_packets(p->sessions, c->sess);
+	if (pkts != c->sess->media_pkts) {
+		c->sess->media_pkts = pkts;
+		c->sess->media_check_ms = now;
 		return 0;
 	}
 	end_call(p, c, NATPORT_END_IDLE_TIMEOUT);
@@ -1167,7 +1173,8 @@ static uint64_t random_secret(void)
 
 struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 					const struct natport_config *cfg,
-					struct natport_pm *pm, char *err,
+					struct natport_session_table *sessions,
+					struct natport_media *media, char *err,
 					size_t errlen)
 {
 	struct natport_proxy *p = calloc(1, sizeof(*p));
@@ -1186,11 +1193,8 @@ struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 		snprintf(err, errlen, "out of memory");
 		goto err_tables;
 	}
-	p->media = natport_media_new(pm, p->calls, cfg);
-	if (!p->media) {
-		snprintf(err, errlen, "out of memory");
-		goto err_tables;
-	}
+	p->sessions = sessions;
+	p->media = media;
 	p->tp[NATPORT_SIDE_LAN] = natport_sip_udp_open(loop, &cfg->lan_address,
 						       on_message, p, err,
 						       errlen);
@@ -1215,7 +1219,6 @@ err_wan:
 err_lan:
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_LAN]);
 err_tables:
-	natport_media_free(p->media);
 	natport_registrar_free(p->reg);
 	natport_call_table_free(p->calls);
 	free(p);
@@ -1243,7 +1246,6 @@ void natport_proxy_free(struct natport_proxy *p)
 		natport_evloop_timer_cancel(p->loop, p->sweep);
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_WAN]);
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_LAN]);
-	natport_media_free(p->media);
 	natport_registrar_free(p->reg);
 	natport_call_table_free(p->calls);
 	free(p);
@@ -1253,27 +1255,23 @@ void natport_proxy_reload(struct natport_proxy *p,
 			  const struct natport_config *cfg)
 {
 	p->cfg = *cfg;
-	natport_media_set_config(p->media, cfg);
 	natport_call_table_set_max(p->calls, cfg->max_calls);
 }
 
-struct natport_call_table *natport_proxy_calls(struct natport_proxy *p)
+unsigned int natport_proxy_call_count(const struct natport_proxy *p)
 {
-	return p->calls;
+	return natport_call_count(p->calls);
 }
 
-struct natport_registrar *natport_proxy_registrar(struct natport_proxy *p)
+unsigned int natport_proxy_registrations(const struct natport_proxy *p)
 {
-	return p->reg;
-}
-
-struct natport_media *natport_proxy_media(struct natport_proxy *p)
-{
-	return p->media;
+	return natport_registrar_count(p->reg);
 }
 
 void natport_proxy_get_stats(struct natport_proxy *p,
 			     struct natport_proxy_stats *out)
 {
 	*out = p->st;
+	natport_call_table_counters(p->calls, &out->calls_created,
+				    &out->calls_ended, &out->calls_full);
 }

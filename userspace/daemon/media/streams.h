@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * media.h - the glue between a call's SDP and the port manager
- * (libnatport), in the seed's order:
+ * streams.h - the glue between a session's SDP and its mappings, in the
+ * seed's order. Front-end neutral: SIP hands it the bodies of its offers
+ * and answers; an rtpengine-ng front end would hand it the same.
  *
  *  - SDP from the LAN phone (its offer, or its answer to the far end's
  *    offer): every enabled m= line gets a mapping for RTP and one for RTCP
@@ -18,23 +19,23 @@
  * Security: an SDP from the LAN may only ask for media at the address its
  * SIP came from; one from the WAN may not point into the LAN, at the
  * router, at loopback or multicast. Either is refused (488). A client may
- * hold at most max-mappings-per-client mappings (503 beyond), and running
- * out of ports is 503 too; a refused SDP leaves no mapping behind.
+ * hold at most max-mappings-per-client mappings (core/quota.h; checked
+ * before any port is allocated, 503 beyond), and running out of ports is
+ * 503 too; a refused SDP leaves no mapping behind.
  *
- * Ownership: the media module owns every mapping it got. Mappings are
- * reference-counted across calls (two calls from one phone may reuse one
- * internal port); natport_media_release_call() drops a call's references
- * and releases what nobody uses any more. Returns are 0 or a SIP status.
+ * Ownership: the session owns the mappings this module got for it
+ * (core/session.h releases them). Returns are 0 or a status in SIP's
+ * numbers (400, 488, 500, 503), which other front ends map to theirs.
  */
-#ifndef NATPORT_MEDIA_H
-#define NATPORT_MEDIA_H
+#ifndef NATPORT_MEDIA_STREAMS_H
+#define NATPORT_MEDIA_STREAMS_H
 
 #include <stddef.h>
 
 #include <natport/natport.h>
 
-#include "call.h"
-#include "config.h"
+#include "core/config.h"
+#include "core/session.h"
 
 struct natport_media;
 
@@ -45,7 +46,7 @@ struct natport_media_stats {
 };
 
 struct natport_media *natport_media_new(struct natport_pm *pm,
-					struct natport_call_table *calls,
+					struct natport_session_table *sessions,
 					const struct natport_config *cfg);
 void natport_media_free(struct natport_media *m);
 /* Apply the limits of a reloaded config. */
@@ -55,7 +56,7 @@ void natport_media_set_config(struct natport_media *m,
 /* natport_media_lan_sdp - SDP from the LAN phone at sig_src. On 0, *out
  * is the rewritten body (malloc'd; free it) or NULL if the SDP has no
  * stream to map. Otherwise a SIP status (400, 488, 500, 503) and reason. */
-int natport_media_lan_sdp(struct natport_media *m, struct natport_call *c,
+int natport_media_lan_sdp(struct natport_media *m, struct natport_session *s,
 			  const char *body, size_t len,
 			  const struct natport_endpoint *sig_src, int is_answer,
 			  char **out, size_t *outlen, char *reason,
@@ -63,27 +64,11 @@ int natport_media_lan_sdp(struct natport_media *m, struct natport_call *c,
 
 /* natport_media_wan_sdp - SDP from the far end; the body is forwarded
  * unchanged. 0, or a SIP status and reason. */
-int natport_media_wan_sdp(struct natport_media *m, struct natport_call *c,
+int natport_media_wan_sdp(struct natport_media *m, struct natport_session *s,
 			  const char *body, size_t len, int is_answer,
 			  char *reason, size_t rlen);
-
-/* Release every mapping the call owns (idempotent). */
-void natport_media_release_call(struct natport_media *m,
-				struct natport_call *c);
-
-/* Sum of the kernel packet counters of the call's mappings. */
-uint64_t natport_media_call_packets(struct natport_media *m,
-				    struct natport_call *c);
-
-/* RTP statistics (optional kernel module): the media module tracks each
- * RTP mapping once its remote is installed and untracks it on release,
- * which logs its final loss and jitter. NULL q: none. */
-struct natport_quality;
-void natport_media_set_quality(struct natport_media *m,
-			       struct natport_quality *q);
-struct natport_quality *natport_media_quality(struct natport_media *m);
 
 void natport_media_get_stats(struct natport_media *m,
 			     struct natport_media_stats *out);
 
-#endif /* NATPORT_MEDIA_H */
+#endif /* NATPORT_MEDIA_STREAMS_H */

@@ -18,8 +18,9 @@
  * from the WAN only into a call or phone the proxy knows. Everything else
  * is refused (403, 404, 481) or, for ACK and responses, dropped.
  *
- * The proxy owns its transports, call table, registrar and media module;
- * natport_proxy_free() ends every call and releases every mapping.
+ * The proxy owns its transports, call table (sip/dialog.h) and registrar;
+ * it borrows the session core and the media module, which front ends
+ * share. natport_proxy_free() ends every call's session.
  */
 #ifndef NATPORT_SIP_PROXY_H
 #define NATPORT_SIP_PROXY_H
@@ -28,31 +29,32 @@
 
 #include <natport/natport.h>
 
-#include "call.h"
-#include "config.h"
-#include "evloop.h"
-#include "media.h"
-#include "registrar.h"
+#include "core/config.h"
+#include "core/evloop.h"
+#include "core/session.h"
+#include "media/streams.h"
 
 struct natport_proxy;
 
 struct natport_proxy_stats {
 	uint64_t rx_requests, rx_responses, forwarded, replied, dropped,
-		malformed, loops, refused, own_requests, calls_ended[8];
+		malformed, loops, refused, own_requests;
+	uint64_t calls_created, calls_ended, calls_full; /* call table */
 };
 
+/* The proxy borrows the session table and the media module. */
 struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 					const struct natport_config *cfg,
-					struct natport_pm *pm, char *err,
+					struct natport_session_table *sessions,
+					struct natport_media *media, char *err,
 					size_t errlen);
 void natport_proxy_free(struct natport_proxy *p);
 /* Apply a reloaded config (the keys natport_config_restart_needed allows). */
 void natport_proxy_reload(struct natport_proxy *p,
 			  const struct natport_config *cfg);
 
-struct natport_call_table *natport_proxy_calls(struct natport_proxy *p);
-struct natport_registrar *natport_proxy_registrar(struct natport_proxy *p);
-struct natport_media *natport_proxy_media(struct natport_proxy *p);
+unsigned int natport_proxy_call_count(const struct natport_proxy *p);
+unsigned int natport_proxy_registrations(const struct natport_proxy *p);
 void natport_proxy_get_stats(struct natport_proxy *p,
 			     struct natport_proxy_stats *out);
 

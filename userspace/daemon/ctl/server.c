@@ -15,9 +15,11 @@
 
 #include <natport/control.h>
 
-#include "control.h"
-#include "log.h"
-#include "quality.h"
+#include "core/alg.h"
+#include "core/log.h"
+#include "ctl/server.h"
+#include "core/quality.h"
+#include "media/sdp.h"
 
 /* A list is produced only while less than this is waiting to be sent, so
  * a slow reader costs at most LOW_WATER + one message of memory. */
@@ -56,7 +58,10 @@ struct quarantined {
 struct natport_control {
 	struct natport_evloop *loop;
 	struct natport_pm *pm;
-	struct natport_proxy *proxy;
+	struct natport_session_table *sessions;
+	struct natport_proxy *proxy; /* SIP counters only */
+	struct natport_media *media;
+	const struct natport_alg *alg; /* NULL: not watched */
 	uint32_t quarantine_ms;
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -301,8 +306,8 @@ static void put_stream_map(struct natport_control *ctl, const char *key,
 /* A call; full: with its streams and their counters read from the
  * kernel. An event (full 0) is one line and must not call into the port
  * manager. */
-static void put_call(struct natport_control *ctl, const struct natport_call *c,
-		     int full)
+static void put_session(struct natport_control *ctl,
+			const struct natport_session *c, int full)
 {
 	struct natport_ctl_msg_buf *b = &ctl->mb;
 	struct natport_counters rtp[NATPORT_SDP_MAX_STREAMS],
@@ -310,7 +315,9 @@ static void put_call(struct natport_control *ctl, const struct natport_call *c,
 	struct natport_rtp_stats q[NATPORT_SDP_MAX_STREAMS][2];
 	int have_q[NATPORT_SDP_MAX_STREAMS];
 	struct natport_quality *qual =
-		natport_media_quality(natport_proxy_media(ctl->proxy));
+		natport_session_table_quality(ctl->sessions);
+	struct natport_session_field f[8];
+	unsigned int nf;
 	unsigned int i, n = c->n_streams;
 
 	if (n > NATPORT_SDP_MAX_STREAMS)
@@ -328,23 +335,24 @@ static void put_call(struct natport_control *ctl, const struct natport_call *c,
 		add_counters(&sum, &rtp[i]);
 		add_counters(&sum, &rtcp[i]);
 	}
-	natport_ctl_put_u64(b, "id", c->serial);
-	put_text(b, "call_id", c->call_id ? c->call_id : "");
-	put_text(b, "from", c->from);
-	put_text(b, "to", c->to);
-	natport_ctl_put_str(b, "caller", natport_side_name(c->caller_side));
+	natport_ctl_put_u64(b, "id", c->id);
+	natport_ctl_put_str(b, "owner", natport_session_kind_name(c->kind));
+	nf = c->ops && c->ops->describe ? c->ops->describe(c, f, 8) : 0;
+	if (!nf) /* an owner without details: its key */
+		f[nf++] = (struct natport_session_field){ "key", c->key };
+	for (i = 0; i < nf; i++)
+		put_text(b, f[i].key, f[i].value ? f[i].value : "");
 	put_ep(b, "client", &c->client);
-	natport_ctl_put_str(b, "state", natport_call_state_name(c->state));
-	if (c->state == NATPORT_CALL_ENDED)
-		natport_ctl_put_str(b, "end",
-				    natport_call_end_name(c->end_reason));
+	natport_ctl_put_str(b, "state", natport_session_state_name(c));
+	if (c->state == NATPORT_SESSION_ENDED)
+		natport_ctl_put_str(b, "end", natport_session_end_name(c));
 	natport_ctl_put_u64(b, "age", (now(ctl) - c->created_ms) / 1000);
 	if (!full)
 		return;
 	put_counters(b, &sum);
 	natport_ctl_put_list(b, "streams");
 	for (i = 0; i < n; i++) {
-		const struct natport_call_stream *s = &c->streams[i];
+		const struct natport_session_stream *s = &c->streams[i];
 
 		natport_ctl_put_obj(b, NULL);
 		put_text(b, "media", s->media);
@@ -373,21 +381,21 @@ struct call_walk {
 	int found;
 };
 
-static int list_call(const struct natport_call *c, void *arg)
+static int list_call(struct natport_session *c, void *arg)
 {
 	struct call_walk *w = arg;
 	struct client *cl = w->cl;
 
 	if (w->want) {
-		if (c->serial != w->want)
+		if (c->id != w->want)
 			return 0;
-	} else if (c->serial <= cl->cursor) {
-		return 0;
+	} else if (c->id <= cl->cursor || c->kind == NATPORT_SESSION_STATIC) {
+		return 0; /* static sessions are listed as mappings */
 	}
 	msg_begin(cl->ctl, NATPORT_CTL_MSG_RECORD);
-	put_call(cl->ctl, c, 1);
+	put_session(cl->ctl, c, 1);
 	msg_send(cl);
-	cl->cursor = c->serial;
+	cl->cursor = c->id;
 	w->found = 1;
 	return w->want || cl->dead || pending(cl) >= LOW_WATER;
 }
@@ -433,8 +441,7 @@ static int produce(struct client *cl)
 	if (cl->cmd == NATPORT_CTL_CMD_CALLS_LIST) {
 		struct call_walk w = { .cl = cl };
 
-		natport_call_foreach(natport_proxy_calls(ctl->proxy), list_call,
-				     &w);
+		natport_session_walk(ctl->sessions, list_call, &w);
 		return !w.found || pending(cl) < LOW_WATER;
 	}
 	/* mappings list: live ones in id order, then the quarantined */
@@ -526,6 +533,37 @@ static int find_internal(const struct natport_mapping *m, void *arg)
 	return 1;
 }
 
+/* An operator's static mapping is a session of its own (kind static,
+ * keyed by its internal endpoint), so it ends like every other one. */
+static int add_static(struct natport_control *ctl,
+		      const struct natport_mapping *m)
+{
+	char key[NATPORT_ENDPOINT_STRLEN];
+	struct natport_session *s;
+
+	natport_endpoint_format(&m->internal, key, sizeof(key));
+	s = natport_session_new(ctl->sessions, NATPORT_SESSION_STATIC, key,
+				NULL, NULL, now(ctl));
+	if (!s)
+		return -1;
+	if (natport_session_own(ctl->sessions, s, m->id)) {
+		natport_session_end(ctl->sessions, s, NATPORT_END_REFUSED);
+		return -1;
+	}
+	s->n_streams = 1;
+	snprintf(s->streams[0].media, sizeof(s->streams[0].media), "%s",
+		 natport_port_type_name(m->type));
+	s->streams[0].rtp_id = m->id;
+	s->streams[0].internal_rtp = m->internal;
+	s->streams[0].external_rtp = m->external;
+	s->streams[0].remote_rtp = m->remote;
+	s->streams[0].payload_type = -1;
+	natport_session_set_state(ctl->sessions, s, NATPORT_SESSION_ACTIVE,
+				  now(ctl));
+	natport_session_announce(ctl->sessions, s);
+	return 0;
+}
+
 static void cmd_mappings_add(struct client *cl, int argc, char **argv)
 {
 	struct natport_control *ctl = cl->ctl;
@@ -586,6 +624,11 @@ static void cmd_mappings_add(struct client *cl, int argc, char **argv)
 			return;
 		}
 	}
+	if (fresh && add_static(ctl, &m)) {
+		natport_pm_release_id(ctl->pm, m.id);
+		send_done(cl, NATPORT_CTL_E_PM, "out of memory");
+		return;
+	}
 	log_info("control: static mapping %u %s %s added", m.id, argv[0],
 		 argv[1]);
 	send_mapping(cl, &m);
@@ -595,6 +638,7 @@ static void cmd_mappings_add(struct client *cl, int argc, char **argv)
 static void cmd_mappings_del(struct client *cl, int argc, char **argv)
 {
 	struct natport_control *ctl = cl->ctl;
+	struct natport_session *s;
 	struct natport_mapping m;
 	uint64_t id;
 	int err;
@@ -615,48 +659,59 @@ static void cmd_mappings_del(struct client *cl, int argc, char **argv)
 			  m.id, (unsigned long long)m.owner);
 		return;
 	}
-	err = natport_pm_release_id(ctl->pm, m.id);
-	if (err) {
-		send_done(cl, NATPORT_CTL_E_PM, "%s", pm_error(ctl, err));
-		return;
+	s = natport_session_find_map(ctl->sessions, m.id);
+	if (s) {
+		natport_session_end(ctl->sessions, s, NATPORT_END_OPERATOR);
+	} else {
+		/* restored from the kernel without a session */
+		err = natport_pm_release_id(ctl->pm, m.id);
+		if (err) {
+			send_done(cl, NATPORT_CTL_E_PM, "%s",
+				  pm_error(ctl, err));
+			return;
+		}
 	}
 	log_info("control: static mapping %u deleted", m.id);
 	send_done(cl, NATPORT_CTL_OK, "%s", "");
 }
 
-static int end_call(struct natport_call *c, void *arg)
-{
-	struct natport_control *ctl = arg;
+struct flush_count {
+	struct natport_session_table *t;
+	unsigned int calls, maps;
+};
 
-	natport_media_release_call(natport_proxy_media(ctl->proxy), c);
-	c->end_reason = NATPORT_END_SHUTDOWN;
-	natport_call_set_state(natport_proxy_calls(ctl->proxy), c,
-			       NATPORT_CALL_ENDED, now(ctl));
-	natport_call_del(natport_proxy_calls(ctl->proxy), c);
+/* nat-portctl flush: every session ends the one way sessions end. */
+static int end_session(struct natport_session *s, void *arg)
+{
+	struct flush_count *f = arg;
+
+	if (s->kind == NATPORT_SESSION_STATIC)
+		f->maps += s->n_maps;
+	else
+		f->calls++;
+	natport_session_end(f->t, s, NATPORT_END_OPERATOR);
 	return 0;
 }
 
 static void cmd_flush(struct client *cl)
 {
 	struct natport_control *ctl = cl->ctl;
-	unsigned int calls =
-		natport_call_count(natport_proxy_calls(ctl->proxy));
-	unsigned int released = 0;
+	struct flush_count f = { .t = ctl->sessions };
 	struct map_batch mb;
 
-	natport_call_walk(natport_proxy_calls(ctl->proxy), end_call, ctl);
-	/* what is left: static mappings (and anything no call owns) */
+	natport_session_walk(ctl->sessions, end_session, &f);
+	/* what is left: anything no session owns (restored entries) */
 	do {
 		memset(&mb, 0, sizeof(mb));
 		natport_pm_foreach(ctl->pm, collect_map, &mb);
 		for (unsigned int i = 0; i < mb.n; i++)
 			if (!natport_pm_release_id(ctl->pm, mb.m[i].id))
-				released++;
+				f.maps++;
 	} while (mb.n == BATCH);
 	log_info("control: flush: %u calls ended, %u more mappings released",
-		 calls, released);
+		 f.calls, f.maps);
 	send_done(cl, NATPORT_CTL_OK,
-		  "%u calls ended, %u more mappings released", calls, released);
+		  "%u calls ended, %u more mappings released", f.calls, f.maps);
 }
 
 static int sum_kernel(const struct natport_mapping *m,
@@ -680,30 +735,26 @@ static void cmd_stats(struct client *cl)
 	};
 	struct natport_control *ctl = cl->ctl;
 	struct natport_ctl_msg_buf *b = &ctl->mb;
-	struct natport_call_table *t = natport_proxy_calls(ctl->proxy);
 	struct natport_pm_stats ps;
 	struct natport_proxy_stats xs;
 	struct natport_media_stats ms;
 	struct natport_counters k = { 0 };
-	uint64_t created, ended, full;
-	char err[256];
+	char err[256], alg[200];
 	int entries;
 
 	natport_pm_get_stats(ctl->pm, &ps);
 	natport_proxy_get_stats(ctl->proxy, &xs);
-	natport_media_get_stats(natport_proxy_media(ctl->proxy), &ms);
-	natport_call_table_counters(t, &created, &ended, &full);
+	natport_media_get_stats(ctl->media, &ms);
 	entries = natport_kernel_list(0, sum_kernel, &k, err, sizeof(err));
 	if (entries < 0)
 		log_warnx_rl("control: stats: kernel list: %s", err);
 
 	msg_begin(ctl, NATPORT_CTL_MSG_RECORD);
-	natport_ctl_put_u64(b, "calls", natport_call_count(t));
-	natport_ctl_put_u64(b, "calls_created", created);
-	natport_ctl_put_u64(b, "calls_ended", ended);
-	natport_ctl_put_u64(
-		b, "registrations",
-		natport_registrar_count(natport_proxy_registrar(ctl->proxy)));
+	natport_ctl_put_u64(b, "calls", natport_proxy_call_count(ctl->proxy));
+	natport_ctl_put_u64(b, "calls_created", xs.calls_created);
+	natport_ctl_put_u64(b, "calls_ended", xs.calls_ended);
+	natport_ctl_put_u64(b, "registrations",
+			    natport_proxy_registrations(ctl->proxy));
 	natport_ctl_put_u64(b, "mappings", ps.mappings);
 	natport_ctl_put_u64(b, "mappings_active", ps.mappings_active);
 	natport_ctl_put_u64(b, "mappings_created", ps.created);
@@ -725,10 +776,14 @@ static void cmd_stats(struct client *cl)
 	natport_ctl_put_u64(b, "stray_packets", ps.stray_packets);
 	natport_ctl_put_u64(b, "event_overruns", ps.event_overruns);
 	natport_ctl_put_u64(b, "nft_restored", ps.nft_restored);
+	if (ctl->alg)
+		natport_ctl_put_str(b, "sip_alg",
+				    natport_alg_describe(ctl->alg, alg,
+							 sizeof(alg)));
 	natport_ctl_put_obj(b, "errors");
 	for (int i = 1; i < __NATPORT_E_MAX; i++)
 		natport_ctl_put_u64(b, errs[i], ps.errors[i]);
-	natport_ctl_put_u64(b, "calls_table_full", full);
+	natport_ctl_put_u64(b, "calls_table_full", xs.calls_full);
 	natport_ctl_put_u64(b, "sip_malformed", xs.malformed);
 	natport_ctl_put_u64(b, "sip_refused", xs.refused);
 	natport_ctl_put_u64(b, "sip_dropped", xs.dropped);
@@ -770,8 +825,7 @@ static void cmd_show(struct client *cl, int argc, char **argv)
 	if (cl->cmd == NATPORT_CTL_CMD_CALLS_SHOW) {
 		struct call_walk w = { .cl = cl, .want = id };
 
-		natport_call_foreach(natport_proxy_calls(ctl->proxy), list_call,
-				     &w);
+		natport_session_walk(ctl->sessions, list_call, &w);
 		if (!w.found)
 			send_done(cl, NATPORT_CTL_E_NOENT, "no call %llu",
 				  (unsigned long long)id);
@@ -1121,23 +1175,23 @@ void natport_control_pm_event(struct natport_control *ctl,
 	broadcast(ctl);
 }
 
-void natport_control_call_event(struct natport_control *ctl,
-				enum natport_call_event_type type,
-				const struct natport_call *c)
+void natport_control_session_event(struct natport_control *ctl,
+				   enum natport_session_event type,
+				   const struct natport_session *c)
 {
 	static const char *const names[] = {
-		[NATPORT_CALL_EV_NEW] = "call-new",
-		[NATPORT_CALL_EV_STATE] = "call-state",
-		[NATPORT_CALL_EV_MEDIA] = "call-media",
-		[NATPORT_CALL_EV_END] = "call-end",
+		[NATPORT_SESSION_EV_NEW] = "call-new",
+		[NATPORT_SESSION_EV_STATE] = "call-state",
+		[NATPORT_SESSION_EV_MEDIA] = "call-media",
+		[NATPORT_SESSION_EV_END] = "call-end",
 	};
 
 	if (!ctl || !ctl->st.watchers ||
-	    (unsigned int)type > NATPORT_CALL_EV_END)
+	    (unsigned int)type > NATPORT_SESSION_EV_END)
 		return;
 	msg_begin(ctl, NATPORT_CTL_MSG_RECORD);
 	natport_ctl_put_str(&ctl->mb, "event", names[type]);
-	put_call(ctl, c, 0);
+	put_session(ctl, c, 0);
 	broadcast(ctl);
 }
 
@@ -1215,7 +1269,8 @@ static int listen_on(struct natport_control *ctl, char *err, size_t errlen)
 
 struct natport_control *
 natport_control_new(struct natport_evloop *loop, const char *path,
-		    struct natport_pm *pm, struct natport_proxy *proxy,
+		    struct natport_pm *pm, struct natport_session_table *sessions,
+		    struct natport_media *media, struct natport_proxy *proxy,
 		    uint32_t quarantine_ms, char *err, size_t errlen)
 {
 	struct natport_control *ctl = calloc(1, sizeof(*ctl));
@@ -1227,6 +1282,8 @@ natport_control_new(struct natport_evloop *loop, const char *path,
 	}
 	ctl->loop = loop;
 	ctl->pm = pm;
+	ctl->sessions = sessions;
+	ctl->media = media;
 	ctl->proxy = proxy;
 	ctl->quarantine_ms = quarantine_ms;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
@@ -1269,6 +1326,13 @@ void natport_control_free(struct natport_control *ctl)
 	close(ctl->fd);
 	unlink(ctl->path);
 	free(ctl);
+}
+
+void natport_control_set_alg(struct natport_control *ctl,
+			     const struct natport_alg *alg)
+{
+	if (ctl)
+		ctl->alg = alg;
 }
 
 void natport_control_get_stats(struct natport_control *ctl,

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
+#include "core/log.h"
 
 static int log_foreground = 1;
 static int log_level = LOG_INFO;
