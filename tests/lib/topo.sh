@@ -132,14 +132,14 @@ topo_down() {
 topo_assert_clean() {
 	local left p
 	left=$(ip netns list | grep -c -- "-$$" || true)
-	[ "$left" = 0 ] || { echo "FAIL: $left namespaces left"; return 1; }
+	[ "$left" = 0 ] || { fail "$left namespaces left"; return 1; }
 	for p in "${PIDS[@]}"; do
 		if kill -0 "$p" 2>/dev/null; then
-			echo "FAIL: process $p left"
+			fail "process $p left"
 			return 1
 		fi
 	done
-	echo "PASS: no namespace or process left"
+	pass "no namespace or process left"
 }
 
 # natport's conntrack entries in the router (mark tag $NP_MARK_TAG)
