@@ -24,8 +24,7 @@
 set -u
 
 O=${1:-build} # the build directory, relative to the repository
-. tests/lib/topo.sh
-. tests/lib/map.sh
+. tests/lib/map.sh # and topo.sh, common.sh
 trap cleanup EXIT
 # TCG is slow: np-map gets 15 s to start and to answer each command
 MAP_START_WAIT=15

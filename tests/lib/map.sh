@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # map.sh - np-map (tests/tools/np-map.c: libnatport driven line by line)
 # as a coprocess in the router, for the tests of the library's kernel path
-# on the host and in the qemu guest. Source it after topo.sh.
+# on the host and in the qemu guest. Sourcing it sources topo.sh.
 #
 #   map_start [np-map args]   start it (-e $RTR_WAN -l 192.0.2.0/24 given)
 #   mapcmd "command"          send one line; the answer is in $REPLY
@@ -11,6 +11,8 @@
 # MAP_START_WAIT and MAP_CMD_WAIT (seconds) bound the waits for "ready"
 # and for each answer; the guest, under TCG, sets its own.
 
+# shellcheck source=topo.sh
+. "$(dirname "${BASH_SOURCE[0]}")/topo.sh"
 : "${MAP_START_WAIT:=10}"
 : "${MAP_CMD_WAIT:=20}"
 NPMAP_PID=

@@ -1,11 +1,9 @@
 # shellcheck shell=bash
 # lib.sh - the namespace helpers' former home: they are in tests/lib/
-# (topo.sh, map.sh) now. Kept so a script written against this path and
+# (topo.sh, map.sh, which sources it) now. Kept so a script written against this path and
 # its `trap topo_down EXIT` (tests/bench/bench_forward.sh) still runs and
 # cleans up; new scripts source tests/lib and `trap cleanup EXIT`.
 
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
 # shellcheck source=../lib/map.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/map.sh"
 # topo_down as it was here: np-map, processes, namespaces and $TMP

@@ -7,7 +7,6 @@
 #   192.0.2.10 [c0]--[r0] 192.0.2.1 | 198.51.100.1 [r1]--[w0] 198.51.100.20
 set -eu
 cd "$(dirname "$0")/../.."
-. tests/lib/topo.sh
 . tests/lib/map.sh
 trap cleanup EXIT
 

@@ -10,7 +10,6 @@
 # library the way a daemon would; np-udp sends and receives real UDP.
 set -eu
 cd "$(dirname "$0")/../.."
-. tests/lib/topo.sh
 . tests/lib/map.sh
 trap cleanup EXIT
 
