@@ -22,13 +22,10 @@
 #    removes every file install put there and keeps the changed config.
 # 4. Nothing left.
 set -eu
-. "$(dirname "$0")/lib_ctl.sh"
+. "$(dirname "$0")/../lib/ctl.sh"
 DEST=$TMP/root
-cleanup_install() {
-	rm -rf "$DEST"
-	sip_cleanup
-}
-trap cleanup_install EXIT
+trap cleanup EXIT
+defer rm -rf "$DEST"
 need_ctl
 command -v groff >/dev/null || skip "missing groff (make deps)"
 command -v pkg-config >/dev/null || skip "missing pkg-config (make deps)"

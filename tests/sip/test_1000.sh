@@ -12,10 +12,9 @@
 # conntrack entries, zero held ports, zero calls and mappings in the
 # daemon, RSS within 512 kB of what it was after the warm-up.
 set -eu
-. "$(dirname "$0")/lib_sip.sh"
-trap sip_cleanup EXIT
-need_sip
-topo_up
+. "$(dirname "$0")/../lib/sip.sh"
+trap cleanup EXIT
+sip_up
 portd_start "media-port-range 20000-21999" "quarantine 100ms" \
 	"max-mappings-per-client 1024"
 
