@@ -51,7 +51,14 @@ check "zero held ports, mappings and calls left (ports_held=$(st ports_held) map
 	[ "$(st ports_held)/$(st mappings)/$(st calls)" = 0/0/0 ]
 check "nothing refused or dropped (refused=$(st refused) dropped=$(st dropped))" \
 	[ "$(st refused)/$(st dropped)" = 0/0 ]
-check "memory flat: RSS $rss0 -> $rss1 kB" [ "$rss1" -le $((rss0 + 512)) ]
+# Under the sanitizer pass (make san-test) the heap is ASan's, with its
+# quarantine: RSS says nothing there, and LeakSanitizer checks leaks at
+# nat-portd's exit instead. The plain pass keeps the RSS check.
+if [ -n "${NATPORT_SAN_LOG:-}" ]; then
+	echo "NOTE: ASan build, RSS not compared; leaks are LSan's at exit"
+else
+	check "memory flat: RSS $rss0 -> $rss1 kB" [ "$rss1" -le $((rss0 + 512)) ]
+fi
 
 sip_final_checks
 finish

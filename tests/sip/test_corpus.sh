@@ -86,7 +86,14 @@ fd2=$(ls "/proc/$PORTD_PID/fd" | wc -l)
 rss2=$(portd_rss)
 check "file descriptors: only held media ports were added ($fd0 -> $fd1 -> $fd2)" \
 	[ "$fd2" -le $((fd0 + 100)) ]
-check "RSS flat over pass 2 ($rss1 -> $rss2 kB)" [ "$rss2" -le $((rss1 + 256)) ]
+# Under the sanitizer pass (make san-test) the heap is ASan's, with its
+# quarantine: RSS says nothing there, and LeakSanitizer checks leaks at
+# nat-portd's exit instead. The plain pass keeps the RSS check.
+if [ -n "${NATPORT_SAN_LOG:-}" ]; then
+	echo "NOTE: ASan build, RSS not compared; leaks are LSan's at exit"
+else
+	check "RSS flat over pass 2 ($rss1 -> $rss2 kB)" [ "$rss2" -le $((rss1 + 256)) ]
+fi
 check "the log was rate-limited (suppressed lines present)" grep -q suppressed "$PORTD_LOG"
 
 echo "== a normal call still works"
