@@ -27,6 +27,7 @@ struct half {
 	uint8_t done;   /* the current request was answered */
 	uint8_t result; /* PCP result (NAT-PMP results mapped) */
 	uint8_t has_peer;
+	uint8_t want_peer; /* the answer awaited is PEER's, not MAP's */
 };
 
 struct unit {
@@ -372,6 +373,8 @@ static void on_answer(struct natport_pcp *c, struct unit *u, int k,
 {
 	struct half *h = &u->h[k];
 
+	if (peer != h->want_peer)
+		return; /* the other opcode's answer (a PEER's delete) */
 	h->done = 1;
 	h->result = result;
 	if (result || peer || !lt)
@@ -524,8 +527,10 @@ static int transact(struct natport_pcp *c, struct unit *u, int first,
 	enum natport_pcp_protocol proto = c->proto;
 	int k;
 
-	for (k = first; k <= last; k++)
+	for (k = first; k <= last; k++) {
 		u->h[k].done = 0;
+		u->h[k].want_peer = peer;
+	}
 	for (;;) {
 		uint64_t now = now_ms();
 		int all = 1, wait;
