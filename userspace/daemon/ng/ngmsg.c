@@ -43,11 +43,6 @@ static bool name_prefix(const char *p, size_t len, const char *prefix)
 	return true;
 }
 
-static bool str_is(const struct natport_ng_str *s, const char *want)
-{
-	return s->p && name_eq(s->p, s->len, want);
-}
-
 /* What natport cannot do, one reason per kind. "%.*s" is what was asked. */
 enum refusal {
 	OK = 0,
