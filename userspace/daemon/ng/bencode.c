@@ -111,19 +111,23 @@ static int string(struct dec *d, uint32_t *idx)
 {
 	struct natport_benc_node *n;
 	uint64_t slen;
+	size_t left;
 
 	if (new_node(d, NATPORT_BENC_STR, idx))
 		return -1;
 	if (digits(d, ':', UINT32_MAX, &slen, "string length"))
 		return -1;
 	d->pos++; /* ':' */
-	if (slen > d->lim->max_str)
-		return fail(d, "string of %" PRIu64 " bytes, limit %zu", slen,
-			    d->lim->max_str);
-	if (slen > d->len - d->pos)
+	left = d->len - d->pos;
+	if (slen > d->lim->max_str || slen > left) {
+		/* name the string where it starts, not where it broke */
+		d->pos = d->doc->nodes[*idx].offset;
+		if (slen > d->lim->max_str)
+			return fail(d, "string of %" PRIu64 " bytes, limit %zu",
+				    slen, d->lim->max_str);
 		return fail(d, "truncated string (%" PRIu64
-			    " bytes announced, %zu left)",
-			    slen, d->len - d->pos);
+			    " bytes announced, %zu left)", slen, left);
+	}
 	n = &d->doc->nodes[*idx];
 	n->s = d->buf + d->pos;
 	n->len = slen;
