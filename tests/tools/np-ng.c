@@ -87,10 +87,11 @@ static void save(const char *dir, unsigned int n,
 	FILE *f;
 
 	for (i = 0; cmd->p && i < cmd->len && i < sizeof(name) - 1; i++)
-		name[i] = (cmd->p[i] >= 'a' && cmd->p[i] <= 'z') ||
-					  (cmd->p[i] >= 'A' && cmd->p[i] <= 'Z') ?
-				  cmd->p[i] :
-				  '_';
+		name[i] =
+			(cmd->p[i] >= 'a' && cmd->p[i] <= 'z') ||
+					(cmd->p[i] >= 'A' && cmd->p[i] <= 'Z') ?
+				cmd->p[i] :
+				'_';
 	name[i] = '\0';
 	snprintf(path, sizeof(path), "%s/%03u-%s.ng", dir, n,
 		 i ? name : "unknown");
@@ -190,10 +191,9 @@ int main(int argc, char **argv)
 				olen = natport_ng_reply_pong(out, sizeof(out),
 							     &req.cookie);
 			else if (req.sdp.p)
-				olen = natport_ng_reply_sdp(out, sizeof(out),
-							    &req.cookie,
-							    req.sdp.p,
-							    req.sdp.len, NULL);
+				olen = natport_ng_reply_sdp(
+					out, sizeof(out), &req.cookie,
+					req.sdp.p, req.sdp.len, NULL);
 			else
 				olen = natport_ng_reply_ok(out, sizeof(out),
 							   &req.cookie, NULL);

@@ -110,8 +110,8 @@ START_TEST(values)
 	struct natport_benc_doc doc;
 	char err[200];
 
-	ck_assert_int_eq(dec(s, sizeof(s) - 1, 64, NULL, err, sizeof(err),
-			     &doc), 0);
+	ck_assert_int_eq(
+		dec(s, sizeof(s) - 1, 64, NULL, err, sizeof(err), &doc), 0);
 	ck_assert_uint_eq(natport_benc_at(&doc, 0)->count, 4);
 	a = natport_benc_dict_get(&doc, 0, "a", 1);
 	ck_assert_ptr_nonnull(a);
@@ -170,7 +170,8 @@ START_TEST(strictness)
 		char err[200];
 
 		ck_assert_int_eq(dec("d1:bi1e1:ai2ee", 14, 16, NULL, err,
-				     sizeof(err), &doc), 0);
+				     sizeof(err), &doc),
+				 0);
 		ck_assert_int_eq(natport_benc_dict_get(&doc, 0, "a", 1)->i, 2);
 	}
 	/* the error names the offset */
@@ -187,25 +188,26 @@ END_TEST
 
 START_TEST(limits)
 {
-	struct natport_benc_limits lim = { .max_depth = 4, .max_str = 8,
+	struct natport_benc_limits lim = { .max_depth = 4,
+					   .max_str = 8,
 					   .max_input = 64 };
 	struct natport_benc_doc doc;
 	char err[200], big[200000];
 	size_t i, n;
 
-	ck_assert_int_eq(dec("llllleeeee", 10, 64, &lim, err, sizeof(err),
-			     &doc), -1);
+	ck_assert_int_eq(
+		dec("llllleeeee", 10, 64, &lim, err, sizeof(err), &doc), -1);
 	ck_assert_ptr_nonnull(strstr(err, "nested deeper than 4"));
 	ck_assert_int_eq(dec("lllleeee", 8, 64, &lim, err, sizeof(err), &doc),
 			 0);
-	ck_assert_int_eq(dec("9:123456789", 11, 64, &lim, err, sizeof(err),
-			     &doc), -1);
+	ck_assert_int_eq(
+		dec("9:123456789", 11, 64, &lim, err, sizeof(err), &doc), -1);
 	ck_assert_ptr_nonnull(strstr(err, "string of 9 bytes, limit 8"));
-	ck_assert_int_eq(dec("8:12345678", 10, 64, &lim, err, sizeof(err),
-			     &doc), 0);
+	ck_assert_int_eq(
+		dec("8:12345678", 10, 64, &lim, err, sizeof(err), &doc), 0);
 	/* more values than nodes */
-	ck_assert_int_eq(dec("li1ei2ei3ee", 11, 3, NULL, err, sizeof(err),
-			     &doc), -1);
+	ck_assert_int_eq(
+		dec("li1ei2ei3ee", 11, 3, NULL, err, sizeof(err), &doc), -1);
 	ck_assert_ptr_nonnull(strstr(err, "more than 3 values"));
 	ck_assert_int_eq(dec("li1ei2ee", 8, 3, NULL, err, sizeof(err), &doc),
 			 0);
@@ -222,8 +224,9 @@ START_TEST(limits)
 	ck_assert_int_eq(dec(big, 200000, 4096, NULL, err, sizeof(err), &doc),
 			 -1);
 	ck_assert_ptr_nonnull(strstr(err, "limit 65535"));
-	ck_assert_int_eq(dec(big + 100000 - 60, 120, 4096, NULL, err,
-			     sizeof(err), &doc), -1);
+	ck_assert_int_eq(
+		dec(big + 100000 - 60, 120, 4096, NULL, err, sizeof(err), &doc),
+		-1);
 	ck_assert_ptr_nonnull(strstr(err, "nested deeper than 8"));
 	/* a huge element count inside the size limit */
 	n = 0;
@@ -236,8 +239,9 @@ START_TEST(limits)
 	/* no node storage */
 	doc.nodes = NULL;
 	doc.cap = 0;
-	ck_assert_int_eq(natport_benc_decode(&doc, "i1e", 3, NULL, err,
-					     sizeof(err)), -1);
+	ck_assert_int_eq(
+		natport_benc_decode(&doc, "i1e", 3, NULL, err, sizeof(err)),
+		-1);
 	/* errlen 0 is fine */
 	ck_assert_int_eq(dec("x", 1, 4, NULL, NULL, 0, &doc), -1);
 }
@@ -345,8 +349,8 @@ START_TEST(roundtrip)
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(dec(buf, n, 16, NULL, err, sizeof(err), &doc), 0);
 	ck_assert_uint_eq(natport_benc_dict_get(&doc, 0, "bin", 3)->len, 5);
-	ck_assert_mem_eq(natport_benc_dict_get(&doc, 0, "bin", 3)->s,
-			 "a\0b e", 5);
+	ck_assert_mem_eq(natport_benc_dict_get(&doc, 0, "bin", 3)->s, "a\0b e",
+			 5);
 	ck_assert_int_eq(natport_benc_dict_get(&doc, 0, "max", 3)->i,
 			 INT64_MAX);
 }

@@ -66,8 +66,9 @@ static const struct {
 	{ "bad-json.ng", "Invalid NG data format: natport speaks bencode" },
 	{ "bad-nopayload.ng", "Invalid data (no payload)" },
 	{ "bad-notdict.ng", "Invalid NG data format" },
-	{ "bad-truncated.ng", "Could not decode bencode dictionary: bencode "
-			      "at byte 62: truncated string (200 bytes announced, 3 left)" },
+	{ "bad-truncated.ng",
+	  "Could not decode bencode dictionary: bencode "
+	  "at byte 62: truncated string (200 bytes announced, 3 left)" },
 	{ "bad-deep.ng", "Could not decode bencode dictionary: bencode at "
 			 "byte 26: nested deeper than 8" },
 	{ "bad-huge-string.ng", "Could not decode bencode dictionary: bencode "
@@ -226,8 +227,8 @@ START_TEST(kamailio_offer_answer_delete)
 	ck_assert_ptr_null(req.via_branch.p); /* 5.6 sends none */
 	ck_assert_uint_eq(req.sdp.len, 129);
 	ck_assert_mem_eq(req.sdp.p, "v=0\r\n", 5);
-	ck_assert_uint_eq(req.replace,
-			  NATPORT_NG_R_ORIGIN | NATPORT_NG_R_SESSION_CONNECTION);
+	ck_assert_uint_eq(req.replace, NATPORT_NG_R_ORIGIN |
+					       NATPORT_NG_R_SESSION_CONNECTION);
 	ck_assert_int_eq(req.received_from.family, AF_INET);
 	ck_assert_uint_eq(ntohl(req.received_from.v4.s_addr), 0x7f000001);
 	ck_assert(req.supports_load_limit);
@@ -309,15 +310,15 @@ START_TEST(limits)
 	memcpy(big + 200, " d7:command4:pinge", 18);
 	ck_assert_int_eq(parse(&req, big, 218, reason, sizeof(reason)),
 			 NATPORT_NG_NOREPLY);
-	ck_assert_int_eq(parse(&req, big + 200 - 128, 146, reason,
-			       sizeof(reason)),
-			 NATPORT_NG_OK);
+	ck_assert_int_eq(
+		parse(&req, big + 200 - 128, 146, reason, sizeof(reason)),
+		NATPORT_NG_OK);
 	ck_assert_int_eq(parse(&req, "a\tb d7:command4:pinge", 21, reason,
 			       sizeof(reason)),
 			 NATPORT_NG_NOREPLY);
-	ck_assert_int_eq(parse(&req, " d7:command4:pinge", 18, reason,
-			       sizeof(reason)),
-			 NATPORT_NG_NOREPLY);
+	ck_assert_int_eq(
+		parse(&req, " d7:command4:pinge", 18, reason, sizeof(reason)),
+		NATPORT_NG_NOREPLY);
 	/* more values than nodes */
 	n = 0;
 	n += sprintf(big, "c1 d7:command4:ping1:xl");
@@ -381,17 +382,22 @@ START_TEST(replies)
 	char out[1024], small[8];
 	ssize_t n;
 
-	n = natport_ng_reply_error(out, sizeof(out), &cookie, "Unknown call-id");
+	n = natport_ng_reply_error(out, sizeof(out), &cookie,
+				   "Unknown call-id");
 	ck_assert_int_eq(n, 53);
-	ck_assert_mem_eq(out, "k1 d12:error-reason15:Unknown call-id6:result5:"
-			      "errore", 53);
+	ck_assert_mem_eq(out,
+			 "k1 d12:error-reason15:Unknown call-id6:result5:"
+			 "errore",
+			 53);
 	n = natport_ng_reply_sdp(out, sizeof(out), &cookie, "v=0\r\n", 5, NULL);
 	ck_assert_int_eq(n, 29);
 	ck_assert_mem_eq(out, "k1 d6:result2:ok3:sdp5:v=0\r\ne", 29);
 	n = natport_ng_reply_ok(out, sizeof(out), &cookie,
 				"Call-ID not found or tags didn't match");
-	ck_assert_mem_eq(out, "k1 d6:result2:ok7:warning38:Call-ID not found "
-			      "or tags didn't matche", n);
+	ck_assert_mem_eq(out,
+			 "k1 d6:result2:ok7:warning38:Call-ID not found "
+			 "or tags didn't matche",
+			 n);
 	errno = 0;
 	ck_assert_int_eq(natport_ng_reply_pong(small, sizeof(small), &cookie),
 			 -1);
@@ -412,14 +418,20 @@ START_TEST(query_reply)
 		},
 	};
 	struct natport_ng_tag_info tags[2] = {
-		{ .tag = { "zz", 2 }, .created = 5, .n_medias = 1,
-		  .medias = &media, .in_dialogue_with = { "aa", 2 } },
+		{ .tag = { "zz", 2 },
+		  .created = 5,
+		  .n_medias = 1,
+		  .medias = &media,
+		  .in_dialogue_with = { "aa", 2 } },
 		{ .tag = { "aa", 2 }, .created = 4, .label = { "caller", 6 } },
 	};
 	struct natport_ng_query_info q = {
-		.created = 1700000000, .last_signal = 1700000005,
-		.n_tags = 2, .tags = tags,
-		.rtp = { 10, 1720, 0 }, .rtcp = { 1, 80, 0 },
+		.created = 1700000000,
+		.last_signal = 1700000005,
+		.n_tags = 2,
+		.tags = tags,
+		.rtp = { 10, 1720, 0 },
+		.rtcp = { 1, 80, 0 },
 	};
 	struct natport_benc_doc doc = { nodes, NATPORT_NG_NODES, 0 };
 	const struct natport_benc_node *t, *tot, *rtp, *zz, *st;
@@ -430,18 +442,22 @@ START_TEST(query_reply)
 	media.streams[0].endpoint.family = AF_INET;
 	n = natport_ng_reply_query(out, sizeof(out), &cookie, &q, NULL);
 	ck_assert_int_gt(n, 0);
-	ck_assert_mem_eq(out, "q d7:createdi1700000000e11:last signal"
-			      "i1700000005e6:result2:ok4:tagsd2:aad7:createdi4e",
+	ck_assert_mem_eq(out,
+			 "q d7:createdi1700000000e11:last signal"
+			 "i1700000005e6:result2:ok4:tagsd2:aad7:createdi4e",
 			 77);
 	/* what Kamailio reads: totals.RTP.packets/bytes, tags.*.medias */
 	ck_assert_int_eq(natport_benc_decode(&doc, out + 2, n - 2, NULL, err,
-					     sizeof(err)), 0);
+					     sizeof(err)),
+			 0);
 	tot = natport_benc_dict_get(&doc, 0, "totals", 6);
 	rtp = natport_benc_dict_get(&doc, tot - doc.nodes, "RTP", 3);
-	ck_assert_int_eq(natport_benc_dict_get(&doc, rtp - doc.nodes,
-					       "packets", 7)->i, 10);
-	ck_assert_int_eq(natport_benc_dict_get(&doc, rtp - doc.nodes,
-					       "bytes", 5)->i, 1720);
+	ck_assert_int_eq(
+		natport_benc_dict_get(&doc, rtp - doc.nodes, "packets", 7)->i,
+		10);
+	ck_assert_int_eq(
+		natport_benc_dict_get(&doc, rtp - doc.nodes, "bytes", 5)->i,
+		1720);
 	t = natport_benc_dict_get(&doc, 0, "tags", 4);
 	zz = natport_benc_dict_get(&doc, t - doc.nodes, "zz", 2);
 	ck_assert_ptr_nonnull(zz);
@@ -450,12 +466,14 @@ START_TEST(query_reply)
 	t = natport_benc_dict_get(&doc, t->child, "streams", 7);
 	ck_assert_uint_eq(t->count, 2);
 	st = natport_benc_at(&doc, t->child);
-	ck_assert_int_eq(natport_benc_dict_get(&doc, st - doc.nodes,
-					       "local port", 10)->i, 40000);
+	ck_assert_int_eq(
+		natport_benc_dict_get(&doc, st - doc.nodes, "local port", 10)
+			->i,
+		40000);
 	t = natport_benc_dict_get(&doc, st - doc.nodes, "endpoint", 8);
-	ck_assert(natport_benc_str_eq(natport_benc_dict_get(&doc, t - doc.nodes,
-							   "address", 7),
-				      "198.51.100.20"));
+	ck_assert(natport_benc_str_eq(
+		natport_benc_dict_get(&doc, t - doc.nodes, "address", 7),
+		"198.51.100.20"));
 	/* same input, same bytes */
 	{
 		char again[2048];
@@ -467,9 +485,9 @@ START_TEST(query_reply)
 	}
 	/* two tags with one name cannot be a dict */
 	tags[1].tag = tags[0].tag;
-	ck_assert_int_eq(natport_ng_reply_query(out, sizeof(out), &cookie, &q,
-						NULL),
-			 -1);
+	ck_assert_int_eq(
+		natport_ng_reply_query(out, sizeof(out), &cookie, &q, NULL),
+		-1);
 }
 END_TEST
 
@@ -493,24 +511,24 @@ START_TEST(cache)
 	char reply[100];
 
 	ck_assert_int_eq(natport_ngcache_init(&c, 4, 100, 1000), 0);
-	ck_assert_int_eq(natport_ngcache_put(&c, "A", 1, "ck1", 3, "reply-1",
-					     7, 0), 0);
+	ck_assert_int_eq(
+		natport_ngcache_put(&c, "A", 1, "ck1", 3, "reply-1", 7, 0), 0);
 	r = natport_ngcache_lookup(&c, "A", 1, "ck1", 3, 500, &len);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(len, 7);
 	ck_assert_mem_eq(r, "reply-1", 7);
 	/* another peer, same cookie: not the same request */
-	ck_assert_ptr_null(natport_ngcache_lookup(&c, "B", 1, "ck1", 3, 500,
-						  &len));
+	ck_assert_ptr_null(
+		natport_ngcache_lookup(&c, "B", 1, "ck1", 3, 500, &len));
 	/* peer and cookie boundary is part of the key */
-	ck_assert_ptr_null(natport_ngcache_lookup(&c, "", 0, "Ack1", 4, 500,
-						  &len));
+	ck_assert_ptr_null(
+		natport_ngcache_lookup(&c, "", 0, "Ack1", 4, 500, &len));
 	/* too old */
-	ck_assert_ptr_null(natport_ngcache_lookup(&c, "A", 1, "ck1", 3, 1001,
-						  &len));
+	ck_assert_ptr_null(
+		natport_ngcache_lookup(&c, "A", 1, "ck1", 3, 1001, &len));
 	/* replace keeps one entry */
-	ck_assert_int_eq(natport_ngcache_put(&c, "A", 1, "ck1", 3, "reply-2",
-					     7, 10), 0);
+	ck_assert_int_eq(
+		natport_ngcache_put(&c, "A", 1, "ck1", 3, "reply-2", 7, 10), 0);
 	r = natport_ngcache_lookup(&c, "A", 1, "ck1", 3, 20, &len);
 	ck_assert_mem_eq(r, "reply-2", 7);
 	ck_assert_uint_eq(c.bytes, 7);
@@ -519,22 +537,24 @@ START_TEST(cache)
 		char ck[8];
 
 		snprintf(ck, sizeof(ck), "n%d", i);
-		ck_assert_int_eq(natport_ngcache_put(&c, "A", 1, ck, 2, "x", 1,
-						     20 + i), 0);
+		ck_assert_int_eq(
+			natport_ngcache_put(&c, "A", 1, ck, 2, "x", 1, 20 + i),
+			0);
 	}
-	ck_assert_ptr_null(natport_ngcache_lookup(&c, "A", 1, "ck1", 3, 30,
-						  &len));
-	ck_assert_ptr_nonnull(natport_ngcache_lookup(&c, "A", 1, "n0", 2, 30,
-						     &len));
+	ck_assert_ptr_null(
+		natport_ngcache_lookup(&c, "A", 1, "ck1", 3, 30, &len));
+	ck_assert_ptr_nonnull(
+		natport_ngcache_lookup(&c, "A", 1, "n0", 2, 30, &len));
 	/* byte bound */
 	memset(reply, 'r', sizeof(reply));
-	ck_assert_int_eq(natport_ngcache_put(&c, "A", 1, "big", 3, reply, 100,
-					     40), 0);
+	ck_assert_int_eq(
+		natport_ngcache_put(&c, "A", 1, "big", 3, reply, 100, 40), 0);
 	ck_assert_uint_eq(c.bytes, 100);
-	ck_assert_ptr_null(natport_ngcache_lookup(&c, "A", 1, "n3", 2, 40,
-						  &len));
-	ck_assert_int_eq(natport_ngcache_put(&c, "A", 1, "huge", 4, reply, 101,
-					     40), -E2BIG);
+	ck_assert_ptr_null(
+		natport_ngcache_lookup(&c, "A", 1, "n3", 2, 40, &len));
+	ck_assert_int_eq(
+		natport_ngcache_put(&c, "A", 1, "huge", 4, reply, 101, 40),
+		-E2BIG);
 	/* expiry */
 	natport_ngcache_expire(&c, 2000);
 	ck_assert_uint_eq(c.count, 0);
@@ -544,13 +564,13 @@ START_TEST(cache)
 		char ck[16];
 
 		snprintf(ck, sizeof(ck), "c%d", i);
-		ck_assert_int_eq(natport_ngcache_put(&c, "P", 1, ck,
-						     strlen(ck), reply, 30,
-						     3000 + i), 0);
+		ck_assert_int_eq(natport_ngcache_put(&c, "P", 1, ck, strlen(ck),
+						     reply, 30, 3000 + i),
+				 0);
 		ck_assert_uint_le(c.bytes, 100);
 		ck_assert_uint_le(c.count, 4);
-		r = natport_ngcache_lookup(&c, "P", 1, ck, strlen(ck),
-					   3000 + i, &len);
+		r = natport_ngcache_lookup(&c, "P", 1, ck, strlen(ck), 3000 + i,
+					   &len);
 		ck_assert_ptr_nonnull(r);
 	}
 	natport_ngcache_uninit(&c);
@@ -579,7 +599,8 @@ START_TEST(retransmission)
 				 req.sdp.len, NULL);
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(natport_ngcache_put(&c, "k", 1, req.cookie.p,
-					     req.cookie.len, out, n, 0), 0);
+					     req.cookie.len, out, n, 0),
+			 0);
 	ck_assert_int_eq(parse(&req, buf, len, reason, sizeof(reason)),
 			 NATPORT_NG_OK);
 	hit = natport_ngcache_lookup(&c, "k", 1, req.cookie.p, req.cookie.len,

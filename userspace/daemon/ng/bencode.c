@@ -125,8 +125,10 @@ static int string(struct dec *d, uint32_t *idx)
 		if (slen > d->lim->max_str)
 			return fail(d, "string of %" PRIu64 " bytes, limit %zu",
 				    slen, d->lim->max_str);
-		return fail(d, "truncated string (%" PRIu64
-			    " bytes announced, %zu left)", slen, left);
+		return fail(d,
+			    "truncated string (%" PRIu64
+			    " bytes announced, %zu left)",
+			    slen, left);
 	}
 	n = &d->doc->nodes[*idx];
 	n->s = d->buf + d->pos;
@@ -187,9 +189,10 @@ static int container(struct dec *d, unsigned int depth, uint32_t *idx)
 
 			if (key_seen(d->doc, d->doc->nodes[*idx].child, key)) {
 				d->pos = kpos;
-				return fail(d, "duplicate dict key \"%.*s\"",
-					    (int)(key->len > 64 ? 64 : key->len),
-					    key->s);
+				return fail(
+					d, "duplicate dict key \"%.*s\"",
+					(int)(key->len > 64 ? 64 : key->len),
+					key->s);
 			}
 			if (d->pos >= d->len)
 				return fail(d, "truncated dict (key without "
@@ -236,8 +239,12 @@ int natport_benc_decode(struct natport_benc_doc *doc, const char *buf,
 		.max_input = NATPORT_BENC_DEFAULT_INPUT,
 	};
 	struct dec d = {
-		.doc = doc, .buf = buf, .len = len, .lim = lim ? lim : &deflim,
-		.err = err, .errlen = errlen,
+		.doc = doc,
+		.buf = buf,
+		.len = len,
+		.lim = lim ? lim : &deflim,
+		.err = err,
+		.errlen = errlen,
 	};
 	uint32_t root;
 
@@ -261,18 +268,17 @@ int natport_benc_decode(struct natport_benc_doc *doc, const char *buf,
 	return 0;
 }
 
-const struct natport_benc_node *natport_benc_at(const struct natport_benc_doc *doc,
-						uint32_t idx)
+const struct natport_benc_node *
+natport_benc_at(const struct natport_benc_doc *doc, uint32_t idx)
 {
 	if (idx == NATPORT_BENC_NONE || idx >= doc->n)
 		return NULL;
 	return &doc->nodes[idx];
 }
 
-const struct natport_benc_node *natport_benc_dict_get(const struct natport_benc_doc *doc,
-						      uint32_t dict,
-						      const char *key,
-						      size_t len)
+const struct natport_benc_node *
+natport_benc_dict_get(const struct natport_benc_doc *doc, uint32_t dict,
+		      const char *key, size_t len)
 {
 	const struct natport_benc_node *n = natport_benc_at(doc, dict);
 	uint32_t k;

@@ -48,20 +48,20 @@ enum natport_benc_type {
 #define NATPORT_BENC_NONE UINT32_MAX /* no child, no next sibling */
 
 struct natport_benc_node {
-	uint8_t type;     /* enum natport_benc_type */
-	uint32_t next;    /* index of the next sibling, or NATPORT_BENC_NONE */
-	uint32_t child;   /* list/dict: first child, or NATPORT_BENC_NONE */
-	uint32_t count;   /* list: values; dict: pairs */
-	uint32_t offset;  /* where the value starts in the input */
-	int64_t i;        /* int */
-	const char *s;    /* string: its bytes, not terminated */
-	size_t len;       /* string: its length */
+	uint8_t type;	 /* enum natport_benc_type */
+	uint32_t next;	 /* index of the next sibling, or NATPORT_BENC_NONE */
+	uint32_t child;	 /* list/dict: first child, or NATPORT_BENC_NONE */
+	uint32_t count;	 /* list: values; dict: pairs */
+	uint32_t offset; /* where the value starts in the input */
+	int64_t i;	 /* int */
+	const char *s;	 /* string: its bytes, not terminated */
+	size_t len;	 /* string: its length */
 };
 
 struct natport_benc_limits {
 	unsigned int max_depth; /* nesting of lists and dicts; top is 1 */
-	size_t max_str;         /* one string's length */
-	size_t max_input;       /* the whole encoded value */
+	size_t max_str;		/* one string's length */
+	size_t max_input;	/* the whole encoded value */
 };
 
 /* Limits that fit one ng datagram and every message the modules send. */
@@ -71,8 +71,8 @@ struct natport_benc_limits {
 
 struct natport_benc_doc {
 	struct natport_benc_node *nodes; /* caller storage */
-	uint32_t cap;                    /* its size: the element limit */
-	uint32_t n;                      /* nodes used by the last decode */
+	uint32_t cap;			 /* its size: the element limit */
+	uint32_t n;			 /* nodes used by the last decode */
 };
 
 /*
@@ -85,17 +85,16 @@ int natport_benc_decode(struct natport_benc_doc *doc, const char *buf,
 			char *err, size_t errlen);
 
 /* The node at idx, or NULL for NATPORT_BENC_NONE or out of range. */
-const struct natport_benc_node *natport_benc_at(const struct natport_benc_doc *doc,
-						uint32_t idx);
+const struct natport_benc_node *
+natport_benc_at(const struct natport_benc_doc *doc, uint32_t idx);
 
 /*
  * natport_benc_dict_get - the value under key (len bytes) in the dict at
  * index dict, or NULL when dict is no dict or has no such key.
  */
-const struct natport_benc_node *natport_benc_dict_get(const struct natport_benc_doc *doc,
-						      uint32_t dict,
-						      const char *key,
-						      size_t len);
+const struct natport_benc_node *
+natport_benc_dict_get(const struct natport_benc_doc *doc, uint32_t dict,
+		      const char *key, size_t len);
 
 /* True when node is a string equal to the NUL-terminated s. */
 bool natport_benc_str_eq(const struct natport_benc_node *node, const char *s);

@@ -126,10 +126,10 @@ static uint32_t find(struct natport_ngcache *c, const unsigned char *key,
 	return NONE;
 }
 
-const char *natport_ngcache_lookup(struct natport_ngcache *c,
-				   const void *peer, size_t peerlen,
-				   const char *cookie, size_t cookielen,
-				   uint64_t now, size_t *replylen)
+const char *natport_ngcache_lookup(struct natport_ngcache *c, const void *peer,
+				   size_t peerlen, const char *cookie,
+				   size_t cookielen, uint64_t now,
+				   size_t *replylen)
 {
 	unsigned char key[NATPORT_NGCACHE_KEY_MAX];
 	size_t keylen = make_key(key, peer, peerlen, cookie, cookielen);

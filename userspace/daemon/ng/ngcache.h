@@ -29,7 +29,7 @@ struct natport_ngcache_entry;
 
 struct natport_ngcache {
 	struct natport_ngcache_entry *slots; /* ring, oldest at head */
-	uint32_t *buckets;                   /* hash -> slot chain */
+	uint32_t *buckets;		     /* hash -> slot chain */
 	uint32_t nslots, nbuckets;
 	uint32_t head, count;
 	size_t bytes, max_bytes;
@@ -50,10 +50,10 @@ void natport_ngcache_uninit(struct natport_ngcache *c);
  * than max_age_ms at now, or NULL. The pointer stays valid until the
  * next natport_ngcache_put() or natport_ngcache_expire().
  */
-const char *natport_ngcache_lookup(struct natport_ngcache *c,
-				   const void *peer, size_t peerlen,
-				   const char *cookie, size_t cookielen,
-				   uint64_t now, size_t *replylen);
+const char *natport_ngcache_lookup(struct natport_ngcache *c, const void *peer,
+				   size_t peerlen, const char *cookie,
+				   size_t cookielen, uint64_t now,
+				   size_t *replylen);
 
 /*
  * natport_ngcache_put - remember reply for (peer, cookie), evicting the

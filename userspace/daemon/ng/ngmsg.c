@@ -86,8 +86,8 @@ struct ctx {
 	size_t reasonlen;
 };
 
-static int refuse(struct ctx *c, const char *what, size_t wlen,
-		  const char *val, size_t vlen, enum refusal r)
+static int refuse(struct ctx *c, const char *what, size_t wlen, const char *val,
+		  size_t vlen, enum refusal r)
 {
 	if (val)
 		snprintf(c->reason, c->reasonlen, "%.*s=%.*s: %s",
@@ -282,11 +282,12 @@ static const char *type_name(const struct natport_benc_node *n)
 }
 
 static int want_str(struct ctx *c, const struct natport_benc_node *key,
-		    const struct natport_benc_node *v, struct natport_ng_str *out)
+		    const struct natport_benc_node *v,
+		    struct natport_ng_str *out)
 {
 	if (v->type != NATPORT_BENC_STR)
-		return bad(c, "%.*s: expected a string, got %s",
-			   (int)key->len, key->s, type_name(v));
+		return bad(c, "%.*s: expected a string, got %s", (int)key->len,
+			   key->s, type_name(v));
 	out->p = v->s;
 	out->len = v->len;
 	return 0;
@@ -308,8 +309,8 @@ static int want_int(struct ctx *c, const struct natport_benc_node *key,
 		tmp[v->len] = '\0';
 		errno = 0;
 		x = strtoll(tmp, &end, 10);
-		if (!errno && *end == '\0' && (tmp[0] == '-' ||
-					       (tmp[0] >= '0' && tmp[0] <= '9'))) {
+		if (!errno && *end == '\0' &&
+		    (tmp[0] == '-' || (tmp[0] >= '0' && tmp[0] <= '9'))) {
 			*out = x;
 			return 0;
 		}
@@ -330,13 +331,13 @@ static int for_strings(struct ctx *c, const struct natport_benc_node *key,
 		return fn(c, key, v->s, v->len);
 	if (v->type != NATPORT_BENC_LIST)
 		return bad(c, "%.*s: expected a list%s, got %s", (int)key->len,
-			   key->s, single ? " or a string" : "",
-			   type_name(v));
+			   key->s, single ? " or a string" : "", type_name(v));
 	for (e = natport_benc_at(&c->doc, v->child); e;
 	     e = natport_benc_at(&c->doc, e->next)) {
 		if (e->type != NATPORT_BENC_STR)
-			return bad(c, "%.*s: expected a list of strings, "
-				      "found %s",
+			return bad(c,
+				   "%.*s: expected a list of strings, "
+				   "found %s",
 				   (int)key->len, key->s, type_name(e));
 		if (fn(c, key, e->s, e->len))
 			return -1;
@@ -453,16 +454,17 @@ bad:
 		   (int)(len > 64 ? 64 : len), p);
 }
 
-static int family_of(struct ctx *c, const char *what, const char *p,
-		     size_t len, int *af)
+static int family_of(struct ctx *c, const char *what, const char *p, size_t len,
+		     int *af)
 {
 	if (name_eq(p, len, "IP4"))
 		*af = AF_INET;
 	else if (name_eq(p, len, "IP6"))
 		*af = AF_INET6;
 	else
-		return bad(c, "%s: address family \"%.*s\" is neither IP4 nor "
-			      "IP6",
+		return bad(c,
+			   "%s: address family \"%.*s\" is neither IP4 nor "
+			   "IP6",
 			   what, (int)(len > 16 ? 16 : len), p);
 	return 0;
 }
@@ -492,9 +494,9 @@ bad:
 enum natport_ng_side natport_ng_side_of(const char *name, size_t len)
 {
 	static const char *const lan[] = { "internal", "int", "priv",
-					   "private", "lan", "inside" };
+					   "private",  "lan", "inside" };
 	static const char *const wan[] = { "external", "ext", "pub",
-					   "public", "wan", "outside" };
+					   "public",   "wan", "outside" };
 	size_t i;
 
 	for (i = 0; i < sizeof(lan) / sizeof(lan[0]); i++)
@@ -540,16 +542,11 @@ static const struct {
 	const char *name;
 	enum refusal r;
 } off_keys[] = {
-	{ "ptime", R_TRANSCODE },
-	{ "ptime-reverse", R_TRANSCODE },
-	{ "repacketize", R_TRANSCODE },
-	{ "delay-buffer", R_MEDIA },
-	{ "media-echo", R_MEDIA },
-	{ "generate-RTCP", R_MEDIA },
-	{ "drop-traffic", R_MEDIA },
-	{ "audio-player", R_MEDIA },
-	{ "record-call", R_RECORD },
-	{ "DTLS", R_DTLS },
+	{ "ptime", R_TRANSCODE },	{ "ptime-reverse", R_TRANSCODE },
+	{ "repacketize", R_TRANSCODE }, { "delay-buffer", R_MEDIA },
+	{ "media-echo", R_MEDIA },	{ "generate-RTCP", R_MEDIA },
+	{ "drop-traffic", R_MEDIA },	{ "audio-player", R_MEDIA },
+	{ "record-call", R_RECORD },	{ "DTLS", R_DTLS },
 	{ "ICE-lite", R_ICE },
 };
 
@@ -668,11 +665,13 @@ static int one_key(struct ctx *c, const struct natport_benc_node *k,
 	}
 	for (i = 0; i < sizeof(off_keys) / sizeof(off_keys[0]); i++)
 		if (name_eq(p, n, off_keys[i].name))
-			return is_off(v) ? 0 : refuse_kv(c, k, v, off_keys[i].r);
+			return is_off(v) ? 0 :
+					   refuse_kv(c, k, v, off_keys[i].r);
 	for (i = 0; i < sizeof(empty_keys) / sizeof(empty_keys[0]); i++)
 		if (name_eq(p, n, empty_keys[i].name))
 			return (v->type == NATPORT_BENC_DICT ||
-				v->type == NATPORT_BENC_LIST) && !v->count ?
+				v->type == NATPORT_BENC_LIST) &&
+					       !v->count ?
 				       0 :
 				       refuse_kv(c, k, v, empty_keys[i].r);
 	/* rtpengine ignores keys it does not use; so do we, but the front
@@ -685,8 +684,8 @@ static int one_key(struct ctx *c, const struct natport_benc_node *k,
 /* The SDP's transport protocols, against "transport-protocol". */
 
 static const char *const profiles[] = {
-	"RTP/AVP", "RTP/AVPF", "RTP/SAVP", "RTP/SAVPF",
-	"UDP/TLS/RTP/SAVP", "UDP/TLS/RTP/SAVPF",
+	"RTP/AVP",   "RTP/AVPF",	 "RTP/SAVP",
+	"RTP/SAVPF", "UDP/TLS/RTP/SAVP", "UDP/TLS/RTP/SAVPF",
 };
 
 static int check_transport(struct ctx *c)
@@ -733,8 +732,9 @@ static int check_transport(struct ctx *c)
 			if (nf == 3 && !(flen[1] == 1 && fld[1][0] == '0') &&
 			    (flen[2] != tp->len ||
 			     memcmp(fld[2], tp->p, tp->len)))
-				return bad(c, "transport-protocol=%.*s: m= line "
-					      "%u is %.*s: %s",
+				return bad(c,
+					   "transport-protocol=%.*s: m= line "
+					   "%u is %.*s: %s",
 					   (int)tp->len, tp->p, mline,
 					   (int)(flen[2] > 32 ? 32 : flen[2]),
 					   fld[2], refusal_text[R_SRTP]);
@@ -765,9 +765,10 @@ int natport_ng_parse(struct natport_ng_req *req, const char *dgram, size_t len,
 	/* cookie: 1..NATPORT_NG_COOKIE_MAX printable bytes, then a space */
 	if (len > NATPORT_NG_DGRAM_MAX)
 		return NATPORT_NG_NOREPLY;
-	sp = memchr(dgram, ' ', len < NATPORT_NG_COOKIE_MAX + 1 ?
-					len :
-					NATPORT_NG_COOKIE_MAX + 1);
+	sp = memchr(dgram, ' ',
+		    len < NATPORT_NG_COOKIE_MAX + 1 ?
+			    len :
+			    NATPORT_NG_COOKIE_MAX + 1);
 	if (!sp || sp == dgram)
 		return NATPORT_NG_NOREPLY;
 	for (i = 0; dgram + i < sp; i++)
@@ -800,7 +801,8 @@ int natport_ng_parse(struct natport_ng_req *req, const char *dgram, size_t len,
 	/* the command first, so every later error can name it */
 	cmd = NULL;
 	for (k = natport_benc_at(&c.doc, root->child); k;
-	     k = natport_benc_at(&c.doc, natport_benc_at(&c.doc, k->next)->next))
+	     k = natport_benc_at(&c.doc,
+				 natport_benc_at(&c.doc, k->next)->next))
 		if (name_eq(k->s, k->len, "command"))
 			cmd = natport_benc_at(&c.doc, k->next);
 	if (!cmd || cmd->type != NATPORT_BENC_STR) {
@@ -998,8 +1000,7 @@ ssize_t natport_ng_reply_ok(char *buf, size_t cap,
 
 ssize_t natport_ng_reply_list(char *buf, size_t cap,
 			      const struct natport_ng_str *cookie,
-			      const struct natport_ng_str *call_ids,
-			      size_t n)
+			      const struct natport_ng_str *call_ids, size_t n)
 {
 	struct natport_benc_writer w;
 	size_t i;
@@ -1024,15 +1025,15 @@ static void put_counters(struct natport_benc_writer *w,
 {
 	/* bencode integers are signed; counters beyond INT64_MAX saturate */
 	natport_benc_put_dict(w);
-	natport_benc_put_kv_int(w, "bytes", k->bytes > INT64_MAX ?
-						    INT64_MAX :
-						    (int64_t)k->bytes);
-	natport_benc_put_kv_int(w, "errors", k->errors > INT64_MAX ?
-						     INT64_MAX :
-						     (int64_t)k->errors);
-	natport_benc_put_kv_int(w, "packets", k->packets > INT64_MAX ?
-						      INT64_MAX :
-						      (int64_t)k->packets);
+	natport_benc_put_kv_int(w, "bytes",
+				k->bytes > INT64_MAX ? INT64_MAX :
+						       (int64_t)k->bytes);
+	natport_benc_put_kv_int(w, "errors",
+				k->errors > INT64_MAX ? INT64_MAX :
+							(int64_t)k->errors);
+	natport_benc_put_kv_int(w, "packets",
+				k->packets > INT64_MAX ? INT64_MAX :
+							 (int64_t)k->packets);
 	natport_benc_put_end(w);
 }
 
@@ -1047,10 +1048,9 @@ static void put_stream(struct natport_benc_writer *w,
 		natport_benc_put_cstr(w, "endpoint");
 		natport_benc_put_dict(w);
 		natport_benc_put_kv_cstr(w, "address", a);
-		natport_benc_put_kv_cstr(w, "family",
-					 s->endpoint.family == AF_INET ?
-						 "IPv4" :
-						 "IPv6");
+		natport_benc_put_kv_cstr(
+			w, "family",
+			s->endpoint.family == AF_INET ? "IPv4" : "IPv6");
 		natport_benc_put_kv_int(w, "port", s->endpoint_port);
 		natport_benc_put_end(w);
 	}

@@ -46,7 +46,7 @@
 
 #define NATPORT_NG_COOKIE_MAX 128  /* longer cookies are refused */
 #define NATPORT_NG_DGRAM_MAX 65535 /* one UDP datagram */
-#define NATPORT_NG_NODES 2048      /* values per request (decoder cap) */
+#define NATPORT_NG_NODES 2048	   /* values per request (decoder cap) */
 #define NATPORT_NG_UNKNOWN_MAX 16  /* unknown flags kept per request */
 
 enum natport_ng_cmd {
@@ -72,9 +72,9 @@ enum natport_ng_flag {
 	NATPORT_NG_F_STRICT_SOURCE = 1u << 4,
 	NATPORT_NG_F_PORT_LATCHING = 1u << 5,
 	NATPORT_NG_F_NO_PORT_LATCHING = 1u << 6,
-	NATPORT_NG_F_FATAL = 1u << 7,    /* delete: unknown call is an error */
-	NATPORT_NG_F_FAST = 1u << 8,     /* delete: no statistics in reply */
-	NATPORT_NG_F_TO_TAG = 1u << 9,   /* delete: honour to-tag */
+	NATPORT_NG_F_FATAL = 1u << 7,  /* delete: unknown call is an error */
+	NATPORT_NG_F_FAST = 1u << 8,   /* delete: no statistics in reply */
+	NATPORT_NG_F_TO_TAG = 1u << 9, /* delete: honour to-tag */
 	NATPORT_NG_F_ALL = 1u << 10,
 	NATPORT_NG_F_RESET = 1u << 11,
 	NATPORT_NG_F_EARLY_MEDIA = 1u << 12,
@@ -142,7 +142,7 @@ struct natport_ng_req {
 	enum natport_ng_sipmsg sip_message_type;
 	int64_t sip_code; /* 0 when absent */
 
-	uint32_t flags;   /* enum natport_ng_flag */
+	uint32_t flags;	  /* enum natport_ng_flag */
 	uint32_t replace; /* enum natport_ng_replace */
 	enum natport_ng_ice ice;
 	uint32_t rtcp_mux; /* enum natport_ng_rtcp_mux */
@@ -155,11 +155,11 @@ struct natport_ng_req {
 
 	struct natport_ng_addr received_from; /* "received-from" */
 	struct natport_ng_addr media_address; /* "media address" */
-	int address_family;                   /* "address family": AF_* */
+	int address_family;		      /* "address family": AF_* */
 
 	bool has_delete_delay;
 	int64_t delete_delay; /* seconds, >= 0 */
-	int64_t limit;        /* list: 0 = default */
+	int64_t limit;	      /* list: 0 = default */
 
 	/* flags natport does not know, and how many more were dropped */
 	unsigned int n_unknown, unknown_dropped;
@@ -169,7 +169,7 @@ struct natport_ng_req {
 enum natport_ng_parse_result {
 	NATPORT_NG_OK = 0,
 	NATPORT_NG_NOREPLY = -1, /* no cookie: drop the datagram */
-	NATPORT_NG_ERROR = -2,   /* cookie set; reply with reason */
+	NATPORT_NG_ERROR = -2,	 /* cookie set; reply with reason */
 };
 
 /*
@@ -209,8 +209,7 @@ ssize_t natport_ng_reply_ok(char *buf, size_t cap,
 /* ok with "calls": the list command. */
 ssize_t natport_ng_reply_list(char *buf, size_t cap,
 			      const struct natport_ng_str *cookie,
-			      const struct natport_ng_str *call_ids,
-			      size_t n);
+			      const struct natport_ng_str *call_ids, size_t n);
 
 struct natport_ng_counters {
 	uint64_t packets, bytes, errors;
@@ -237,7 +236,7 @@ struct natport_ng_media_info {
 struct natport_ng_tag_info {
 	struct natport_ng_str tag; /* may be empty: the side not yet seen */
 	int64_t created;
-	struct natport_ng_str label;            /* may be absent */
+	struct natport_ng_str label;		/* may be absent */
 	struct natport_ng_str in_dialogue_with; /* may be absent */
 	unsigned int n_medias;
 	const struct natport_ng_media_info *medias;
@@ -247,7 +246,7 @@ struct natport_ng_query_info {
 	int64_t created, last_signal; /* UNIX seconds */
 	unsigned int n_tags;
 	const struct natport_ng_tag_info *tags; /* any order; sorted here */
-	struct natport_ng_counters rtp, rtcp;   /* totals */
+	struct natport_ng_counters rtp, rtcp;	/* totals */
 };
 
 /*
