@@ -11,6 +11,7 @@ PKGS="gcc make pkg-config libosip2-dev libnetfilter-conntrack-dev
 libmnl-dev libnftables-dev check"
 # netns tests, demo, bench: real hosts, real SIP peers, real firewall
 PKGS="$PKGS iproute2 nftables conntrack sip-tester jq procps psmisc"
+PKGS="$PKGS kamailio" # ng tests: its rtpengine module drives ng
 # install test: man pages must render without a warning (groff -ww)
 PKGS="$PKGS groff-base"
 # kmod: build against Debian's kernel, boot it under qemu (TCG)

@@ -245,6 +245,17 @@ START_TEST(kamailio_offer_answer_delete)
 	ck_assert(str_eq(&req.from_tag, "28709SIPpTag001"));
 	free(buf);
 
+	/* the example config's flags, as the module turns them into keys */
+	buf = load("kamailio-5.6-offer-ice-direction.ng", &len);
+	ck_assert_int_eq(parse(&req, buf, len, reason, sizeof(reason)),
+			 NATPORT_NG_OK);
+	ck_assert_int_eq(req.ice, NATPORT_NG_ICE_REMOVE);
+	ck_assert_uint_eq(req.n_direction, 2);
+	ck_assert_int_eq(req.side[0], NATPORT_NG_SIDE_LAN);
+	ck_assert_int_eq(req.side[1], NATPORT_NG_SIDE_WAN);
+	ck_assert_uint_eq(req.n_unknown, 0);
+	free(buf);
+
 	buf = load("kamailio-5.6-delete.ng", &len);
 	ck_assert_int_eq(parse(&req, buf, len, reason, sizeof(reason)),
 			 NATPORT_NG_OK);
