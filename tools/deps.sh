@@ -13,6 +13,7 @@ libmnl-dev libnftables-dev check"
 PKGS="$PKGS iproute2 nftables conntrack sip-tester jq procps psmisc"
 # fuzzing (libFuzzer) and the sanitizer build of the suites
 PKGS="$PKGS clang libfuzzer-14-dev"
+PKGS="$PKGS kamailio" # ng tests: its rtpengine module drives ng
 # install test: man pages must render without a warning (groff -ww)
 PKGS="$PKGS groff-base"
 # kmod: build against Debian's kernel, boot it under qemu (TCG)

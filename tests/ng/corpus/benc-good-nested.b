@@ -1,0 +1,1 @@
+d1:al1:xi0ed1:k1:veee
