@@ -31,7 +31,7 @@ MAP_START_WAIT=15
 MAP_CMD_WAIT=15
 T=$BIN/tests
 KO=kmod/natport_rtp.ko
-X=np-x-$$
+X=np-x-$NP_TAG
 
 # --- modules -----------------------------------------------------------
 for m in nf_conntrack nf_nat nf_tables nft_ct nft_nat nft_masq \
@@ -290,5 +290,5 @@ else
 	pass "kernel log clean (no WARNING/BUG/leak)"
 fi
 topo_down
-check "no namespaces left" test -z "$(ip netns list | grep -- "-$$")"
+check "no namespaces left" test -z "$(ip netns list | grep -- "-$NP_TAG\( \|$\)")"
 finish

@@ -27,9 +27,13 @@
 
 # shellcheck source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-NS_LAN=np-lan-$$
-NS_RTR=np-rtr-$$
-NS_WAN=np-wan-$$
+# The suffix is the shell's PID plus a random tag: a namespace left by a
+# killed run whose PID came round again must neither block this run nor
+# count as this run's leftover.
+NP_TAG=${NP_TAG:-$$r$RANDOM}
+NS_LAN=np-lan-$NP_TAG
+NS_RTR=np-rtr-$NP_TAG
+NS_WAN=np-wan-$NP_TAG
 LAN_IP=192.0.2.10
 LAN2_IP=192.0.2.11
 RTR_LAN=192.0.2.1
@@ -131,7 +135,8 @@ topo_down() {
 # The final proof every test makes: nothing it created is left.
 topo_assert_clean() {
 	local left p
-	left=$(ip netns list | grep -c -- "-$$" || true)
+	left=$(ip netns list | awk '{print $1}' | grep -c -- "-$NP_TAG\$" ||
+		true)
 	[ "$left" = 0 ] || { fail "$left namespaces left"; return 1; }
 	for p in "${PIDS[@]}"; do
 		if kill -0 "$p" 2>/dev/null; then
