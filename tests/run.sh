@@ -15,7 +15,7 @@ export O
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
 	suites=(unit)
-	for s in netns sip ctl kmod; do
+	for s in netns sip ctl real kmod; do
 		[ -d "tests/$s" ] && suites+=("$s")
 	done
 fi

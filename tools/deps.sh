@@ -13,6 +13,7 @@ libmnl-dev libnftables-dev check"
 PKGS="$PKGS iproute2 nftables conntrack sip-tester jq procps psmisc"
 # install test: man pages must render without a warning (groff -ww)
 PKGS="$PKGS groff-base"
+PKGS="$PKGS baresip-core kamailio sox"  # tests/real: phones, provider, tones
 # kmod: build against Debian's kernel, boot it under qemu (TCG)
 PKGS="$PKGS linux-headers-amd64 linux-image-amd64 qemu-system-x86
 busybox-static cpio kmod"
