@@ -79,7 +79,7 @@ kam_start() {
 	printf 'id(int,auto) table_name(string) table_version(int) \n0:subscriber:7\n' >"$d/db/version"
 	{
 		echo 'id(int,auto) username(string) domain(string) password(string) '
-		for u in alice bob carol; do
+		for u in alice bob carol dave; do
 			echo "0:$u:$DOMAIN:pw-$u"
 		done
 	} >"$d/db/subscriber"
@@ -163,12 +163,15 @@ phone_wait() { # phone_wait NAME REGEX [SECONDS] (counts from the log's end
 }
 phone_mark() { eval "PH_MARK_$1=$(phone_log "$1" | wc -l)"; }
 
-# The dominant frequency of what the phone decoded in its last call.
-phone_heard() {
-	local f
+# The dominant frequency of what the phone decoded in its last call, or
+# in its last SECONDS only (sndfile keeps one file per call, across hold).
+phone_heard() { # phone_heard NAME [SECONDS]
+	local f trim=
 	f=$(ls -t "$TMP/ph-$1/rec/"*-dec.wav 2>/dev/null | head -n 1)
 	[ -n "$f" ] || { echo 0; return; }
-	sox "$f" -n stat -freq 2>&1 | awk 'NF == 2 && $1 ~ /^[0-9.]+$/ {
+	[ -n "${2:-}" ] && trim="trim -$2"
+	# shellcheck disable=SC2086
+	sox "$f" -n $trim stat -freq 2>&1 | awk 'NF == 2 && $1 ~ /^[0-9.]+$/ {
 		if ($2 > m) { m = $2; f = $1 } } END { printf "%d\n", f }'
 }
 near() { # near VALUE TARGET: within 3 %
