@@ -28,8 +28,8 @@ phone carol /hangup
 rc=0
 wait_pid "$UAC_PID" || rc=$?
 check "dave got carol's BYE and the call ended (sipp exit $rc)" [ $rc = 0 ]
-[ $rc = 0 ] || { tail -n 5 "$TMP/uac.err"; grep -E '^(SIP/2.0|[A-Z]+ sip:)' "$TMP/uac.msg" | tail -n 12; } | sed 's/^/    dave: /' 
-grep -E '^SIP/2.0 403|403 ' "$TMP/uac.msg" "$PORTD_LOG" 2>/dev/null | head -n 3 | sed 's/^/    /'
+[ $rc = 0 ] || { tail -n 5 "$TMP/uac.err"; grep -E '^(SIP/2.0|[A-Z]+ sip:)' "$TMP/uac.msg" | tail -n 12; } | sed 's/^/    dave: /'
+grep -h refused "$PORTD_LOG" | head -n 3 | sed 's/^/    nat-portd: /' || true
 after_call_clean "gruu"
 
 phones_stop
