@@ -16,6 +16,7 @@ PKGS="$PKGS clang libfuzzer-14-dev"
 PKGS="$PKGS kamailio" # ng tests: its rtpengine module drives ng
 # install test: man pages must render without a warning (groff -ww)
 PKGS="$PKGS groff-base"
+PKGS="$PKGS baresip-core kamailio sox"  # tests/real: phones, provider, tones
 # kmod: build against Debian's kernel, boot it under qemu (TCG)
 PKGS="$PKGS linux-headers-amd64 linux-image-amd64 qemu-system-x86
 busybox-static cpio kmod"

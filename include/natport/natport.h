@@ -169,6 +169,13 @@ struct natport_pm_config {
 	const char *nft_table;       /* NULL = NATPORT_NFT_TABLE; "" = none */
 	uint32_t refresh_ms;         /* 0 = derived from the kernel's UDP
 				      * timeouts in this namespace */
+	/* The caller's own signaling ports on the external address (UDP and
+	 * TCP; a 0 ends the list). The nft table pins them with an explicit
+	 * snat to the same address:port that runs before the operator's
+	 * srcnat chains, so a `masquerade to :30000-65535` never rewrites
+	 * them: a registrar that saw another port would store it and send
+	 * incoming calls there once the router's entry expires. */
+	uint16_t own_ports[4];
 };
 
 struct natport_mapping_req {

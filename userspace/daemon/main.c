@@ -200,6 +200,7 @@ static struct natport_pm *open_pm(const struct natport_config *cfg)
 	pc.port_min = cfg->port_min;
 	pc.port_max = cfg->port_max;
 	pc.quarantine_ms = cfg->quarantine_ms;
+	pc.own_ports[0] = cfg->sip_port; /* the provider must see it */
 	pm = natport_pm_open(&pc, err, sizeof(err));
 	if (!pm)
 		fatalx("port manager: %s", err);

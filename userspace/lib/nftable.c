@@ -18,6 +18,7 @@ struct natport_nft {
 	struct nft_ctx *ctx;
 	struct mnl_socket *mon; /* ruleset change notifications */
 	char name[33];
+	char pin[512]; /* own-port chain body, "" = none (see _pin) */
 };
 
 static int run(struct natport_nft *nft, const char *cmd, char *err,
@@ -39,7 +40,7 @@ static int run(struct natport_nft *nft, const char *cmd, char *err,
 
 static int install(struct natport_nft *nft, char *err, size_t errlen)
 {
-	char cmd[1024];
+	char cmd[2048];
 
 	/* add+delete+create in one transaction: replaces a stale table of a
 	 * previous instance atomically, and works when none exists. */
@@ -58,8 +59,9 @@ static int install(struct natport_nft *nft, char *err, size_t errlen)
 		 " chain nat_out {\n"
 		 "  type nat hook postrouting priority srcnat; policy accept;\n"
 		 " }\n"
+		 "%2$s"
 		 "}\n",
-		 nft->name);
+		 nft->name, nft->pin);
 	return run(nft, cmd, err, errlen);
 }
 
@@ -91,6 +93,34 @@ static int install_quiet(struct natport_nft *nft, char *err, size_t errlen)
 
 	drain(nft);
 	return r;
+}
+
+int natport_nft_pin(struct natport_nft *nft, const char *addr,
+		    const uint16_t *ports, unsigned int n, char *err,
+		    size_t errlen)
+{
+	size_t len = 0;
+	unsigned int i;
+
+	nft->pin[0] = '\0';
+	for (i = 0; i < n && ports[i]; i++) {
+		if (!len)
+			len = snprintf(nft->pin, sizeof(nft->pin),
+				       " chain own_sip {\n"
+				       "  type nat hook postrouting priority srcnat - 10; policy accept;\n");
+		/* th sport under meta l4proto: one rule for UDP and TCP */
+		len += snprintf(nft->pin + len, sizeof(nft->pin) - len,
+				"  ip saddr %1$s meta l4proto { tcp, udp } th sport %2$u counter snat ip to %1$s:%2$u\n",
+				addr, ports[i]);
+		if (len >= sizeof(nft->pin) - 8) {
+			snprintf(err, errlen, "too many own ports");
+			nft->pin[0] = '\0';
+			return -1;
+		}
+	}
+	if (len)
+		snprintf(nft->pin + len, sizeof(nft->pin) - len, " }\n");
+	return install_quiet(nft, err, errlen);
 }
 
 static int valid_name(const char *s)

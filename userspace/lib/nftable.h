@@ -14,12 +14,22 @@
 #define NATPORT_NFTABLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct natport_nft;
 
 /* Create (or atomically replace) table inet <name>. */
 struct natport_nft *natport_nft_open(const char *name, char *err,
 				     size_t errlen);
+/* Keep the source port of the router's own flows from addr (dotted IPv4)
+ * at the given ports (0 ends the list early) through any later source NAT,
+ * with an explicit snat to the same address:port in a nat postrouting
+ * chain at srcnat - 10. The nat core stops at the first chain that binds a
+ * NAT, so the operator's masquerade never sees these flows; an accept
+ * would not do this. Survives re-creation by check(). 0 or -1 + err. */
+int natport_nft_pin(struct natport_nft *nft, const char *addr,
+		    const uint16_t *ports, unsigned int n, char *err,
+		    size_t errlen);
 /* Delete the table and free the handle. NULL is allowed. */
 void natport_nft_close(struct natport_nft *nft);
 /* Re-create the table if it is gone (a firewall reload flushed it).

@@ -121,6 +121,19 @@ void natport_pm_set_event_cb(struct natport_pm *pm, natport_event_fn fn,
 	pm->event_arg = arg;
 }
 
+/* The caller's own signaling ports keep their source port (natport.h,
+ * own_ports); only an IPv4 external address has them today. */
+static int pin_own_ports(struct natport_pm *pm, char *err, size_t errlen)
+{
+	char a[INET_ADDRSTRLEN];
+	unsigned int n = sizeof(pm->cfg.own_ports) / sizeof(pm->cfg.own_ports[0]);
+
+	if (!pm->cfg.own_ports[0] || pm->cfg.external.family != AF_INET)
+		return 0;
+	inet_ntop(AF_INET, &pm->cfg.external.addr.v4, a, sizeof(a));
+	return natport_nft_pin(pm->nft, a, pm->cfg.own_ports, n, err, errlen);
+}
+
 /* The router's own addresses change (DHCP on the WAN, an interface added):
  * re-read them at open and on every tick. The configured external address
  * counts even before it is up. */
@@ -339,6 +352,8 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 		pm->nft = natport_nft_open(table, err, errlen);
 		if (!pm->nft)
 			goto err_flush;
+		if (pin_own_ports(pm, err, errlen))
+			goto err_nft;
 	}
 	/* Per-namespace; only entries created from now on count. */
 	r = open("/proc/sys/net/netfilter/nf_conntrack_acct",
@@ -380,6 +395,7 @@ err_fds:
 		close(pm->epfd);
 	if (pm->timerfd >= 0)
 		close(pm->timerfd);
+err_nft:
 	natport_nft_close(pm->nft);
 err_flush:
 	natport_ctnl_close(pm->ct);
