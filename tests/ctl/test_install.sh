@@ -25,7 +25,9 @@ set -eu
 . "$(dirname "$0")/lib_ctl.sh"
 DEST=$TMP/root
 cleanup_install() {
+	local rc=$?
 	rm -rf "$DEST"
+	(exit $rc) # sip_cleanup takes the test's status from $?
 	sip_cleanup
 }
 trap cleanup_install EXIT
@@ -39,7 +41,8 @@ make -C "$TOP" --no-print-directory -s O="$BIN" install DESTDIR="$DEST" \
 for f in usr/sbin/nat-portd usr/sbin/nat-portctl usr/lib/libnatport.a \
 	usr/lib/libnatport.so.0 usr/lib/libnatport.so \
 	usr/include/natport/natport.h usr/include/natport/control.h \
-	usr/include/natport/natport_rtp.h usr/lib/pkgconfig/libnatport.pc \
+	usr/include/natport/natport_rtp.h usr/include/natport/policy.h \
+	usr/include/natport/rtpstats.h usr/lib/pkgconfig/libnatport.pc \
 	usr/share/man/man8/nat-portd.8 usr/share/man/man8/nat-portctl.8 \
 	usr/share/man/man5/nat-portd.conf.5 \
 	usr/lib/systemd/system/nat-portd.service \
@@ -47,7 +50,7 @@ for f in usr/sbin/nat-portd usr/sbin/nat-portctl usr/lib/libnatport.a \
 	check "installed /$f" [ -e "$DEST/$f" ]
 done
 find "$DEST" \( -type f -o -type l \) | sed "s|^$DEST||" | sort >"$TMP/installed"
-check "install put exactly the 15 files above" [ "$(wc -l <"$TMP/installed")" = 15 ]
+check "install put exactly the 17 files above" [ "$(wc -l <"$TMP/installed")" = 17 ]
 check "binaries are executable" sh -c "[ -x '$DEST/usr/sbin/nat-portd' ] && [ -x '$DEST/usr/sbin/nat-portctl' ]"
 out=$("$DEST/usr/sbin/nat-portd" -n -c "$DEST/etc/natport/nat-portd.conf" 2>&1) || true
 check "installed nat-portd -n accepts the installed example config ($out)" [ "$out" = "configuration OK" ]
