@@ -730,7 +730,8 @@ static int clear_path(const char *path, struct sockaddr_un *sa, char *err,
 	r = connect(probe, (struct sockaddr *)sa, sizeof(*sa));
 	if (r == 0 || errno == EAGAIN) { /* EAGAIN: a full backlog, alive */
 		close(probe);
-		snprintf(err, errlen, "%s: another nat-portd is listening",
+		snprintf(err, errlen, "%s: a live socket (another nat-portd is "
+			 "listening); not removing it",
 			 path);
 		return -1;
 	}
