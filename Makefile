@@ -73,6 +73,11 @@ CTL_SRCS := $(wildcard tools/nat-portctl/*.c)
 CTL_OBJS := $(CTL_SRCS:%.c=$(O)/%.o)
 CTL := $(if $(wildcard tools/nat-portctl/main.c),$(O)/nat-portctl)
 
+# natport-pcp-example: a LAN application's GetMapping over PCP (pcp.h).
+PCPEX_SRCS := $(wildcard tools/natport-pcp-example/*.c)
+PCPEX_OBJS := $(PCPEX_SRCS:%.c=$(O)/%.o)
+PCPEX := $(if $(PCPEX_SRCS),$(O)/natport-pcp-example)
+
 HEADERS := $(wildcard include/natport/*.h)
 
 # Test and bench helpers: one program per file.
@@ -87,7 +92,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
 DAEMON_LIBOBJS := $(filter-out $(O)/userspace/daemon/main.o,$(DAEMON_OBJS))
 
-all: $(LIB_A) $(LIB_SO) $(DAEMON) $(CTL) $(TOOLS) $(BENCHES)
+all: $(LIB_A) $(LIB_SO) $(DAEMON) $(CTL) $(PCPEX) $(TOOLS) $(BENCHES)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -108,6 +113,10 @@ $(O)/nat-portd: $(DAEMON_OBJS) $(LIB_A)
 	$(Q)$(CC) -o $@ $^ $(SIP_LIBS) $(PKG_LIBS) -lm
 
 $(O)/nat-portctl: $(CTL_OBJS) $(LIB_A)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(PKG_LIBS)
+
+$(O)/natport-pcp-example: $(PCPEX_OBJS) $(LIB_A)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(PKG_LIBS)
 

@@ -10,8 +10,8 @@
 # Exits non-zero if any step failed. Run as root: sudo make demo.
 set -eu
 cd "$(dirname "$0")/.."
-. tests/sip/lib_sip.sh
-trap 'topo_down' EXIT
+. tests/lib/sip.sh
+trap cleanup EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step() { # step "what" cmd...: run, narrate, stop the demo on failure

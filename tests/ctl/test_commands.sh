@@ -23,8 +23,8 @@
 #    the kernel holds, other commands exit 3; a new daemon removes it.
 # 6. Nothing left.
 set -eu
-. "$(dirname "$0")/lib_ctl.sh"
-trap sip_cleanup EXIT
+. "$(dirname "$0")/../lib/ctl.sh"
+trap cleanup EXIT
 need_ctl
 topo_up
 ctl_start
@@ -95,7 +95,7 @@ check "stats --prometheus: errors by kind" \
 	grep -qx 'natport_errors_total{kind="noport"} 0' "$TMP/prom.out"
 
 # the kernel loses an entry (conntrack -D): watch must report it
-in_rtr conntrack -D -p udp --mark 0x4e500002 >/dev/null 2>&1 || true
+in_rtr conntrack -D -p udp --mark ${NP_MARK_TAG}0002 >/dev/null 2>&1 || true
 sleep 0.5
 check "the deleted RTCP entry was put back" wait_entries 2
 ctl_run destroyed -j stats

@@ -22,15 +22,10 @@
 #    removes every file install put there and keeps the changed config.
 # 4. Nothing left.
 set -eu
-. "$(dirname "$0")/lib_ctl.sh"
+. "$(dirname "$0")/../lib/ctl.sh"
 DEST=$TMP/root
-cleanup_install() {
-	local rc=$?
-	rm -rf "$DEST"
-	(exit $rc) # sip_cleanup takes the test's status from $?
-	sip_cleanup
-}
-trap cleanup_install EXIT
+trap cleanup EXIT
+defer rm -rf "$DEST"
 need_ctl
 command -v groff >/dev/null || skip "missing groff (make deps)"
 command -v pkg-config >/dev/null || skip "missing pkg-config (make deps)"
@@ -38,19 +33,22 @@ command -v pkg-config >/dev/null || skip "missing pkg-config (make deps)"
 echo "== 1: install"
 make -C "$TOP" --no-print-directory -s O="$BIN" install DESTDIR="$DEST" \
 	PREFIX=/usr >"$TMP/install.log" 2>&1 || { cat "$TMP/install.log"; die "make install failed"; }
-for f in usr/sbin/nat-portd usr/sbin/nat-portctl usr/lib/libnatport.a \
-	usr/lib/libnatport.so.0 usr/lib/libnatport.so \
-	usr/include/natport/natport.h usr/include/natport/control.h \
-	usr/include/natport/natport_rtp.h usr/include/natport/policy.h \
-	usr/include/natport/rtpstats.h usr/lib/pkgconfig/libnatport.pc \
-	usr/share/man/man8/nat-portd.8 usr/share/man/man8/nat-portctl.8 \
-	usr/share/man/man5/nat-portd.conf.5 \
-	usr/lib/systemd/system/nat-portd.service \
-	usr/lib/sysusers.d/natport.conf etc/natport/nat-portd.conf; do
+# every public header is installed: the list follows include/natport/
+want="usr/sbin/nat-portd usr/sbin/nat-portctl usr/lib/libnatport.a
+usr/lib/libnatport.so.0 usr/lib/libnatport.so usr/lib/pkgconfig/libnatport.pc
+usr/share/man/man8/nat-portd.8 usr/share/man/man8/nat-portctl.8
+usr/share/man/man5/nat-portd.conf.5 usr/lib/systemd/system/nat-portd.service
+usr/lib/sysusers.d/natport.conf etc/natport/nat-portd.conf"
+for h in "$TOP"/include/natport/*.h; do
+	want="$want usr/include/natport/${h##*/}"
+done
+nwant=0
+for f in $want; do
 	check "installed /$f" [ -e "$DEST/$f" ]
+	nwant=$((nwant + 1))
 done
 find "$DEST" \( -type f -o -type l \) | sed "s|^$DEST||" | sort >"$TMP/installed"
-check "install put exactly the 17 files above" [ "$(wc -l <"$TMP/installed")" = 17 ]
+check "install put exactly the $nwant files above" [ "$(wc -l <"$TMP/installed")" = $nwant ]
 check "binaries are executable" sh -c "[ -x '$DEST/usr/sbin/nat-portd' ] && [ -x '$DEST/usr/sbin/nat-portctl' ]"
 out=$("$DEST/usr/sbin/nat-portd" -n -c "$DEST/etc/natport/nat-portd.conf" 2>&1) || true
 check "installed nat-portd -n accepts the installed example config ($out)" [ "$out" = "configuration OK" ]

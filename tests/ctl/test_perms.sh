@@ -21,33 +21,42 @@
 # 4. SIGHUP without control-admin-group: the admin is refused too.
 # 5. Nothing left; the users and groups are removed in the trap.
 set -eu
-. "$(dirname "$0")/lib_ctl.sh"
+. "$(dirname "$0")/../lib/ctl.sh"
 RO=np-ro-$$
 ADM=np-adm-$$
 UR=np-r-$$
 UA=np-a-$$
 UX=np-x-$$
 HOLD_PID=
-cleanup_perms() {
-	local rc=$?
-	[ -z "$HOLD_PID" ] || kill "$HOLD_PID" 2>/dev/null || true
-	[ -z "$HOLD_PID" ] || wait "$HOLD_PID" 2>/dev/null || true
+# The users go last (deferred first): nothing of theirs may still run.
+remove_users() {
+	local u g
+	if [ -n "$HOLD_PID" ]; then
+		kill "$HOLD_PID" 2>/dev/null || true
+		wait "$HOLD_PID" 2>/dev/null || true
+	fi
 	for u in "$UR" "$UA" "$UX"; do
-		if id "$u" >/dev/null 2>&1 && ! retry userdel "$u"; then
-			echo "FAIL: user $u left"
-			rc=1
-		fi
+		! id "$u" >/dev/null 2>&1 || retry userdel "$u" || true
 	done
 	for g in "$RO" "$ADM"; do
-		if getent group "$g" >/dev/null && ! retry groupdel "$g"; then
-			echo "FAIL: group $g left"
-			rc=1
-		fi
+		! getent group "$g" >/dev/null || retry groupdel "$g" || true
 	done
-	(exit $rc) # sip_cleanup takes the test's status from $?
-	sip_cleanup
 }
-trap cleanup_perms EXIT
+users_gone() {
+	local u left=
+	for u in "$UR" "$UA" "$UX" "$RO" "$ADM"; do
+		getent passwd "$u" >/dev/null && left="$left $u"
+		getent group "$u" >/dev/null && left="$left $u"
+	done
+	if [ -n "$left" ]; then
+		fail "users and groups left:$left"
+		return 1
+	fi
+	pass "no test user or group left"
+}
+trap cleanup EXIT
+defer remove_users
+leftover_check users_gone
 need_ctl
 command -v useradd >/dev/null || skip "missing useradd (passwd)"
 command -v setpriv >/dev/null || skip "missing setpriv (util-linux)"
@@ -56,13 +65,12 @@ RAW=$BIN/tests/np-ctlraw
 
 # Other tests may edit /etc/passwd at the same moment: retry on its lock.
 retry() {
-	local i
+	local i err
 	for i in $(seq 50); do
-		"$@" 2>"$TMP/retry.err" && return 0
-		grep -q "lock" "$TMP/retry.err" || break
-		sleep 0.1
+		err=$("$@" 2>&1) && return 0
+		case $err in *lock*) sleep 0.1 ;; *) break ;; esac
 	done
-	cat "$TMP/retry.err" >&2
+	echo "$err" >&2
 	return 1
 }
 retry groupadd "$RO"
@@ -146,7 +154,7 @@ echo "== 3: one uid cannot take every slot"
 setpriv --reuid="$(id -u "$UR")" --regid="$(id -g "$UR")" --init-groups \
 	"$RAW" "$CTL_SOCK" hold 32 8 >"$TMP/hold.out" 2>&1 &
 HOLD_PID=$!
-PIDS+=($!)
+bg_add "$HOLD_PID"
 for i in $(seq 100); do
 	grep -q "^held 32" "$TMP/hold.out" && break
 	sleep 0.05

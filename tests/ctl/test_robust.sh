@@ -20,8 +20,8 @@
 #    lets events pile up is dropped; the 33rd client is refused.
 # 4. Nothing left.
 set -eu
-. "$(dirname "$0")/lib_ctl.sh"
-trap sip_cleanup EXIT
+. "$(dirname "$0")/../lib/ctl.sh"
+trap cleanup EXIT
 need_ctl
 RAW=$BIN/tests/np-ctlraw
 [ -x "$RAW" ] || skip "no $RAW (make)"

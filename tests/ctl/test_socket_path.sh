@@ -17,15 +17,9 @@
 #    its own socket, not the file now there.
 # 5. Nothing left.
 set -eu
-. "$(dirname "$0")/lib_ctl.sh"
+. "$(dirname "$0")/../lib/ctl.sh"
 LISTENER=
-cleanup_path() {
-	local rc=$?
-	[ -z "$LISTENER" ] || kill "$LISTENER" 2>/dev/null || true
-	(exit $rc) # sip_cleanup takes the test's status from $?
-	sip_cleanup
-}
-trap cleanup_path EXIT
+trap cleanup EXIT
 need_ctl
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip "missing $PY (python3)"
@@ -80,7 +74,7 @@ s.bind(sys.argv[1]); s.listen(4)
 print("listening", flush=True)
 time.sleep(60)' "$CTL_SOCK" >"$TMP/listener.out" 2>&1 &
 LISTENER=$!
-PIDS+=($!)
+bg_add "$LISTENER"
 for i in $(seq 50); do
 	grep -q listening "$TMP/listener.out" && break
 	sleep 0.1

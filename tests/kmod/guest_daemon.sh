@@ -19,10 +19,10 @@ for m in nf_conntrack nf_nat nf_tables nft_ct nft_nat nft_masq \
 	modprobe "$m" 2>/dev/null || true
 done
 insmod kmod/natport_rtp.ko
-. tests/sip/lib_sip.sh
-trap 'sip_cleanup; rmmod natport_rtp 2>/dev/null' EXIT
-need_sip
-topo_up
+. tests/lib/sip.sh
+trap cleanup EXIT
+defer "rmmod natport_rtp 2>/dev/null" # last: after nat-portd is gone
+sip_up
 portd_start
 check "nat-portd found the kernel module" \
 	grep -q "natport_rtp found" "$PORTD_LOG"

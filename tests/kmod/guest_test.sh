@@ -4,7 +4,7 @@
 # filesystem (read-only) with the repository as working directory.
 #
 #   client ns                  router ns (natport_rtp, np-map)       peer ns
-#   192.0.2.10     c0 ---- r0  192.0.2.1      198.51.100.1  r1 ---- p0  198.51.100.20
+#   192.0.2.10     c0 ---- r0  192.0.2.1      198.51.100.1  r1 ---- w0  198.51.100.20
 #   2001:db8:1::10             2001:db8:1::1  2001:db8:2::1             2001:db8:2::20
 #
 # The router is a real one: forward policy drop, ct state
@@ -19,37 +19,19 @@
 #      strict policy: junk dropped, RTP delivered
 # Every figure the module reports is compared with what np-rtp computed
 # from what it sent. Prints PASS/FAIL lines; exit 0 only if all passed.
+# The topology and the checks are tests/lib's (topo.sh, map.sh); the
+# firewall is this test's own.
 set -u
 
 O=${1:-build} # the build directory, relative to the repository
-T=$O/tests
-KO=kmod/natport_rtp.ko
-C=npc$$ R=npr$$ P=npp$$ X=npx$$
-tmp=$(mktemp -d /tmp/guest.XXXXXX)
-failures=0
-pids=()
-
-pass() { echo "PASS $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-check() { # check NAME CMD... : PASS if CMD succeeds
-	local name=$1
-	shift
-	if "$@"; then pass "$name"; else fail "$name"; fi
-}
-
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	[ -n "${MAP_PID:-}" ] && kill "$MAP_PID" 2>/dev/null
-	wait 2>/dev/null
-	for ns in $C $R $P $X; do ip netns del "$ns" 2>/dev/null; done
-	rm -rf "$tmp"
-}
+. tests/lib/map.sh # and topo.sh, common.sh
 trap cleanup EXIT
-
-rx() { ip netns exec "$R" "$@"; }
-cx() { ip netns exec "$C" "$@"; }
-px() { ip netns exec "$P" "$@"; }
+# TCG is slow: np-map gets 15 s to start and to answer each command
+MAP_START_WAIT=15
+MAP_CMD_WAIT=15
+T=$BIN/tests
+KO=kmod/natport_rtp.ko
+X=np-x-$$
 
 # --- modules -----------------------------------------------------------
 for m in nf_conntrack nf_nat nf_tables nft_ct nft_nat nft_masq \
@@ -63,27 +45,10 @@ if ! grep -q '^natport_rtp ' /proc/modules; then
 fi
 
 # --- topology ----------------------------------------------------------
-for ns in $C $R $P; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-ip link add c0 netns "$C" type veth peer name r0 netns "$R"
-ip link add p0 netns "$P" type veth peer name r1 netns "$R"
-ip -n "$C" addr add 192.0.2.10/24 dev c0
-ip -n "$C" addr add 2001:db8:1::10/64 dev c0 nodad
-ip -n "$R" addr add 192.0.2.1/24 dev r0
-ip -n "$R" addr add 2001:db8:1::1/64 dev r0 nodad
-ip -n "$R" addr add 198.51.100.1/24 dev r1
-ip -n "$R" addr add 2001:db8:2::1/64 dev r1 nodad
-ip -n "$P" addr add 198.51.100.20/24 dev p0
-ip -n "$P" addr add 2001:db8:2::20/64 dev p0 nodad
-for l in "$C c0" "$R r0" "$R r1" "$P p0"; do
-	set -- $l
-	ip -n "$1" link set "$2" up
-done
-ip -n "$C" route add default via 192.0.2.1
-ip -n "$C" -6 route add default via 2001:db8:1::1
-ip -n "$P" -6 route add 2001:db8:1::/64 via 2001:db8:2::1
-rx sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
-	net.netfilter.nf_conntrack_acct=1
-rx nft -f - <<'EOF'
+topo_links
+topo_v6
+in_rtr sysctl -qw net.netfilter.nf_conntrack_acct=1
+in_rtr nft -f - <<'EOF'
 table inet router {
 	chain forward {
 		type filter hook forward priority filter; policy drop;
@@ -100,25 +65,25 @@ table inet router {
 	}
 }
 EOF
-px "$T/np-rtp" recv -b 198.51.100.20:7000 -t 1500 >"$tmp/recv0" &
+in_wan "$T/np-rtp" recv -b 198.51.100.20:7000 -t 1500 >"$TMP/recv0" &
 r=$!
 sleep 0.3
-cx "$T/np-rtp" send -b 192.0.2.10:7000 -d 198.51.100.20:7000 -n 3 -i 2 >/dev/null
+in_lan "$T/np-rtp" send -b 192.0.2.10:7000 -d 198.51.100.20:7000 -n 3 -i 2 >/dev/null
 wait $r
 check "topology: client reaches peer through the router (masquerade)" \
-	grep -qx received=3 "$tmp/recv0"
+	grep -qx received=3 "$TMP/recv0"
 
 # --- handshake, privilege, policy ----------------------------------------
-check "hello: library and module agree on version" rx "$T/np-rtpstat" hello
-rx "$T/np-rtpstat" refusals >"$tmp/refusals" 2>&1
+check "hello: library and module agree on version" in_rtr "$T/np-rtpstat" hello
+in_rtr "$T/np-rtpstat" refusals >"$TMP/refusals" 2>&1
 rc=$?
-sed 's/^/    /' "$tmp/refusals"
+sed 's/^/    /' "$TMP/refusals"
 check "module refuses other versions and out-of-policy attributes" \
-	test $rc -eq 0 -a "$(grep -c '^refused' "$tmp/refusals")" -eq 8
-grep -q 'protocol version mismatch' "$tmp/refusals" &&
+	test $rc -eq 0 -a "$(grep -c '^refused' "$TMP/refusals")" -eq 8
+grep -q 'protocol version mismatch' "$TMP/refusals" &&
 	pass "version refusal carries a clear extended-ack message" ||
 	fail "version refusal carries a clear extended-ack message"
-out=$(rx setpriv --reuid=65534 --regid=65534 --clear-groups \
+out=$(in_rtr setpriv --reuid=65534 --regid=65534 --clear-groups \
 	--inh-caps=-all --bounding-set=-all "$T/np-rtpstat" hello 2>&1)
 echo "    unprivileged: $out"
 case $out in
@@ -127,61 +92,53 @@ case $out in
 esac
 
 # --- stream A: a mapping made by libnatport (np-map) --------------------
-coproc MAP { ip netns exec "$R" "$T/np-map" -e 198.51.100.1 \
-	-l 192.0.2.0/24 -p 40000-40099 -q 0 2>"$tmp/np-map.err"; }
-MAP_PID=$MAP_PID
-map() { # map CMD... -> prints the answer line
-	echo "$*" >&"${MAP[1]}"
-	local line
-	read -r -t 15 line <&"${MAP[0]}" || line="err timeout"
-	echo "$line"
-}
-read -r -t 15 ans <&"${MAP[0]}" # np-map says "ready" once it has its handle
-[ "$ans" = ready ] || { fail "np-map start: '$ans'"; cat "$tmp/np-map.err"; exit 1; }
-ans=$(map get audio_rtp 192.0.2.10 5004 198.51.100.20)
+map_start -p 40000-40099 -q 0
+mapcmd "get audio_rtp 192.0.2.10 5004 198.51.100.20"
+ans=$REPLY
 echo "    np-map get: $ans"
 read -r ok ID EXT EPORT <<<"$ans"
-[ "$ok" = ok ] || { fail "np-map get"; cat "$tmp/np-map.err"; exit 1; }
-ans=$(map update "$EXT" "$EPORT" 198.51.100.20 6000)
+[ "$ok" = ok ] || { fail "np-map get"; cat "$TMP/np-map.err"; exit 1; }
+mapcmd "update $EXT $EPORT 198.51.100.20 6000"
+ans=$REPLY
 echo "    np-map update: $ans"
-[ "${ans%% *}" = ok ] || { fail "np-map update"; cat "$tmp/np-map.err"; exit 1; }
-rx conntrack -L -p udp --orig-port-dst "$EPORT" 2>/dev/null | sed 's/^/    ct: /'
+[ "${ans%% *}" = ok ] || { fail "np-map update"; cat "$TMP/np-map.err"; exit 1; }
+in_rtr conntrack -L -p udp --orig-port-dst "$EPORT" 2>/dev/null | sed 's/^/    ct: /'
 
 A=198.51.100.1:$EPORT
-check "register stream A" rx "$T/np-rtpstat" add "$A" 8000 pt=0 silent=1000 id="$ID"
-rx "$T/np-rtpstat" add "$A" 8000 2>"$tmp/dup"
-grep -q 'already registered' "$tmp/dup" &&
+check "register stream A" in_rtr "$T/np-rtpstat" add "$A" 8000 pt=0 silent=1000 id="$ID"
+in_rtr "$T/np-rtpstat" add "$A" 8000 2>"$TMP/dup"
+grep -q 'already registered' "$TMP/dup" &&
 	pass "registering twice is refused (EEXIST)" ||
-	{ fail "registering twice is refused (EEXIST)"; cat "$tmp/dup"; }
-rx "$T/np-rtpstat" dump >"$tmp/dump0"
+	{ fail "registering twice is refused (EEXIST)"; cat "$TMP/dup"; }
+in_rtr "$T/np-rtpstat" dump >"$TMP/dump0"
 check "dump lists the stream with its mapping id" \
-	grep -q "stream $A id=$ID clock_rate=8000 pt=0" "$tmp/dump0"
-cx "$T/np-rtpstat" dump >"$tmp/dumpc" 2>&1
+	grep -q "stream $A id=$ID clock_rate=8000 pt=0" "$TMP/dump0"
+in_lan "$T/np-rtpstat" dump >"$TMP/dumpc" 2>&1
 check "streams are per namespace (client ns sees none)" \
-	test ! -s "$tmp/dumpc"
+	test ! -s "$TMP/dumpc"
 
-rx "$T/np-rtpstat" events 10 >"$tmp/events" 2>&1 &
-pids+=($!)
+in_rtr "$T/np-rtpstat" events 10 >"$TMP/events" 2>&1 &
+PIDS+=($!)
 sleep 0.5
 # in (remote -> client): 200 + 50 sequence numbers starting at 65400 (wrap),
 # every 10th never sent, a burst of 6 reversed, odd packets 10 ms late,
 # an SSRC change, an RTCP RR every 25 slots, 5 junk packets at the end.
-px "$T/np-rtp" send -b 198.51.100.20:6000 -d "$A" -n 200 -q 65400 \
-	-L 10 -R 100:6 -J 10 -X 50 -C 25 -j 5 >"$tmp/exp_in" &
+in_wan "$T/np-rtp" send -b 198.51.100.20:6000 -d "$A" -n 200 -q 65400 \
+	-L 10 -R 100:6 -J 10 -X 50 -C 25 -j 5 >"$TMP/exp_in" &
 sin=$!
 # out (client -> remote): 100 packets, no loss, RTCP every 10 slots.
-cx "$T/np-rtp" send -b 192.0.2.10:5004 -d 198.51.100.20:6000 -n 100 \
-	-q 1000 -s 0xabcdef01 -C 10 >"$tmp/exp_out" &
+in_lan "$T/np-rtp" send -b 192.0.2.10:5004 -d 198.51.100.20:6000 -n 100 \
+	-q 1000 -s 0xabcdef01 -C 10 >"$TMP/exp_out" &
 sout=$!
 wait $sin || fail "np-rtp in sender"
 wait $sout || fail "np-rtp out sender"
 sleep 0.3
-rx "$T/np-rtpstat" get "$A" >"$tmp/got" || fail "get stream A"
+in_rtr "$T/np-rtpstat" get "$A" >"$TMP/got" || fail "get stream A"
 
 # compare DIR EXPECTED_FILE: exact keys must match, jitter within tolerance
 compare() {
 	local dir=$1 exp=$2 line k e g
-	line=$(grep "^dir=$dir " "$tmp/got")
+	line=$(grep "^dir=$dir " "$TMP/got")
 	echo "    module $line"
 	echo "    sent   $(tr '\n' ' ' <"$exp")"
 	for k in packets bytes rtp rtcp not_rtp ssrc ssrc_changes \
@@ -209,14 +166,14 @@ compare() {
 	fi
 	echo "ACCURACY dir=$dir jitter_module=$g jitter_sent=$e"
 }
-compare in "$tmp/exp_in"
-compare out "$tmp/exp_out"
+compare in "$TMP/exp_in"
+compare out "$TMP/exp_out"
 
 # Independent of both programs: the figures the send plan implies.
 # 200 seqs, every 10th unsent -> 180 RTP; then 50 seqs, 45 sent. The
 # burst only reorders. The last seq of each source is unsent, so invisible:
 # expected = 199 + 49, lost = 19 + 4.
-line=$(grep '^dir=in ' "$tmp/got")
+line=$(grep '^dir=in ' "$TMP/got")
 for kv in rtp=225 rtcp=10 not_rtp=5 dropped=0 ssrc_changes=1 expected=248 \
 	lost=23; do
 	case " $line " in
@@ -234,106 +191,104 @@ else
 fi
 
 sleep 2 # silence threshold 1000 ms, worker period 250 ms
-wait "${pids[-1]}" 2>/dev/null
-sed 's/^/    /' "$tmp/events"
+wait "${PIDS[-1]}" 2>/dev/null
+sed 's/^/    /' "$TMP/events"
 check "event: SSRC change seen on A in" grep -q \
 	"^event ssrc $A dir=in id=$ID ssrc_old=0x11223344 ssrc_new=0x4b783345" \
-	"$tmp/events"
-check "event: A in went silent" grep -q "^event silent $A dir=in id=$ID silent_ms=1000" "$tmp/events"
-check "event: A out went silent" grep -q "^event silent $A dir=out" "$tmp/events"
+	"$TMP/events"
+check "event: A in went silent" grep -q "^event silent $A dir=in id=$ID silent_ms=1000" "$TMP/events"
+check "event: A out went silent" grep -q "^event silent $A dir=out" "$TMP/events"
 
 # --- stream U: not natport-marked -> ignored ----------------------------
 # conntrack-tools 1.4.7: -u STATUS after --mark overwrites the mark with
 # the status bits; and -u SEEN_REPLY randomises the reply port. Neither is
 # used: the entry stays UNREPLIED and `ct status dnat accept` passes it.
-rx conntrack -I -p udp -s 198.51.100.20 -d 198.51.100.1 --sport 6002 \
+in_rtr conntrack -I -p udp -s 198.51.100.20 -d 198.51.100.1 --sport 6002 \
 	--dport 41002 --dst-nat 192.0.2.10:5006 --mark 0x12340001 -t 600 \
 	>/dev/null 2>&1 || fail "conntrack -I unmarked entry"
-check "register stream U (unmarked mapping)" rx "$T/np-rtpstat" add 198.51.100.1:41002 8000
-cx "$T/np-rtp" recv -b 192.0.2.10:5006 -t 1500 >"$tmp/recv_u" &
+check "register stream U (unmarked mapping)" in_rtr "$T/np-rtpstat" add 198.51.100.1:41002 8000
+in_lan "$T/np-rtp" recv -b 192.0.2.10:5006 -t 1500 >"$TMP/recv_u" &
 r=$!
 sleep 0.3
-px "$T/np-rtp" send -b 198.51.100.20:6002 -d 198.51.100.1:41002 -n 50 -i 2 \
+in_wan "$T/np-rtp" send -b 198.51.100.20:6002 -d 198.51.100.1:41002 -n 50 -i 2 \
 	>/dev/null
 wait $r
-check "U: traffic was forwarded (50 received)" grep -qx received=50 "$tmp/recv_u"
-rx "$T/np-rtpstat" get 198.51.100.1:41002 in >"$tmp/got_u"
-sed 's/^/    /' "$tmp/got_u"
-check "U: module ignored the unmarked entry" grep -q ' packets=0 ' "$tmp/got_u"
+check "U: traffic was forwarded (50 received)" grep -qx received=50 "$TMP/recv_u"
+in_rtr "$T/np-rtpstat" get 198.51.100.1:41002 in >"$TMP/got_u"
+sed 's/^/    /' "$TMP/got_u"
+check "U: module ignored the unmarked entry" grep -q ' packets=0 ' "$TMP/got_u"
 
 # --- stream S: IPv6, natport-marked, strict -----------------------------
-rx conntrack -I -p udp -s 2001:db8:2::20 -d 2001:db8:2::1 --sport 6000 \
+in_rtr conntrack -I -p udp -s 2001:db8:2::20 -d 2001:db8:2::1 --sport 6000 \
 	--dport 41000 --dst-nat '[2001:db8:1::10]:5004' --mark 0x4e500063 \
 	-t 600 >/dev/null 2>&1 || fail "conntrack -I IPv6 entry"
 S='[2001:db8:2::1]:41000'
-check "register stream S (IPv6, strict)" rx "$T/np-rtpstat" add "$S" 90000 strict id=99
-cx "$T/np-rtp" recv -b '[2001:db8:1::10]:5004' -t 1500 >"$tmp/recv_s" &
+check "register stream S (IPv6, strict)" in_rtr "$T/np-rtpstat" add "$S" 90000 strict id=99
+in_lan "$T/np-rtp" recv -b '[2001:db8:1::10]:5004' -t 1500 >"$TMP/recv_s" &
 r=$!
 sleep 0.3
-px "$T/np-rtp" send -b '[2001:db8:2::20]:6000' -d "$S" -n 40 -i 5 -c 90000 \
-	-p 96 -j 10 -q 7 >"$tmp/exp_s"
+in_wan "$T/np-rtp" send -b '[2001:db8:2::20]:6000' -d "$S" -n 40 -i 5 -c 90000 \
+	-p 96 -j 10 -q 7 >"$TMP/exp_s"
 wait $r
-sed 's/^/    /' "$tmp/recv_s"
+sed 's/^/    /' "$TMP/recv_s"
 check "S: strict passes RTP, drops junk (40 of 50 delivered)" \
-	grep -qx received=40 "$tmp/recv_s"
-rx "$T/np-rtpstat" get "$S" in >"$tmp/got_s"
-sed 's/^/    /' "$tmp/got_s"
+	grep -qx received=40 "$TMP/recv_s"
+in_rtr "$T/np-rtpstat" get "$S" in >"$TMP/got_s"
+sed 's/^/    /' "$TMP/got_s"
 for k in packets bytes rtp not_rtp expected lost ext_max_seq; do
-	e=$(sed -n "s/^$k=//p" "$tmp/exp_s")
-	g=$(tr ' ' '\n' <"$tmp/got_s" | sed -n "s/^$k=//p")
+	e=$(sed -n "s/^$k=//p" "$TMP/exp_s")
+	g=$(tr ' ' '\n' <"$TMP/got_s" | sed -n "s/^$k=//p")
 	[ -n "$e" ] && [ "$e" = "$g" ] && pass "S $k = $e" ||
 		fail "S $k: module '$g', sent '$e'"
 done
-check "S: dropped = 10" grep -q ' dropped=10 ' "$tmp/got_s"
+check "S: dropped = 10" grep -q ' dropped=10 ' "$TMP/got_s"
 
 # --- unregister, namespace teardown with streams ------------------------
-check "unregister U" rx "$T/np-rtpstat" del 198.51.100.1:41002
-rx "$T/np-rtpstat" get 198.51.100.1:41002 2>"$tmp/gone" >/dev/null
-check "unregistered stream is gone (ENOENT)" grep -q 'no such stream' "$tmp/gone"
+check "unregister U" in_rtr "$T/np-rtpstat" del 198.51.100.1:41002
+in_rtr "$T/np-rtpstat" get 198.51.100.1:41002 2>"$TMP/gone" >/dev/null
+check "unregistered stream is gone (ENOENT)" grep -q 'no such stream' "$TMP/gone"
+TOPO_NS+=("$X")
 ip netns add "$X"
 check "register a stream in a namespace about to be deleted" \
 	ip netns exec "$X" "$T/np-rtpstat" add 203.0.113.1:5000 8000
 ip netns del "$X"
 
 # --- unload while traffic flows and streams are registered --------------
-rx "$T/np-rtpstat" add "$A" 8000 pt=0 replace >/dev/null ||
+in_rtr "$T/np-rtpstat" add "$A" 8000 pt=0 replace >/dev/null ||
 	fail "re-register A (replace)"
-px "$T/np-rtp" flood -b 198.51.100.20:6000 -d "$A" -t 4 >"$tmp/flood" &
+in_wan "$T/np-rtp" flood -b 198.51.100.20:6000 -d "$A" -t 4 >"$TMP/flood" &
 f=$!
-cx "$T/np-rtp" sink -b 192.0.2.10:5004 -t 5 >/dev/null 2>&1 &
-pids+=($!)
+in_lan "$T/np-rtp" sink -b 192.0.2.10:5004 -t 5 >/dev/null 2>&1 &
+PIDS+=($!)
 sleep 1.5
-rx "$T/np-rtpstat" get "$A" in | grep -q ' packets=[1-9]' &&
+in_rtr "$T/np-rtpstat" get "$A" in | grep -q ' packets=[1-9]' &&
 	pass "flood counted before unload" || fail "flood counted before unload"
 check "rmmod with streams registered and traffic flowing" rmmod natport_rtp
 wait $f
-sed 's/^/    flood: /' "$tmp/flood"
-check "forwarding continued (flood completed)" grep -q '^sent=[1-9]' "$tmp/flood"
-out=$(rx "$T/np-rtpstat" hello 2>&1)
+sed 's/^/    flood: /' "$TMP/flood"
+check "forwarding continued (flood completed)" grep -q '^sent=[1-9]' "$TMP/flood"
+out=$(in_rtr "$T/np-rtpstat" hello 2>&1)
 echo "    after unload: $out"
 case $out in
 *"kernel module natport_rtp not loaded"*) pass "library reports module absent" ;;
 *) fail "library reports module absent" ;;
 esac
 check "module loads again" insmod "$KO"
-check "fresh module has no streams" test -z "$(rx "$T/np-rtpstat" dump)"
+check "fresh module has no streams" test -z "$(in_rtr "$T/np-rtpstat" dump)"
 check "module unloads again" rmmod natport_rtp
 
 # --- release and leftovers -----------------------------------------------
-ans=$(map release 192.0.2.10 5004 "$EXT" "$EPORT")
+mapcmd "release 192.0.2.10 5004 $EXT $EPORT"
+ans=$REPLY
 [ "${ans%% *}" = ok ] && pass "np-map release" || fail "np-map release: $ans"
-echo quit >&"${MAP[1]}"
-wait "$MAP_PID" 2>/dev/null
-MAP_PID=
+map_stop
 if dmesg | grep -E 'natport_rtp.*leak|WARNING:|BUG:|Oops:|refcount_t:|general protection|Call Trace' \
-	>"$tmp/dmesg_bad"; then
+	>"$TMP/dmesg_bad"; then
 	fail "kernel log clean"
-	cat "$tmp/dmesg_bad"
+	cat "$TMP/dmesg_bad"
 else
 	pass "kernel log clean (no WARNING/BUG/leak)"
 fi
-for ns in $C $R $P; do ip netns del "$ns"; done
-check "no namespaces left" test -z "$(ip netns list | grep -E "np[crpx]$$")"
-
-echo "guest: $failures failure(s)"
-[ $failures -eq 0 ]
+topo_down
+check "no namespaces left" test -z "$(ip netns list | grep -- "-$$")"
+finish

@@ -14,8 +14,8 @@ set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
 TIMEOUT=${NATPORT_KMOD_TIMEOUT:-420}
-
-skip() { echo "SKIP: $*"; exit 77; }
+. tests/lib/common.sh # skip, pass, $TMP and its clean-up
+trap cleanup EXIT
 
 command -v qemu-system-x86_64 >/dev/null ||
 	skip "qemu-system-x86_64 not installed (make deps: qemu-system-x86)"
@@ -25,8 +25,7 @@ ls -d /usr/src/linux-headers-*-amd64 >/dev/null 2>&1 ||
 	skip "no Debian kernel headers (make deps: linux-headers-amd64)"
 [ "$(id -u)" = 0 ] || skip "needs root (qemu's 9p export of / reads every file)"
 
-log=$(mktemp -d /tmp/natport-kmod.XXXXXX)
-trap 'rm -rf "$log"' EXIT
+log=$TMP
 
 # Build against the newest Debian headers, matching the newest Debian
 # kernel that qemu-run.sh boots.
@@ -41,7 +40,7 @@ if ! make -C kmod KDIR="$kdir" >"$log/build" 2>&1; then
 	exit 1
 fi
 grep -E 'warning|error' "$log/build" && { echo "FAIL kmod build has warnings"; exit 1; }
-echo "PASS kmod builds without warnings"
+pass "kmod builds without warnings"
 
 for t in tests/np-rtp tests/np-rtpstat tests/np-map nat-portd nat-portctl; do
 	if [ ! -x "$O/$t" ]; then
@@ -67,10 +66,11 @@ boot() {
 		echo "FAIL kmod $name guest tests (exit $rc)"
 		exit 1
 	fi
-	echo "PASS kmod: $what"
+	pass "kmod: $what"
 }
 
 boot module tests/kmod/guest_test.sh "all guest checks passed"
 # nat-portd itself with the module, during a real call
 boot daemon tests/kmod/guest_daemon.sh \
 	"nat-portd registers streams, shows and logs their quality"
+finish

@@ -100,7 +100,7 @@ else
 		sed 's/@.*//' | grep -v '^NATPORT_0$' | sort -u >"$tmp/exported"
 	sed -n 's/^[[:space:]]*\(natport_[a-z0-9_]*\);.*/\1/p' "$map" |
 		sort -u >"$tmp/listed"
-	cat "$ROOT"/include/natport/{natport,policy,rtpstats,control}.h |
+	cat "$ROOT"/include/natport/{natport,policy,rtpstats,control,pcp}.h |
 		grep -o '\bnatport_[a-z0-9_]*(' | tr -d '(' |
 		sort -u >"$tmp/declared"
 	extra=$(comm -23 "$tmp/exported" "$tmp/listed")

@@ -7,8 +7,8 @@
 #   192.0.2.10 [c0]--[r0] 192.0.2.1 | 198.51.100.1 [r1]--[w0] 198.51.100.20
 set -eu
 cd "$(dirname "$0")/../.."
-. tests/netns/lib.sh
-trap 'topo_down' EXIT
+. tests/lib/map.sh
+trap cleanup EXIT
 
 topo_up
 in_rtr nft flush ruleset
@@ -67,7 +67,4 @@ check "a configured SIP ALG is detected and named ($REPLY)" \
 map_stop
 check "no natport entry left" test "$(np_entries)" = 0
 check "table removed on close" not in_rtr nft list table inet natport
-topo_down
-trap - EXIT
-assert_clean || FAILS=$((FAILS + 1))
 finish

@@ -10,8 +10,8 @@
 # library the way a daemon would; np-udp sends and receives real UDP.
 set -eu
 cd "$(dirname "$0")/../.."
-. tests/netns/lib.sh
-trap 'topo_down' EXIT
+. tests/lib/map.sh
+trap cleanup EXIT
 
 topo_up
 # 3 pairs (20000-20005), 5 s quarantine, so exhaustion and reuse are quick
@@ -96,7 +96,7 @@ check "old remote's entry is gone (still 2 entries)" \
 	test "$(np_entries)" = 2
 
 # --- the kernel loses our entries: they come back -----------------------
-in_rtr conntrack -D -m 0x4e500000/0xffff0000 >/dev/null 2>&1 || true
+in_rtr conntrack -D -m $NP_MARK_MASK >/dev/null 2>&1 || true
 mapcmd "sleep 300"
 check "entries re-created after conntrack -D ($(stat_of kernel_restored) restored)" \
 	test "$(np_entries)" = 2 -a "$(stat_of kernel_restored)" -ge 2
@@ -202,7 +202,4 @@ check "the next instance removes stale entries ($(stat_of stale))" \
 map_stop
 
 check "no natport entry left" test "$(np_entries)" = 0
-topo_down
-trap - EXIT
-assert_clean || FAILS=$((FAILS + 1))
 finish

@@ -12,10 +12,9 @@
 # conntrack entries, zero held ports, zero calls and mappings in the
 # daemon, RSS within 512 kB of what it was after the warm-up.
 set -eu
-. "$(dirname "$0")/lib_sip.sh"
-trap sip_cleanup EXIT
-need_sip
-topo_up
+. "$(dirname "$0")/../lib/sip.sh"
+trap cleanup EXIT
+sip_up
 portd_start "media-port-range 20000-21999" "quarantine 100ms" \
 	"max-mappings-per-client 1024"
 
@@ -52,7 +51,14 @@ check "zero held ports, mappings and calls left (ports_held=$(st ports_held) map
 	[ "$(st ports_held)/$(st mappings)/$(st calls)" = 0/0/0 ]
 check "nothing refused or dropped (refused=$(st refused) dropped=$(st dropped))" \
 	[ "$(st refused)/$(st dropped)" = 0/0 ]
-check "memory flat: RSS $rss0 -> $rss1 kB" [ "$rss1" -le $((rss0 + 512)) ]
+# Under the sanitizer pass (make san-test) the heap is ASan's, with its
+# quarantine: RSS says nothing there, and LeakSanitizer checks leaks at
+# nat-portd's exit instead. The plain pass keeps the RSS check.
+if [ -n "${NATPORT_SAN_LOG:-}" ]; then
+	echo "NOTE: ASan build, RSS not compared; leaks are LSan's at exit"
+else
+	check "memory flat: RSS $rss0 -> $rss1 kB" [ "$rss1" -le $((rss0 + 512)) ]
+fi
 
 sip_final_checks
 finish

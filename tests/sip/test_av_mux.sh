@@ -13,17 +13,10 @@
 #    a=rtcp-mux and advertises no separate RTCP port; RTP flows both ways.
 # Then nothing left.
 set -eu
-. "$(dirname "$0")/lib_sip.sh"
-trap sip_cleanup EXIT
-need_sip
-topo_up
-media_count_up
+. "$(dirname "$0")/../lib/sip.sh"
+trap cleanup EXIT
+sip_up media
 portd_start
-
-ext_of() { # ext_of REMOTE_PORT -> the external port its entry uses
-	np_entries_raw | grep "src=$WAN_IP dst=$RTR_WAN sport=$1 " |
-		sed -n "s/.*sport=$1 dport=\([0-9]*\) .*/\1/p" | head -n 1
-}
 
 echo "== 1: audio + video"
 uas uas_av.xml -m 1

@@ -17,11 +17,9 @@
 # 3. Nothing left: calls, mappings, held ports, conntrack entries, nft
 #    table, namespaces, processes.
 set -eu
-. "$(dirname "$0")/lib_sip.sh"
-trap sip_cleanup EXIT
-need_sip
-topo_up
-media_count_up
+. "$(dirname "$0")/../lib/sip.sh"
+trap cleanup EXIT
+sip_up media
 portd_start
 
 echo "== 1: outgoing call, the phone hangs up"

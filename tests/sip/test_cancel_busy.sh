@@ -14,10 +14,9 @@
 #    dialog-timeout (2 s here) nat-portd ends it and removes its entries.
 # Then nothing left: calls, mappings, held ports, entries, processes.
 set -eu
-. "$(dirname "$0")/lib_sip.sh"
-trap sip_cleanup EXIT
-need_sip
-topo_up
+. "$(dirname "$0")/../lib/sip.sh"
+trap cleanup EXIT
+sip_up
 portd_start "invite-timeout 3s" "dialog-timeout 2s"
 
 echo "== 1: CANCEL after early media"

@@ -15,34 +15,16 @@
 # mapping, port, entry left after invite-timeout; a second pass leaves
 # fds and RSS flat; the log was rate-limited; a normal call still works.
 set -eu
-. "$(dirname "$0")/lib_sip.sh"
-trap sip_cleanup EXIT
-need_sip
-topo_up
+. "$(dirname "$0")/../lib/sip.sh"
+trap cleanup EXIT
+sip_up
 portd_start "invite-timeout 2s" "max-mappings-per-client 1024"
 CORPUS=$TOP/tests/sip/corpus
 
-send_one() { # send_one FILE -> "NNN" of the answer, or "none"
-	local out
-	out=$(in_lan bash -c 'exec 3<>/dev/udp/'"$RTR_LAN"'/5060 && cat "$1" >&3 &&
-		timeout 0.3 dd bs=65536 count=1 status=none <&3' _ "$1" 2>/dev/null | head -n 1 | tr -d '\r' || true)
-	case $out in
-	"SIP/2.0 "[0-9][0-9][0-9]*) echo "$out" | cut -d' ' -f2 ;;
-	"") echo none ;;
-	*) echo "other:$out" ;;
-	esac
-}
-invite_with() { # invite_with SDPFILE NAME -> an INVITE carrying it
-	local len
-	len=$(wc -c <"$1")
-	printf 'INVITE sip:1000@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5099;branch=z9hG4bK-%s;rport\r\nFrom: <sip:c@%s>;tag=c1\r\nTo: <sip:1000@%s>\r\nCall-ID: %s@%s\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: %s\r\n\r\n' \
-		"$WAN_IP" "$LAN_IP" "$2" "$LAN_IP" "$WAN_IP" "$2" "$LAN_IP" "$len"
-	cat "$1"
-}
 try() { # try FILE EXPECTED LABEL (sent $TRIES times)
 	local got n ok=1
 	for n in $(seq "$TRIES"); do
-		got=$(send_one "$1")
+		got=$(raw_send "$1")
 		[ "$got" = "$2" ] || ok=0
 	done
 	if [ $ok = 1 ]; then
@@ -66,7 +48,7 @@ run_corpus() {
 	echo "== SDP corpus inside INVITEs (pass $1)"
 	for f in "$CORPUS"/sdp/*.sdp; do
 		name=$(basename "$f" .sdp)
-		invite_with "$f" "$name-$1" >"$TMP/inv.sip"
+		raw_invite "$name-$1" "$f" >"$TMP/inv.sip"
 		case $name in
 		bad-empty) want=none ;; # an INVITE without offer: fine
 		bad-*) want=400 ;;
@@ -104,7 +86,14 @@ fd2=$(ls "/proc/$PORTD_PID/fd" | wc -l)
 rss2=$(portd_rss)
 check "file descriptors: only held media ports were added ($fd0 -> $fd1 -> $fd2)" \
 	[ "$fd2" -le $((fd0 + 100)) ]
-check "RSS flat over pass 2 ($rss1 -> $rss2 kB)" [ "$rss2" -le $((rss1 + 256)) ]
+# Under the sanitizer pass (make san-test) the heap is ASan's, with its
+# quarantine: RSS says nothing there, and LeakSanitizer checks leaks at
+# nat-portd's exit instead. The plain pass keeps the RSS check.
+if [ -n "${NATPORT_SAN_LOG:-}" ]; then
+	echo "NOTE: ASan build, RSS not compared; leaks are LSan's at exit"
+else
+	check "RSS flat over pass 2 ($rss1 -> $rss2 kB)" [ "$rss2" -le $((rss1 + 256)) ]
+fi
 check "the log was rate-limited (suppressed lines present)" grep -q suppressed "$PORTD_LOG"
 
 echo "== a normal call still works"

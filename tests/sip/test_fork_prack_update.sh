@@ -21,27 +21,17 @@
 #    remote becomes 7010; BYE removes everything.
 # Then nothing left.
 set -eu
-. "$(dirname "$0")/lib_sip.sh"
-trap sip_cleanup EXIT
-need_sip
-topo_up
+. "$(dirname "$0")/../lib/sip.sh"
+trap cleanup EXIT
+sip_up
 portd_start
 
 # The natport entries whose remote (the provider's media) is port $1.
-remote_is() { np_entries_raw | grep -c "src=$WAN_IP dst=$RTR_WAN sport=$1 " || true; }
+remote_is() { remote_entries "$1" | grep -c . || true; }
+remote_now() { [ "$(remote_is "$1")" = 1 ] && [ "$(np_entries)" = 2 ]; }
 wait_remote() { # wait_remote PORT: 2 entries, the RTP one toward PORT (5 s)
-	for _ in $(seq 50); do
-		[ "$(remote_is "$1")" = 1 ] && [ "$(np_entries)" = 2 ] && return 0
-		sleep 0.1
-	done
+	wait_until 50 remote_now "$1" && return 0
 	np_entries_raw
-	return 1
-}
-wait_file() { # wait_file FILE: it exists (up to 3 s)
-	for _ in $(seq 30); do
-		[ -e "$1" ] && return 0
-		sleep 0.1
-	done
 	return 1
 }
 
@@ -74,7 +64,7 @@ uas uas_prack.xml -m 1
 export NPT_MARK=$TMP/uac # uac_prack.xml touches $NPT_MARK.prack, .invite
 uac_bg uac_prack.xml -m 1 -d 1000
 check "the PRACK crossed the router and its 200 reached the phone" \
-	wait_file "$NPT_MARK.prack"
+	wait_until 30 test -e "$NPT_MARK.prack"
 # the provider waits 2 s after the PRACK's 200 before its 200
 check "the INVITE's 200 has not come yet" [ ! -e "$NPT_MARK.invite" ]
 check "entries installed from the reliable 183's SDP, before the 200 (remote 7000)" \

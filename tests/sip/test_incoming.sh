@@ -20,11 +20,9 @@
 #    and an INVITE for her gets 404.
 # Then nothing left.
 set -eu
-. "$(dirname "$0")/lib_sip.sh"
-trap sip_cleanup EXIT
-need_sip
-topo_up
-media_count_up
+. "$(dirname "$0")/../lib/sip.sh"
+trap cleanup EXIT
+sip_up media
 portd_start
 
 refused() { # refused HOST USER CODE
@@ -53,10 +51,7 @@ check "INVITE for alice from outside: 404" refused "$RTR_WAN" alice 404
 
 echo "== 1+2: register, then an incoming call"
 uas itsp_reg_call.xml -m 1 -d 3000
-bg "$NS_LAN" timeout 60 sipp -sf "$SCN/phone_reg.xml" -i "$LAN_IP" -p 5060 \
-	-mi "$LAN_IP" -mp 6000 -m 1 -nostdin -trace_msg \
-	-message_file "$TMP/phone.msg" "$RTR_LAN:5060" >"$TMP/phone.out" 2>&1
-PHONE_PID=$!
+phone_bg phone_reg.xml
 check "natport entries installed for the incoming call" wait_entries 2
 portd_stats
 check "one binding in the registrar (bindings=$(st bindings))" [ "$(st bindings)" = 1 ]

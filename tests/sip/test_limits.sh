@@ -15,10 +15,9 @@
 #    change that needs a restart (sip-port) is refused too.
 # 4. invite-timeout releases everything; nothing left.
 set -eu
-. "$(dirname "$0")/lib_sip.sh"
-trap sip_cleanup EXIT
-need_sip
-topo_up
+. "$(dirname "$0")/../lib/sip.sh"
+trap cleanup EXIT
+sip_up
 
 echo "== 1: nat-portd -n"
 portd_conf "media-port-range 20000-20005"

@@ -16,10 +16,9 @@
 # The refused call lingers without mappings for the 200's retransmissions,
 # then goes (here after invite-timeout 3s). Then nothing left.
 set -eu
-. "$(dirname "$0")/lib_sip.sh"
-trap sip_cleanup EXIT
-need_sip
-topo_up
+. "$(dirname "$0")/../lib/sip.sh"
+trap cleanup EXIT
+sip_up
 portd_start "invite-timeout 3s"
 
 echo "== 1: the provider answers with media inside the LAN"
@@ -62,10 +61,7 @@ sed -e 's/^\( *\)c=IN IP\[media_ip_type\] \[media_ip\]/\1c=IN IP4 192.0.2.99/' \
 	-e '/<nop>/,/<\/nop>/d' "$SCN/phone_reg.xml" >"$TMP/phone_bad.xml"
 check "the phone's answer points elsewhere" grep -q "c=IN IP4 192.0.2.99" "$TMP/phone_bad.xml"
 uas itsp_call_refused.xml -m 1
-bg "$NS_LAN" timeout 60 sipp -sf "$TMP/phone_bad.xml" -i "$LAN_IP" -p 5060 \
-	-mi "$LAN_IP" -mp 6000 -m 1 -nostdin -trace_msg \
-	-message_file "$TMP/phone.msg" "$RTR_LAN:5060" >"$TMP/phone.out" 2>&1
-PHONE_PID=$!
+phone_bg "$TMP/phone_bad.xml"
 check "provider's sipp: registered alice, got 488 for its call, ACKed it" \
 	wait_pid "$UAS_PID"
 check "phone's sipp: answered, got the router's ACK and BYE" wait_pid "$PHONE_PID"

@@ -16,22 +16,12 @@
 #    resumed RTP flows both ways through them.
 # Then nothing left.
 set -eu
-. "$(dirname "$0")/lib_sip.sh"
-trap sip_cleanup EXIT
-need_sip
-topo_up
-media_count_up
+. "$(dirname "$0")/../lib/sip.sh"
+trap cleanup EXIT
+sip_up media
 portd_start
 
-remote_entry() { np_entries_raw | grep -q "src=$WAN2_IP dst=$RTR_WAN sport=7004"; }
-wait_remote_moved() {
-	local i
-	for i in $(seq 80); do
-		remote_entry && return 0
-		sleep 0.1
-	done
-	return 1
-}
+remote_moved() { [ -n "$(remote_entries 7004 "$WAN2_IP")" ]; }
 
 echo "== 1: re-INVITE from the provider moves its media"
 bg "$NS_WAN" "$BIN/tests/np-udp" recv -b "$WAN2_IP:7004" -n 50 -t 15000 \
@@ -39,9 +29,8 @@ bg "$NS_WAN" "$BIN/tests/np-udp" recv -b "$WAN2_IP:7004" -n 50 -t 15000 \
 RECV_PID=$!
 uas uas_move.xml -m 1 -d 5000
 uac_bg uac_moved.xml -m 1
-check "the re-INVITE's answer moved the natport entry to $WAN2_IP:7004" wait_remote_moved
-ext=$(np_entries_raw | grep "src=$WAN2_IP dst=$RTR_WAN sport=7004" |
-	sed -n 's/.*sport=7004 dport=\([0-9]*\) .*/\1/p' | head -n 1)
+check "the re-INVITE's answer moved the natport entry to $WAN2_IP:7004" wait_until 80 remote_moved
+ext=$(ext_of 7004 "$WAN2_IP")
 echo "external RTP port of the moved stream: $ext"
 check "the new address got the phone's RTP from the router" wait_pid "$RECV_PID"
 grep -q "from $RTR_WAN:$ext" "$TMP/moved.recv" ||

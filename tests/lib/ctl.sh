@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# lib_ctl.sh - helpers for nat-portctl's tests, on top of tests/sip/lib_sip.sh
-# (topology, nat-portd, sipp) and tests/netns/lib.sh (cleanup, checks).
+# ctl.sh - helpers for nat-portctl's tests, on top of sip.sh (topology,
+# nat-portd, sipp) and common.sh (checks, clean-up).
 #
 #   ctl_start [config lines]   nat-portd with its control socket at $CTL_SOCK
 #   ctl ARGS                   nat-portctl -s $CTL_SOCK ARGS
@@ -11,8 +11,8 @@
 #                              tests/ctl/expected/NAME.txt
 #   jq_ok NAME FILTER          jq -e FILTER on $TMP/NAME.out (real parser)
 
-# shellcheck source=../sip/lib_sip.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../sip/lib_sip.sh"
+# shellcheck source=sip.sh
+. "$(dirname "${BASH_SOURCE[0]}")/sip.sh"
 CTL_SOCK=$TMP/ctl.sock
 CTL_BIN=$BIN/nat-portctl
 EXPECTED=$TOP/tests/ctl/expected
