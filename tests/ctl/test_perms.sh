@@ -107,10 +107,12 @@ echo "== 1: a reader reads, and changes nothing"
 ctl_run add mappings add internal 192.0.2.11:8000 remote 198.51.100.20:8000 type audio_rtp
 check "root adds a static mapping" [ "$(rc_of add)" = 0 ]
 check "its kernel entry is there" wait_entries 1
+# what a mapping list says that does not change by itself (not age)
+maps() { jq -c '[.[] | {id, type, internal, external, remote, state, owner}]' "$TMP/$1.out"; }
 ctl_run before -j mappings list
 as_ctl "$UR" r_list -j mappings list
 check "reader: mappings list, exit 0, the same mapping" \
-	sh -c "[ $(rc_of r_list) = 0 ] && cmp -s '$TMP/before.out' '$TMP/r_list.out'"
+	sh -c "[ $(rc_of r_list) = 0 ] && [ \"\$1\" = \"\$2\" ] && [ \"\$1\" != '[]' ]" _ "$(maps before)" "$(maps r_list)"
 as_ctl "$UR" r_stats -j stats
 jq_ok r_stats '.mappings == 1' "reader: stats, the mapping counted"
 as_ctl "$UR" r_calls calls list
@@ -124,7 +126,7 @@ check "reader: mappings add refused, exit 4" denied r_add "mappings add"
 as_ctl "$UR" r_del mappings del 1
 check "reader: mappings del refused, exit 4" denied r_del "mappings del"
 ctl_run after -j mappings list
-check "refusals changed nothing (same mappings)" cmp -s "$TMP/before.out" "$TMP/after.out"
+check "refusals changed nothing (same mappings)" [ "$(maps before)" = "$(maps after)" ]
 check "the kernel entry is still there" [ "$(np_entries)" = 1 ]
 check "refusals are logged with the uid" \
 	grep -q "control: uid $(id -u "$UR") (pid [0-9]*) may not flush" "$PORTD_LOG"

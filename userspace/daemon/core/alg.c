@@ -7,8 +7,7 @@
 #include "core/log.h"
 
 enum natport_alg_state natport_alg_check(struct natport_alg *a,
-					 struct natport_pm *pm,
-					 uint64_t now_ms)
+					 struct natport_pm *pm, uint64_t now_ms)
 {
 	enum natport_alg_state old = a->state;
 	char why[sizeof(a->why)] = "";
@@ -19,8 +18,9 @@ enum natport_alg_state natport_alg_check(struct natport_alg *a,
 	r = natport_pm_sip_alg(pm, why, sizeof(why));
 	if (r < 0)
 		snprintf(why, sizeof(why), "%s", natport_pm_last_error(pm));
-	a->state = r > 0 ? NATPORT_ALG_ACTIVE :
-		   r == 0 ? NATPORT_ALG_INACTIVE : NATPORT_ALG_UNKNOWN;
+	a->state = r > 0  ? NATPORT_ALG_ACTIVE :
+		   r == 0 ? NATPORT_ALG_INACTIVE :
+			    NATPORT_ALG_UNKNOWN;
 	if (a->state == old && !strcmp(why, a->why))
 		return a->state;
 	snprintf(a->why, sizeof(a->why), "%s", why);
@@ -32,7 +32,8 @@ enum natport_alg_state natport_alg_check(struct natport_alg *a,
 		log_info("the kernel's SIP helper is no longer active");
 	else if (a->state == NATPORT_ALG_UNKNOWN)
 		log_info("cannot tell whether the kernel's SIP helper is "
-			 "active: %s", a->why);
+			 "active: %s",
+			 a->why);
 	return a->state;
 }
 
@@ -62,8 +63,8 @@ const char *natport_alg_describe(const struct natport_alg *a, char *buf,
 		snprintf(buf, len, "inactive");
 		break;
 	default:
-		snprintf(buf, len, "unknown%s%s%s", *a->why ? " (" : "",
-			 a->why, *a->why ? ")" : "");
+		snprintf(buf, len, "unknown%s%s%s", *a->why ? " (" : "", a->why,
+			 *a->why ? ")" : "");
 		break;
 	}
 	return buf;

@@ -22,7 +22,7 @@ enum natport_alg_state {
 
 struct natport_alg {
 	enum natport_alg_state state;
-	char why[160];        /* the culprit (active) or the error */
+	char why[160]; /* the culprit (active) or the error */
 	uint64_t checked_ms;
 	int ruleset_changed; /* an event came: check after the dispatch */
 };

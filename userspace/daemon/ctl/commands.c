@@ -54,8 +54,7 @@ static void send_mapping(struct natport_ctl_client *cl,
 	    natport_pm_counters(cl->env->pm, m->id, &c))
 		memset(&c, 0, sizeof(c));
 	b = natport_ctl_reply_begin(cl, NATPORT_CTL_MSG_RECORD);
-	natport_record_mapping(b, m, counters ? &c : NULL,
-			       natport_ctl_now(cl));
+	natport_record_mapping(b, m, counters ? &c : NULL, natport_ctl_now(cl));
 	natport_ctl_reply_send(cl);
 }
 
@@ -101,13 +100,13 @@ static int produce_calls(struct natport_ctl_client *cl)
 	return !w.found || low(cl);
 }
 
-static void cmd_calls_show(struct natport_ctl_client *cl, int argc,
-			   char **argv)
+static void cmd_calls_show(struct natport_ctl_client *cl, int argc, char **argv)
 {
 	struct call_walk w = { .cl = cl };
 
 	if (parse_id(argv[0], UINT64_MAX - 1, &w.want)) {
-		natport_ctl_reply_done(cl, NATPORT_CTL_E_ARGS, "expected an ID");
+		natport_ctl_reply_done(cl, NATPORT_CTL_E_ARGS,
+				       "expected an ID");
 		return;
 	}
 	natport_session_walk(cl->env->sessions, list_call, &w);
@@ -156,8 +155,8 @@ static int produce_mappings(struct natport_ctl_client *cl)
 			natport_pm_foreach_quarantined(pm, collect_map, &mb);
 		for (unsigned int i = 0; i < mb.n; i++) {
 			send_mapping(cl, &mb.m[i], cl->phase == 0);
-			cl->cursor = mb.by_port ? mb.m[i].external.port :
-						  mb.m[i].id;
+			cl->cursor =
+				mb.by_port ? mb.m[i].external.port : mb.m[i].id;
 		}
 		if (mb.n < BATCH) {
 			cl->phase++;
@@ -174,7 +173,8 @@ static void cmd_mappings_show(struct natport_ctl_client *cl, int argc,
 	uint64_t id;
 
 	if (parse_id(argv[0], UINT64_MAX - 1, &id)) {
-		natport_ctl_reply_done(cl, NATPORT_CTL_E_ARGS, "expected an ID");
+		natport_ctl_reply_done(cl, NATPORT_CTL_E_ARGS,
+				       "expected an ID");
 		return;
 	}
 	if (id > UINT32_MAX ||
@@ -423,8 +423,8 @@ static void cmd_stats(struct natport_ctl_client *cl, int argc, char **argv)
 	struct natport_stats_view v;
 
 	natport_stats_read(&v, &src, 1);
-	natport_record_stats(natport_ctl_reply_begin(cl, NATPORT_CTL_MSG_RECORD),
-			     &v);
+	natport_record_stats(
+		natport_ctl_reply_begin(cl, NATPORT_CTL_MSG_RECORD), &v);
 	natport_ctl_reply_send(cl);
 	ok(cl);
 }
@@ -440,18 +440,17 @@ static void cmd_watch(struct natport_ctl_client *cl, int argc, char **argv)
  * control-admin-group may run it; every other command is for anyone who
  * can open the socket. */
 static const struct natport_ctl_command commands[] = {
-	{ NATPORT_CTL_CMD_CALLS_LIST, 0, 0, 0, NULL, cmd_list,
-	  produce_calls },
-	{ NATPORT_CTL_CMD_CALLS_SHOW, 0, 1, 1, "expected an ID",
-	  cmd_calls_show, NULL },
-	{ NATPORT_CTL_CMD_MAPPINGS_LIST, 0, 0, 0, NULL,
-	  cmd_list, produce_mappings },
-	{ NATPORT_CTL_CMD_MAPPINGS_SHOW, 0, 1, 1,
-	  "expected an ID", cmd_mappings_show, NULL },
+	{ NATPORT_CTL_CMD_CALLS_LIST, 0, 0, 0, NULL, cmd_list, produce_calls },
+	{ NATPORT_CTL_CMD_CALLS_SHOW, 0, 1, 1, "expected an ID", cmd_calls_show,
+	  NULL },
+	{ NATPORT_CTL_CMD_MAPPINGS_LIST, 0, 0, 0, NULL, cmd_list,
+	  produce_mappings },
+	{ NATPORT_CTL_CMD_MAPPINGS_SHOW, 0, 1, 1, "expected an ID",
+	  cmd_mappings_show, NULL },
 	{ NATPORT_CTL_CMD_MAPPINGS_ADD, 1, 2, 3,
 	  "expected TYPE INTERNAL [REMOTE]", cmd_mappings_add, NULL },
-	{ NATPORT_CTL_CMD_MAPPINGS_DEL, 1, 1, 1,
-	  "expected a mapping ID", cmd_mappings_del, NULL },
+	{ NATPORT_CTL_CMD_MAPPINGS_DEL, 1, 1, 1, "expected a mapping ID",
+	  cmd_mappings_del, NULL },
 	{ NATPORT_CTL_CMD_FLUSH, 1, 0, 0, NULL, cmd_flush, NULL },
 	{ NATPORT_CTL_CMD_STATS, 0, 0, 0, NULL, cmd_stats, NULL },
 	{ NATPORT_CTL_CMD_WATCH, 0, 0, 0, NULL, cmd_watch, NULL },

@@ -32,7 +32,7 @@ struct natport_ctl_env {
 	struct natport_pm *pm;
 	struct natport_session_table *sessions;
 	struct natport_media *media;
-	struct natport_proxy *proxy; /* SIP counters only */
+	struct natport_proxy *proxy;   /* SIP counters only */
 	const struct natport_alg *alg; /* NULL: not watched */
 	struct natport_control *ctl;   /* its own counters, for stats */
 };
@@ -65,7 +65,7 @@ struct natport_ctl_client {
 };
 
 struct natport_ctl_command {
-	uint16_t type; /* NATPORT_CTL_CMD_* (natport_ctl_cmd_name) */
+	uint16_t type;		  /* NATPORT_CTL_CMD_* (natport_ctl_cmd_name) */
 	unsigned int changes : 1; /* root or the admin group only */
 	int min_args, max_args;
 	const char *usage; /* the DONE message for a wrong argument count */
@@ -81,8 +81,8 @@ const struct natport_ctl_command *natport_ctl_command_find(uint16_t type);
  * under construction (replies and events share it: a command must not
  * make a port manager call that can emit an event between begin() and
  * send()). */
-struct natport_ctl_msg_buf *natport_ctl_reply_begin(
-	struct natport_ctl_client *cl, uint16_t type);
+struct natport_ctl_msg_buf *
+natport_ctl_reply_begin(struct natport_ctl_client *cl, uint16_t type);
 void natport_ctl_reply_send(struct natport_ctl_client *cl);
 void natport_ctl_reply_done(struct natport_ctl_client *cl, int status,
 			    const char *fmt, ...)

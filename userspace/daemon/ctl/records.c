@@ -144,17 +144,19 @@ static void put_streams(struct natport_ctl_msg_buf *b,
 		natport_ctl_put_u64(b, "hold", !!(s->hold || s->remote_hold));
 		natport_ctl_put_u64(b, "rtcp_mux", !!s->rtcp_mux);
 		if (s->rtp_id) {
-			sm = (struct stream_map){ s->rtp_id, &s->internal_rtp,
-						  &s->external_rtp,
-						  &s->remote_rtp, &rtp[i],
-						  have_q[i] ? q[i] : NULL };
+			sm = (struct stream_map){
+				s->rtp_id,	  &s->internal_rtp,
+				&s->external_rtp, &s->remote_rtp,
+				&rtp[i],	  have_q[i] ? q[i] : NULL
+			};
 			put_stream_map(b, "rtp", &sm);
 		}
 		if (s->rtcp_id) {
-			sm = (struct stream_map){ s->rtcp_id, &s->internal_rtcp,
-						  &s->external_rtcp,
-						  &s->remote_rtcp, &rtcp[i],
-						  NULL };
+			sm = (struct stream_map){
+				s->rtcp_id,	   &s->internal_rtcp,
+				&s->external_rtcp, &s->remote_rtcp,
+				&rtcp[i],	   NULL
+			};
 			put_stream_map(b, "rtcp", &sm);
 		}
 		natport_ctl_put_end(b);
@@ -225,8 +227,8 @@ struct fig {
 	unsigned short off, size;
 };
 
-#define V(field)                                           \
-	offsetof(struct natport_stats_view, field),        \
+#define V(field)                                    \
+	offsetof(struct natport_stats_view, field), \
 		sizeof(((struct natport_stats_view *)0)->field)
 #define PM_ERR(code) V(pm.errors[NATPORT_E_INDEX(NATPORT_E_##code)])
 
@@ -280,8 +282,7 @@ static const struct fig figs[] = {
 	{ G_ERRORS, "media_refused_sdp", "refused_sdp", V(media.refused_sdp) },
 	{ G_ERRORS, "media_kernel_errors", NULL, V(media.kernel_errors) },
 	{ G_ERRORS, "control_bad_requests", NULL, V(ctl_bad_requests) },
-	{ G_ERRORS, "control_dropped_clients", NULL,
-	  V(ctl_dropped_clients) },
+	{ G_ERRORS, "control_dropped_clients", NULL, V(ctl_dropped_clients) },
 	{ G_SIP, "rx_requests", "rx_requests", V(sip.rx_requests) },
 	{ G_SIP, "rx_responses", "rx_responses", V(sip.rx_responses) },
 	{ G_SIP, "forwarded", "forwarded", V(sip.forwarded) },

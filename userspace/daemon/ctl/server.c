@@ -136,8 +136,8 @@ static struct natport_ctl_msg_buf *begin(struct natport_control *ctl,
 	return &ctl->mb;
 }
 
-struct natport_ctl_msg_buf *natport_ctl_reply_begin(
-	struct natport_ctl_client *c, uint16_t type)
+struct natport_ctl_msg_buf *
+natport_ctl_reply_begin(struct natport_ctl_client *c, uint16_t type)
 {
 	return begin(client_of(c)->ctl, type);
 }
@@ -220,7 +220,8 @@ static void pump(struct client *cl)
 		flush(cl);
 		if (cl->dead)
 			return;
-		if (cl->c.state == ST_LIST && pending(cl) < NATPORT_CTL_LOW_WATER) {
+		if (cl->c.state == ST_LIST &&
+		    pending(cl) < NATPORT_CTL_LOW_WATER) {
 			if (cl->c.cmd->produce(&cl->c)) {
 				send_done(cl, NATPORT_CTL_OK, "%s", "");
 				cl->c.state = ST_CLOSING;
@@ -624,8 +625,8 @@ static void on_sweep(void *arg)
 			drop(cl, "not reading its replies");
 	}
 	reap(ctl);
-	ctl->sweep = natport_evloop_timer_add(ctl->env.loop, SWEEP_MS,
-					      on_sweep, ctl);
+	ctl->sweep = natport_evloop_timer_add(ctl->env.loop, SWEEP_MS, on_sweep,
+					      ctl);
 }
 
 /* --- events ----------------------------------------------------------- */
@@ -647,6 +648,19 @@ static void broadcast(struct natport_control *ctl)
 	}
 }
 
+/* Begin an event record for the watchers; NULL when nobody watches. */
+static struct natport_ctl_msg_buf *event_begin(struct natport_control *ctl,
+					       const char *name)
+{
+	struct natport_ctl_msg_buf *b;
+
+	if (!ctl || !ctl->st.watchers || !name)
+		return NULL;
+	b = begin(ctl, NATPORT_CTL_MSG_RECORD);
+	natport_ctl_put_str(b, "event", name);
+	return b;
+}
+
 void natport_control_pm_event(struct natport_control *ctl,
 			      const struct natport_event *ev)
 {
@@ -657,14 +671,14 @@ void natport_control_pm_event(struct natport_control *ctl,
 		[NATPORT_EV_DESTROYED] = "mapping-destroyed",
 		[NATPORT_EV_RESTORED] = "mapping-restored",
 	};
-	struct natport_ctl_msg_buf *b;
-
 	/* NATPORT_EV_RULESET carries no mapping: not a watcher's event */
-	if (!ctl || !ctl->st.watchers ||
-	    (unsigned int)ev->type > NATPORT_EV_RESTORED)
+	struct natport_ctl_msg_buf *b =
+		event_begin(ctl, (unsigned int)ev->type <= NATPORT_EV_RESTORED ?
+					 names[ev->type] :
+					 NULL);
+
+	if (!b)
 		return;
-	b = begin(ctl, NATPORT_CTL_MSG_RECORD);
-	natport_ctl_put_str(b, "event", names[ev->type]);
 	natport_record_mapping(b, &ev->mapping, NULL, now(ctl));
 	broadcast(ctl);
 }
@@ -679,13 +693,13 @@ void natport_control_session_event(struct natport_control *ctl,
 		[NATPORT_SESSION_EV_MEDIA] = "call-media",
 		[NATPORT_SESSION_EV_END] = "call-end",
 	};
-	struct natport_ctl_msg_buf *b;
+	struct natport_ctl_msg_buf *b =
+		event_begin(ctl, (unsigned int)type <= NATPORT_SESSION_EV_END ?
+					 names[type] :
+					 NULL);
 
-	if (!ctl || !ctl->st.watchers ||
-	    (unsigned int)type > NATPORT_SESSION_EV_END)
+	if (!b)
 		return;
-	b = begin(ctl, NATPORT_CTL_MSG_RECORD);
-	natport_ctl_put_str(b, "event", names[type]);
 	natport_record_session(b, ctl->env.sessions, ctl->env.pm, s, 0,
 			       now(ctl));
 	broadcast(ctl);
@@ -715,11 +729,11 @@ static int clear_path(const char *path, struct sockaddr_un *sa, char *err,
 			 "it: move it away or set control-socket to another "
 			 "path",
 			 path,
-			 S_ISREG(st.st_mode)   ? "a regular file" :
-			 S_ISDIR(st.st_mode)   ? "a directory" :
-			 S_ISLNK(st.st_mode)   ? "a symbolic link" :
-			 S_ISFIFO(st.st_mode)  ? "a FIFO" :
-						 "a device");
+			 S_ISREG(st.st_mode)  ? "a regular file" :
+			 S_ISDIR(st.st_mode)  ? "a directory" :
+			 S_ISLNK(st.st_mode)  ? "a symbolic link" :
+			 S_ISFIFO(st.st_mode) ? "a FIFO" :
+						"a device");
 		return -1;
 	}
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -730,7 +744,8 @@ static int clear_path(const char *path, struct sockaddr_un *sa, char *err,
 	r = connect(probe, (struct sockaddr *)sa, sizeof(*sa));
 	if (r == 0 || errno == EAGAIN) { /* EAGAIN: a full backlog, alive */
 		close(probe);
-		snprintf(err, errlen, "%s: a live socket (another nat-portd is "
+		snprintf(err, errlen,
+			 "%s: a live socket (another nat-portd is "
 			 "listening); not removing it",
 			 path);
 		return -1;
@@ -745,8 +760,8 @@ static int clear_path(const char *path, struct sockaddr_un *sa, char *err,
 		return -1;
 	}
 	if (unlink(path) && errno != ENOENT) {
-		snprintf(err, errlen, "%s: removing the stale socket: %s",
-			 path, strerror(errno));
+		snprintf(err, errlen, "%s: removing the stale socket: %s", path,
+			 strerror(errno));
 		return -1;
 	}
 	log_info("control: removed the stale socket %s", path);
