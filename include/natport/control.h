@@ -27,8 +27,16 @@
  * as the client reads it, and a client that stops reading for
  * NATPORT_CTL_STALL_TIMEOUT_MS, or a watcher that lets more than
  * NATPORT_CTL_OUT_MAX bytes pile up, is disconnected. The server serves at
- * most NATPORT_CTL_MAX_CLIENTS connections; one more gets DONE with status
+ * most NATPORT_CTL_MAX_CLIENTS connections, at most
+ * NATPORT_CTL_MAX_CLIENTS_PER_UID of them from one uid (so one user
+ * cannot take every slot); one more gets DONE with status
  * NATPORT_CTL_E_BUSY and is closed.
+ *
+ * Permissions: the server reads the peer's credentials (SO_PEERCRED).
+ * Commands that change state (MAPPINGS_ADD, MAPPINGS_DEL, FLUSH) are for
+ * root, the daemon's own user and the configured admin group only; anyone
+ * else gets DONE with NATPORT_CTL_E_DENIED, and nothing changes. The other
+ * commands are for everyone who may open the socket (its group).
  *
  * Request payload: the command's arguments as NUL-terminated strings, one
  * after the other (at most NATPORT_CTL_MAX_ARGS, each printable ASCII, at
@@ -88,6 +96,7 @@ extern "C" {
 #define NATPORT_CTL_KEY_MAX 32
 #define NATPORT_CTL_DEPTH_MAX 4
 #define NATPORT_CTL_MAX_CLIENTS 32
+#define NATPORT_CTL_MAX_CLIENTS_PER_UID 8
 #define NATPORT_CTL_OUT_MAX (256 * 1024)
 #define NATPORT_CTL_REQ_TIMEOUT_MS 5000
 #define NATPORT_CTL_STALL_TIMEOUT_MS 10000
@@ -124,6 +133,7 @@ enum natport_ctl_status {
 	NATPORT_CTL_E_PM,    /* the port manager refused (message says why) */
 	NATPORT_CTL_E_BUSY,  /* too many clients */
 	NATPORT_CTL_E_NOMEM,
+	NATPORT_CTL_E_DENIED, /* the peer may not run this command */
 	__NATPORT_CTL_E_MAX
 };
 

@@ -225,6 +225,8 @@ int ctl_run(int cmd, int argc, char **argv, ctl_record_fn fn, void *arg)
 					name, natport_ctl_strerror(status),
 					msg[0] ? ": " : "", msg);
 				close(fd);
+				if (status == NATPORT_CTL_E_DENIED)
+					return EXIT_DENIED;
 				return status == NATPORT_CTL_E_BUSY ?
 					       EXIT_NODAEMON :
 					       EXIT_ERROR;

@@ -50,7 +50,8 @@ static const char usage_text[] =
 	"  -V, --version               print the version\n"
 	"\n"
 	"exit status: 0 ok, 1 error (reported by nat-portd or the system),\n"
-	"2 usage, 3 nat-portd not running or not answering\n";
+	"2 usage, 3 nat-portd not running or not answering, 4 permission\n"
+	"denied (flush, mappings add and del need root or the admin group)\n";
 
 static const char calls_help[] = "usage: nat-portctl [-j] calls list\n"
 				 "       nat-portctl [-j] calls show ID\n";

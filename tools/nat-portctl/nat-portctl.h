@@ -15,6 +15,7 @@ enum {
 	EXIT_ERROR = 1,	   /* nat-portd refused, or a system error */
 	EXIT_USAGE = 2,	   /* bad command line */
 	EXIT_NODAEMON = 3, /* nat-portd not running or not answering */
+	EXIT_DENIED = 4,   /* nat-portd refused this user this command */
 };
 
 extern int opt_json;

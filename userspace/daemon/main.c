@@ -23,6 +23,7 @@
 #include "core/quality.h"
 #include "core/quota.h"
 #include "core/session.h"
+#include "ctl/records.h"
 #include "ctl/server.h"
 #include "media/streams.h"
 #include "sip/proxy.h"
@@ -40,9 +41,6 @@ struct daemon {
 	struct natport_quality *q;   /* RTP statistics (natport_rtp) */
 	struct natport_alg alg;      /* the kernel's SIP helper */
 };
-
-#define ALG_POLL_MS 2000    /* a firewall reload is seen this soon */
-#define ALG_RECHECK_MS 30000 /* a helper added without a reload */
 
 static void usage(FILE *f)
 {
@@ -64,6 +62,8 @@ static void on_pm_fd(int fd, uint32_t events, void *arg)
 	if (err)
 		log_warnx_rl("port manager: %s (%s)", natport_strerror(err),
 			     natport_pm_last_error(d->pm));
+	/* after the dispatch: a check calls into pm, a callback may not */
+	natport_alg_after_dispatch(&d->alg, d->pm, natport_evloop_now(d->loop));
 }
 
 static void on_pm_event(const struct natport_event *ev, void *arg)
@@ -72,6 +72,7 @@ static void on_pm_event(const struct natport_event *ev, void *arg)
 	char i[NATPORT_ENDPOINT_STRLEN], e[NATPORT_ENDPOINT_STRLEN];
 
 	natport_control_pm_event(d->ctl, ev);
+	natport_alg_event(&d->alg, ev);
 	if (ev->type != NATPORT_EV_DESTROYED && ev->type != NATPORT_EV_RESTORED)
 		return;
 	log_info("mapping %u %s <-> %s: kernel entry %s", ev->mapping.id,
@@ -94,56 +95,22 @@ static void on_session_event(enum natport_session_event type,
 			  names[type], natport_session_state_name(s));
 }
 
-static void on_alg_timer(void *arg)
-{
-	struct daemon *d = arg;
-
-	natport_alg_maybe_check(&d->alg, d->pm, natport_evloop_now(d->loop),
-				ALG_RECHECK_MS);
-	if (!natport_evloop_timer_add(d->loop, ALG_POLL_MS, on_alg_timer, d))
-		log_warnx("SIP helper check: cannot re-arm its timer");
-}
-
+/* The same figures as nat-portctl stats, from the same table. */
 static void log_stats(struct daemon *d)
 {
-	struct natport_pm_stats ps;
-	struct natport_proxy_stats xs;
-	struct natport_media_stats ms;
+	struct natport_stats_sources src = {
+		.pm = d->pm,
+		.proxy = d->proxy,
+		.media = d->media,
+		.alg = &d->alg,
+		.ctl = d->ctl,
+	};
+	struct natport_stats_view v;
+	char line[2048];
 
-	natport_pm_get_stats(d->pm, &ps);
-	natport_proxy_get_stats(d->proxy, &xs);
-	natport_media_get_stats(d->media, &ms);
+	natport_stats_read(&v, &src, 0);
 	/* one line, key=value, for people and for tests */
-	log_warnx("stats calls=%u bindings=%u rx_requests=%llu "
-		  "rx_responses=%llu forwarded=%llu replied=%llu own_requests=%llu "
-		  "dropped=%llu "
-		  "malformed=%llu refused=%llu mappings=%u mappings_active=%u "
-		  "ports_held=%u ports_quarantined=%u stray_packets=%llu "
-		  "created=%llu released=%llu kernel_restored=%llu "
-		  "refused_addr=%llu refused_cap=%llu refused_noport=%llu "
-		  "refused_sdp=%llu media_clients=%u sip_alg=%s",
-		  natport_proxy_call_count(d->proxy),
-		  natport_proxy_registrations(d->proxy),
-		  (unsigned long long)xs.rx_requests,
-		  (unsigned long long)xs.rx_responses,
-		  (unsigned long long)xs.forwarded,
-		  (unsigned long long)xs.replied,
-		  (unsigned long long)xs.own_requests,
-		  (unsigned long long)xs.dropped,
-		  (unsigned long long)xs.malformed,
-		  (unsigned long long)xs.refused, ps.mappings,
-		  ps.mappings_active, ps.ports_held, ps.ports_quarantined,
-		  (unsigned long long)ps.stray_packets,
-		  (unsigned long long)ps.created,
-		  (unsigned long long)ps.released,
-		  (unsigned long long)ps.kernel_restored,
-		  (unsigned long long)ms.refused_addr,
-		  (unsigned long long)ms.refused_cap,
-		  (unsigned long long)ms.refused_noport,
-		  (unsigned long long)ms.refused_sdp, ms.clients,
-		  d->alg.state == NATPORT_ALG_ACTIVE	 ? "active" :
-		  d->alg.state == NATPORT_ALG_INACTIVE ? "inactive" :
-							 "unknown");
+	log_warnx("%s", natport_stats_line(&v, line, sizeof(line)));
 }
 
 static void on_signal(int signo, void *arg)
@@ -180,6 +147,7 @@ static void on_signal(int signo, void *arg)
 		natport_quota_set_max(d->quota, cfg.max_mappings_per_client);
 		natport_media_set_config(d->media, &cfg);
 		natport_proxy_reload(d->proxy, &cfg);
+		natport_control_reload(d->ctl, &cfg);
 		log_info("configuration reloaded");
 		break;
 	}
@@ -283,15 +251,18 @@ int main(int argc, char **argv)
 	/* optional: without the kernel module this logs why, once */
 	d.q = natport_quality_new(d.loop, d.pm);
 	natport_session_table_set_quality(d.sessions, d.q);
-	d.ctl = natport_control_new(d.loop, d.cfg.control_socket, d.pm,
-				    d.sessions, d.media, d.proxy,
-				    d.cfg.quarantine_ms, errbuf, sizeof(errbuf));
-	if (!d.ctl) /* SIP and media matter more than the operator's tool */
-		log_warnx("control socket: %s; running without it", errbuf);
+	d.ctl = natport_control_new(d.loop, &d.cfg, d.pm, d.sessions, d.media,
+				    d.proxy, errbuf, sizeof(errbuf));
+	if (!d.ctl) {
+		/* a path that is not ours (a file, a live daemon's socket) is
+		 * an operator's mistake to fix, not to run around; everything
+		 * made so far is undone below */
+		log_warnx("control socket: %s; not starting", errbuf);
+		err = -EEXIST;
+		goto stop;
+	}
 	natport_control_set_alg(d.ctl, &d.alg);
 	natport_alg_check(&d.alg, d.pm, natport_evloop_now(d.loop));
-	if (!natport_evloop_timer_add(d.loop, ALG_POLL_MS, on_alg_timer, &d))
-		fatalx("out of memory");
 	log_info("nat-portd %s: SIP on %s (LAN) and %s (WAN), ready",
 		 NATPORT_VERSION,
 		 natport_endpoint_format(&d.cfg.lan_address, errbuf, 64),
@@ -300,6 +271,7 @@ int main(int argc, char **argv)
 	err = natport_evloop_run(d.loop);
 	if (err)
 		log_warnx("event loop: %s", strerror(-err));
+stop:
 	natport_control_free(d.ctl);
 	d.ctl = NULL;
 	natport_proxy_free(d.proxy); /* ends calls: untracks their streams */

@@ -389,6 +389,7 @@ const char *natport_ctl_strerror(int status)
 		[NATPORT_CTL_E_PM] = "port manager error",
 		[NATPORT_CTL_E_BUSY] = "too many clients",
 		[NATPORT_CTL_E_NOMEM] = "out of memory",
+		[NATPORT_CTL_E_DENIED] = "permission denied",
 	};
 
 	if (status < 0 || status >= __NATPORT_CTL_E_MAX)

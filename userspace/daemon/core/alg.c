@@ -7,22 +7,20 @@
 #include "core/log.h"
 
 enum natport_alg_state natport_alg_check(struct natport_alg *a,
-					 struct natport_pm *pm,
-					 uint64_t now_ms)
+					 struct natport_pm *pm, uint64_t now_ms)
 {
-	struct natport_pm_stats ps;
 	enum natport_alg_state old = a->state;
 	char why[sizeof(a->why)] = "";
 	int r;
 
-	natport_pm_get_stats(pm, &ps);
-	a->nft_restored = ps.nft_restored;
+	a->ruleset_changed = 0;
 	a->checked_ms = now_ms;
 	r = natport_pm_sip_alg(pm, why, sizeof(why));
 	if (r < 0)
 		snprintf(why, sizeof(why), "%s", natport_pm_last_error(pm));
-	a->state = r > 0 ? NATPORT_ALG_ACTIVE :
-		   r == 0 ? NATPORT_ALG_INACTIVE : NATPORT_ALG_UNKNOWN;
+	a->state = r > 0  ? NATPORT_ALG_ACTIVE :
+		   r == 0 ? NATPORT_ALG_INACTIVE :
+			    NATPORT_ALG_UNKNOWN;
 	if (a->state == old && !strcmp(why, a->why))
 		return a->state;
 	snprintf(a->why, sizeof(a->why), "%s", why);
@@ -34,18 +32,23 @@ enum natport_alg_state natport_alg_check(struct natport_alg *a,
 		log_info("the kernel's SIP helper is no longer active");
 	else if (a->state == NATPORT_ALG_UNKNOWN)
 		log_info("cannot tell whether the kernel's SIP helper is "
-			 "active: %s", a->why);
+			 "active: %s",
+			 a->why);
 	return a->state;
 }
 
-void natport_alg_maybe_check(struct natport_alg *a, struct natport_pm *pm,
-			     uint64_t now_ms, uint64_t every_ms)
+void natport_alg_event(struct natport_alg *a, const struct natport_event *ev)
 {
-	struct natport_pm_stats ps;
+	if (ev->type == NATPORT_EV_RULESET)
+		a->ruleset_changed = 1;
+}
 
-	natport_pm_get_stats(pm, &ps);
-	if (ps.nft_restored != a->nft_restored ||
-	    now_ms - a->checked_ms >= every_ms)
+/* One reload is many ruleset messages, but they arrive together and one
+ * dispatch drains them: one check per dispatch, not per message. */
+void natport_alg_after_dispatch(struct natport_alg *a, struct natport_pm *pm,
+				uint64_t now_ms)
+{
+	if (a->ruleset_changed)
 		natport_alg_check(a, pm, now_ms);
 }
 
@@ -60,8 +63,8 @@ const char *natport_alg_describe(const struct natport_alg *a, char *buf,
 		snprintf(buf, len, "inactive");
 		break;
 	default:
-		snprintf(buf, len, "unknown%s%s%s", *a->why ? " (" : "",
-			 a->why, *a->why ? ")" : "");
+		snprintf(buf, len, "unknown%s%s%s", *a->why ? " (" : "", a->why,
+			 *a->why ? ")" : "");
 		break;
 	}
 	return buf;

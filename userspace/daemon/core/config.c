@@ -94,6 +94,9 @@ enum key {
 	K_MAX_CALLS,
 	K_CONTROL_SOCKET,
 	K_LOG_LEVEL,
+	/* the control socket's groups (ctl/server.h) */
+	K_CONTROL_GROUP,
+	K_CONTROL_ADMIN_GROUP,
 	__K_MAX
 };
 
@@ -111,7 +114,22 @@ static const char *const key_names[__K_MAX] = {
 	[K_MAX_CALLS] = "max-calls",
 	[K_CONTROL_SOCKET] = "control-socket",
 	[K_LOG_LEVEL] = "log-level",
+	[K_CONTROL_GROUP] = "control-group",
+	[K_CONTROL_ADMIN_GROUP] = "control-admin-group",
 };
+
+/* A group name as useradd(8) takes it; resolved when the socket is made
+ * (the group may be created after the config is checked). */
+static const char *set_group(char *dst, size_t len, const char *v)
+{
+	if (strlen(v) >= len ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789_.-") != strlen(v) || v[0] == '-')
+		return "expected a group name (letters, digits, '_', '.', "
+		       "'-'; at most 32)";
+	strcpy(dst, v);
+	return NULL;
+}
 
 /* One key's value; returns NULL or a reason. */
 static const char *apply(struct natport_config *cfg, enum key k,
@@ -207,6 +225,12 @@ static const char *apply(struct natport_config *cfg, enum key k,
 		cfg->log_level = l;
 		break;
 	}
+	case K_CONTROL_GROUP:
+		return set_group(cfg->control_group,
+				 sizeof(cfg->control_group), v);
+	case K_CONTROL_ADMIN_GROUP:
+		return set_group(cfg->control_admin_group,
+				 sizeof(cfg->control_admin_group), v);
 	default:
 		return "unknown key";
 	}

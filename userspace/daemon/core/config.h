@@ -18,6 +18,9 @@
  *   max-calls N                4096
  *   control-socket PATH        /run/natport/nat-portd.sock
  *   log-level LEVEL            error | warning | info | debug
+ *   control-group GROUP        natport; may connect and read
+ *   control-admin-group GROUP  none; may also change state (flush,
+ *                              mappings add/del), as root may
  *
  * DURATION is a number with an optional unit: ms, s (default), m, h.
  * Errors name the file and line: "FILE:LINE: reason".
@@ -48,6 +51,8 @@ struct natport_config {
 	unsigned int max_calls;
 	char control_socket[108];
 	int log_level; /* LOG_* */
+	/* the control socket's permissions (ctl/server.h); "" = default */
+	char control_group[33], control_admin_group[33];
 };
 
 void natport_config_defaults(struct natport_config *cfg);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* control.c - the control socket server (natport/control.h). */
+/* server.c - the control socket: listening, clients, buffers, peers. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -15,33 +15,18 @@
 
 #include <natport/control.h>
 
-#include "core/alg.h"
 #include "core/log.h"
+#include "ctl/commands.h"
+#include "ctl/records.h"
 #include "ctl/server.h"
-#include "core/quality.h"
-#include "media/sdp.h"
 
-/* A list is produced only while less than this is waiting to be sent, so
- * a slow reader costs at most LOW_WATER + one message of memory. */
-#define LOW_WATER (64 * 1024)
 #define SWEEP_MS 1000
-#define QUAR_RING 256 /* released mappings remembered for listing */
-#define BATCH 64      /* mappings copied per pm walk */
-
-enum client_state {
-	ST_REQ,	    /* reading the request */
-	ST_LIST,    /* producing a reply as the client reads it */
-	ST_CLOSING, /* everything queued: close once sent */
-	ST_WATCH,   /* streaming events */
-};
+#define PEER_GROUPS 64 /* supplementary groups read without allocating */
 
 struct client {
+	struct natport_ctl_client c; /* what the commands see */
 	struct natport_control *ctl;
 	int fd, dead;
-	enum client_state state;
-	int cmd;
-	uint64_t cursor;   /* last call serial or mapping id sent */
-	int phase;	   /* mappings list: 0 live, 1 quarantined */
 	uint64_t since_ms; /* connected, or last output progress */
 	uint8_t in[NATPORT_CTL_HDR_LEN + NATPORT_CTL_REQ_MAX];
 	size_t in_len;
@@ -50,36 +35,33 @@ struct client {
 	struct client *next;
 };
 
-struct quarantined {
-	struct natport_mapping m;
-	uint64_t released_ms;
-};
-
 struct natport_control {
-	struct natport_evloop *loop;
-	struct natport_pm *pm;
-	struct natport_session_table *sessions;
-	struct natport_proxy *proxy; /* SIP counters only */
-	struct natport_media *media;
-	const struct natport_alg *alg; /* NULL: not watched */
-	uint32_t quarantine_ms;
+	struct natport_ctl_env env;
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t dev; /* the socket file we bound, so free unlinks only it */
+	ino_t ino;
+	gid_t sock_gid;	 /* the socket's group: may read */
+	gid_t admin_gid; /* control-admin-group: may change state */
+	int has_admin;
 	struct client *clients;
 	struct natport_evloop_timer *sweep, *reap;
-	struct quarantined quar[QUAR_RING];
-	unsigned int quar_next;
 	struct natport_control_stats st;
 	/* The message being built. Replies and events share it: no port
 	 * manager call that can emit an event is made while a message is
-	 * under construction (counters are read before msg_begin). */
+	 * under construction (counters are read before begin). */
 	struct natport_ctl_msg_buf mb;
 	uint8_t scratch[NATPORT_CTL_HDR_LEN + NATPORT_CTL_MSG_MAX];
 };
 
+static struct client *client_of(const struct natport_ctl_client *c)
+{
+	return (struct client *)((char *)c - offsetof(struct client, c));
+}
+
 static uint64_t now(const struct natport_control *ctl)
 {
-	return natport_evloop_now(ctl->loop);
+	return natport_evloop_now(ctl->env.loop);
 }
 
 /* --- output ---------------------------------------------------------- */
@@ -93,7 +75,8 @@ static void drop(struct client *cl, const char *why)
 	cl->dead = 1;
 	if (why) {
 		cl->ctl->st.dropped_clients++;
-		log_warnx_rl("control: client dropped: %s", why);
+		log_warnx_rl("control: client dropped (uid %u): %s",
+			     (unsigned int)cl->c.peer.uid, why);
 	}
 	schedule_reap(cl->ctl);
 }
@@ -145,17 +128,26 @@ static void flush(struct client *cl)
 		cl->out_off = cl->out_len = 0;
 }
 
-static void msg_begin(struct natport_control *ctl, uint16_t type)
+static struct natport_ctl_msg_buf *begin(struct natport_control *ctl,
+					 uint16_t type)
 {
 	natport_ctl_msg_begin(&ctl->mb, ctl->scratch, sizeof(ctl->scratch),
 			      type);
+	return &ctl->mb;
 }
 
-/* Queue the message in ctl->mb for cl; a list reply always fits (it is
- * produced below LOW_WATER), a watcher that lets events pile up is
- * dropped. */
-static void msg_send(struct client *cl)
+struct natport_ctl_msg_buf *
+natport_ctl_reply_begin(struct natport_ctl_client *c, uint16_t type)
 {
+	return begin(client_of(c)->ctl, type);
+}
+
+/* Queue the message under construction for cl; a list reply always fits
+ * (it is produced below LOW_WATER), a watcher that lets events pile up
+ * is dropped. */
+void natport_ctl_reply_send(struct natport_ctl_client *c)
+{
+	struct client *cl = client_of(c);
 	long len = natport_ctl_msg_end(&cl->ctl->mb);
 
 	if (len < 0) {
@@ -164,9 +156,28 @@ static void msg_send(struct client *cl)
 		return;
 	}
 	if (queue(cl, cl->ctl->scratch, (size_t)len))
-		drop(cl, cl->state == ST_WATCH ?
+		drop(cl, c->state == ST_WATCH ?
 				 "a watcher is not reading its events" :
 				 "out of memory");
+}
+
+static void vdone(struct client *cl, int status, const char *fmt, va_list ap)
+{
+	char msg[NATPORT_CTL_ARG_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	natport_ctl_put_done(begin(cl->ctl, NATPORT_CTL_MSG_DONE), status, msg);
+	natport_ctl_reply_send(&cl->c);
+}
+
+void natport_ctl_reply_done(struct natport_ctl_client *c, int status,
+			    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdone(client_of(c), status, fmt, ap);
+	va_end(ap);
 }
 
 static void send_done(struct client *cl, int status, const char *fmt, ...)
@@ -174,301 +185,32 @@ static void send_done(struct client *cl, int status, const char *fmt, ...)
 
 static void send_done(struct client *cl, int status, const char *fmt, ...)
 {
-	char msg[NATPORT_CTL_ARG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vdone(cl, status, fmt, ap);
 	va_end(ap);
-	msg_begin(cl->ctl, NATPORT_CTL_MSG_DONE);
-	natport_ctl_put_done(&cl->ctl->mb, status, msg);
-	msg_send(cl);
 }
 
-/* --- record fields ---------------------------------------------------- */
-
-/* Strings from outside (SIP URIs, Call-IDs) go out printable and bounded. */
-static void put_text(struct natport_ctl_msg_buf *b, const char *key,
-		     const char *s)
+size_t natport_ctl_client_pending(const struct natport_ctl_client *c)
 {
-	char clean[NATPORT_CTL_ARG_MAX + 1];
-	size_t i;
-
-	for (i = 0; s[i] && i < NATPORT_CTL_ARG_MAX; i++)
-		clean[i] = (unsigned char)s[i] >= 0x20 &&
-					   (unsigned char)s[i] < 0x7f ?
-				   s[i] :
-				   '?';
-	clean[i] = '\0';
-	natport_ctl_put_str(b, key, clean);
+	return pending(client_of(c));
 }
 
-static void put_ep(struct natport_ctl_msg_buf *b, const char *key,
-		   const struct natport_endpoint *ep)
+int natport_ctl_client_dead(const struct natport_ctl_client *c)
 {
-	char s[NATPORT_ENDPOINT_STRLEN];
-
-	if (ep->family == AF_UNSPEC)
-		return;
-	natport_ctl_put_str(b, key, natport_endpoint_format(ep, s, sizeof(s)));
+	return client_of(c)->dead;
 }
 
-static void put_counters(struct natport_ctl_msg_buf *b,
-			 const struct natport_counters *c)
+void natport_ctl_client_watch(struct natport_ctl_client *c)
 {
-	natport_ctl_put_u64(b, "pkts_in", c->pkts_in);
-	natport_ctl_put_u64(b, "bytes_in", c->bytes_in);
-	natport_ctl_put_u64(b, "pkts_out", c->pkts_out);
-	natport_ctl_put_u64(b, "bytes_out", c->bytes_out);
+	c->state = ST_WATCH;
+	client_of(c)->ctl->st.watchers++;
 }
 
-static void put_mapping(struct natport_control *ctl,
-			const struct natport_mapping *m,
-			const struct natport_counters *c)
+uint64_t natport_ctl_now(const struct natport_ctl_client *c)
 {
-	struct natport_ctl_msg_buf *b = &ctl->mb;
-
-	natport_ctl_put_u64(b, "id", m->id);
-	natport_ctl_put_str(b, "type", natport_port_type_name(m->type));
-	natport_ctl_put_str(b, "state", natport_mapping_state_name(m->state));
-	put_ep(b, "internal", &m->internal);
-	put_ep(b, "external", &m->external);
-	if (m->state != NATPORT_MAP_HELD)
-		put_ep(b, "remote", &m->remote);
-	if (m->owner == NATPORT_CTL_OWNER_STATIC) {
-		natport_ctl_put_str(b, "owner", "static");
-	} else {
-		natport_ctl_put_str(b, "owner", "sip");
-		natport_ctl_put_u64(b, "call", m->owner);
-	}
-	natport_ctl_put_u64(b, "age", (now(ctl) - m->created_ms) / 1000);
-	if (c)
-		put_counters(b, c);
-}
-
-static void read_counters(struct natport_control *ctl, uint32_t id,
-			  struct natport_counters *c)
-{
-	memset(c, 0, sizeof(*c));
-	if (id && natport_pm_counters(ctl->pm, id, c))
-		memset(c, 0, sizeof(*c));
-}
-
-static void add_counters(struct natport_counters *sum,
-			 const struct natport_counters *c)
-{
-	sum->pkts_in += c->pkts_in;
-	sum->bytes_in += c->bytes_in;
-	sum->pkts_out += c->pkts_out;
-	sum->bytes_out += c->bytes_out;
-}
-
-/* One direction's RTP statistics from the natport_rtp module. */
-static void put_rtp_dir(struct natport_ctl_msg_buf *b, const char *key,
-			const struct natport_rtp_stats *s)
-{
-	natport_ctl_put_obj(b, key);
-	natport_ctl_put_u64(b, "rtp", s->rtp);
-	natport_ctl_put_u64(b, "rtcp", s->rtcp);
-	natport_ctl_put_u64(b, "expected", s->expected);
-	natport_ctl_put_u64(b, "lost", s->lost > 0 ? (uint64_t)s->lost : 0);
-	natport_ctl_put_u64(b, "loss_ppm",
-			    (uint64_t)(s->loss_fraction * 1e6 + 0.5));
-	natport_ctl_put_u64(b, "jitter", s->jitter);
-	natport_ctl_put_u64(b, "jitter_us", (uint64_t)(s->jitter_ms * 1000));
-	natport_ctl_put_u64(b, "ssrc", s->ssrc);
-	natport_ctl_put_u64(b, "ssrc_changes", s->ssrc_changes);
-	natport_ctl_put_end(b);
-}
-
-static void put_stream_map(struct natport_control *ctl, const char *key,
-			   uint32_t id, const struct natport_endpoint *in,
-			   const struct natport_endpoint *ex,
-			   const struct natport_endpoint *re,
-			   const struct natport_counters *c,
-			   const struct natport_rtp_stats *q)
-{
-	struct natport_ctl_msg_buf *b = &ctl->mb;
-
-	natport_ctl_put_obj(b, key);
-	natport_ctl_put_u64(b, "mapping", id);
-	put_ep(b, "internal", in);
-	put_ep(b, "external", ex);
-	put_ep(b, "remote", re);
-	put_counters(b, c);
-	if (q) { /* only where the kernel module counts this stream */
-		put_rtp_dir(b, "quality_in", &q[NATPORT_RTP_IN]);
-		put_rtp_dir(b, "quality_out", &q[NATPORT_RTP_OUT]);
-	}
-	natport_ctl_put_end(b);
-}
-
-/* A call; full: with its streams and their counters read from the
- * kernel. An event (full 0) is one line and must not call into the port
- * manager. */
-static void put_session(struct natport_control *ctl,
-			const struct natport_session *c, int full)
-{
-	struct natport_ctl_msg_buf *b = &ctl->mb;
-	struct natport_counters rtp[NATPORT_SDP_MAX_STREAMS],
-		rtcp[NATPORT_SDP_MAX_STREAMS], sum = { 0 };
-	struct natport_rtp_stats q[NATPORT_SDP_MAX_STREAMS][2];
-	int have_q[NATPORT_SDP_MAX_STREAMS];
-	struct natport_quality *qual =
-		natport_session_table_quality(ctl->sessions);
-	struct natport_session_field f[8];
-	unsigned int nf;
-	unsigned int i, n = c->n_streams;
-
-	if (n > NATPORT_SDP_MAX_STREAMS)
-		n = NATPORT_SDP_MAX_STREAMS;
-	for (i = 0; i < n; i++) {
-		memset(&rtp[i], 0, sizeof(rtp[i]));
-		memset(&rtcp[i], 0, sizeof(rtcp[i]));
-		have_q[i] = 0;
-		if (!full)
-			continue;
-		have_q[i] = natport_quality_get(qual, c->streams[i].rtp_id,
-						q[i]) == 0;
-		read_counters(ctl, c->streams[i].rtp_id, &rtp[i]);
-		read_counters(ctl, c->streams[i].rtcp_id, &rtcp[i]);
-		add_counters(&sum, &rtp[i]);
-		add_counters(&sum, &rtcp[i]);
-	}
-	natport_ctl_put_u64(b, "id", c->id);
-	natport_ctl_put_str(b, "owner", natport_session_kind_name(c->kind));
-	nf = c->ops && c->ops->describe ? c->ops->describe(c, f, 8) : 0;
-	if (!nf) /* an owner without details: its key */
-		f[nf++] = (struct natport_session_field){ "key", c->key };
-	for (i = 0; i < nf; i++)
-		put_text(b, f[i].key, f[i].value ? f[i].value : "");
-	put_ep(b, "client", &c->client);
-	natport_ctl_put_str(b, "state", natport_session_state_name(c));
-	if (c->state == NATPORT_SESSION_ENDED)
-		natport_ctl_put_str(b, "end", natport_session_end_name(c));
-	natport_ctl_put_u64(b, "age", (now(ctl) - c->created_ms) / 1000);
-	if (!full)
-		return;
-	put_counters(b, &sum);
-	natport_ctl_put_list(b, "streams");
-	for (i = 0; i < n; i++) {
-		const struct natport_session_stream *s = &c->streams[i];
-
-		natport_ctl_put_obj(b, NULL);
-		put_text(b, "media", s->media);
-		natport_ctl_put_str(b, "dir", natport_sdp_dir_name(s->dir));
-		natport_ctl_put_u64(b, "disabled", !!s->disabled);
-		natport_ctl_put_u64(b, "hold", !!(s->hold || s->remote_hold));
-		natport_ctl_put_u64(b, "rtcp_mux", !!s->rtcp_mux);
-		if (s->rtp_id)
-			put_stream_map(ctl, "rtp", s->rtp_id, &s->internal_rtp,
-				       &s->external_rtp, &s->remote_rtp,
-				       &rtp[i], have_q[i] ? q[i] : NULL);
-		if (s->rtcp_id)
-			put_stream_map(ctl, "rtcp", s->rtcp_id,
-				       &s->internal_rtcp, &s->external_rtcp,
-				       &s->remote_rtcp, &rtcp[i], NULL);
-		natport_ctl_put_end(b);
-	}
-	natport_ctl_put_end(b);
-}
-
-/* --- lists ------------------------------------------------------------ */
-
-struct call_walk {
-	struct client *cl;
-	uint64_t want; /* show: this serial only */
-	int found;
-};
-
-static int list_call(struct natport_session *c, void *arg)
-{
-	struct call_walk *w = arg;
-	struct client *cl = w->cl;
-
-	if (w->want) {
-		if (c->id != w->want)
-			return 0;
-	} else if (c->id <= cl->cursor || c->kind == NATPORT_SESSION_STATIC) {
-		return 0; /* static sessions are listed as mappings */
-	}
-	msg_begin(cl->ctl, NATPORT_CTL_MSG_RECORD);
-	put_session(cl->ctl, c, 1);
-	msg_send(cl);
-	cl->cursor = c->id;
-	w->found = 1;
-	return w->want || cl->dead || pending(cl) >= LOW_WATER;
-}
-
-struct map_batch {
-	uint64_t after;
-	unsigned int n;
-	struct natport_mapping m[BATCH];
-};
-
-static int collect_map(const struct natport_mapping *m, void *arg)
-{
-	struct map_batch *mb = arg;
-
-	if (m->id <= mb->after)
-		return 0;
-	mb->m[mb->n++] = *m;
-	return mb->n == BATCH;
-}
-
-static void send_mapping(struct client *cl, const struct natport_mapping *m)
-{
-	struct natport_counters c;
-
-	read_counters(cl->ctl, m->state == NATPORT_MAP_ACTIVE ? m->id : 0, &c);
-	msg_begin(cl->ctl, NATPORT_CTL_MSG_RECORD);
-	put_mapping(cl->ctl, m, &c);
-	msg_send(cl);
-}
-
-static int quarantined(const struct natport_control *ctl, unsigned int i)
-{
-	const struct quarantined *q = &ctl->quar[i];
-
-	return q->m.id && now(ctl) - q->released_ms < ctl->quarantine_ms;
-}
-
-/* Produce more of a list reply; returns 1 when the list is complete. */
-static int produce(struct client *cl)
-{
-	struct natport_control *ctl = cl->ctl;
-
-	if (cl->cmd == NATPORT_CTL_CMD_CALLS_LIST) {
-		struct call_walk w = { .cl = cl };
-
-		natport_session_walk(ctl->sessions, list_call, &w);
-		return !w.found || pending(cl) < LOW_WATER;
-	}
-	/* mappings list: live ones in id order, then the quarantined */
-	while (cl->phase == 0 && !cl->dead && pending(cl) < LOW_WATER) {
-		struct map_batch mb = { .after = cl->cursor };
-
-		natport_pm_foreach(ctl->pm, collect_map, &mb);
-		for (unsigned int i = 0; i < mb.n; i++) {
-			send_mapping(cl, &mb.m[i]);
-			cl->cursor = mb.m[i].id;
-		}
-		if (mb.n < BATCH) {
-			cl->phase = 1;
-			cl->cursor = 0;
-		}
-	}
-	while (cl->phase == 1 && !cl->dead && pending(cl) < LOW_WATER) {
-		if (cl->cursor >= QUAR_RING)
-			return 1;
-		if (quarantined(ctl, (unsigned int)cl->cursor)) {
-			msg_begin(ctl, NATPORT_CTL_MSG_RECORD);
-			put_mapping(ctl, &ctl->quar[cl->cursor].m, NULL);
-			msg_send(cl);
-		}
-		cl->cursor++;
-	}
-	return 0;
+	return now(client_of(c)->ctl);
 }
 
 /* Send what can be sent, produce more, close when done. */
@@ -478,14 +220,15 @@ static void pump(struct client *cl)
 		flush(cl);
 		if (cl->dead)
 			return;
-		if (cl->state == ST_LIST && pending(cl) < LOW_WATER) {
-			if (produce(cl)) {
+		if (cl->c.state == ST_LIST &&
+		    pending(cl) < NATPORT_CTL_LOW_WATER) {
+			if (cl->c.cmd->produce(&cl->c)) {
 				send_done(cl, NATPORT_CTL_OK, "%s", "");
-				cl->state = ST_CLOSING;
+				cl->c.state = ST_CLOSING;
 			}
 			continue;
 		}
-		if (cl->state == ST_CLOSING && !pending(cl)) {
+		if (cl->c.state == ST_CLOSING && !pending(cl)) {
 			drop(cl, NULL);
 			return;
 		}
@@ -493,355 +236,99 @@ static void pump(struct client *cl)
 	}
 }
 
-/* --- commands --------------------------------------------------------- */
+/* --- peers ------------------------------------------------------------ */
 
-/* The port manager's detail, or the code's name when it gave none. */
-static const char *pm_error(struct natport_control *ctl, int err)
+/* Is gid among the peer's groups (primary or supplementary)? The
+ * supplementary ones come from the socket (SO_PEERGROUPS: as they were at
+ * connect, whatever /etc/group says now). */
+static int peer_in_group(int fd, const struct ucred *uc, gid_t gid)
 {
-	const char *detail = natport_pm_last_error(ctl->pm);
+	gid_t small[PEER_GROUPS], *g = small;
+	socklen_t len = sizeof(small);
+	int found = 0;
 
-	return detail && *detail ? detail : natport_strerror(err);
+	if (uc->gid == gid)
+		return 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len)) {
+		if (errno != ERANGE)
+			return 0;
+		g = malloc(len);
+		if (!g || getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len)) {
+			free(g);
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < len / sizeof(gid_t) && !found; i++)
+		found = g[i] == gid;
+	if (g != small)
+		free(g);
+	return found;
 }
 
-static int parse_id(const char *s, uint64_t max, uint64_t *out)
+/* The peer's rights, fixed at accept. -1: it may not use the socket at
+ * all (the mode let it in: a changed mode, or a group mismatch). */
+static int read_peer(struct natport_control *ctl, int fd,
+		     struct natport_ctl_peer *p)
 {
-	char *end;
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	int trusted;
 
-	if (*s < '0' || *s > '9')
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) ||
+	    len != sizeof(uc))
 		return -1;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	if (errno || *end || !*out || *out > max)
-		return -1;
-	return 0;
-}
-
-struct find_internal {
-	const struct natport_endpoint *ep;
-	struct natport_mapping m;
-	int found;
-};
-
-static int find_internal(const struct natport_mapping *m, void *arg)
-{
-	struct find_internal *f = arg;
-
-	if (!natport_endpoint_equal(&m->internal, f->ep))
+	p->uid = uc.uid;
+	p->gid = uc.gid;
+	p->pid = uc.pid;
+	trusted = uc.uid == 0 || uc.uid == geteuid();
+	p->admin = trusted ||
+		   (ctl->has_admin && peer_in_group(fd, &uc, ctl->admin_gid));
+	if (p->admin || peer_in_group(fd, &uc, ctl->sock_gid))
 		return 0;
-	f->m = *m;
-	f->found = 1;
-	return 1;
+	return -1;
 }
 
-/* An operator's static mapping is a session of its own (kind static,
- * keyed by its internal endpoint), so it ends like every other one. */
-static int add_static(struct natport_control *ctl,
-		      const struct natport_mapping *m)
+static unsigned int clients_of(const struct natport_control *ctl, uid_t uid)
 {
-	char key[NATPORT_ENDPOINT_STRLEN];
-	struct natport_session *s;
+	unsigned int n = 0;
 
-	natport_endpoint_format(&m->internal, key, sizeof(key));
-	s = natport_session_new(ctl->sessions, NATPORT_SESSION_STATIC, key,
-				NULL, NULL, now(ctl));
-	if (!s)
-		return -1;
-	if (natport_session_own(ctl->sessions, s, m->id)) {
-		natport_session_end(ctl->sessions, s, NATPORT_END_REFUSED);
-		return -1;
-	}
-	s->n_streams = 1;
-	snprintf(s->streams[0].media, sizeof(s->streams[0].media), "%s",
-		 natport_port_type_name(m->type));
-	s->streams[0].rtp_id = m->id;
-	s->streams[0].internal_rtp = m->internal;
-	s->streams[0].external_rtp = m->external;
-	s->streams[0].remote_rtp = m->remote;
-	s->streams[0].payload_type = -1;
-	natport_session_set_state(ctl->sessions, s, NATPORT_SESSION_ACTIVE,
-				  now(ctl));
-	natport_session_announce(ctl->sessions, s);
-	return 0;
+	for (const struct client *cl = ctl->clients; cl; cl = cl->next)
+		n += !cl->dead && cl->c.peer.uid == uid;
+	return n;
 }
 
-static void cmd_mappings_add(struct client *cl, int argc, char **argv)
+/* --- requests --------------------------------------------------------- */
+
+static const char *group_name(gid_t gid, char *buf, size_t len)
 {
-	struct natport_control *ctl = cl->ctl;
-	struct natport_mapping_req req = { .owner = NATPORT_CTL_OWNER_STATIC };
-	struct natport_mapping m;
-	struct find_internal f = { .ep = &req.internal };
-	int type, err, fresh;
+	struct group *gr = getgrgid(gid);
 
-	if (argc < 2 || argc > 3) {
-		send_done(cl, NATPORT_CTL_E_ARGS,
-			  "expected TYPE INTERNAL [REMOTE]");
-		return;
-	}
-	type = natport_port_type_parse(argv[0]);
-	if (type < 0) {
-		send_done(cl, NATPORT_CTL_E_ARGS, "unknown type '%s'", argv[0]);
-		return;
-	}
-	req.type = type;
-	if (natport_endpoint_parse(argv[1], &req.internal) ||
-	    !req.internal.port) {
-		send_done(cl, NATPORT_CTL_E_ARGS,
-			  "internal: expected ADDRESS:PORT, not '%s'", argv[1]);
-		return;
-	}
-	req.remote.family = AF_UNSPEC;
-	if (argc == 3 && (natport_endpoint_parse(argv[2], &req.remote) ||
-			  !req.remote.port)) {
-		send_done(cl, NATPORT_CTL_E_ARGS,
-			  "remote: expected ADDRESS:PORT, not '%s'", argv[2]);
-		return;
-	}
-	natport_pm_foreach(ctl->pm, find_internal, &f);
-	if (f.found && f.m.owner != NATPORT_CTL_OWNER_STATIC) {
-		send_done(cl, NATPORT_CTL_E_PM,
-			  "%s is in use by call %llu (mapping %u)", argv[1],
-			  (unsigned long long)f.m.owner, f.m.id);
-		return;
-	}
-	fresh = !f.found;
-	/* the port first, then the remote: a refused remote releases the
-	 * fresh port again, so a failed add changes nothing */
-	err = natport_pm_get_mapping(ctl->pm, &req, &m);
-	if (err) {
-		send_done(cl, NATPORT_CTL_E_PM, "%s", pm_error(ctl, err));
-		return;
-	}
-	if (argc == 3) {
-		err = natport_pm_update_remote(ctl->pm, &m.external,
-					       &req.remote, &m);
-		if (err) {
-			char why[NATPORT_CTL_ARG_MAX];
-
-			snprintf(why, sizeof(why), "%s", pm_error(ctl, err));
-			if (fresh)
-				natport_pm_release_id(ctl->pm, m.id);
-			send_done(cl, NATPORT_CTL_E_PM, "%s", why);
-			return;
-		}
-	}
-	if (fresh && add_static(ctl, &m)) {
-		natport_pm_release_id(ctl->pm, m.id);
-		send_done(cl, NATPORT_CTL_E_PM, "out of memory");
-		return;
-	}
-	log_info("control: static mapping %u %s %s added", m.id, argv[0],
-		 argv[1]);
-	send_mapping(cl, &m);
-	send_done(cl, NATPORT_CTL_OK, "%s", "");
-}
-
-static void cmd_mappings_del(struct client *cl, int argc, char **argv)
-{
-	struct natport_control *ctl = cl->ctl;
-	struct natport_session *s;
-	struct natport_mapping m;
-	uint64_t id;
-	int err;
-
-	if (argc != 1 || parse_id(argv[0], UINT32_MAX, &id)) {
-		send_done(cl, NATPORT_CTL_E_ARGS, "expected a mapping ID");
-		return;
-	}
-	if (natport_pm_lookup(ctl->pm, (uint32_t)id, &m)) {
-		send_done(cl, NATPORT_CTL_E_NOENT, "no mapping %llu",
-			  (unsigned long long)id);
-		return;
-	}
-	if (m.owner != NATPORT_CTL_OWNER_STATIC) {
-		send_done(cl, NATPORT_CTL_E_PERM,
-			  "mapping %u belongs to call %llu; only static "
-			  "mappings can be deleted (flush ends calls)",
-			  m.id, (unsigned long long)m.owner);
-		return;
-	}
-	s = natport_session_find_map(ctl->sessions, m.id);
-	if (s) {
-		natport_session_end(ctl->sessions, s, NATPORT_END_OPERATOR);
-	} else {
-		/* restored from the kernel without a session */
-		err = natport_pm_release_id(ctl->pm, m.id);
-		if (err) {
-			send_done(cl, NATPORT_CTL_E_PM, "%s",
-				  pm_error(ctl, err));
-			return;
-		}
-	}
-	log_info("control: static mapping %u deleted", m.id);
-	send_done(cl, NATPORT_CTL_OK, "%s", "");
-}
-
-struct flush_count {
-	struct natport_session_table *t;
-	unsigned int calls, maps;
-};
-
-/* nat-portctl flush: every session ends the one way sessions end. */
-static int end_session(struct natport_session *s, void *arg)
-{
-	struct flush_count *f = arg;
-
-	if (s->kind == NATPORT_SESSION_STATIC)
-		f->maps += s->n_maps;
+	if (gr)
+		snprintf(buf, len, "%s", gr->gr_name);
 	else
-		f->calls++;
-	natport_session_end(f->t, s, NATPORT_END_OPERATOR);
-	return 0;
+		snprintf(buf, len, "%u", (unsigned int)gid);
+	return buf;
 }
 
-static void cmd_flush(struct client *cl)
+static void deny(struct client *cl, const char *what)
 {
 	struct natport_control *ctl = cl->ctl;
-	struct flush_count f = { .t = ctl->sessions };
-	struct map_batch mb;
+	char g[64];
 
-	natport_session_walk(ctl->sessions, end_session, &f);
-	/* what is left: anything no session owns (restored entries) */
-	do {
-		memset(&mb, 0, sizeof(mb));
-		natport_pm_foreach(ctl->pm, collect_map, &mb);
-		for (unsigned int i = 0; i < mb.n; i++)
-			if (!natport_pm_release_id(ctl->pm, mb.m[i].id))
-				f.maps++;
-	} while (mb.n == BATCH);
-	log_info("control: flush: %u calls ended, %u more mappings released",
-		 f.calls, f.maps);
-	send_done(cl, NATPORT_CTL_OK,
-		  "%u calls ended, %u more mappings released", f.calls, f.maps);
-}
-
-static int sum_kernel(const struct natport_mapping *m,
-		      const struct natport_counters *c, uint32_t timeout_s,
-		      void *arg)
-{
-	add_counters(arg, c);
-	return 0;
-}
-
-static void cmd_stats(struct client *cl)
-{
-	static const char *const errs[__NATPORT_E_MAX] = {
-#define E(code) [NATPORT_E_INDEX(NATPORT_E_##code)]
-		E(INVAL) = "inval",   E(BADADDR) = "badaddr",
-		E(NOTSUP) = "notsup", E(NOPORT) = "noport",
-		E(NOENT) = "noent",   E(EXIST) = "exist",
-		E(KERNEL) = "kernel", E(NOMEM) = "nomem",
-		E(SYS) = "sys",
-#undef E
-	};
-	struct natport_control *ctl = cl->ctl;
-	struct natport_ctl_msg_buf *b = &ctl->mb;
-	struct natport_pm_stats ps;
-	struct natport_proxy_stats xs;
-	struct natport_media_stats ms;
-	struct natport_counters k = { 0 };
-	char err[256], alg[200];
-	int entries;
-
-	natport_pm_get_stats(ctl->pm, &ps);
-	natport_proxy_get_stats(ctl->proxy, &xs);
-	natport_media_get_stats(ctl->media, &ms);
-	entries = natport_kernel_list(0, sum_kernel, &k, err, sizeof(err));
-	if (entries < 0)
-		log_warnx_rl("control: stats: kernel list: %s", err);
-
-	msg_begin(ctl, NATPORT_CTL_MSG_RECORD);
-	natport_ctl_put_u64(b, "calls", natport_proxy_call_count(ctl->proxy));
-	natport_ctl_put_u64(b, "calls_created", xs.calls_created);
-	natport_ctl_put_u64(b, "calls_ended", xs.calls_ended);
-	natport_ctl_put_u64(b, "registrations",
-			    natport_proxy_registrations(ctl->proxy));
-	natport_ctl_put_u64(b, "mappings", ps.mappings);
-	natport_ctl_put_u64(b, "mappings_active", ps.mappings_active);
-	natport_ctl_put_u64(b, "mappings_created", ps.created);
-	natport_ctl_put_u64(b, "mappings_released", ps.released);
-	natport_ctl_put_u64(b, "ports_total", ps.ports_total);
-	natport_ctl_put_u64(b, "ports_free", ps.ports_free);
-	natport_ctl_put_u64(b, "ports_held", ps.ports_held);
-	natport_ctl_put_u64(b, "ports_quarantined", ps.ports_quarantined);
-	natport_ctl_put_u64(b, "kernel_entries", entries < 0 ? 0 : entries);
-	natport_ctl_put_u64(b, "kernel_pkts_in", k.pkts_in);
-	natport_ctl_put_u64(b, "kernel_bytes_in", k.bytes_in);
-	natport_ctl_put_u64(b, "kernel_pkts_out", k.pkts_out);
-	natport_ctl_put_u64(b, "kernel_bytes_out", k.bytes_out);
-	natport_ctl_put_u64(b, "kernel_destroyed", ps.kernel_destroyed);
-	natport_ctl_put_u64(b, "kernel_restored", ps.kernel_restored);
-	natport_ctl_put_u64(b, "refreshes", ps.refreshes);
-	natport_ctl_put_u64(b, "clashes_removed", ps.clashes_removed);
-	natport_ctl_put_u64(b, "stale_removed", ps.stale_removed);
-	natport_ctl_put_u64(b, "stray_packets", ps.stray_packets);
-	natport_ctl_put_u64(b, "event_overruns", ps.event_overruns);
-	natport_ctl_put_u64(b, "nft_restored", ps.nft_restored);
-	if (ctl->alg)
-		natport_ctl_put_str(b, "sip_alg",
-				    natport_alg_describe(ctl->alg, alg,
-							 sizeof(alg)));
-	natport_ctl_put_obj(b, "errors");
-	for (int i = 1; i < __NATPORT_E_MAX; i++)
-		natport_ctl_put_u64(b, errs[i], ps.errors[i]);
-	natport_ctl_put_u64(b, "calls_table_full", xs.calls_full);
-	natport_ctl_put_u64(b, "sip_malformed", xs.malformed);
-	natport_ctl_put_u64(b, "sip_refused", xs.refused);
-	natport_ctl_put_u64(b, "sip_dropped", xs.dropped);
-	natport_ctl_put_u64(b, "sip_loops", xs.loops);
-	natport_ctl_put_u64(b, "media_refused_addr", ms.refused_addr);
-	natport_ctl_put_u64(b, "media_refused_cap", ms.refused_cap);
-	natport_ctl_put_u64(b, "media_refused_noport", ms.refused_noport);
-	natport_ctl_put_u64(b, "media_refused_sdp", ms.refused_sdp);
-	natport_ctl_put_u64(b, "media_kernel_errors", ms.kernel_errors);
-	natport_ctl_put_u64(b, "control_bad_requests", ctl->st.bad_requests);
-	natport_ctl_put_u64(b, "control_dropped_clients",
-			    ctl->st.dropped_clients);
-	natport_ctl_put_end(b);
-	natport_ctl_put_obj(b, "sip");
-	natport_ctl_put_u64(b, "rx_requests", xs.rx_requests);
-	natport_ctl_put_u64(b, "rx_responses", xs.rx_responses);
-	natport_ctl_put_u64(b, "forwarded", xs.forwarded);
-	natport_ctl_put_u64(b, "replied", xs.replied);
-	natport_ctl_put_u64(b, "own_requests", xs.own_requests);
-	natport_ctl_put_end(b);
-	natport_ctl_put_obj(b, "control");
-	natport_ctl_put_u64(b, "clients", ctl->st.clients);
-	natport_ctl_put_u64(b, "watchers", ctl->st.watchers);
-	natport_ctl_put_u64(b, "requests", ctl->st.requests);
-	natport_ctl_put_end(b);
-	msg_send(cl);
-	send_done(cl, NATPORT_CTL_OK, "%s", "");
-}
-
-static void cmd_show(struct client *cl, int argc, char **argv)
-{
-	struct natport_control *ctl = cl->ctl;
-	uint64_t id;
-
-	if (argc != 1 || parse_id(argv[0], UINT64_MAX - 1, &id)) {
-		send_done(cl, NATPORT_CTL_E_ARGS, "expected an ID");
-		return;
-	}
-	if (cl->cmd == NATPORT_CTL_CMD_CALLS_SHOW) {
-		struct call_walk w = { .cl = cl, .want = id };
-
-		natport_session_walk(ctl->sessions, list_call, &w);
-		if (!w.found)
-			send_done(cl, NATPORT_CTL_E_NOENT, "no call %llu",
-				  (unsigned long long)id);
-		else
-			send_done(cl, NATPORT_CTL_OK, "%s", "");
-		return;
-	}
-	struct natport_mapping m;
-
-	if (id > UINT32_MAX || natport_pm_lookup(ctl->pm, (uint32_t)id, &m)) {
-		send_done(cl, NATPORT_CTL_E_NOENT, "no mapping %llu",
-			  (unsigned long long)id);
-		return;
-	}
-	send_mapping(cl, &m);
-	send_done(cl, NATPORT_CTL_OK, "%s", "");
+	ctl->st.refused_denied++;
+	log_warnx_rl("control: uid %u (pid %d) may not %s",
+		     (unsigned int)cl->c.peer.uid, (int)cl->c.peer.pid, what);
+	if (ctl->has_admin)
+		send_done(cl, NATPORT_CTL_E_DENIED,
+			  "%s changes state: only root and members of group "
+			  "%s may run it (you are uid %u)",
+			  what, group_name(ctl->admin_gid, g, sizeof(g)),
+			  (unsigned int)cl->c.peer.uid);
+	else
+		send_done(cl, NATPORT_CTL_E_DENIED,
+			  "%s changes state: only root may run it, no "
+			  "control-admin-group is configured (you are uid %u)",
+			  what, (unsigned int)cl->c.peer.uid);
 }
 
 /* A whole request is in cl->in: check it, run it. Anything wrong gets a
@@ -849,10 +336,11 @@ static void cmd_show(struct client *cl, int argc, char **argv)
 static void handle_request(struct client *cl, const struct natport_ctl_hdr *h)
 {
 	struct natport_control *ctl = cl->ctl;
+	const struct natport_ctl_command *cmd;
 	char *argv[NATPORT_CTL_MAX_ARGS];
 	int argc;
 
-	cl->state = ST_CLOSING;
+	cl->c.state = ST_CLOSING;
 	ctl->st.requests++;
 	argc = natport_ctl_args_parse((char *)cl->in + NATPORT_CTL_HDR_LEN,
 				      h->len, argv);
@@ -865,54 +353,29 @@ static void handle_request(struct client *cl, const struct natport_ctl_hdr *h)
 			  NATPORT_CTL_MAX_ARGS, NATPORT_CTL_ARG_MAX);
 		return;
 	}
-	cl->cmd = h->type;
-	switch (h->type) {
-	case NATPORT_CTL_CMD_CALLS_LIST:
-	case NATPORT_CTL_CMD_MAPPINGS_LIST:
-	case NATPORT_CTL_CMD_FLUSH:
-	case NATPORT_CTL_CMD_STATS:
-	case NATPORT_CTL_CMD_WATCH:
-		if (argc) {
-			ctl->st.bad_requests++;
-			send_done(cl, NATPORT_CTL_E_ARGS,
-				  "%s takes no arguments",
-				  natport_ctl_cmd_name(h->type));
-			return;
-		}
-		break;
-	}
-	switch (h->type) {
-	case NATPORT_CTL_CMD_CALLS_LIST:
-	case NATPORT_CTL_CMD_MAPPINGS_LIST:
-		cl->state = ST_LIST;
-		break;
-	case NATPORT_CTL_CMD_CALLS_SHOW:
-	case NATPORT_CTL_CMD_MAPPINGS_SHOW:
-		cmd_show(cl, argc, argv);
-		break;
-	case NATPORT_CTL_CMD_MAPPINGS_ADD:
-		cmd_mappings_add(cl, argc, argv);
-		break;
-	case NATPORT_CTL_CMD_MAPPINGS_DEL:
-		cmd_mappings_del(cl, argc, argv);
-		break;
-	case NATPORT_CTL_CMD_FLUSH:
-		cmd_flush(cl);
-		break;
-	case NATPORT_CTL_CMD_STATS:
-		cmd_stats(cl);
-		break;
-	case NATPORT_CTL_CMD_WATCH:
-		cl->state = ST_WATCH;
-		ctl->st.watchers++;
-		send_done(cl, NATPORT_CTL_OK, "%s", "");
-		break;
-	default:
+	cmd = natport_ctl_command_find(h->type);
+	if (!cmd) {
 		ctl->st.bad_requests++;
 		log_warnx_rl("control: unknown command %u", h->type);
 		send_done(cl, NATPORT_CTL_E_CMD, "unknown command %u", h->type);
-		break;
+		return;
 	}
+	cl->c.cmd = cmd;
+	if (cmd->changes && !cl->c.peer.admin) {
+		deny(cl, natport_ctl_cmd_name(cmd->type));
+		return;
+	}
+	if (argc < cmd->min_args || argc > cmd->max_args) {
+		ctl->st.bad_requests++;
+		if (cmd->usage)
+			send_done(cl, NATPORT_CTL_E_ARGS, "%s", cmd->usage);
+		else
+			send_done(cl, NATPORT_CTL_E_ARGS,
+				  "%s takes no arguments",
+				  natport_ctl_cmd_name(cmd->type));
+		return;
+	}
+	cmd->run(&cl->c, argc, argv);
 }
 
 /* Read the request: the header first, then exactly its payload. */
@@ -922,7 +385,7 @@ static void read_request(struct client *cl)
 	struct natport_ctl_hdr h = { 0 };
 	int r = 0;
 
-	while (cl->state == ST_REQ && !cl->dead) {
+	while (cl->c.state == ST_REQ && !cl->dead) {
 		size_t want = NATPORT_CTL_HDR_LEN;
 		ssize_t n;
 
@@ -946,11 +409,11 @@ static void read_request(struct client *cl)
 		}
 		cl->in_len += (size_t)n;
 	}
-	if (cl->state != ST_REQ || cl->dead)
+	if (cl->c.state != ST_REQ || cl->dead)
 		return;
 	/* a bad header: say why once, and close */
 	ctl->st.bad_requests++;
-	cl->state = ST_CLOSING;
+	cl->c.state = ST_CLOSING;
 	switch (r) {
 	case -EPROTO:
 		log_warnx_rl("control: request with a bad magic");
@@ -990,6 +453,8 @@ static void discard_input(struct client *cl)
 	}
 }
 
+/* --- clients ---------------------------------------------------------- */
+
 static void free_client(struct client *cl)
 {
 	struct natport_control *ctl = cl->ctl;
@@ -1001,10 +466,10 @@ static void free_client(struct client *cl)
 			break;
 		}
 	}
-	if (cl->state == ST_WATCH)
+	if (cl->c.state == ST_WATCH)
 		ctl->st.watchers--;
 	ctl->st.clients--;
-	natport_evloop_del_fd(ctl->loop, cl->fd);
+	natport_evloop_del_fd(ctl->env.loop, cl->fd);
 	close(cl->fd);
 	free(cl->out);
 	free(cl);
@@ -1032,8 +497,8 @@ static void on_reap(void *arg)
 static void schedule_reap(struct natport_control *ctl)
 {
 	if (!ctl->reap)
-		ctl->reap =
-			natport_evloop_timer_add(ctl->loop, 0, on_reap, ctl);
+		ctl->reap = natport_evloop_timer_add(ctl->env.loop, 0, on_reap,
+						     ctl);
 }
 
 /* Edge-triggered: each callback reads and writes until EAGAIN. */
@@ -1044,13 +509,32 @@ static void on_client(int fd, uint32_t events, void *arg)
 	if (cl->dead)
 		return;
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
-		if (cl->state == ST_REQ)
+		if (cl->c.state == ST_REQ)
 			read_request(cl);
 		else
 			discard_input(cl);
 	}
 	if (!cl->dead)
 		pump(cl);
+}
+
+/* Say why in one short message (it always fits a fresh socket) and
+ * close: the client never enters the list. */
+static void refuse(struct client *cl, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void refuse(struct client *cl, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	cl->c.state = ST_CLOSING;
+	va_start(ap, fmt);
+	vdone(cl, status, fmt, ap);
+	va_end(ap);
+	flush(cl);
+	close(cl->fd);
+	free(cl->out);
+	free(cl);
 }
 
 static void on_listen(int fd, uint32_t events, void *arg)
@@ -1075,23 +559,41 @@ static void on_listen(int fd, uint32_t events, void *arg)
 		}
 		cl->ctl = ctl;
 		cl->fd = cfd;
+		cl->c.env = &ctl->env;
 		cl->since_ms = now(ctl);
+		if (read_peer(ctl, cfd, &cl->c.peer)) {
+			ctl->st.refused_denied++;
+			log_warnx_rl("control: uid %u is not in the socket's "
+				     "group, refusing",
+				     (unsigned int)cl->c.peer.uid);
+			refuse(cl, NATPORT_CTL_E_DENIED,
+			       "uid %u may not use the control socket",
+			       (unsigned int)cl->c.peer.uid);
+			continue;
+		}
 		if (ctl->st.clients >= NATPORT_CTL_MAX_CLIENTS) {
-			/* one short message always fits a fresh socket */
 			ctl->st.refused_busy++;
 			log_warnx_rl("control: more than %d clients, refusing",
 				     NATPORT_CTL_MAX_CLIENTS);
-			cl->state = ST_CLOSING;
-			send_done(cl, NATPORT_CTL_E_BUSY,
-				  "too many control clients (at most %d)",
-				  NATPORT_CTL_MAX_CLIENTS);
-			flush(cl);
-			close(cfd);
-			free(cl->out);
-			free(cl);
+			refuse(cl, NATPORT_CTL_E_BUSY,
+			       "too many control clients (at most %d)",
+			       NATPORT_CTL_MAX_CLIENTS);
 			continue;
 		}
-		if (natport_evloop_add_fd(ctl->loop, cfd,
+		if (clients_of(ctl, cl->c.peer.uid) >=
+		    NATPORT_CTL_MAX_CLIENTS_PER_UID) {
+			ctl->st.refused_busy++;
+			log_warnx_rl("control: uid %u has %d clients, refusing",
+				     (unsigned int)cl->c.peer.uid,
+				     NATPORT_CTL_MAX_CLIENTS_PER_UID);
+			refuse(cl, NATPORT_CTL_E_BUSY,
+			       "too many control clients of uid %u (at most %d "
+			       "per user)",
+			       (unsigned int)cl->c.peer.uid,
+			       NATPORT_CTL_MAX_CLIENTS_PER_UID);
+			continue;
+		}
+		if (natport_evloop_add_fd(ctl->env.loop, cfd,
 					  EPOLLIN | EPOLLOUT | EPOLLRDHUP |
 						  EPOLLET,
 					  on_client, cl)) {
@@ -1115,7 +617,7 @@ static void on_sweep(void *arg)
 	for (struct client *cl = ctl->clients; cl; cl = cl->next) {
 		if (cl->dead)
 			continue;
-		if (cl->state == ST_REQ &&
+		if (cl->c.state == ST_REQ &&
 		    t - cl->since_ms >= NATPORT_CTL_REQ_TIMEOUT_MS)
 			drop(cl, "no complete request in time");
 		else if (pending(cl) &&
@@ -1123,8 +625,8 @@ static void on_sweep(void *arg)
 			drop(cl, "not reading its replies");
 	}
 	reap(ctl);
-	ctl->sweep =
-		natport_evloop_timer_add(ctl->loop, SWEEP_MS, on_sweep, ctl);
+	ctl->sweep = natport_evloop_timer_add(ctl->env.loop, SWEEP_MS, on_sweep,
+					      ctl);
 }
 
 /* --- events ----------------------------------------------------------- */
@@ -1136,7 +638,7 @@ static void broadcast(struct natport_control *ctl)
 	if (len < 0)
 		return;
 	for (struct client *cl = ctl->clients; cl; cl = cl->next) {
-		if (cl->state != ST_WATCH || cl->dead)
+		if (cl->c.state != ST_WATCH || cl->dead)
 			continue;
 		if (queue(cl, ctl->scratch, (size_t)len)) {
 			drop(cl, "a watcher is not reading its events");
@@ -1144,6 +646,19 @@ static void broadcast(struct natport_control *ctl)
 		}
 		flush(cl);
 	}
+}
+
+/* Begin an event record for the watchers; NULL when nobody watches. */
+static struct natport_ctl_msg_buf *event_begin(struct natport_control *ctl,
+					       const char *name)
+{
+	struct natport_ctl_msg_buf *b;
+
+	if (!ctl || !ctl->st.watchers || !name)
+		return NULL;
+	b = begin(ctl, NATPORT_CTL_MSG_RECORD);
+	natport_ctl_put_str(b, "event", name);
+	return b;
 }
 
 void natport_control_pm_event(struct natport_control *ctl,
@@ -1156,28 +671,21 @@ void natport_control_pm_event(struct natport_control *ctl,
 		[NATPORT_EV_DESTROYED] = "mapping-destroyed",
 		[NATPORT_EV_RESTORED] = "mapping-restored",
 	};
+	/* NATPORT_EV_RULESET carries no mapping: not a watcher's event */
+	struct natport_ctl_msg_buf *b =
+		event_begin(ctl, (unsigned int)ev->type <= NATPORT_EV_RESTORED ?
+					 names[ev->type] :
+					 NULL);
 
-	if (!ctl)
+	if (!b)
 		return;
-	if (ev->type == NATPORT_EV_RELEASED && ctl->quarantine_ms) {
-		struct quarantined *q = &ctl->quar[ctl->quar_next];
-
-		q->m = ev->mapping;
-		q->m.state = NATPORT_MAP_QUARANTINED;
-		q->released_ms = now(ctl);
-		ctl->quar_next = (ctl->quar_next + 1) % QUAR_RING;
-	}
-	if (!ctl->st.watchers || (unsigned int)ev->type > NATPORT_EV_RESTORED)
-		return;
-	msg_begin(ctl, NATPORT_CTL_MSG_RECORD);
-	natport_ctl_put_str(&ctl->mb, "event", names[ev->type]);
-	put_mapping(ctl, &ev->mapping, NULL);
+	natport_record_mapping(b, &ev->mapping, NULL, now(ctl));
 	broadcast(ctl);
 }
 
 void natport_control_session_event(struct natport_control *ctl,
 				   enum natport_session_event type,
-				   const struct natport_session *c)
+				   const struct natport_session *s)
 {
 	static const char *const names[] = {
 		[NATPORT_SESSION_EV_NEW] = "call-new",
@@ -1185,26 +693,125 @@ void natport_control_session_event(struct natport_control *ctl,
 		[NATPORT_SESSION_EV_MEDIA] = "call-media",
 		[NATPORT_SESSION_EV_END] = "call-end",
 	};
+	struct natport_ctl_msg_buf *b =
+		event_begin(ctl, (unsigned int)type <= NATPORT_SESSION_EV_END ?
+					 names[type] :
+					 NULL);
 
-	if (!ctl || !ctl->st.watchers ||
-	    (unsigned int)type > NATPORT_SESSION_EV_END)
+	if (!b)
 		return;
-	msg_begin(ctl, NATPORT_CTL_MSG_RECORD);
-	natport_ctl_put_str(&ctl->mb, "event", names[type]);
-	put_session(ctl, c, 0);
+	natport_record_session(b, ctl->env.sessions, ctl->env.pm, s, 0,
+			       now(ctl));
 	broadcast(ctl);
 }
 
-/* --- setup ------------------------------------------------------------ */
+/* --- the socket path --------------------------------------------------- */
+
+/* Make room for our socket at path: nothing there, or a stale socket
+ * (nobody answers: a daemon that crashed), which is removed. A live
+ * socket, a regular file, a directory, a symlink or anything else is left
+ * as it is and refused: it is not ours to delete. */
+static int clear_path(const char *path, struct sockaddr_un *sa, char *err,
+		      size_t errlen)
+{
+	struct stat st;
+	int probe, r;
+
+	if (lstat(path, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen,
+			 "%s exists and is not a socket (%s); not removing "
+			 "it: move it away or set control-socket to another "
+			 "path",
+			 path,
+			 S_ISREG(st.st_mode)  ? "a regular file" :
+			 S_ISDIR(st.st_mode)  ? "a directory" :
+			 S_ISLNK(st.st_mode)  ? "a symbolic link" :
+			 S_ISFIFO(st.st_mode) ? "a FIFO" :
+						"a device");
+		return -1;
+	}
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (probe < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	r = connect(probe, (struct sockaddr *)sa, sizeof(*sa));
+	if (r == 0 || errno == EAGAIN) { /* EAGAIN: a full backlog, alive */
+		close(probe);
+		snprintf(err, errlen,
+			 "%s: a live socket (another nat-portd is "
+			 "listening); not removing it",
+			 path);
+		return -1;
+	}
+	r = errno;
+	close(probe);
+	if (r != ECONNREFUSED) {
+		snprintf(err, errlen,
+			 "%s: cannot tell whether it is stale (%s); not "
+			 "removing it",
+			 path, strerror(r));
+		return -1;
+	}
+	if (unlink(path) && errno != ENOENT) {
+		snprintf(err, errlen, "%s: removing the stale socket: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	log_info("control: removed the stale socket %s", path);
+	return 0;
+}
+
+/* Unlink path only if it is still the socket we bound. */
+static void unlink_ours(const struct natport_control *ctl)
+{
+	struct stat st;
+
+	if (!lstat(ctl->path, &st) && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == ctl->dev && st.st_ino == ctl->ino)
+		unlink(ctl->path);
+}
+
+static void set_groups(struct natport_control *ctl,
+		       const struct natport_config *cfg)
+{
+	const char *sg = *cfg->control_group ? cfg->control_group : "natport";
+	struct group *gr = getgrnam(sg);
+
+	ctl->sock_gid = gr ? gr->gr_gid : getegid();
+	if (gr && chown(ctl->path, (uid_t)-1, gr->gr_gid))
+		log_warn("control: chown %s to group %s", ctl->path, sg);
+	else if (!gr && *cfg->control_group)
+		log_warnx("control-group %s: no such group; the socket "
+			  "keeps nat-portd's group",
+			  sg);
+	ctl->has_admin = 0;
+	if (!*cfg->control_admin_group)
+		return;
+	gr = getgrnam(cfg->control_admin_group);
+	if (!gr) {
+		log_warnx("control-admin-group %s: no such group; only root "
+			  "may change state through the control socket",
+			  cfg->control_admin_group);
+		return;
+	}
+	ctl->admin_gid = gr->gr_gid;
+	ctl->has_admin = 1;
+}
 
 static int listen_on(struct natport_control *ctl, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct group *gr;
-	mode_t old;
-	int fd, probe;
-
 	char dir[sizeof(sa.sun_path)], *slash;
+	struct stat st;
+	mode_t old;
+	int fd;
 
 	if (strlen(ctl->path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "%s: path too long", ctl->path);
@@ -1222,25 +829,11 @@ static int listen_on(struct natport_control *ctl, char *err, size_t errlen)
 		}
 	}
 	strcpy(sa.sun_path, ctl->path);
+	if (clear_path(ctl->path, &sa, err, errlen))
+		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	/* a live daemon answers; a stale file from a crash does not */
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe >= 0 && !connect(probe, (struct sockaddr *)&sa, sizeof(sa))) {
-		close(probe);
-		close(fd);
-		snprintf(err, errlen, "%s: another nat-portd is listening",
-			 ctl->path);
-		return -1;
-	}
-	if (probe >= 0)
-		close(probe);
-	if (unlink(ctl->path) && errno != ENOENT) {
-		snprintf(err, errlen, "%s: %s", ctl->path, strerror(errno));
-		close(fd);
 		return -1;
 	}
 	old = umask(0117);
@@ -1252,26 +845,30 @@ static int listen_on(struct natport_control *ctl, char *err, size_t errlen)
 		return -1;
 	}
 	umask(old);
-	gr = getgrnam("natport");
-	if (gr && chown(ctl->path, (uid_t)-1, gr->gr_gid))
-		log_warn("control: chown %s to group natport", ctl->path);
+	if (lstat(ctl->path, &st) == 0) {
+		ctl->dev = st.st_dev;
+		ctl->ino = st.st_ino;
+	}
 	if (chmod(ctl->path, 0660))
 		log_warn("control: chmod %s", ctl->path);
 	if (listen(fd, 16)) {
 		snprintf(err, errlen, "listen %s: %s", ctl->path,
 			 strerror(errno));
-		unlink(ctl->path);
+		unlink_ours(ctl);
 		close(fd);
 		return -1;
 	}
 	return fd;
 }
 
+/* --- setup ------------------------------------------------------------ */
+
 struct natport_control *
-natport_control_new(struct natport_evloop *loop, const char *path,
-		    struct natport_pm *pm, struct natport_session_table *sessions,
+natport_control_new(struct natport_evloop *loop,
+		    const struct natport_config *cfg, struct natport_pm *pm,
+		    struct natport_session_table *sessions,
 		    struct natport_media *media, struct natport_proxy *proxy,
-		    uint32_t quarantine_ms, char *err, size_t errlen)
+		    char *err, size_t errlen)
 {
 	struct natport_control *ctl = calloc(1, sizeof(*ctl));
 	int r;
@@ -1280,16 +877,17 @@ natport_control_new(struct natport_evloop *loop, const char *path,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	ctl->loop = loop;
-	ctl->pm = pm;
-	ctl->sessions = sessions;
-	ctl->media = media;
-	ctl->proxy = proxy;
-	ctl->quarantine_ms = quarantine_ms;
-	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
+	ctl->env = (struct natport_ctl_env){ .loop = loop,
+					     .pm = pm,
+					     .sessions = sessions,
+					     .media = media,
+					     .proxy = proxy,
+					     .ctl = ctl };
+	snprintf(ctl->path, sizeof(ctl->path), "%s", cfg->control_socket);
 	ctl->fd = listen_on(ctl, err, errlen);
 	if (ctl->fd < 0)
 		goto err_listen;
+	set_groups(ctl, cfg);
 	r = natport_evloop_add_fd(loop, ctl->fd, EPOLLIN, on_listen, ctl);
 	if (r) {
 		snprintf(err, errlen, "event loop: %s", strerror(-r));
@@ -1306,7 +904,7 @@ err_timer:
 	natport_evloop_del_fd(loop, ctl->fd);
 err_add:
 	close(ctl->fd);
-	unlink(ctl->path);
+	unlink_ours(ctl);
 err_listen:
 	free(ctl);
 	return NULL;
@@ -1319,20 +917,27 @@ void natport_control_free(struct natport_control *ctl)
 	while (ctl->clients)
 		free_client(ctl->clients);
 	if (ctl->sweep)
-		natport_evloop_timer_cancel(ctl->loop, ctl->sweep);
+		natport_evloop_timer_cancel(ctl->env.loop, ctl->sweep);
 	if (ctl->reap)
-		natport_evloop_timer_cancel(ctl->loop, ctl->reap);
-	natport_evloop_del_fd(ctl->loop, ctl->fd);
+		natport_evloop_timer_cancel(ctl->env.loop, ctl->reap);
+	natport_evloop_del_fd(ctl->env.loop, ctl->fd);
 	close(ctl->fd);
-	unlink(ctl->path);
+	unlink_ours(ctl);
 	free(ctl);
+}
+
+void natport_control_reload(struct natport_control *ctl,
+			    const struct natport_config *cfg)
+{
+	if (ctl)
+		set_groups(ctl, cfg);
 }
 
 void natport_control_set_alg(struct natport_control *ctl,
 			     const struct natport_alg *alg)
 {
 	if (ctl)
-		ctl->alg = alg;
+		ctl->env.alg = alg;
 }
 
 void natport_control_get_stats(struct natport_control *ctl,
