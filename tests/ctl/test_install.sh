@@ -81,9 +81,11 @@ int main(void)
 	return 0;
 }
 EOF
+# the sanitizer pass installs an ASan/UBSan archive: its users link the same
+san=${NATPORT_SAN_LOG:+-fsanitize=address,undefined}
 # shellcheck disable=SC2046
 check "a program builds against the installed header and library" \
-	sh -c "cc -o '$TMP/user' '$TMP/user.c' \$($pc pkg-config --cflags libnatport) \
+	sh -c "cc $san -o '$TMP/user' '$TMP/user.c' \$($pc pkg-config --cflags libnatport) \
 		'$DEST/usr/lib/libnatport.a' \$(pkg-config --libs libmnl libnetfilter_conntrack libnftables) && '$TMP/user' | grep -qx 'audio_rtp 1'"
 unit=$DEST/usr/lib/systemd/system/nat-portd.service
 check "unit runs the installed binary with the installed config" \
