@@ -104,11 +104,11 @@ share=$(((left - 10) / 3))
 echo "media: one stream, ${SECS}s steps, lossless = loss <= $LOSS_MAX, ${share}s per path"
 ramp plain "$LAN_IP:9000" 9000 $share
 P=$BEST P_STOP=$STOP
-figure media_plain_lossless_pps "$P" "packets/s" "ramp=$RAMP" \
+figure media_plain_lossless_pps "$P" "packets/s" "ramp=$RAMP" "step_secs=$SECS" \
 	"stop=$(json_str "$P_STOP")"
 ramp natport "$EXT:$PORT" 5000 $share
 N=$BEST N_STOP=$STOP
-figure media_natport_lossless_pps "$N" "packets/s" "ramp=$RAMP" \
+figure media_natport_lossless_pps "$N" "packets/s" "ramp=$RAMP" "step_secs=$SECS" \
 	"baseline=$P" "ratio=$(fdiv "$N" "$P")" \
 	"baseline_name=\"plain routing, same run\"" "stop=$(json_str "$N_STOP")"
 echo "plain     highest lossless $P pps ($P_STOP)"
@@ -121,7 +121,7 @@ if [ -n "$RTPE" ]; then
 	ramp rtpengine "$RTPE" 4000 $(bench_left)
 	E=$BEST E_STOP=$STOP
 	us=$(awk -v c="$BEST_CPU" -v hz="$HZ" -v n="$BEST_RX" 'BEGIN { printf "%.1f", n ? c / hz * 1e6 / n : 0 }')
-	figure media_rtpengine_lossless_pps "$E" "packets/s" "ramp=$RAMP" \
+	figure media_rtpengine_lossless_pps "$E" "packets/s" "ramp=$RAMP" "step_secs=$SECS" \
 		"baseline=$N" "ratio=$(fdiv "$E" "$N")" \
 		"baseline_name=\"natport kernel path, same run\"" \
 		"stop=$(json_str "$E_STOP")" \
