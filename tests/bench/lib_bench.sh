@@ -119,8 +119,9 @@ rtpe_ng() {
 	esac
 	ip netns exec "$NS_RTR" bash -c '
 		exec 3<>/dev/udp/127.0.0.1/2223 || exit 1
-		m="np$$ $1"
-		printf "%s" "$m" >&3
+		# one write, one datagram: printf may write in pieces
+		printf "np%s %s" "$$" "$1" |
+			dd bs=65536 count=1 iflag=fullblock status=none >&3
 		timeout 2 dd bs=65536 count=1 status=none <&3' _ "$msg" |
 		sed 's/^np[0-9]* //; s/^d6:result4:ponge$/pong/'
 }

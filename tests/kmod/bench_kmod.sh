@@ -11,15 +11,15 @@
 # Absolute figures are the emulator's (TCG), not a real router's; only the
 # ratio means something. Exit 77 (with a reason) if qemu cannot run here.
 #
-# Time: BENCH_BUDGET (seconds, default 280) bounds the whole part. The
+# Time: BENCH_BUDGET (seconds, default 420) bounds the whole part. The
 # guest prints each round as it finishes; when the next round would not
 # fit, the guest is stopped and the medians are taken over the rounds
 # done (at least one), so the part adapts instead of being killed.
-# bench-budget: 280
+# bench-budget: 420
 set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
-secs=${BENCH_SECS:-3}
+secs=${BENCH_SECS:-2}
 rounds=${BENCH_ROUNDS:-4}
 # One vCPU: with two, sender, router and sink float across emulator
 # threads and runs of the same setup differed by 2x here; with one they
@@ -43,7 +43,7 @@ make -s -C kmod >/dev/null || { echo "bench_kmod: module build failed"; exit 1; 
 log=$(mktemp /tmp/natport-bench-kmod.XXXXXX)
 qr=
 trap '[ -n "$qr" ] && kill "$qr" 2>/dev/null; wait 2>/dev/null; rm -f "$log"' EXIT
-budget=${BENCH_BUDGET:-280}
+budget=${BENCH_BUDGET:-420}
 t0=$(date +%s)
 tests/kmod/qemu-run.sh -t $((budget - 5)) -l "$log" tests/kmod/guest_bench.sh \
 	"$O,$secs,$rounds" >/dev/null 2>&1 &
