@@ -76,6 +76,7 @@ if [ "$done_rounds" = 0 ]; then
 	echo "SKIP: no round finished within ${budget}s (qemu exit $rc)"
 	exit 77
 fi
+tr -d "\r" <"$log" >"$log.rounds" && mv "$log.rounds" "$log"
 grep '^round ' "$log" | sed 's/^/  /'
 med() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 b_without=$(sed -n 's/^round [0-9]*: without \([0-9]*\) pps.*/\1/p' "$log" | med)
