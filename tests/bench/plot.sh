@@ -31,6 +31,7 @@ series() {
 }
 panel() { # panel "clauses": a plot, or a note when nothing was measured
 	if [ -n "$1" ]; then echo "plot $1"; else
+		echo 'unset logscale'
 		echo 'set label 1 "not measured" at graph 0.4, 0.5'
 		echo 'plot [0:1] [0:1] NaN notitle'
 		echo 'unset label 1'
