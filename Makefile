@@ -5,7 +5,7 @@
 #   make deps       install missing Debian packages (apt-get)
 #   make test       deps + build + every suite (unit, netns, kmod)
 #   make demo       deps + build + a call through a NAT router in netns
-#   make bench      deps + build + benchmarks (BENCH_OUT=file.json)
+#   make bench      deps (+ peers) + build + benchmarks (BENCH_OUT=file.json)
 #   make install    PREFIX=/usr/local DESTDIR=
 # V=1 shows the commands.
 
@@ -179,10 +179,13 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/demo.sh
 
+# bench installs its own extra packages (the peers, gnuplot): tools/deps.sh
+# bench. BENCH_OUT defaults to $(O)/bench/bench.json (plot beside it).
 BENCH_OUT ?=
-bench: deps
+bench:
+	$(Q)tools/deps.sh bench
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)BENCH_OUT="$(BENCH_OUT)" tests/bench/run.sh
+	$(Q)BENCH_OUT="$(BENCH_OUT)" O="$(O)" tests/bench/run.sh
 
 kmod:
 	$(Q)$(MAKE) -C kmod

@@ -4,6 +4,10 @@
 # One list for build, tests, demo and bench, so a fresh Debian 12 machine
 # needs nothing but `sudo make test` or `sudo make demo`. Only missing
 # packages are installed; apt-get update runs once, and only then.
+#
+#   tools/deps.sh          what build, tests and demo need
+#   tools/deps.sh bench    that, and the peers and plotter make bench
+#                          measures against (not pulled by make test/CI)
 set -eu
 
 # build
@@ -20,6 +24,11 @@ PKGS="$PKGS baresip-core kamailio sox"  # tests/real: phones, provider, tones
 # kmod: build against Debian's kernel, boot it under qemu (TCG)
 PKGS="$PKGS linux-headers-amd64 linux-image-amd64 qemu-system-x86
 busybox-static cpio kmod"
+# bench only: the peers natport is compared with (Kamailio driving
+# rtpengine, userspace) and gnuplot for the plot
+if [ "${1:-}" = bench ]; then
+	PKGS="$PKGS kamailio rtpengine-daemon gnuplot-nox"
+fi
 
 missing=""
 for p in $PKGS; do
@@ -42,3 +51,10 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing >/dev/null
+# rtpengine-daemon and kamailio come with system services; the bench runs
+# its own instances inside its namespaces, so keep the services off
+for s in rtpengine-daemon kamailio; do
+	case " $missing " in
+	*" $s "*) systemctl disable --now "$s" >/dev/null 2>&1 || true ;;
+	esac
+done

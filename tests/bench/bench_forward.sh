@@ -8,12 +8,17 @@
 #   b) natport: 198.51.100.20 -> 198.51.100.1:EXT -> DNAT 192.0.2.10:4000
 #
 # Rounds alternate a/b so drift hits both alike; the median of each is
-# reported. Appends JSON lines to $BENCH_JSON.
+# reported. Appends JSON lines to $BENCH_JSON; fewer rounds when the
+# budget (BENCH_BUDGET, tests/bench/lib_bench.sh) is short.
+# bench-budget: 60
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/netns/lib.sh
+. tests/bench/lib_bench.sh
 trap 'topo_down' EXIT
+need_root
 ROUNDS=${ROUNDS:-3}
+[ "$BENCH_BUDGET" -ge 50 ] || ROUNDS=1
 SECS=${SECS:-3}
 U=$BIN/tests/np-udp
 
@@ -34,7 +39,6 @@ run() { # run DEST_ADDR:PORT SINK_PORT [RATE] -> pps at the sink
 	wait $sp || true
 	awk '{print $3}' "$TMP/sink"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 cpu_us() { # CPU time a pid has run, in microseconds (schedstat is in ns)
 	awk '{printf "%d", $1 / 1000}' /proc/"$1"/schedstat
 }
@@ -69,13 +73,18 @@ echo "holder_wakeups idle $((w1 - w0)), at $low pps $((w2 - w1)), at $high pps $
 echo "kernel counters: ${REPLY#ok }"
 echo "stray packets in userspace: $(stat_of stray)"
 
-if [ -n "${BENCH_JSON:-}" ]; then
-	cat >>"$BENCH_JSON" <<JSON
-{"name":"forward_natport_pps","value":$N,"baseline":$P,"baseline_name":"plain routing (no NAT), same topology and run","ratio":$ratio,"unit":"packets/s","target":">= 0.9"}
-{"name":"holder_cpu_us_idle","value":$idle_us,"unit":"us CPU over ${SECS}s, no media"}
-{"name":"holder_cpu_us_low_rate","value":$low_us,"unit":"us CPU over ${SECS}s at ${low} pps"}
-{"name":"holder_cpu_us_high_rate","value":$high_us,"unit":"us CPU over ${SECS}s at ${high} pps"}
-{"name":"holder_wakeups_low_rate","value":$((w2 - w1)),"unit":"wakeups at ${low} pps"}
-{"name":"holder_wakeups_high_rate","value":$((w3 - w2)),"unit":"wakeups at ${high} pps"}
-JSON
-fi
+figure forward_natport_pps "$N" packets/s "baseline=$P" "ratio=$ratio" \
+	'baseline_name="plain routing (no NAT), same topology and run"'
+figure holder_cpu_us_idle $idle_us "us CPU over ${SECS}s, no media"
+figure holder_cpu_us_low_rate $low_us "us CPU over ${SECS}s at ${low} pps"
+figure holder_cpu_us_high_rate $high_us "us CPU over ${SECS}s at ${high} pps"
+figure holder_wakeups_low_rate $((w2 - w1)) "wakeups at ${low} pps"
+figure holder_wakeups_high_rate $((w3 - w2)) "wakeups at ${high} pps"
+if fcmp "$ratio" '>=' 0.9; then ok=met; else ok=not; fi
+verdict forward_natport_vs_plain $ok ">= 0.9 x plain routing (flood)" \
+	"$N vs $P pps ($ratio x)"
+# the holder must not wake per packet: at the highest rate no more
+# wakeups than idle and a margin
+if [ $((w3 - w2)) -le $((w1 - w0 + 20)) ]; then ok=met; else ok=not; fi
+verdict forward_holder_no_per_packet_work $ok "holder wakeups at $high pps <= idle + 20" \
+	"$((w3 - w2)) wakeups at $high pps, $((w1 - w0)) idle"
