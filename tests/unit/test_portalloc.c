@@ -5,6 +5,7 @@
 #include <check.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -173,6 +174,43 @@ START_TEST(find_and_drain)
 }
 END_TEST
 
+/* A range larger than RLIMIT_NOFILE allows: once the process runs out of
+ * descriptors, a pair that is held already must still be handed out
+ * rather than the one that cannot be bound ending every allocation. */
+START_TEST(fd_limit_skips_to_held_pair)
+{
+	struct natport_portalloc pa;
+	struct rlimit rl;
+	uint32_t a, b, n = 0;
+	int fd;
+
+	ck_assert_int_eq(natport_portalloc_init(&pa, &ext, 21400, 21415, 0),
+			 0);
+	/* room for two pairs (four sockets) beyond what is open now */
+	fd = dup(0);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = fd + 4;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	a = natport_portalloc_get(&pa, 0);
+	b = natport_portalloc_get(&pa, 0);
+	ck_assert_uint_ne(a, NATPORT_PAIR_NONE);
+	ck_assert_uint_ne(b, NATPORT_PAIR_NONE);
+	ck_assert_uint_eq(natport_portalloc_get(&pa, 0), NATPORT_PAIR_NONE);
+	ck_assert_int_eq(pa.last_errno, EMFILE);
+	/* released pairs come round again behind the unbound ones */
+	for (n = 0; n < 20; n++) {
+		natport_portalloc_put(&pa, a, n);
+		a = natport_portalloc_get(&pa, n);
+		ck_assert_uint_ne(a, NATPORT_PAIR_NONE);
+	}
+	ck_assert_uint_eq(pa.nused + pa.nfree + pa.nquarantine + pa.nbusy,
+			  pa.npairs);
+	natport_portalloc_uninit(&pa);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("portalloc");
@@ -186,6 +224,7 @@ int main(void)
 	tcase_add_test(tc, ports_are_held);
 	tcase_add_test(tc, busy_port_skipped);
 	tcase_add_test(tc, find_and_drain);
+	tcase_add_test(tc, fd_limit_skips_to_held_pair);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -173,11 +173,13 @@ void natport_portalloc_expire(struct natport_portalloc *pa, uint64_t now_ms)
 
 uint32_t natport_portalloc_get(struct natport_portalloc *pa, uint64_t now_ms)
 {
-	uint32_t i;
+	uint32_t i, tries;
 
 	natport_portalloc_expire(pa, now_ms);
-	while ((i = fifo_pop(pa, &pa->free_head, &pa->free_tail)) !=
-	       NATPORT_PAIR_NONE) {
+	tries = pa->nfree; /* each free pair once */
+	while (tries-- > 0 &&
+	       (i = fifo_pop(pa, &pa->free_head, &pa->free_tail)) !=
+		       NATPORT_PAIR_NONE) {
 		struct natport_pair *p = &pa->pairs[i];
 
 		pa->nfree--;
@@ -189,10 +191,14 @@ uint32_t natport_portalloc_get(struct natport_portalloc *pa, uint64_t now_ms)
 		}
 		if (pa->last_errno == EMFILE || pa->last_errno == ENFILE ||
 		    pa->last_errno == ENOMEM || pa->last_errno == ENOBUFS) {
-			/* our own limit, not the port's fault: keep it free */
+			/* Our own limit, not the port's fault: keep it free,
+			 * and go on to a pair bound before (it needs no new
+			 * descriptor). Returning here would refuse a call for
+			 * every unbound pair each time the FIFO comes round,
+			 * when the range needs more than RLIMIT_NOFILE. */
 			fifo_push(pa, &pa->free_head, &pa->free_tail, i);
 			pa->nfree++;
-			return NATPORT_PAIR_NONE;
+			continue;
 		}
 		/* Another program holds a port of this pair: set it aside
 		 * and try it again later. */
