@@ -184,8 +184,7 @@ START_TEST(fd_limit_skips_to_held_pair)
 	uint32_t a, b, n = 0;
 	int fd;
 
-	ck_assert_int_eq(natport_portalloc_init(&pa, &ext, 21400, 21415, 0),
-			 0);
+	ck_assert_int_eq(natport_portalloc_init(&pa, &ext, 21400, 21415, 0), 0);
 	/* room for two pairs (four sockets) beyond what is open now */
 	fd = dup(0);
 	ck_assert_int_ge(fd, 0);
