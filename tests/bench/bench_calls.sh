@@ -67,7 +67,7 @@ run_calls() {
 		-sf "$TOP/tests/bench/scenarios/uac_media.xml" -key uasport 5061 \
 		-i $PHONE -p 5060 -mi $PHONE -s 1000 -nostdin -m "$CALLS" \
 		-r "$CALL_RATE" -l "$CALLS" -d $hold -recv_timeout 8000 \
-		-trace_logs -trace_stat -fd 1 "$RTR_LAN:5060" \
+		-trace_logs -trace_stat -trace_err -fd 1 "$RTR_LAN:5060" \
 		>uac.out 2>&1) &
 	cpid=$!
 	# up when both ends have logged every call (or the setup deadline)
@@ -169,7 +169,7 @@ fi
 echo "peers: kamailio $KAMAILIO_VERSION, rtpengine $RTPENGINE_VERSION (userspace)"
 run_calls kamailio "${KAM_PIDS[@]}" "$RTPE_PID"
 report kamailio
-K_UP=$UP K_LW=$L_LW K_WL=$L_WL K_CPU=$CPU_MS K_SIRQ=$SIRQ
+K_UP=$UP K_LW=$L_LW K_WL=$L_WL K_CPU=$CPU_MS K_SIRQ=$SIRQ K_FAILED=$FAILED
 # ratios: nat-portd's CPU can be below one clock tick over the window
 cpu_ratio=null
 fcmp "$N_CPU" '>' 0 && cpu_ratio=$(fdiv "$K_CPU" "$N_CPU" 1)
@@ -192,5 +192,5 @@ fcmp "$(awk -v a="$N_LW" -v b="$N_WL" 'BEGIN { print a > b ? a : b }')" '<=' \
 	"$(awk -v a="$K_LW" -v b="$K_WL" 'BEGIN { print a > b ? a : b }')" &&
 	fcmp "$N_CPU" '<' "$K_CPU" && [ "$N_UP" -ge "$K_UP" ] || ok=not
 verdict calls_natportd_vs_kamailio $ok "nat-portd loses no more, uses less router CPU" \
-	"loss nat-portd $N_LW/$N_WL vs Kamailio+rtpengine $K_LW/$K_WL (LAN->WAN/WAN->LAN), CPU $N_CPU vs $K_CPU ms/s, calls up $N_UP vs $K_UP of $CALLS"
+	"loss nat-portd $N_LW/$N_WL vs Kamailio+rtpengine $K_LW/$K_WL (LAN->WAN/WAN->LAN), CPU $N_CPU vs $K_CPU ms/s, calls up $N_UP vs $K_UP of $CALLS, failed $N_FAILED vs $K_FAILED"
 exit 0
