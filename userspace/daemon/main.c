@@ -25,6 +25,7 @@
 #include "core/session.h"
 #include "ctl/server.h"
 #include "media/streams.h"
+#include "ng/frontend.h"
 #include "sip/proxy.h"
 
 struct daemon {
@@ -36,6 +37,7 @@ struct daemon {
 	struct natport_session_table *sessions; /* every front end's media */
 	struct natport_media *media;          /* SDP <-> sessions */
 	struct natport_proxy *proxy;          /* the SIP front end */
+	struct natport_ng *ng; /* the ng front end (rtpengine protocol) */
 	struct natport_control *ctl; /* control socket (nat-portctl) */
 	struct natport_quality *q;   /* RTP statistics (natport_rtp) */
 	struct natport_alg alg;      /* the kernel's SIP helper */
@@ -180,6 +182,7 @@ static void on_signal(int signo, void *arg)
 		natport_quota_set_max(d->quota, cfg.max_mappings_per_client);
 		natport_media_set_config(d->media, &cfg);
 		natport_proxy_reload(d->proxy, &cfg);
+		natport_ng_reload(d->ng, &cfg);
 		log_info("configuration reloaded");
 		break;
 	}
@@ -273,6 +276,12 @@ int main(int argc, char **argv)
 				    errbuf, sizeof(errbuf));
 	if (!d.proxy)
 		fatalx("sip: %s", errbuf);
+	if (d.cfg.has_ng_listen) {
+		d.ng = natport_ng_new(d.loop, &d.cfg, d.pm, d.sessions, d.media,
+				      errbuf, sizeof(errbuf));
+		if (!d.ng)
+			fatalx("ng: %s", errbuf);
+	}
 	if (natport_evloop_signal(d.loop, SIGTERM, on_signal, &d) ||
 	    natport_evloop_signal(d.loop, SIGINT, on_signal, &d) ||
 	    natport_evloop_signal(d.loop, SIGHUP, on_signal, &d) ||
@@ -301,6 +310,7 @@ int main(int argc, char **argv)
 		log_warnx("event loop: %s", strerror(-err));
 	natport_control_free(d.ctl);
 	d.ctl = NULL;
+	natport_ng_free(d.ng);	     /* ends its calls */
 	natport_proxy_free(d.proxy); /* ends calls: untracks their streams */
 	natport_session_table_free(d.sessions); /* and the static ones */
 	natport_media_free(d.media);

@@ -94,6 +94,10 @@ enum key {
 	K_MAX_CALLS,
 	K_CONTROL_SOCKET,
 	K_LOG_LEVEL,
+	/* ng front end (userspace/daemon/ng/) */
+	K_NG_LISTEN,
+	K_NG_ALLOW,
+	K_NG_DELETE_DELAY,
 	__K_MAX
 };
 
@@ -111,7 +115,39 @@ static const char *const key_names[__K_MAX] = {
 	[K_MAX_CALLS] = "max-calls",
 	[K_CONTROL_SOCKET] = "control-socket",
 	[K_LOG_LEVEL] = "log-level",
+	/* ng front end */
+	[K_NG_LISTEN] = "ng-listen",
+	[K_NG_ALLOW] = "ng-allow",
+	[K_NG_DELETE_DELAY] = "ng-delete-delay",
 };
+
+/* The ng front end's keys; NULL or a reason. */
+static const char *apply_ng(struct natport_config *cfg, enum key k,
+			    const char *v)
+{
+	switch (k) {
+	case K_NG_LISTEN:
+		if (natport_endpoint_parse(v, &cfg->ng_listen) ||
+		    !cfg->ng_listen.port)
+			return "expected ADDR:PORT, e.g. 127.0.0.1:2223";
+		cfg->has_ng_listen = 1;
+		return NULL;
+	case K_NG_ALLOW:
+		if (cfg->n_ng_allow == NATPORT_CONFIG_MAX_PREFIXES)
+			return "too many ng-allow lines (at most 8)";
+		if (natport_prefix_parse(v, &cfg->ng_allow[cfg->n_ng_allow]))
+			return "expected a prefix such as 127.0.0.1/32";
+		cfg->n_ng_allow++;
+		return NULL;
+	case K_NG_DELETE_DELAY:
+		if (natport_config_parse_duration(v, &cfg->ng_delete_delay_ms) ||
+		    cfg->ng_delete_delay_ms > 3600 * 1000)
+			return "expected a duration of at most 1h";
+		return NULL;
+	default:
+		return "unknown key";
+	}
+}
 
 /* One key's value; returns NULL or a reason. */
 static const char *apply(struct natport_config *cfg, enum key k,
@@ -207,6 +243,10 @@ static const char *apply(struct natport_config *cfg, enum key k,
 		cfg->log_level = l;
 		break;
 	}
+	case K_NG_LISTEN:
+	case K_NG_ALLOW:
+	case K_NG_DELETE_DELAY:
+		return apply_ng(cfg, k, v);
 	default:
 		return "unknown key";
 	}
@@ -291,7 +331,7 @@ int natport_config_parse(struct natport_config *out, const char *name,
 		if (strchr(val, ' '))
 			return fail(err, errlen, name, lineno,
 				    "%s takes one value", key);
-		if (seen[k] && k != K_LAN_PREFIX)
+		if (seen[k] && k != K_LAN_PREFIX && k != K_NG_ALLOW)
 			return fail(err, errlen, name, lineno,
 				    "%s given twice (first on line %u)", key,
 				    seen[k]);
@@ -370,5 +410,9 @@ const char *natport_config_restart_needed(const struct natport_config *o,
 		return "lan-prefix";
 	if (strcmp(o->control_socket, n->control_socket))
 		return "control-socket";
+	if (o->has_ng_listen != n->has_ng_listen ||
+	    (o->has_ng_listen &&
+	     !natport_endpoint_equal(&o->ng_listen, &n->ng_listen)))
+		return "ng-listen";
 	return NULL;
 }
