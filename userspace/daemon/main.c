@@ -163,6 +163,7 @@ static void on_signal(int signo, void *arg)
 		break;
 	case SIGUSR1:
 		log_stats(d);
+		natport_ng_log_stats(d->ng);
 		break;
 	case SIGHUP:
 		if (natport_config_load(&cfg, d->config_path, err,

@@ -931,3 +931,23 @@ void natport_ng_get_stats(const struct natport_ng *ng,
 	}
 	*out = ng->st;
 }
+
+void natport_ng_log_stats(const struct natport_ng *ng)
+{
+	if (!ng)
+		return;
+	log_warnx("stats-ng calls=%u requests=%llu replies=%llu cached=%llu "
+		  "errors=%llu denied=%llu malformed=%llu pings=%llu "
+		  "offers=%llu answers=%llu deletes=%llu queries=%llu",
+		  ng->st.calls, (unsigned long long)ng->st.requests,
+		  (unsigned long long)ng->st.replies,
+		  (unsigned long long)ng->st.cached,
+		  (unsigned long long)ng->st.errors,
+		  (unsigned long long)ng->st.denied,
+		  (unsigned long long)ng->st.malformed,
+		  (unsigned long long)ng->st.pings,
+		  (unsigned long long)ng->st.offers,
+		  (unsigned long long)ng->st.answers,
+		  (unsigned long long)ng->st.deletes,
+		  (unsigned long long)ng->st.queries);
+}

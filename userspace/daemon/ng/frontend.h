@@ -62,4 +62,7 @@ void natport_ng_reload(struct natport_ng *ng, const struct natport_config *cfg);
 void natport_ng_get_stats(const struct natport_ng *ng,
 			  struct natport_ng_stats *out);
 
+/* Log one "stats-ng key=value ..." line (SIGUSR1, beside "stats"). */
+void natport_ng_log_stats(const struct natport_ng *ng);
+
 #endif
