@@ -4,9 +4,10 @@
  * (a file's bytes, as the modules would) to an ng server and prints what
  * comes back.
  *
- *   np-ngc [-s ADDR:PORT] [-t MS] [-n TIMES] [-k KEY] FILE|-
+ *   np-ngc [-s ADDR:PORT] [-b ADDR] [-t MS] [-n TIMES] [-k KEY] FILE|-
  *
  * -s  the server (default 127.0.0.1:2223)
+ * -b  send from this address (a source ng-allow may refuse)
  * -t  wait this long for each reply (default 2000)
  * -n  send the same bytes TIMES times (a retransmission), one reply each
  * -k  print only the string or integer under KEY of the reply's dict
@@ -94,7 +95,9 @@ static int print_key(const char *r, size_t len, const char *key)
 int main(int argc, char **argv)
 {
 	static char buf[65536], reply[65536];
-	const char *server = "127.0.0.1:2223", *key = NULL;
+	const char *server = "127.0.0.1:2223", *key = NULL, *from = NULL;
+	struct sockaddr_storage bs;
+	socklen_t bl;
 	struct sockaddr_storage ss;
 	long wait_ms = 2000, times = 1;
 	size_t len = 0;
@@ -102,10 +105,13 @@ int main(int argc, char **argv)
 	int fd, opt, rc = 0;
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "s:t:n:k:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:b:t:n:k:")) != -1) {
 		switch (opt) {
 		case 's':
 			server = optarg;
+			break;
+		case 'b':
+			from = optarg;
 			break;
 		case 't':
 			wait_ms = strtol(optarg, NULL, 10);
@@ -131,6 +137,22 @@ int main(int argc, char **argv)
 	if (f != stdin)
 		fclose(f);
 	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	if (from) {
+		/* port 0 is refused by parse_addr: bind any port */
+		if (parse_addr(strchr(from, ':') ? "[::1]:1" : "127.0.0.1:1",
+			       &bs, &bl))
+			goto usage;
+		if (inet_pton(bs.ss_family, from,
+			      bs.ss_family == AF_INET ?
+				      (void *)&((struct sockaddr_in *)&bs)->sin_addr :
+				      (void *)&((struct sockaddr_in6 *)&bs)->sin6_addr) != 1)
+			goto usage;
+		((struct sockaddr_in *)&bs)->sin_port = 0;
+		if (bind(fd, (struct sockaddr *)&bs, bl)) {
+			perror("np-ngc: bind");
+			return 2;
+		}
+	}
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl)) {
 		perror("np-ngc: socket");
 		return 2;
@@ -159,7 +181,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	return rc;
 usage:
-	fprintf(stderr, "usage: np-ngc [-s ADDR:PORT] [-t MS] [-n TIMES] "
+	fprintf(stderr, "usage: np-ngc [-s ADDR:PORT] [-b ADDR] [-t MS] [-n TIMES] "
 			"[-k KEY] FILE|-\n");
 	return 2;
 }
