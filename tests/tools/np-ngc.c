@@ -29,8 +29,7 @@
 
 #include "../../userspace/daemon/ng/bencode.c"
 
-static int parse_addr(const char *s, struct sockaddr_storage *ss,
-		      socklen_t *sl)
+static int parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *sl)
 {
 	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
@@ -144,8 +143,10 @@ int main(int argc, char **argv)
 			goto usage;
 		if (inet_pton(bs.ss_family, from,
 			      bs.ss_family == AF_INET ?
-				      (void *)&((struct sockaddr_in *)&bs)->sin_addr :
-				      (void *)&((struct sockaddr_in6 *)&bs)->sin6_addr) != 1)
+				      (void *)&((struct sockaddr_in *)&bs)
+					      ->sin_addr :
+				      (void *)&((struct sockaddr_in6 *)&bs)
+					      ->sin6_addr) != 1)
 			goto usage;
 		((struct sockaddr_in *)&bs)->sin_port = 0;
 		if (bind(fd, (struct sockaddr *)&bs, bl)) {
@@ -181,7 +182,8 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	return rc;
 usage:
-	fprintf(stderr, "usage: np-ngc [-s ADDR:PORT] [-b ADDR] [-t MS] [-n TIMES] "
-			"[-k KEY] FILE|-\n");
+	fprintf(stderr,
+		"usage: np-ngc [-s ADDR:PORT] [-b ADDR] [-t MS] [-n TIMES] "
+		"[-k KEY] FILE|-\n");
 	return 2;
 }

@@ -17,14 +17,14 @@
 #include "ng/ngmsg.h"
 #include "ng/ngsdp.h"
 
-#define CALL_BUCKETS 1024     /* a power of two */
-#define SWEEP_MS 1000	      /* timeouts, cache expiry */
-#define BATCH 64	      /* datagrams per wakeup before yielding */
-#define CACHE_ENTRIES 4096    /* replies kept for retransmissions */
+#define CALL_BUCKETS 1024  /* a power of two */
+#define SWEEP_MS 1000	   /* timeouts, cache expiry */
+#define BATCH 64	   /* datagrams per wakeup before yielding */
+#define CACHE_ENTRIES 4096 /* replies kept for retransmissions */
 #define CACHE_BYTES (8u << 20)
-#define CACHE_AGE_MS 30000    /* the modules give up after ~5 s */
-#define LOGGED_FLAGS 64	      /* unknown flags logged once each */
-#define TAG_MAX 128	      /* a tag longer than this is refused */
+#define CACHE_AGE_MS 30000 /* the modules give up after ~5 s */
+#define LOGGED_FLAGS 64	   /* unknown flags logged once each */
+#define TAG_MAX 128	   /* a tag longer than this is refused */
 #define CALLID_MAX 256
 
 struct ng_tag {
@@ -142,9 +142,9 @@ static unsigned int describe(const struct natport_session *s,
 	if (max < 4)
 		return 0;
 	f[n++] = (struct natport_session_field){ "call_id", c->call_id };
-	f[n++] = (struct natport_session_field){
-		"from_tag", c->n_tags ? c->tags[0].tag : ""
-	};
+	f[n++] = (struct natport_session_field){ "from_tag",
+						 c->n_tags ? c->tags[0].tag :
+							     "" };
 	f[n++] = (struct natport_session_field){
 		"to_tag", c->n_tags > 1 ? c->tags[c->n_tags - 1].tag : ""
 	};
@@ -221,9 +221,8 @@ static ssize_t reply_error(struct natport_ng *ng,
 	ng->st.errors++;
 	ng->failed = true;
 	log_info_rl("ng: %.*s %.*s: %s", (int)req->command.len,
-		    req->command.p ? req->command.p : "",
-		    (int)req->call_id.len, req->call_id.p ? req->call_id.p : "",
-		    reason);
+		    req->command.p ? req->command.p : "", (int)req->call_id.len,
+		    req->call_id.p ? req->call_id.p : "", reason);
 	return natport_ng_reply_error(ng->out, sizeof(ng->out), &req->cookie,
 				      reason);
 }
@@ -326,8 +325,8 @@ static const char *media_reason(struct natport_ng *ng, int status,
 static ssize_t do_sdp(struct natport_ng *ng, struct ng_call *c,
 		      const struct natport_ng_req *req, bool answer)
 {
-	const struct natport_ng_str *tag = answer ? &req->to_tag :
-						    &req->from_tag;
+	const struct natport_ng_str *tag =
+		answer ? &req->to_tag : &req->from_tag;
 	enum natport_ng_side dir = NATPORT_NG_SIDE_UNKNOWN;
 	struct natport_ngsdp_edit e = { 0 };
 	struct natport_media_stats before;
@@ -343,7 +342,8 @@ static ssize_t do_sdp(struct natport_ng *ng, struct ng_call *c,
 		return reply_error(ng, req, "tag too long");
 	g = tag_get(c, tag);
 	if (!g)
-		return reply_error(ng, req, "too many tags (forks) in one call");
+		return reply_error(ng, req,
+				   "too many tags (forks) in one call");
 	if (req->n_direction == 2)
 		dir = req->side[answer ? 1 : 0];
 	why = sdp_side(ng, req, g, dir, &src);
@@ -369,14 +369,15 @@ static ssize_t do_sdp(struct natport_ng *ng, struct ng_call *c,
 	    req->received_from.family)
 		e.c_addr = src;
 	if (natport_ngsdp_edit(req->sdp.p, req->sdp.len, &e, &body, &blen))
-		return reply_error(ng, req, errno == E2BIG ? "SDP too large" :
-							     "out of memory");
+		return reply_error(ng, req,
+				   errno == E2BIG ? "SDP too large" :
+						    "out of memory");
 	g->n_protos = natport_ngsdp_protos(body, blen, g->protos,
 					   NATPORT_SESSION_MAX_STREAMS);
 	natport_media_get_stats(ng->media, &before);
 	if (g->side == NATPORT_NG_SIDE_LAN)
-		st = natport_media_lan_sdp(ng->media, c->sess, body, blen,
-					   &src, answer, &rw, &rwlen, reason,
+		st = natport_media_lan_sdp(ng->media, c->sess, body, blen, &src,
+					   answer, &rw, &rwlen, reason,
 					   sizeof(reason));
 	else
 		st = natport_media_wan_sdp(ng->media, c->sess, body, blen,
@@ -389,18 +390,18 @@ static ssize_t do_sdp(struct natport_ng *ng, struct ng_call *c,
 	c->last_signal = unix_now();
 	c->sess->last_activity_ms = natport_evloop_now(ng->loop);
 	if (answer)
-		natport_session_set_state(
-			ng->sessions, c->sess,
-			req->sip_code >= 100 && req->sip_code < 200 ?
-				NATPORT_SESSION_EARLY :
-				NATPORT_SESSION_ACTIVE,
-			natport_evloop_now(ng->loop));
+		natport_session_set_state(ng->sessions, c->sess,
+					  req->sip_code >= 100 &&
+							  req->sip_code < 200 ?
+						  NATPORT_SESSION_EARLY :
+						  NATPORT_SESSION_ACTIVE,
+					  natport_evloop_now(ng->loop));
 	if (rw) /* LAN: the rewritten SDP; WAN: as edited */
-		n = natport_ng_reply_sdp(ng->out, sizeof(ng->out),
-					 &req->cookie, rw, rwlen, NULL);
+		n = natport_ng_reply_sdp(ng->out, sizeof(ng->out), &req->cookie,
+					 rw, rwlen, NULL);
 	else
-		n = natport_ng_reply_sdp(ng->out, sizeof(ng->out),
-					 &req->cookie, body, blen, NULL);
+		n = natport_ng_reply_sdp(ng->out, sizeof(ng->out), &req->cookie,
+					 body, blen, NULL);
 	free(rw);
 	free(body);
 	return n;
@@ -464,8 +465,9 @@ static void add_counters(struct natport_ng_counters *a,
 	}
 }
 
-static void fill_stream(struct natport_ng *ng, struct natport_ng_stream_info *si,
-			uint32_t id, const struct natport_endpoint *ext,
+static void fill_stream(struct natport_ng *ng,
+			struct natport_ng_stream_info *si, uint32_t id,
+			const struct natport_endpoint *ext,
 			const struct natport_endpoint *ep, bool lan, bool rtcp,
 			struct natport_ng_counters *total)
 {
@@ -523,7 +525,8 @@ static void query_info(struct natport_ng *ng, const struct ng_call *c,
 		ti->n_medias = s->n_streams;
 		ti->medias = qb->media[t];
 		for (unsigned int i = 0; i < s->n_streams; i++) {
-			const struct natport_session_stream *ss = &s->streams[i];
+			const struct natport_session_stream *ss =
+				&s->streams[i];
 			struct natport_ng_media_info *mi = &qb->media[t][i];
 			struct natport_ng_counters dummy[2] = { 0 };
 
@@ -839,12 +842,10 @@ static void on_sweep(void *arg)
 	ng->sweep = natport_evloop_timer_add(ng->loop, SWEEP_MS, on_sweep, ng);
 }
 
-struct natport_ng *natport_ng_new(struct natport_evloop *loop,
-				  const struct natport_config *cfg,
-				  struct natport_pm *pm,
-				  struct natport_session_table *sessions,
-				  struct natport_media *media, char *err,
-				  size_t errlen)
+struct natport_ng *
+natport_ng_new(struct natport_evloop *loop, const struct natport_config *cfg,
+	       struct natport_pm *pm, struct natport_session_table *sessions,
+	       struct natport_media *media, char *err, size_t errlen)
 {
 	struct natport_ng *ng = calloc(1, sizeof(*ng));
 	char b[NATPORT_ENDPOINT_STRLEN];

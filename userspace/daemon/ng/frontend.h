@@ -49,12 +49,10 @@ struct natport_ng_stats {
  * natport_ng_new - bind cfg->ng_listen and serve it on loop. NULL with the
  * reason in err (bind failed, no memory).
  */
-struct natport_ng *natport_ng_new(struct natport_evloop *loop,
-				  const struct natport_config *cfg,
-				  struct natport_pm *pm,
-				  struct natport_session_table *sessions,
-				  struct natport_media *media, char *err,
-				  size_t errlen);
+struct natport_ng *
+natport_ng_new(struct natport_evloop *loop, const struct natport_config *cfg,
+	       struct natport_pm *pm, struct natport_session_table *sessions,
+	       struct natport_media *media, char *err, size_t errlen);
 /* Ends every ng call (NATPORT_END_SHUTDOWN) and closes the socket. */
 void natport_ng_free(struct natport_ng *ng);
 /* A reloaded config: ng-allow, ng-delete-delay, timeouts, max-calls. */

@@ -9,9 +9,9 @@
 #include "ng/ngsdp.h"
 
 struct line {
-	const char *p;	/* the line's first byte */
-	size_t len;	/* without its ending */
-	size_t full;	/* with its ending */
+	const char *p; /* the line's first byte */
+	size_t len;    /* without its ending */
+	size_t full;   /* with its ending */
 };
 
 /* The line at *pos; false at the end. */
@@ -55,8 +55,8 @@ static bool attr_is(const struct line *l, const char *const *names)
 }
 
 static const char *const ice_attrs[] = {
-	"candidate",   "remote-candidates", "end-of-candidates", "ice-ufrag",
-	"ice-pwd",     "ice-options",	    "ice-lite",		 NULL,
+	"candidate", "remote-candidates", "end-of-candidates", "ice-ufrag",
+	"ice-pwd",   "ice-options",	  "ice-lite",	       NULL,
 };
 static const char *const mux_attrs[] = { "rtcp-mux", NULL };
 
@@ -117,11 +117,9 @@ int natport_ngsdp_edit(const char *sdp, size_t len,
 		if (e->c_addr.family != AF_UNSPEC && starts(&l, "c=") &&
 		    c_addr(&l, &ep) && !natport_endpoint_is_unspec(&ep) &&
 		    o + 16 + strlen(addr) + (l.full - l.len) <= cap) {
-			o += (size_t)sprintf(b + o, "c=IN IP%c %s",
-					     e->c_addr.family == AF_INET6 ?
-						     '6' :
-						     '4',
-					     addr);
+			o += (size_t)sprintf(
+				b + o, "c=IN IP%c %s",
+				e->c_addr.family == AF_INET6 ? '6' : '4', addr);
 			memcpy(b + o, l.p + l.len, l.full - l.len);
 			o += l.full - l.len;
 			continue;
@@ -140,8 +138,7 @@ int natport_ngsdp_edit(const char *sdp, size_t len,
 	return 0;
 }
 
-int natport_ngsdp_addr(const char *sdp, size_t len,
-		       struct natport_endpoint *ep)
+int natport_ngsdp_addr(const char *sdp, size_t len, struct natport_endpoint *ep)
 {
 	size_t pos = 0;
 	struct line l;
@@ -171,7 +168,8 @@ unsigned int natport_ngsdp_protos(const char *sdp, size_t len,
 			proto[n][0] = '\0';
 			/* m=<media> <port> <proto> <fmt>... */
 			p = memchr(l.p, ' ', l.len);
-			p = p ? memchr(p + 1, ' ', (size_t)(end - p - 1)) : NULL;
+			p = p ? memchr(p + 1, ' ', (size_t)(end - p - 1)) :
+				NULL;
 			if (p) {
 				p++;
 				sp = memchr(p, ' ', (size_t)(end - p));
