@@ -26,6 +26,7 @@
 #include "ctl/records.h"
 #include "ctl/server.h"
 #include "media/streams.h"
+#include "ng/frontend.h"
 #include "sip/proxy.h"
 
 struct daemon {
@@ -37,6 +38,7 @@ struct daemon {
 	struct natport_session_table *sessions; /* every front end's media */
 	struct natport_media *media;          /* SDP <-> sessions */
 	struct natport_proxy *proxy;          /* the SIP front end */
+	struct natport_ng *ng; /* the ng front end (rtpengine protocol) */
 	struct natport_control *ctl; /* control socket (nat-portctl) */
 	struct natport_quality *q;   /* RTP statistics (natport_rtp) */
 	struct natport_alg alg;      /* the kernel's SIP helper */
@@ -128,6 +130,7 @@ static void on_signal(int signo, void *arg)
 		break;
 	case SIGUSR1:
 		log_stats(d);
+		natport_ng_log_stats(d->ng);
 		break;
 	case SIGHUP:
 		if (natport_config_load(&cfg, d->config_path, err,
@@ -148,6 +151,7 @@ static void on_signal(int signo, void *arg)
 		natport_media_set_config(d->media, &cfg);
 		natport_proxy_reload(d->proxy, &cfg);
 		natport_control_reload(d->ctl, &cfg);
+		natport_ng_reload(d->ng, &cfg);
 		log_info("configuration reloaded");
 		break;
 	}
@@ -242,6 +246,12 @@ int main(int argc, char **argv)
 				    errbuf, sizeof(errbuf));
 	if (!d.proxy)
 		fatalx("sip: %s", errbuf);
+	if (d.cfg.has_ng_listen) {
+		d.ng = natport_ng_new(d.loop, &d.cfg, d.pm, d.sessions, d.media,
+				      errbuf, sizeof(errbuf));
+		if (!d.ng)
+			fatalx("ng: %s", errbuf);
+	}
 	if (natport_evloop_signal(d.loop, SIGTERM, on_signal, &d) ||
 	    natport_evloop_signal(d.loop, SIGINT, on_signal, &d) ||
 	    natport_evloop_signal(d.loop, SIGHUP, on_signal, &d) ||
@@ -274,6 +284,7 @@ int main(int argc, char **argv)
 stop:
 	natport_control_free(d.ctl);
 	d.ctl = NULL;
+	natport_ng_free(d.ng);	     /* ends its calls */
 	natport_proxy_free(d.proxy); /* ends calls: untracks their streams */
 	natport_session_table_free(d.sessions); /* and the static ones */
 	natport_media_free(d.media);

@@ -97,6 +97,10 @@ enum key {
 	/* the control socket's groups (ctl/server.h) */
 	K_CONTROL_GROUP,
 	K_CONTROL_ADMIN_GROUP,
+	/* ng front end (userspace/daemon/ng/) */
+	K_NG_LISTEN,
+	K_NG_ALLOW,
+	K_NG_DELETE_DELAY,
 	__K_MAX
 };
 
@@ -116,6 +120,10 @@ static const char *const key_names[__K_MAX] = {
 	[K_LOG_LEVEL] = "log-level",
 	[K_CONTROL_GROUP] = "control-group",
 	[K_CONTROL_ADMIN_GROUP] = "control-admin-group",
+	/* ng front end */
+	[K_NG_LISTEN] = "ng-listen",
+	[K_NG_ALLOW] = "ng-allow",
+	[K_NG_DELETE_DELAY] = "ng-delete-delay",
 };
 
 /* A group name as useradd(8) takes it; resolved when the socket is made
@@ -129,6 +137,34 @@ static const char *set_group(char *dst, size_t len, const char *v)
 		       "'-'; at most 32)";
 	strcpy(dst, v);
 	return NULL;
+}
+
+/* The ng front end's keys; NULL or a reason. */
+static const char *apply_ng(struct natport_config *cfg, enum key k,
+			    const char *v)
+{
+	switch (k) {
+	case K_NG_LISTEN:
+		if (natport_endpoint_parse(v, &cfg->ng_listen) ||
+		    !cfg->ng_listen.port)
+			return "expected ADDR:PORT, e.g. 127.0.0.1:2223";
+		cfg->has_ng_listen = 1;
+		return NULL;
+	case K_NG_ALLOW:
+		if (cfg->n_ng_allow == NATPORT_CONFIG_MAX_PREFIXES)
+			return "too many ng-allow lines (at most 8)";
+		if (natport_prefix_parse(v, &cfg->ng_allow[cfg->n_ng_allow]))
+			return "expected a prefix such as 127.0.0.1/32";
+		cfg->n_ng_allow++;
+		return NULL;
+	case K_NG_DELETE_DELAY:
+		if (natport_config_parse_duration(v, &cfg->ng_delete_delay_ms) ||
+		    cfg->ng_delete_delay_ms > 3600 * 1000)
+			return "expected a duration of at most 1h";
+		return NULL;
+	default:
+		return "unknown key";
+	}
 }
 
 /* One key's value; returns NULL or a reason. */
@@ -231,6 +267,10 @@ static const char *apply(struct natport_config *cfg, enum key k,
 	case K_CONTROL_ADMIN_GROUP:
 		return set_group(cfg->control_admin_group,
 				 sizeof(cfg->control_admin_group), v);
+	case K_NG_LISTEN:
+	case K_NG_ALLOW:
+	case K_NG_DELETE_DELAY:
+		return apply_ng(cfg, k, v);
 	default:
 		return "unknown key";
 	}
@@ -315,7 +355,7 @@ int natport_config_parse(struct natport_config *out, const char *name,
 		if (strchr(val, ' '))
 			return fail(err, errlen, name, lineno,
 				    "%s takes one value", key);
-		if (seen[k] && k != K_LAN_PREFIX)
+		if (seen[k] && k != K_LAN_PREFIX && k != K_NG_ALLOW)
 			return fail(err, errlen, name, lineno,
 				    "%s given twice (first on line %u)", key,
 				    seen[k]);
@@ -394,5 +434,9 @@ const char *natport_config_restart_needed(const struct natport_config *o,
 		return "lan-prefix";
 	if (strcmp(o->control_socket, n->control_socket))
 		return "control-socket";
+	if (o->has_ng_listen != n->has_ng_listen ||
+	    (o->has_ng_listen &&
+	     !natport_endpoint_equal(&o->ng_listen, &n->ng_listen)))
+		return "ng-listen";
 	return NULL;
 }

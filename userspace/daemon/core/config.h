@@ -22,6 +22,16 @@
  *   control-admin-group GROUP  none; may also change state (flush,
  *                              mappings add/del), as root may
  *
+ * The rtpengine-compatible ng front end (userspace/daemon/ng/), off
+ * unless ng-listen is given:
+ *
+ *   ng-listen ADDR:PORT        UDP socket Kamailio's/OpenSIPS's rtpengine
+ *                              module talks to (loopback or management)
+ *   ng-allow PREFIX            sources allowed to send ng; repeatable, up
+ *                              to 8; without any, loopback only
+ *   ng-delete-delay DURATION   0s; a delete ends the media this much
+ *                              later (a request's "delete delay" wins)
+ *
  * DURATION is a number with an optional unit: ms, s (default), m, h.
  * Errors name the file and line: "FILE:LINE: reason".
  */
@@ -53,6 +63,13 @@ struct natport_config {
 	int log_level; /* LOG_* */
 	/* the control socket's permissions (ctl/server.h); "" = default */
 	char control_group[33], control_admin_group[33];
+
+	/* ng front end (rtpengine protocol); has_ng_listen 0: off */
+	int has_ng_listen;
+	struct natport_endpoint ng_listen;
+	struct natport_prefix ng_allow[NATPORT_CONFIG_MAX_PREFIXES];
+	unsigned int n_ng_allow;
+	uint32_t ng_delete_delay_ms;
 };
 
 void natport_config_defaults(struct natport_config *cfg);
