@@ -25,6 +25,7 @@
 #include "core/session.h"
 #include "ctl/server.h"
 #include "media/streams.h"
+#include "pcp/server.h"
 #include "sip/proxy.h"
 
 struct daemon {
@@ -36,6 +37,7 @@ struct daemon {
 	struct natport_session_table *sessions; /* every front end's media */
 	struct natport_media *media;          /* SDP <-> sessions */
 	struct natport_proxy *proxy;          /* the SIP front end */
+	struct natport_pcp_server *pcp;       /* the PCP/NAT-PMP front end */
 	struct natport_control *ctl; /* control socket (nat-portctl) */
 	struct natport_quality *q;   /* RTP statistics (natport_rtp) */
 	struct natport_alg alg;      /* the kernel's SIP helper */
@@ -180,6 +182,7 @@ static void on_signal(int signo, void *arg)
 		natport_quota_set_max(d->quota, cfg.max_mappings_per_client);
 		natport_media_set_config(d->media, &cfg);
 		natport_proxy_reload(d->proxy, &cfg);
+		natport_pcp_server_reload(d->pcp, &cfg);
 		log_info("configuration reloaded");
 		break;
 	}
@@ -273,6 +276,10 @@ int main(int argc, char **argv)
 				    errbuf, sizeof(errbuf));
 	if (!d.proxy)
 		fatalx("sip: %s", errbuf);
+	d.pcp = natport_pcp_server_new(d.loop, &d.cfg, d.pm, d.sessions,
+				       errbuf, sizeof(errbuf));
+	if (!d.pcp && errbuf[0])
+		fatalx("%s", errbuf);
 	if (natport_evloop_signal(d.loop, SIGTERM, on_signal, &d) ||
 	    natport_evloop_signal(d.loop, SIGINT, on_signal, &d) ||
 	    natport_evloop_signal(d.loop, SIGHUP, on_signal, &d) ||
@@ -302,6 +309,7 @@ int main(int argc, char **argv)
 	natport_control_free(d.ctl);
 	d.ctl = NULL;
 	natport_proxy_free(d.proxy); /* ends calls: untracks their streams */
+	natport_pcp_server_free(d.pcp); /* ends the leases */
 	natport_session_table_free(d.sessions); /* and the static ones */
 	natport_media_free(d.media);
 	natport_quota_free(d.quota);

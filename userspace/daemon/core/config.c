@@ -30,6 +30,12 @@ void natport_config_defaults(struct natport_config *cfg)
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
 		 NATPORT_CTL_DEFAULT_PATH);
 	cfg->log_level = LOG_INFO;
+	/* PCP / NAT-PMP */
+	cfg->pcp = 1;
+	cfg->natpmp = 1;
+	cfg->pcp_min_lifetime_s = 120;
+	cfg->pcp_max_lifetime_s = 7200;
+	cfg->pcp_rate = 20;
 }
 
 int natport_config_parse_duration(const char *s, uint32_t *ms)
@@ -94,6 +100,13 @@ enum key {
 	K_MAX_CALLS,
 	K_CONTROL_SOCKET,
 	K_LOG_LEVEL,
+	/* PCP / NAT-PMP front end (pcp/) */
+	K_PCP,
+	K_NATPMP,
+	K_PCP_MIN_LIFETIME,
+	K_PCP_MAX_LIFETIME,
+	K_PCP_THIRD_PARTY,
+	K_PCP_RATE,
 	__K_MAX
 };
 
@@ -111,7 +124,26 @@ static const char *const key_names[__K_MAX] = {
 	[K_MAX_CALLS] = "max-calls",
 	[K_CONTROL_SOCKET] = "control-socket",
 	[K_LOG_LEVEL] = "log-level",
+	/* PCP / NAT-PMP front end (pcp/) */
+	[K_PCP] = "pcp",
+	[K_NATPMP] = "natpmp",
+	[K_PCP_MIN_LIFETIME] = "pcp-min-lifetime",
+	[K_PCP_MAX_LIFETIME] = "pcp-max-lifetime",
+	[K_PCP_THIRD_PARTY] = "pcp-third-party",
+	[K_PCP_RATE] = "pcp-rate",
 };
+
+/* on|off keys */
+static int parse_bool(const char *v, int *out)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "yes"))
+		*out = 1;
+	else if (!strcmp(v, "off") || !strcmp(v, "no"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
 
 /* One key's value; returns NULL or a reason. */
 static const char *apply(struct natport_config *cfg, enum key k,
@@ -207,6 +239,38 @@ static const char *apply(struct natport_config *cfg, enum key k,
 		cfg->log_level = l;
 		break;
 	}
+	/* PCP / NAT-PMP front end (pcp/) */
+	case K_PCP:
+		if (parse_bool(v, &cfg->pcp))
+			return "expected on or off";
+		break;
+	case K_NATPMP:
+		if (parse_bool(v, &cfg->natpmp))
+			return "expected on or off";
+		break;
+	case K_PCP_THIRD_PARTY:
+		if (parse_bool(v, &cfg->pcp_third_party))
+			return "expected on or off";
+		break;
+	case K_PCP_MIN_LIFETIME:
+	case K_PCP_MAX_LIFETIME: {
+		uint32_t ms;
+
+		if (natport_config_parse_duration(v, &ms) || ms < 120 * 1000 ||
+		    ms > 30u * 24 * 3600 * 1000)
+			return "expected a duration from 120s to 30 days "
+			       "(RFC 6887 section 15)";
+		if (k == K_PCP_MIN_LIFETIME)
+			cfg->pcp_min_lifetime_s = ms / 1000;
+		else
+			cfg->pcp_max_lifetime_s = ms / 1000;
+		break;
+	}
+	case K_PCP_RATE:
+		if (parse_uint(v, 100000, &n) || !n)
+			return "expected a number 1..100000 (requests/s)";
+		cfg->pcp_rate = (unsigned int)n;
+		break;
 	default:
 		return "unknown key";
 	}
@@ -316,6 +380,11 @@ int natport_config_parse(struct natport_config *out, const char *name,
 	if (cfg.has_upstream && in_lan(&cfg, &cfg.upstream))
 		return fail(err, errlen, name, seen[K_UPSTREAM],
 			    "upstream-proxy is inside a lan-prefix");
+	/* PCP / NAT-PMP front end (pcp/) */
+	if (cfg.pcp_min_lifetime_s > cfg.pcp_max_lifetime_s)
+		return fail(err, errlen, name,
+			    seen[K_PCP_MAX_LIFETIME] ?: seen[K_PCP_MIN_LIFETIME],
+			    "pcp-max-lifetime is below pcp-min-lifetime");
 	cfg.lan_address.port = cfg.sip_port;
 	cfg.wan_address.port = cfg.sip_port;
 	*out = cfg;
@@ -370,5 +439,7 @@ const char *natport_config_restart_needed(const struct natport_config *o,
 		return "lan-prefix";
 	if (strcmp(o->control_socket, n->control_socket))
 		return "control-socket";
+	if (o->pcp != n->pcp) /* the PCP socket is opened at start */
+		return "pcp";
 	return NULL;
 }

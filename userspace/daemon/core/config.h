@@ -19,6 +19,14 @@
  *   control-socket PATH        /run/natport/nat-portd.sock
  *   log-level LEVEL            error | warning | info | debug
  *
+ * PCP / NAT-PMP server on lan-address port 5351 (userspace/daemon/pcp/):
+ *   pcp on|off                 on; off: no socket at all
+ *   natpmp on|off              on; off: answer as a PCP-only server
+ *   pcp-min-lifetime DURATION  120s (RFC 6887 section 15: not below)
+ *   pcp-max-lifetime DURATION  7200s; asked lifetimes are clamped
+ *   pcp-third-party on|off     off; on: THIRD_PARTY for LAN addresses
+ *   pcp-rate N                 20 requests/s per client (burst 2N)
+ *
  * DURATION is a number with an optional unit: ms, s (default), m, h.
  * Errors name the file and line: "FILE:LINE: reason".
  */
@@ -48,6 +56,10 @@ struct natport_config {
 	unsigned int max_calls;
 	char control_socket[108];
 	int log_level; /* LOG_* */
+	/* PCP / NAT-PMP front end */
+	int pcp, natpmp, pcp_third_party;
+	uint32_t pcp_min_lifetime_s, pcp_max_lifetime_s;
+	unsigned int pcp_rate;
 };
 
 void natport_config_defaults(struct natport_config *cfg);
