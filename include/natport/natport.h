@@ -341,6 +341,37 @@ void natport_pm_set_event_cb(struct natport_pm *pm, natport_event_fn fn,
 void natport_pm_get_stats(struct natport_pm *pm, struct natport_pm_stats *out);
 const char *natport_pm_last_error(const struct natport_pm *pm);
 
+/*
+ * PCP inbound mappings (the router's PCP server, RFC 6887 MAP): a MAP is
+ * endpoint-independent, any remote may send to its external port, which
+ * one conntrack entry per remote cannot express. These calls put the
+ * mapping into natport's nft table instead: packets from any remote to
+ * external are DNATed to the mapping's internal endpoint, the client's
+ * packets leave from external (SNAT), and both directions are counted.
+ * The kernel's element runs out timeout_s (plus a margin) after the
+ * last open, so a port manager that dies leaves nothing behind for
+ * longer than its leases; releasing the mapping closes it too.
+ *
+ * The first such packet is a new connection to the firewall: its forward
+ * chain must accept it (`ct status dnat accept`, the usual rule for port
+ * forwards), as natport's own entries need `ct state established`.
+ *
+ * natport_pm_open_inbound - open (or renew) the mapping at external for
+ * timeout_s seconds (1 .. 30 days). IPv4 only (-NATPORT_E_NOTSUP).
+ * natport_pm_close_inbound - close it (0 if it was not open).
+ * natport_pm_inbound_counters - what the nft counters saw while it was
+ * open (zero when closed); natport_pm_counters() gives these for a
+ * mapping whose inbound side is open.
+ */
+int natport_pm_open_inbound(struct natport_pm *pm,
+			    const struct natport_endpoint *external,
+			    uint32_t timeout_s);
+int natport_pm_close_inbound(struct natport_pm *pm,
+			     const struct natport_endpoint *external);
+int natport_pm_inbound_counters(struct natport_pm *pm,
+				const struct natport_endpoint *external,
+				struct natport_counters *out);
+
 /* Helpers, no handle needed. */
 /* natport_strerror - text of a NATPORT_E_* code or an errno, given as err
  * or -err; "unknown error" for anything else. Never NULL. */

@@ -27,6 +27,7 @@
 #include "ctl/server.h"
 #include "media/streams.h"
 #include "ng/frontend.h"
+#include "pcp/server.h"
 #include "sip/proxy.h"
 
 struct daemon {
@@ -39,6 +40,7 @@ struct daemon {
 	struct natport_media *media;          /* SDP <-> sessions */
 	struct natport_proxy *proxy;          /* the SIP front end */
 	struct natport_ng *ng; /* the ng front end (rtpengine protocol) */
+	struct natport_pcp_server *pcp;       /* the PCP/NAT-PMP front end */
 	struct natport_control *ctl; /* control socket (nat-portctl) */
 	struct natport_quality *q;   /* RTP statistics (natport_rtp) */
 	struct natport_alg alg;      /* the kernel's SIP helper */
@@ -152,6 +154,7 @@ static void on_signal(int signo, void *arg)
 		natport_proxy_reload(d->proxy, &cfg);
 		natport_control_reload(d->ctl, &cfg);
 		natport_ng_reload(d->ng, &cfg);
+		natport_pcp_server_reload(d->pcp, &cfg);
 		log_info("configuration reloaded");
 		break;
 	}
@@ -252,6 +255,10 @@ int main(int argc, char **argv)
 		if (!d.ng)
 			fatalx("ng: %s", errbuf);
 	}
+	d.pcp = natport_pcp_server_new(d.loop, &d.cfg, d.pm, d.sessions,
+				       errbuf, sizeof(errbuf));
+	if (!d.pcp && errbuf[0])
+		fatalx("%s", errbuf);
 	if (natport_evloop_signal(d.loop, SIGTERM, on_signal, &d) ||
 	    natport_evloop_signal(d.loop, SIGINT, on_signal, &d) ||
 	    natport_evloop_signal(d.loop, SIGHUP, on_signal, &d) ||
@@ -286,6 +293,7 @@ stop:
 	d.ctl = NULL;
 	natport_ng_free(d.ng);	     /* ends its calls */
 	natport_proxy_free(d.proxy); /* ends calls: untracks their streams */
+	natport_pcp_server_free(d.pcp); /* ends the leases */
 	natport_session_table_free(d.sessions); /* and the static ones */
 	natport_media_free(d.media);
 	natport_quota_free(d.quota);

@@ -51,7 +51,15 @@ struct natport_pm {
 	struct natport_mapping *released;
 	int *scratch_res;
 	char errbuf[256];
+	/* PCP inbound mappings (natport_pm_open_inbound): by external port
+	 * - port_min, when the kernel's element runs out (CLOCK_MONOTONIC
+	 * ms; 0: none); NULL until the first. */
+	uint64_t *inbound;
+	int inbound_ready; /* the nft maps and chains exist */
 };
+
+static void inbound_drop(struct natport_pm *pm, struct natport_map_slot *s);
+static void inbound_restore(struct natport_pm *pm);
 
 static uint64_t now_ms(void)
 {
@@ -423,6 +431,7 @@ static void release_slot(struct natport_pm *pm, struct natport_map_slot *s)
 			pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_KERNEL)]++;
 		s->installed = 0;
 	}
+	inbound_drop(pm, s);
 	p->map[s->half] = 0;
 	if (!p->map[0] && !p->map[1])
 		natport_portalloc_put(&pm->pa, s->pair, now_ms());
@@ -442,6 +451,7 @@ void natport_pm_close(struct natport_pm *pm)
 
 	if (!pm)
 		return;
+	pm->inbound_ready = 0; /* the table goes as a whole below */
 	for (id = 1; id < pm->mt.cap; id++)
 		if (pm->mt.slots[id].live)
 			release_slot(pm, &pm->mt.slots[id]);
@@ -453,6 +463,7 @@ void natport_pm_close(struct natport_pm *pm)
 	free(pm->scratch);
 	free(pm->scratch_res);
 	free(pm->released);
+	free(pm->inbound);
 	natport_maptable_uninit(&pm->mt);
 	natport_portalloc_uninit(&pm->pa);
 	free(pm);
@@ -856,6 +867,8 @@ int natport_pm_counters(struct natport_pm *pm, uint32_t id,
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return fail(pm, NATPORT_E_NOENT, "no mapping with id %u", id);
+	if (pm->inbound && pm->inbound[s->m.external.port - pm->cfg.port_min])
+		return natport_pm_inbound_counters(pm, &s->m.external, out);
 	if (!s->installed)
 		return 0;
 	slot_entry(pm, s, &e);
@@ -988,6 +1001,7 @@ static void tick(struct natport_pm *pm)
 		/* belt and braces, should a change notification be lost */
 		if (pm->nft && natport_nft_check(pm->nft) == 1) {
 			pm->stats.nft_restored++;
+			inbound_restore(pm);
 			emit_ruleset(pm);
 		}
 	}
@@ -1014,8 +1028,10 @@ int natport_pm_dispatch(struct natport_pm *pm)
 		}
 		if (pm->nft && ev[i].data.fd == natport_nft_fd(pm->nft)) {
 			r = natport_nft_changed(pm->nft);
-			if (r == 1)
+			if (r == 1) {
 				pm->stats.nft_restored++;
+				inbound_restore(pm);
+			}
 			if (r)
 				emit_ruleset(pm);
 			continue;
@@ -1092,4 +1108,181 @@ int natport_kernel_list(uint32_t mark_tag, natport_kernel_fn fn, void *arg,
 		return -NATPORT_E_KERNEL;
 	}
 	return r;
+}
+
+/* --- PCP inbound mappings: the kernel side of an endpoint-independent
+ * MAP (natport.h). Appended as one block. -------------------------------- */
+
+/* Kept past the lease's own end in the kernel, so a renewal that comes a
+ * little late (the client renews at 1/2..5/8 of the lifetime, RFC 6887
+ * section 11.2.1) never finds the port closed. */
+#define INBOUND_MARGIN_S 30
+
+static uint64_t *inbound_slot(struct natport_pm *pm,
+			      const struct natport_endpoint *ext)
+{
+	if (!pm->inbound || ext->port < pm->cfg.port_min ||
+	    ext->port > pm->cfg.port_max)
+		return NULL;
+	return &pm->inbound[ext->port - pm->cfg.port_min];
+}
+
+static int inbound_setup(struct natport_pm *pm)
+{
+	if (pm->inbound_ready)
+		return 0;
+	if (!pm->nft)
+		return fail(pm, NATPORT_E_NOTSUP,
+			    "inbound mappings need natport's nft table");
+	if (natport_nft_inbound_setup(pm->nft, &pm->cfg.external.addr.v4))
+		return fail(pm, NATPORT_E_KERNEL,
+			    "nft: cannot create the inbound maps");
+	pm->inbound_ready = 1;
+	return 0;
+}
+
+static int inbound_program(struct natport_pm *pm,
+			   const struct natport_map_slot *s, uint64_t until,
+			   int fresh)
+{
+	uint64_t now = now_ms();
+	unsigned int left = until > now ? (unsigned int)((until - now + 999) /
+							  1000) : 1;
+
+	if (natport_nft_inbound_add(pm->nft, &pm->cfg.external.addr.v4,
+				    s->m.external.port,
+				    &s->m.internal.addr.v4, s->m.internal.port,
+				    left, fresh))
+		return fail(pm, NATPORT_E_KERNEL,
+			    "nft: cannot add the inbound element for port %u",
+			    s->m.external.port);
+	return 0;
+}
+
+int natport_pm_open_inbound(struct natport_pm *pm,
+			    const struct natport_endpoint *external,
+			    uint32_t timeout_s)
+{
+	struct natport_map_slot *s = find_external(pm, external);
+	uint64_t *slot, until;
+	int err, fresh;
+
+	pm->errbuf[0] = '\0';
+	if (!s)
+		return fail(pm, NATPORT_E_NOENT, "no mapping at external port %u",
+			    external->port);
+	if (s->m.internal.family != AF_INET)
+		return fail(pm, NATPORT_E_NOTSUP,
+			    "inbound mappings are IPv4 only today");
+	if (!timeout_s || timeout_s > 30 * 24 * 3600)
+		return fail(pm, NATPORT_E_INVAL, "timeout %u s out of range",
+			    timeout_s);
+	if (!pm->inbound) {
+		pm->inbound = calloc((size_t)pm->cfg.port_max -
+					     pm->cfg.port_min + 1,
+				     sizeof(*pm->inbound));
+		if (!pm->inbound)
+			return fail(pm, NATPORT_E_NOMEM, "out of memory");
+	}
+	err = inbound_setup(pm);
+	if (err)
+		return err;
+	slot = inbound_slot(pm, &s->m.external);
+	if (!slot)
+		return fail(pm, NATPORT_E_INVAL, "port outside the range");
+	until = now_ms() + ((uint64_t)timeout_s + INBOUND_MARGIN_S) * 1000;
+	fresh = !*slot;
+	err = inbound_program(pm, s, until, fresh);
+	if (err)
+		return err;
+	*slot = until;
+	return 0;
+}
+
+static int inbound_del(struct natport_pm *pm, const struct natport_map_slot *s)
+{
+	uint64_t *slot = inbound_slot(pm, &s->m.external);
+
+	if (!slot || !*slot)
+		return 0;
+	*slot = 0;
+	if (!pm->inbound_ready)
+		return 0;
+	if (natport_nft_inbound_del(pm->nft, &pm->cfg.external.addr.v4,
+				    s->m.external.port,
+				    &s->m.internal.addr.v4, s->m.internal.port))
+		return fail(pm, NATPORT_E_KERNEL,
+			    "nft: cannot delete the inbound element for port %u",
+			    s->m.external.port);
+	return 0;
+}
+
+int natport_pm_close_inbound(struct natport_pm *pm,
+			     const struct natport_endpoint *external)
+{
+	struct natport_map_slot *s = find_external(pm, external);
+
+	pm->errbuf[0] = '\0';
+	if (!s)
+		return fail(pm, NATPORT_E_NOENT, "no mapping at external port %u",
+			    external->port);
+	return inbound_del(pm, s);
+}
+
+int natport_pm_inbound_counters(struct natport_pm *pm,
+				const struct natport_endpoint *external,
+				struct natport_counters *out)
+{
+	struct natport_map_slot *s = find_external(pm, external);
+	uint64_t *slot;
+	unsigned long long pi, bi, po, bo;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return fail(pm, NATPORT_E_NOENT, "no mapping at external port %u",
+			    external->port);
+	slot = inbound_slot(pm, &s->m.external);
+	if (!slot || !*slot || !pm->inbound_ready)
+		return 0;
+	if (natport_nft_inbound_counters(pm->nft, s->m.external.port, &pi, &bi,
+					 &po, &bo))
+		return 0; /* timed out in the kernel a moment ago */
+	out->pkts_in = pi;
+	out->bytes_in = bi;
+	out->pkts_out = po;
+	out->bytes_out = bo;
+	return 0;
+}
+
+/* A released mapping takes its inbound element with it. */
+static void inbound_drop(struct natport_pm *pm, struct natport_map_slot *s)
+{
+	if (inbound_del(pm, s))
+		pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_KERNEL)]++;
+}
+
+/* The table was re-created (a firewall reload removed it): put the maps
+ * back with every element that has not run out. */
+static void inbound_restore(struct natport_pm *pm)
+{
+	uint64_t now = now_ms();
+	uint32_t id;
+
+	if (!pm->inbound_ready)
+		return;
+	pm->inbound_ready = 0;
+	if (inbound_setup(pm))
+		return;
+	for (id = 1; id < pm->mt.cap; id++) {
+		struct natport_map_slot *s = &pm->mt.slots[id];
+		uint64_t *slot;
+
+		if (!s->live)
+			continue;
+		slot = inbound_slot(pm, &s->m.external);
+		if (!slot || !*slot)
+			continue;
+		if (*slot <= now || inbound_program(pm, s, *slot, 1))
+			*slot = 0;
+	}
 }

@@ -30,6 +30,12 @@ void natport_config_defaults(struct natport_config *cfg)
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
 		 NATPORT_CTL_DEFAULT_PATH);
 	cfg->log_level = LOG_INFO;
+	/* PCP / NAT-PMP */
+	cfg->pcp = 1;
+	cfg->natpmp = 1;
+	cfg->pcp_min_lifetime_s = 120;
+	cfg->pcp_max_lifetime_s = 7200;
+	cfg->pcp_rate = 20;
 }
 
 int natport_config_parse_duration(const char *s, uint32_t *ms)
@@ -101,6 +107,13 @@ enum key {
 	K_NG_LISTEN,
 	K_NG_ALLOW,
 	K_NG_DELETE_DELAY,
+	/* PCP / NAT-PMP front end (pcp/) */
+	K_PCP,
+	K_NATPMP,
+	K_PCP_MIN_LIFETIME,
+	K_PCP_MAX_LIFETIME,
+	K_PCP_THIRD_PARTY,
+	K_PCP_RATE,
 	__K_MAX
 };
 
@@ -124,6 +137,13 @@ static const char *const key_names[__K_MAX] = {
 	[K_NG_LISTEN] = "ng-listen",
 	[K_NG_ALLOW] = "ng-allow",
 	[K_NG_DELETE_DELAY] = "ng-delete-delay",
+	/* PCP / NAT-PMP front end (pcp/) */
+	[K_PCP] = "pcp",
+	[K_NATPMP] = "natpmp",
+	[K_PCP_MIN_LIFETIME] = "pcp-min-lifetime",
+	[K_PCP_MAX_LIFETIME] = "pcp-max-lifetime",
+	[K_PCP_THIRD_PARTY] = "pcp-third-party",
+	[K_PCP_RATE] = "pcp-rate",
 };
 
 /* A group name as useradd(8) takes it; resolved when the socket is made
@@ -165,6 +185,18 @@ static const char *apply_ng(struct natport_config *cfg, enum key k,
 	default:
 		return "unknown key";
 	}
+}
+
+/* on|off keys */
+static int parse_bool(const char *v, int *out)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "yes"))
+		*out = 1;
+	else if (!strcmp(v, "off") || !strcmp(v, "no"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
 }
 
 /* One key's value; returns NULL or a reason. */
@@ -271,6 +303,38 @@ static const char *apply(struct natport_config *cfg, enum key k,
 	case K_NG_ALLOW:
 	case K_NG_DELETE_DELAY:
 		return apply_ng(cfg, k, v);
+	/* PCP / NAT-PMP front end (pcp/) */
+	case K_PCP:
+		if (parse_bool(v, &cfg->pcp))
+			return "expected on or off";
+		break;
+	case K_NATPMP:
+		if (parse_bool(v, &cfg->natpmp))
+			return "expected on or off";
+		break;
+	case K_PCP_THIRD_PARTY:
+		if (parse_bool(v, &cfg->pcp_third_party))
+			return "expected on or off";
+		break;
+	case K_PCP_MIN_LIFETIME:
+	case K_PCP_MAX_LIFETIME: {
+		uint32_t ms;
+
+		if (natport_config_parse_duration(v, &ms) || ms < 120 * 1000 ||
+		    ms > 30u * 24 * 3600 * 1000)
+			return "expected a duration from 120s to 30 days "
+			       "(RFC 6887 section 15)";
+		if (k == K_PCP_MIN_LIFETIME)
+			cfg->pcp_min_lifetime_s = ms / 1000;
+		else
+			cfg->pcp_max_lifetime_s = ms / 1000;
+		break;
+	}
+	case K_PCP_RATE:
+		if (parse_uint(v, 100000, &n) || !n)
+			return "expected a number 1..100000 (requests/s)";
+		cfg->pcp_rate = (unsigned int)n;
+		break;
 	default:
 		return "unknown key";
 	}
@@ -380,6 +444,11 @@ int natport_config_parse(struct natport_config *out, const char *name,
 	if (cfg.has_upstream && in_lan(&cfg, &cfg.upstream))
 		return fail(err, errlen, name, seen[K_UPSTREAM],
 			    "upstream-proxy is inside a lan-prefix");
+	/* PCP / NAT-PMP front end (pcp/) */
+	if (cfg.pcp_min_lifetime_s > cfg.pcp_max_lifetime_s)
+		return fail(err, errlen, name,
+			    seen[K_PCP_MAX_LIFETIME] ?: seen[K_PCP_MIN_LIFETIME],
+			    "pcp-max-lifetime is below pcp-min-lifetime");
 	cfg.lan_address.port = cfg.sip_port;
 	cfg.wan_address.port = cfg.sip_port;
 	*out = cfg;
@@ -438,5 +507,7 @@ const char *natport_config_restart_needed(const struct natport_config *o,
 	    (o->has_ng_listen &&
 	     !natport_endpoint_equal(&o->ng_listen, &n->ng_listen)))
 		return "ng-listen";
+	if (o->pcp != n->pcp) /* the PCP socket is opened at start */
+		return "pcp";
 	return NULL;
 }

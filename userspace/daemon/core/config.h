@@ -32,6 +32,14 @@
  *   ng-delete-delay DURATION   0s; a delete ends the media this much
  *                              later (a request's "delete delay" wins)
  *
+ * PCP / NAT-PMP server on lan-address port 5351 (userspace/daemon/pcp/):
+ *   pcp on|off                 on; off: no socket at all
+ *   natpmp on|off              on; off: answer as a PCP-only server
+ *   pcp-min-lifetime DURATION  120s (RFC 6887 section 15: not below)
+ *   pcp-max-lifetime DURATION  7200s; asked lifetimes are clamped
+ *   pcp-third-party on|off     off; on: THIRD_PARTY for LAN addresses
+ *   pcp-rate N                 20 requests/s per client (burst 2N)
+ *
  * DURATION is a number with an optional unit: ms, s (default), m, h.
  * Errors name the file and line: "FILE:LINE: reason".
  */
@@ -70,6 +78,10 @@ struct natport_config {
 	struct natport_prefix ng_allow[NATPORT_CONFIG_MAX_PREFIXES];
 	unsigned int n_ng_allow;
 	uint32_t ng_delete_delay_ms;
+	/* PCP / NAT-PMP front end */
+	int pcp, natpmp, pcp_third_party;
+	uint32_t pcp_min_lifetime_s, pcp_max_lifetime_s;
+	unsigned int pcp_rate;
 };
 
 void natport_config_defaults(struct natport_config *cfg);
