@@ -229,12 +229,20 @@ static int fail(char *err, size_t errlen, const char *name, unsigned int line,
 	return -1;
 }
 
-static int in_lan(const struct natport_config *c,
-		  const struct natport_endpoint *ep)
+/* The policy of a config whose keys are all read: the LAN prefixes, and
+ * the router's two addresses as its own. Fails only beyond the policy's
+ * table sizes, which the config's own limits stay inside. */
+static int build_policy(struct natport_config *c)
 {
+	struct natport_policy *p = &c->policy;
+
+	natport_policy_init(p);
 	for (unsigned int i = 0; i < c->n_lan_prefix; i++)
-		if (natport_prefix_contains(&c->lan_prefix[i], ep))
-			return 1;
+		if (natport_policy_add_lan(p, &c->lan_prefix[i]))
+			return -1;
+	if (natport_policy_add_own(p, &c->lan_address) ||
+	    natport_policy_add_own(p, &c->wan_address))
+		return -1;
 	return 0;
 }
 
@@ -307,13 +315,16 @@ int natport_config_parse(struct natport_config *out, const char *name,
 		return fail(err, errlen, name, 0, "wan-address is missing");
 	if (!cfg.n_lan_prefix)
 		return fail(err, errlen, name, 0, "lan-prefix is missing");
-	if (!in_lan(&cfg, &cfg.lan_address))
+	if (build_policy(&cfg))
+		return fail(err, errlen, name, 0, "cannot build the policy");
+	if (!natport_policy_in_lan(&cfg.policy, &cfg.lan_address))
 		return fail(err, errlen, name, seen[K_LAN_ADDRESS],
 			    "lan-address is not inside any lan-prefix");
-	if (in_lan(&cfg, &cfg.wan_address))
+	if (natport_policy_in_lan(&cfg.policy, &cfg.wan_address))
 		return fail(err, errlen, name, seen[K_WAN_ADDRESS],
 			    "wan-address is inside a lan-prefix");
-	if (cfg.has_upstream && in_lan(&cfg, &cfg.upstream))
+	if (cfg.has_upstream &&
+	    natport_policy_in_lan(&cfg.policy, &cfg.upstream))
 		return fail(err, errlen, name, seen[K_UPSTREAM],
 			    "upstream-proxy is inside a lan-prefix");
 	cfg.lan_address.port = cfg.sip_port;

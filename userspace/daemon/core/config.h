@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include <natport/natport.h>
+#include <natport/policy.h>
 
 #define NATPORT_CONFIG_MAX_PREFIXES 8
 #define NATPORT_CONFIG_DEFAULT_PATH "/etc/natport/nat-portd.conf"
@@ -48,6 +49,11 @@ struct natport_config {
 	unsigned int max_calls;
 	char control_socket[108];
 	int log_level; /* LOG_* */
+
+	/* Built by natport_config_parse from lan-prefix, lan-address and
+	 * wan-address: the one address policy the proxy and the media code
+	 * consult (plain data, so a copy of the config carries it). */
+	struct natport_policy policy;
 };
 
 void natport_config_defaults(struct natport_config *cfg);

@@ -69,26 +69,18 @@ static const char *reason_text(int code)
 	}
 }
 
-static int in_lan(const struct natport_proxy *p,
-		  const struct natport_endpoint *ep)
-{
-	for (unsigned int i = 0; i < p->cfg.n_lan_prefix; i++)
-		if (natport_prefix_contains(&p->cfg.lan_prefix[i], ep))
-			return 1;
-	return 0;
-}
-
+/* The config's policy decides the side: a LAN prefix, or outside. */
 static enum natport_side side_of(const struct natport_proxy *p,
 				 const struct natport_endpoint *ep)
 {
-	return in_lan(p, ep) ? NATPORT_SIDE_LAN : NATPORT_SIDE_WAN;
+	return natport_policy_in_lan(&p->cfg.policy, ep) ? NATPORT_SIDE_LAN :
+							   NATPORT_SIDE_WAN;
 }
 
 static int is_us(const struct natport_proxy *p,
 		 const struct natport_endpoint *ep)
 {
-	return natport_endpoint_addr_equal(ep, &p->cfg.lan_address) ||
-	       natport_endpoint_addr_equal(ep, &p->cfg.wan_address);
+	return natport_policy_is_own(&p->cfg.policy, ep);
 }
 
 static int uri_is_us(const struct natport_proxy *p, const osip_uri_t *uri)
