@@ -14,29 +14,14 @@
 #include "core/log.h"
 #include "sip/dialog.h"
 #include "sip/msg.h"
+#include "sip/own.h"
 #include "sip/proxy.h"
 #include "sip/registrar.h"
 #include "sip/transport.h"
 
 #define SWEEP_MS 500
 #define DEFAULT_EXPIRES 3600
-/* The branch of the ACKs and BYEs this proxy sends itself; never what
- * natport_sip_branch() makes (its hash part is hex). */
-#define OWN_BRANCH "z9hG4bKnpo"
-#define OWN_MAX 64               /* own BYEs awaiting their answer */
-#define OWN_TRIES 10             /* T1 doubling to T2: about 32 s */
 #define REFUSED_LINGER_MS 32000  /* 64*T1: the refused 2xx's retransmissions */
-
-/* A BYE this proxy sent, retransmitted until answered (RFC 3261 17.1.2). */
-struct own_req {
-	char *call_id, *buf;
-	size_t len;
-	struct natport_endpoint dst;
-	enum natport_side side;
-	uint64_t next_ms;
-	unsigned int tries;
-	struct own_req *next;
-};
 
 struct natport_proxy {
 	struct natport_evloop *loop;
@@ -48,8 +33,7 @@ struct natport_proxy {
 	struct natport_media *media;            /* borrowed */
 	struct natport_evloop_timer *sweep;
 	uint64_t secret;
-	struct own_req *own;
-	unsigned int n_own;
+	struct natport_sip_own *own; /* the ACKs and BYEs we send ourselves */
 	struct natport_proxy_stats st;
 };
 
@@ -94,12 +78,9 @@ static const char *fmt_ep(const struct natport_endpoint *ep, char *b)
 	return natport_endpoint_format(ep, b, NATPORT_ENDPOINT_STRLEN);
 }
 
-/* Serialize and send; the message stays the caller's. With keep, the
- * serialized text is handed over too (for retransmission; osip_free). */
-static int send_msg_keep(struct natport_proxy *p,
-			 struct natport_sip_transport *tp, osip_message_t *m,
-			 const struct natport_endpoint *dst, char **keep,
-			 size_t *keep_len)
+/* Serialize and send; the message stays the caller's. */
+static int send_msg(struct natport_proxy *p, struct natport_sip_transport *tp,
+		    osip_message_t *m, const struct natport_endpoint *dst)
 {
 	char *str = NULL, b[NATPORT_ENDPOINT_STRLEN];
 	size_t len = 0;
@@ -115,19 +96,8 @@ static int send_msg_keep(struct natport_proxy *p,
 	if (err)
 		log_warnx_rl("sip: send to %s: %s", fmt_ep(dst, b),
 			     strerror(-err));
-	if (keep) {
-		*keep = str;
-		*keep_len = len;
-	} else {
-		osip_free(str);
-	}
+	osip_free(str);
 	return err;
-}
-
-static int send_msg(struct natport_proxy *p, struct natport_sip_transport *tp,
-		    osip_message_t *m, const struct natport_endpoint *dst)
-{
-	return send_msg_keep(p, tp, m, dst, NULL, NULL);
 }
 
 static void set_warning(osip_message_t *m, const char *why)
@@ -445,26 +415,10 @@ out:
 	free(req.contact); /* the registrar's strdup */
 }
 
-static int add_via(struct natport_proxy *p, osip_message_t *m,
-		   struct natport_sip_transport *out, const char *branch)
+static int add_via(osip_message_t *m, struct natport_sip_transport *out,
+		   const char *branch)
 {
-	osip_via_t *via = NULL;
-	char host[64], port[8];
-
-	inet_ntop(out->local.family, &out->local.addr, host, sizeof(host));
-	snprintf(port, sizeof(port), "%u", out->local.port);
-	if (osip_via_init(&via))
-		return -1;
-	via_set_version(via, osip_strdup("2.0"));
-	via_set_protocol(via, osip_strdup(out->ops->proto));
-	via_set_host(via, osip_strdup(host));
-	via_set_port(via, osip_strdup(port));
-	osip_via_set_branch(via, osip_strdup(branch));
-	if (!via->host || osip_list_add(&m->vias, via, 0) < 0) {
-		osip_via_free(via);
-		return -1;
-	}
-	return 0;
+	return natport_sip_via_add(m, &out->local, out->ops->proto, branch);
 }
 
 static int add_rr(osip_message_t *m, struct natport_sip_transport *tp)
@@ -762,7 +716,7 @@ static void handle_request(struct natport_proxy *p,
 	}
 
 	natport_sip_set_max_forwards(m, mf < 0 ? 70 : mf - 1);
-	if (add_via(p, m, p->tp[out_side], branch) ||
+	if (add_via(m, p->tp[out_side], branch) ||
 	    (!in_dialog && creates_dialog(method) &&
 	     (add_rr(m, p->tp[side]) || add_rr(m, p->tp[out_side])))) {
 		log_warnx_rl("sip: out of memory building %s", method);
@@ -780,127 +734,6 @@ refuse:
 		    reason);
 	if (!is_ack)
 		reply(p, tp, m, ret, reason);
-}
-
-/*
- * Requests this proxy sends itself: the ACK and BYE that end an answer it
- * refused (refuse_answer). They go to the side the 2xx came from, along
- * the Record-Route entries between us and the answerer.
- */
-static void own_free(struct own_req *o)
-{
-	free(o->call_id);
-	osip_free(o->buf);
-	free(o);
-}
-
-static int send_own(struct natport_proxy *p, osip_message_t *resp,
-		    enum natport_side side, const char *method, uint32_t cseq)
-{
-	struct natport_sip_transport *tp = p->tp[side];
-	osip_record_route_t *rr;
-	osip_route_t *rt;
-	osip_message_t *r;
-	struct natport_endpoint dst;
-	struct own_req *o = NULL;
-	char branch[40], *str = NULL;
-	unsigned int n = 0;
-	size_t len = 0;
-	int err = -1;
-
-	/* the entries above our own are the answerer's side of the route */
-	while ((rr = osip_list_get(&resp->record_routes, n)) &&
-	       !uri_is_us(p, rr->url))
-		n++;
-	r = natport_sip_dialog_request(resp, method, rr ? n : 0, cseq);
-	if (!r)
-		goto out;
-	rt = osip_list_get(&r->routes, 0);
-	if (natport_sip_uri_endpoint(rt ? rt->url : r->req_uri, &dst) ||
-	    is_us(p, &dst) || side_of(p, &dst) != side) {
-		log_info_rl("sip: call %s: no usable target for our %s",
-			    resp->call_id->number, method);
-		goto out;
-	}
-	snprintf(branch, sizeof(branch), OWN_BRANCH "%016llx",
-		 (unsigned long long)natport_sip_hash(p->secret ^ cseq,
-						      resp->call_id->number));
-	if (add_via(p, r, tp, branch))
-		goto out;
-	err = send_msg_keep(p, tp, r, &dst, &str, &len);
-	if (!err)
-		p->st.own_requests++;
-	if (!str || strcmp(method, "BYE") || p->n_own >= OWN_MAX)
-		goto out;
-	o = calloc(1, sizeof(*o));
-	if (!o || !(o->call_id = strdup(resp->call_id->number))) {
-		free(o);
-		goto out;
-	}
-	o->buf = str;
-	str = NULL;
-	o->len = len;
-	o->dst = dst;
-	o->side = side;
-	o->tries = 1;
-	o->next_ms = natport_evloop_now(p->loop) + 500;
-	o->next = p->own;
-	p->own = o;
-	p->n_own++;
-out:
-	osip_free(str);
-	osip_message_free(r);
-	return err;
-}
-
-/* A final answer to one of our BYEs ends its retransmissions. */
-static void own_answered(struct natport_proxy *p, osip_message_t *m)
-{
-	struct own_req **pp, *o;
-
-	if (m->status_code < 200)
-		return;
-	for (pp = &p->own; (o = *pp); pp = &o->next)
-		if (!strcmp(o->call_id, m->call_id->number)) {
-			*pp = o->next;
-			p->n_own--;
-			own_free(o);
-			return;
-		}
-}
-
-static void own_retransmit(struct natport_proxy *p, uint64_t now)
-{
-	struct own_req **pp = &p->own, *o;
-
-	while ((o = *pp)) {
-		if (now < o->next_ms) {
-			pp = &o->next;
-			continue;
-		}
-		if (o->tries >= OWN_TRIES) {
-			log_info_rl("sip: call %s: our BYE was never answered",
-				    o->call_id);
-			*pp = o->next;
-			p->n_own--;
-			own_free(o);
-			continue;
-		}
-		natport_sip_transport_send(p->tp[o->side], &o->dst, o->buf,
-					   o->len);
-		o->next_ms = now + (o->tries < 3 ? 500u << o->tries : 4000);
-		o->tries++;
-		pp = &o->next;
-	}
-}
-
-static int is_own_branch(osip_via_t *via)
-{
-	osip_generic_param_t *br = NULL;
-
-	return !osip_via_param_get_byname(via, "branch", &br) && br &&
-	       br->gvalue && !strncmp(br->gvalue, OWN_BRANCH,
-				      strlen(OWN_BRANCH));
 }
 
 /* Turn a 2xx into the failure code, for a caller that cannot have it. */
@@ -944,15 +777,16 @@ static void refuse_answer(struct natport_proxy *p, struct natport_call *c,
 			  int status, const char *why, int *drop)
 {
 	uint32_t n = (uint32_t)strtoul(m->cseq->number, NULL, 10);
+	uint64_t now = natport_evloop_now(p->loop);
 
-	send_own(p, m, side, "ACK", n);
-	send_own(p, m, side, "BYE", n + 1);
+	natport_sip_own_send(p->own, m, side, "ACK", n, now);
+	natport_sip_own_send(p->own, m, side, "BYE", n + 1, now);
 	if (c->sess->state == NATPORT_SESSION_ACTIVE) {
 		*drop = 1;
 		return;
 	}
 	natport_session_release(p->sessions, c->sess);
-	c->refused_ms = natport_evloop_now(p->loop);
+	c->refused_ms = now;
 	/* the details (logged) name LAN hosts: not for the outside */
 	to_failure(m, status, side == NATPORT_SIDE_LAN ?
 			      "the answer's media was refused by the router" :
@@ -976,8 +810,9 @@ static void response_call(struct natport_proxy *p, struct natport_call *c,
 		/* the caller has our refusal; a retransmitted 2xx lost our
 		 * ACK: send it again */
 		if (first && code >= 200 && code < 300)
-			send_own(p, m, side, "ACK",
-				 (uint32_t)strtoul(m->cseq->number, NULL, 10));
+			natport_sip_own_send(p->own, m, side, "ACK",
+					     (uint32_t)strtoul(m->cseq->number,
+							       NULL, 10), now);
 		*drop = 1;
 		return;
 	}
@@ -1033,8 +868,20 @@ static void handle_response(struct natport_proxy *p,
 		p->st.dropped++;
 		return;
 	}
-	if (is_own_branch(top)) {
-		own_answered(p, m); /* to our ACK/BYE: ends here */
+	if (natport_sip_own_is_ours(top)) {
+		natport_sip_own_answered(p->own, m); /* ends here */
+		return;
+	}
+	/* Only an answer to a request we forwarded goes on, and it comes
+	 * back the way that request left: our Via of that side on top, its
+	 * branch the MAC of the Via below. Anything else is forged. */
+	if (!natport_sip_via_is(top, &tp->local) ||
+	    !natport_sip_branch_check(m, p->secret)) {
+		log_warnx_rl("sip: forged or stale response %d from %s "
+			     "(no transaction of ours), dropped",
+			     m->status_code, fmt_ep(src, b));
+		p->st.forged++;
+		p->st.dropped++;
 		return;
 	}
 	osip_list_remove(&m->vias, 0);
@@ -1139,7 +986,7 @@ void natport_proxy_sweep(struct natport_proxy *p)
 {
 	natport_call_walk(p->calls, sweep_one, p);
 	natport_registrar_expire(p->reg, natport_evloop_now(p->loop));
-	own_retransmit(p, natport_evloop_now(p->loop));
+	natport_sip_own_retransmit(p->own, natport_evloop_now(p->loop));
 }
 
 static void on_sweep(void *arg)
@@ -1199,6 +1046,11 @@ struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 	if (!p->tp[NATPORT_SIDE_WAN])
 		goto err_lan;
 	p->tp[NATPORT_SIDE_WAN]->side = NATPORT_SIDE_WAN;
+	p->own = natport_sip_own_new(p->tp, &p->cfg, p->secret);
+	if (!p->own) {
+		snprintf(err, errlen, "out of memory");
+		goto err_wan;
+	}
 	p->sweep = natport_evloop_timer_add(loop, SWEEP_MS, on_sweep, p);
 	if (!p->sweep) {
 		snprintf(err, errlen, "out of memory");
@@ -1207,6 +1059,7 @@ struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 	return p;
 
 err_wan:
+	natport_sip_own_free(p->own);
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_WAN]);
 err_lan:
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_LAN]);
@@ -1228,12 +1081,7 @@ void natport_proxy_free(struct natport_proxy *p)
 	if (!p)
 		return;
 	natport_call_walk(p->calls, end_each, p);
-	while (p->own) {
-		struct own_req *o = p->own;
-
-		p->own = o->next;
-		own_free(o);
-	}
+	natport_sip_own_free(p->own);
 	if (p->sweep)
 		natport_evloop_timer_cancel(p->loop, p->sweep);
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_WAN]);
@@ -1264,6 +1112,7 @@ void natport_proxy_get_stats(struct natport_proxy *p,
 			     struct natport_proxy_stats *out)
 {
 	*out = p->st;
+	out->own_requests = natport_sip_own_sent(p->own);
 	natport_call_table_counters(p->calls, &out->calls_created,
 				    &out->calls_ended, &out->calls_full);
 }
