@@ -47,6 +47,11 @@ struct natport_call {
 	char *tags[NATPORT_CALL_MAX_TAGS]; /* callee tags of 2xx answers */
 	uint64_t refused_ms;      /* when its first answer was refused */
 	char *lan_contact;        /* the LAN phone's Contact URI */
+	/* Where the LAN party is: the address and port its SIP came from
+	 * (a LAN caller) or its binding (a LAN callee), and its Contact's
+	 * endpoint (AF_UNSPEC when unknown or not an IP literal). Requests
+	 * from the WAN in this call may reach these two and nothing else. */
+	struct natport_endpoint lan_party, lan_contact_ep;
 
 	struct natport_call *hnext, *prev, *next;
 };

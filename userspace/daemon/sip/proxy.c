@@ -300,6 +300,9 @@ static void hide_contact(struct natport_proxy *p, struct natport_call *c,
 		return; /* left as it is: still reachable along the route */
 	free(c->lan_contact);
 	c->lan_contact = dup;
+	if (natport_sip_uri_endpoint(ct->url, &c->lan_contact_ep) ||
+	    !natport_policy_in_lan(&p->cfg.policy, &c->lan_contact_ep))
+		memset(&c->lan_contact_ep, 0, sizeof(c->lan_contact_ep));
 	show_on_wan(p, ct->url);
 }
 
@@ -452,7 +455,8 @@ static int creates_dialog(const char *method)
  * 0 to forward, a SIP status to refuse, or -1 to drop. */
 static int request_call(struct natport_proxy *p, osip_message_t *m,
 			enum natport_side side,
-			const struct natport_endpoint *src, int in_dialog,
+			const struct natport_endpoint *src,
+			const struct natport_endpoint *dst, int in_dialog,
 			char *reason, size_t rlen)
 {
 	const char *method = m->sip_method;
@@ -483,6 +487,7 @@ static int request_call(struct natport_proxy *p, osip_message_t *m,
 			c->sess->client = *src;
 			c->sess->client.port = 0;
 		}
+		c->lan_party = side == NATPORT_SIDE_LAN ? *src : *dst;
 		if (m->from->url)
 			snprintf(c->from, sizeof(c->from), "%s%s%s",
 				 m->from->url->username ?: "",
@@ -535,6 +540,16 @@ static int request_call(struct natport_proxy *p, osip_message_t *m,
 		return 0;
 	}
 	return ret;
+}
+
+/* In-dialog methods that may reach a registered phone outside a call the
+ * router knows: those of dialogs it does not track (it keeps calls only),
+ * and ACK (of a failure that ended the call; it is never answered). */
+static int outside_calls(const char *method)
+{
+	return !strcmp(method, "NOTIFY") || !strcmp(method, "SUBSCRIBE") ||
+	       !strcmp(method, "REFER") || !strcmp(method, "MESSAGE") ||
+	       !strcmp(method, "ACK");
 }
 
 /* Where a request goes next; 0, or a SIP status (reason filled). */
@@ -591,6 +606,15 @@ static int route_request(struct natport_proxy *p, osip_message_t *m,
 			     NULL;
 		if (!bd && in_dialog)
 			return 481; /* a call that has ended */
+		/* from outside, a CANCEL or an in-dialog request of a call
+		 * must name one the router knows (a made-up To tag does not
+		 * open the phone to anyone) */
+		if (bd && side == NATPORT_SIDE_WAN && !c &&
+		    (in_dialog ? !outside_calls(m->sip_method) :
+				 !strcmp(m->sip_method, "CANCEL"))) {
+			snprintf(reason, rlen, "no such call");
+			return 481;
+		}
 		if (!bd) {
 			snprintf(reason, rlen, "no registered phone '%.64s'",
 				 m->req_uri->username ?: "");
@@ -618,6 +642,38 @@ static int route_request(struct natport_proxy *p, osip_message_t *m,
 		return 404;
 	}
 	return 0;
+}
+
+
+/*
+ * A request from the WAN that names its LAN target itself (Route, or a
+ * Request-URI that is a LAN address) instead of reaching a phone through
+ * its binding. It must belong to a call the router knows and go to that
+ * call's LAN party (where its SIP came from, or its Contact); a phone's
+ * own untracked dialogs (subscriptions) reach only the address and port
+ * it registered from. 0, or 481 / 403.
+ */
+static int wan_target_check(struct natport_proxy *p, osip_message_t *m,
+			    const struct natport_endpoint *dst, char *reason,
+			    size_t rlen)
+{
+	struct natport_call *c = natport_call_find(p->calls,
+						   m->call_id->number);
+
+	if (c) {
+		if (natport_endpoint_equal(dst, &c->lan_party) ||
+		    (c->lan_contact_ep.family &&
+		     natport_endpoint_equal(dst, &c->lan_contact_ep)))
+			return 0;
+		snprintf(reason, rlen, "target is not a party of this call");
+		return 403;
+	}
+	if (outside_calls(m->sip_method) &&
+	    natport_registrar_find_ep(p->reg, dst,
+				      natport_evloop_now(p->loop)))
+		return 0;
+	snprintf(reason, rlen, "no such call");
+	return 481;
 }
 
 static void handle_request(struct natport_proxy *p,
@@ -683,12 +739,11 @@ static void handle_request(struct natport_proxy *p,
 			snprintf(reason, sizeof(reason), "no relaying");
 			goto refuse;
 		}
-		if (!via_binding &&
-		    !natport_call_find(p->calls, m->call_id->number) &&
-		    !natport_registrar_find_addr(p->reg, &dst,
-						 natport_evloop_now(p->loop))) {
-			ret = 481;
-			goto refuse;
+		if (!via_binding) {
+			ret = wan_target_check(p, m, &dst, reason,
+					       sizeof(reason));
+			if (ret)
+				goto refuse;
 		}
 	} else if (out_side == NATPORT_SIDE_LAN) {
 		ret = 403;
@@ -697,7 +752,7 @@ static void handle_request(struct natport_proxy *p,
 		goto refuse;
 	}
 
-	ret = request_call(p, m, side, src, in_dialog, reason,
+	ret = request_call(p, m, side, src, &dst, in_dialog, reason,
 			   sizeof(reason));
 	if (ret < 0) {
 		p->st.dropped++;
