@@ -27,6 +27,12 @@ void natport_config_defaults(struct natport_config *cfg)
 	cfg->invite_timeout_ms = 180 * 1000;
 	cfg->max_mappings_per_client = 32;
 	cfg->max_calls = 4096;
+	/* per source address; the LAN's are generous (one PBX or a
+	 * benchmark's sipp is one source), the WAN's stricter */
+	cfg->lan_source_rate = 5000;
+	cfg->lan_source_calls = 256;
+	cfg->wan_source_rate = 500;
+	cfg->wan_source_calls = 64;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
 		 NATPORT_CTL_DEFAULT_PATH);
 	cfg->log_level = LOG_INFO;
@@ -94,6 +100,10 @@ enum key {
 	K_MAX_CALLS,
 	K_CONTROL_SOCKET,
 	K_LOG_LEVEL,
+	K_LAN_SOURCE_RATE,
+	K_LAN_SOURCE_CALLS,
+	K_WAN_SOURCE_RATE,
+	K_WAN_SOURCE_CALLS,
 	__K_MAX
 };
 
@@ -111,6 +121,10 @@ static const char *const key_names[__K_MAX] = {
 	[K_MAX_CALLS] = "max-calls",
 	[K_CONTROL_SOCKET] = "control-socket",
 	[K_LOG_LEVEL] = "log-level",
+	[K_LAN_SOURCE_RATE] = "lan-source-rate",
+	[K_LAN_SOURCE_CALLS] = "lan-source-calls",
+	[K_WAN_SOURCE_RATE] = "wan-source-rate",
+	[K_WAN_SOURCE_CALLS] = "wan-source-calls",
 };
 
 /* One key's value; returns NULL or a reason. */
@@ -121,6 +135,18 @@ static const char *apply(struct natport_config *cfg, enum key k,
 	char *dash;
 
 	switch (k) {
+	case K_LAN_SOURCE_RATE:
+	case K_LAN_SOURCE_CALLS:
+	case K_WAN_SOURCE_RATE:
+	case K_WAN_SOURCE_CALLS:
+		if (parse_uint(v, 1000000, &n))
+			return "expected a number 0..1000000 (0: no limit)";
+		*(k == K_LAN_SOURCE_RATE    ? &cfg->lan_source_rate :
+		  k == K_LAN_SOURCE_CALLS   ? &cfg->lan_source_calls :
+		  k == K_WAN_SOURCE_RATE    ? &cfg->wan_source_rate :
+					      &cfg->wan_source_calls) =
+			(unsigned int)n;
+		break;
 	case K_LAN_ADDRESS:
 		if (parse_v4_or_v6_addr(v, &cfg->lan_address))
 			return "expected an IP address without port";

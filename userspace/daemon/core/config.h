@@ -18,6 +18,11 @@
  *   max-calls N                4096
  *   control-socket PATH        /run/natport/nat-portd.sock
  *   log-level LEVEL            error | warning | info | debug
+ *   lan-source-rate N          5000 requests/s from one LAN address
+ *                              (token bucket, burst 2N; 0: no limit)
+ *   lan-source-calls N         256 calls in setup from one LAN address
+ *   wan-source-rate N          500, the same for one WAN address
+ *   wan-source-calls N         64
  *
  * DURATION is a number with an optional unit: ms, s (default), m, h.
  * Errors name the file and line: "FILE:LINE: reason".
@@ -49,6 +54,9 @@ struct natport_config {
 	unsigned int max_calls;
 	char control_socket[108];
 	int log_level; /* LOG_* */
+	/* per source address (issue 10 point 5): requests/s, calls in setup */
+	unsigned int lan_source_rate, lan_source_calls;
+	unsigned int wan_source_rate, wan_source_calls;
 
 	/* Built by natport_config_parse from lan-prefix, lan-address and
 	 * wan-address: the one address policy the proxy and the media code

@@ -17,6 +17,7 @@
 #include "sip/own.h"
 #include "sip/proxy.h"
 #include "sip/registrar.h"
+#include "sip/srclimit.h"
 #include "sip/transport.h"
 
 #define SWEEP_MS 500
@@ -34,6 +35,7 @@ struct natport_proxy {
 	struct natport_evloop_timer *sweep;
 	uint64_t secret;
 	struct natport_sip_own *own; /* the ACKs and BYEs we send ourselves */
+	struct natport_srclimit *limit; /* per source address, both sides */
 	struct natport_proxy_stats st;
 };
 
@@ -451,6 +453,17 @@ static int creates_dialog(const char *method)
 	       !strcmp(method, "REFER") || !strcmp(method, "NOTIFY");
 }
 
+static struct natport_srclimit_conf limits_of(const struct natport_proxy *p,
+					      enum natport_side side)
+{
+	if (side == NATPORT_SIDE_LAN)
+		return (struct natport_srclimit_conf){
+			p->cfg.lan_source_rate, p->cfg.lan_source_calls
+		};
+	return (struct natport_srclimit_conf){ p->cfg.wan_source_rate,
+					       p->cfg.wan_source_calls };
+}
+
 /* Call bookkeeping and media for a request crossing the router. Returns
  * 0 to forward, a SIP status to refuse, or -1 to drop. */
 static int request_call(struct natport_proxy *p, osip_message_t *m,
@@ -465,11 +478,27 @@ static int request_call(struct natport_proxy *p, osip_message_t *m,
 	int ret, is_new = 0;
 
 	if (!c && !strcmp(method, "INVITE") && !in_dialog) {
+		struct natport_srclimit_conf lc = limits_of(p, side);
+		int counted = natport_srclimit_setup_begin(p->limit, &lc, src);
+
+		if (counted < 0) {
+			p->st.source_limited++;
+			snprintf(reason, rlen, "too many calls in setup from "
+				 "this address (%s-source-calls %u)",
+				 natport_side_name(side), lc.calls);
+			return 503;
+		}
 		c = natport_call_new(p->calls, m->call_id->number);
 		if (!c) {
+			if (counted)
+				natport_srclimit_setup_end(p->limit, src);
 			snprintf(reason, rlen, errno == ENOSPC ?
 				 "too many calls (max-calls)" : "out of memory");
 			return 503;
+		}
+		if (counted) {
+			c->limit = p->limit;
+			c->setup_src = *src;
 		}
 		c->sess = natport_session_new(p->sessions, NATPORT_SESSION_SIP,
 					      c->call_id,
@@ -692,6 +721,19 @@ static void handle_request(struct natport_proxy *p,
 	int mf, in_dialog, via_binding, ret;
 
 	p->st.rx_requests++;
+	{
+		struct natport_srclimit_conf lc = limits_of(p, side);
+
+		if (natport_srclimit_request(p->limit, &lc, src,
+					     natport_evloop_now(p->loop))) {
+			log_warnx_rl("sip: %s from %s over %s-source-rate %u/s, "
+				     "dropped", method, fmt_ep(src, b),
+				     natport_side_name(side), lc.rate);
+			p->st.source_limited++;
+			p->st.dropped++;
+			return;
+		}
+	}
 	if (natport_sip_via_received(osip_list_get(&m->vias, 0), src)) {
 		p->st.dropped++;
 		return;
@@ -897,6 +939,7 @@ static void response_call(struct natport_proxy *p, struct natport_call *c,
 
 		if (tag && natport_call_tag_add(c, tag) < 0)
 			log_warnx_rl("call %s: too many forks", c->call_id);
+		natport_call_setup_done(c);
 		natport_session_set_state(p->sessions, c->sess, NATPORT_SESSION_ACTIVE,
 				       now);
 	} else if (code >= 300 && c->sess->state != NATPORT_SESSION_ACTIVE) {
@@ -1041,6 +1084,7 @@ void natport_proxy_sweep(struct natport_proxy *p)
 {
 	natport_call_walk(p->calls, sweep_one, p);
 	natport_registrar_expire(p->reg, natport_evloop_now(p->loop));
+	natport_srclimit_expire(p->limit, natport_evloop_now(p->loop));
 	natport_sip_own_retransmit(p->own, natport_evloop_now(p->loop));
 }
 
@@ -1083,7 +1127,8 @@ struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 	p->secret = random_secret();
 	p->calls = natport_call_table_new(cfg->max_calls);
 	p->reg = natport_registrar_new();
-	if (!p->calls || !p->reg) {
+	p->limit = natport_srclimit_new(8192);
+	if (!p->calls || !p->reg || !p->limit) {
 		snprintf(err, errlen, "out of memory");
 		goto err_tables;
 	}
@@ -1119,6 +1164,7 @@ err_wan:
 err_lan:
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_LAN]);
 err_tables:
+	natport_srclimit_free(p->limit);
 	natport_registrar_free(p->reg);
 	natport_call_table_free(p->calls);
 	free(p);
@@ -1143,6 +1189,7 @@ void natport_proxy_free(struct natport_proxy *p)
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_LAN]);
 	natport_registrar_free(p->reg);
 	natport_call_table_free(p->calls);
+	natport_srclimit_free(p->limit); /* after the calls that count in it */
 	free(p);
 }
 
