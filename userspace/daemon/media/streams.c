@@ -362,7 +362,8 @@ int natport_media_lan_sdp(struct natport_media *m, struct natport_session *c,
 	}
 	if (natport_sdp_rewrite(&sdp, rw, out, outlen, err, sizeof(err))) {
 		snprintf(reason, rlen, "SDP rewrite: %s", err);
-		ret = 500;
+		/* too long to carry is the offer's size, not our fault */
+		ret = strstr(err, "exceed") ? 488 : 500;
 		goto err_unwind;
 	}
 	memcpy(c->streams, ns, sdp.n * sizeof(ns[0]));
