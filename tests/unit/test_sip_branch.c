@@ -54,10 +54,11 @@ static osip_message_t *answer_of(const char *phone_via, const char *src,
 		 "From: <sip:a@192.0.2.10>;tag=f1\r\n"
 		 "To: <sip:1000@198.51.100.20>\r\n"
 		 "Call-ID: c1@192.0.2.10\r\nCSeq: 7 INVITE\r\n"
-		 "Content-Length: 0\r\n\r\n", phone_via);
+		 "Content-Length: 0\r\n\r\n",
+		 phone_via);
 	m = parse(req);
-	ck_assert_int_eq(natport_sip_via_received(osip_list_get(&m->vias, 0),
-						  &s), 0);
+	ck_assert_int_eq(
+		natport_sip_via_received(osip_list_get(&m->vias, 0), &s), 0);
 	natport_sip_branch(m, secret, branch, blen);
 	ck_assert_int_eq(osip_via_to_str(osip_list_get(&m->vias, 0), &via), 0);
 	snprintf(resp, sizeof(resp),
@@ -67,7 +68,8 @@ static osip_message_t *answer_of(const char *phone_via, const char *src,
 		 "From: <sip:a@192.0.2.10>;tag=f1\r\n"
 		 "To: <sip:1000@198.51.100.20>;tag=t9\r\n"
 		 "Call-ID: c1@192.0.2.10\r\nCSeq: 7 INVITE\r\n"
-		 "Content-Length: 0\r\n\r\n", branch, via);
+		 "Content-Length: 0\r\n\r\n",
+		 branch, via);
 	osip_free(via);
 	osip_message_free(m);
 	return parse(resp);

@@ -11,8 +11,8 @@
 #include "sip/msg.h"
 #include "sip/own.h"
 
-#define OWN_MAX 64     /* BYEs awaiting their answer */
-#define OWN_TRIES 10   /* T1 doubling to T2: about 32 s */
+#define OWN_MAX 64   /* BYEs awaiting their answer */
+#define OWN_TRIES 10 /* T1 doubling to T2: about 32 s */
 #define OWN_T1_MS 500u
 #define OWN_T2_MS 4000u
 
@@ -202,8 +202,8 @@ void natport_sip_own_retransmit(struct natport_sip_own *o, uint64_t now_ms)
 		}
 		natport_sip_transport_send(o->tp[r->side], &r->dst, r->buf,
 					   r->len);
-		r->next_ms = now_ms + (r->tries < 3 ? OWN_T1_MS << r->tries :
-						      OWN_T2_MS);
+		r->next_ms = now_ms +
+			     (r->tries < 3 ? OWN_T1_MS << r->tries : OWN_T2_MS);
 		r->tries++;
 		pp = &r->next;
 	}

@@ -11,7 +11,7 @@
 
 struct source {
 	struct natport_endpoint addr; /* port 0 */
-	uint64_t tokens;              /* thousandths of a request */
+	uint64_t tokens;	      /* thousandths of a request */
 	uint64_t last_ms;
 	unsigned int setup;
 	struct source *next;
