@@ -27,6 +27,12 @@ void natport_config_defaults(struct natport_config *cfg)
 	cfg->invite_timeout_ms = 180 * 1000;
 	cfg->max_mappings_per_client = 32;
 	cfg->max_calls = 4096;
+	/* per source address; the LAN's are generous (one PBX or a
+	 * benchmark's sipp is one source), the WAN's stricter */
+	cfg->lan_source_rate = 5000;
+	cfg->lan_source_calls = 256;
+	cfg->wan_source_rate = 500;
+	cfg->wan_source_calls = 64;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
 		 NATPORT_CTL_DEFAULT_PATH);
 	cfg->log_level = LOG_INFO;
@@ -114,6 +120,10 @@ enum key {
 	K_PCP_MAX_LIFETIME,
 	K_PCP_THIRD_PARTY,
 	K_PCP_RATE,
+	K_LAN_SOURCE_RATE,
+	K_LAN_SOURCE_CALLS,
+	K_WAN_SOURCE_RATE,
+	K_WAN_SOURCE_CALLS,
 	__K_MAX
 };
 
@@ -144,6 +154,10 @@ static const char *const key_names[__K_MAX] = {
 	[K_PCP_MAX_LIFETIME] = "pcp-max-lifetime",
 	[K_PCP_THIRD_PARTY] = "pcp-third-party",
 	[K_PCP_RATE] = "pcp-rate",
+	[K_LAN_SOURCE_RATE] = "lan-source-rate",
+	[K_LAN_SOURCE_CALLS] = "lan-source-calls",
+	[K_WAN_SOURCE_RATE] = "wan-source-rate",
+	[K_WAN_SOURCE_CALLS] = "wan-source-calls",
 };
 
 /* A group name as useradd(8) takes it; resolved when the socket is made
@@ -207,6 +221,18 @@ static const char *apply(struct natport_config *cfg, enum key k,
 	char *dash;
 
 	switch (k) {
+	case K_LAN_SOURCE_RATE:
+	case K_LAN_SOURCE_CALLS:
+	case K_WAN_SOURCE_RATE:
+	case K_WAN_SOURCE_CALLS:
+		if (parse_uint(v, 1000000, &n))
+			return "expected a number 0..1000000 (0: no limit)";
+		*(k == K_LAN_SOURCE_RATE    ? &cfg->lan_source_rate :
+		  k == K_LAN_SOURCE_CALLS   ? &cfg->lan_source_calls :
+		  k == K_WAN_SOURCE_RATE    ? &cfg->wan_source_rate :
+					      &cfg->wan_source_calls) =
+			(unsigned int)n;
+		break;
 	case K_LAN_ADDRESS:
 		if (parse_v4_or_v6_addr(v, &cfg->lan_address))
 			return "expected an IP address without port";
@@ -357,12 +383,20 @@ static int fail(char *err, size_t errlen, const char *name, unsigned int line,
 	return -1;
 }
 
-static int in_lan(const struct natport_config *c,
-		  const struct natport_endpoint *ep)
+/* The policy of a config whose keys are all read: the LAN prefixes, and
+ * the router's two addresses as its own. Fails only beyond the policy's
+ * table sizes, which the config's own limits stay inside. */
+static int build_policy(struct natport_config *c)
 {
+	struct natport_policy *p = &c->policy;
+
+	natport_policy_init(p);
 	for (unsigned int i = 0; i < c->n_lan_prefix; i++)
-		if (natport_prefix_contains(&c->lan_prefix[i], ep))
-			return 1;
+		if (natport_policy_add_lan(p, &c->lan_prefix[i]))
+			return -1;
+	if (natport_policy_add_own(p, &c->lan_address) ||
+	    natport_policy_add_own(p, &c->wan_address))
+		return -1;
 	return 0;
 }
 
@@ -435,13 +469,16 @@ int natport_config_parse(struct natport_config *out, const char *name,
 		return fail(err, errlen, name, 0, "wan-address is missing");
 	if (!cfg.n_lan_prefix)
 		return fail(err, errlen, name, 0, "lan-prefix is missing");
-	if (!in_lan(&cfg, &cfg.lan_address))
+	if (build_policy(&cfg))
+		return fail(err, errlen, name, 0, "cannot build the policy");
+	if (!natport_policy_in_lan(&cfg.policy, &cfg.lan_address))
 		return fail(err, errlen, name, seen[K_LAN_ADDRESS],
 			    "lan-address is not inside any lan-prefix");
-	if (in_lan(&cfg, &cfg.wan_address))
+	if (natport_policy_in_lan(&cfg.policy, &cfg.wan_address))
 		return fail(err, errlen, name, seen[K_WAN_ADDRESS],
 			    "wan-address is inside a lan-prefix");
-	if (cfg.has_upstream && in_lan(&cfg, &cfg.upstream))
+	if (cfg.has_upstream &&
+	    natport_policy_in_lan(&cfg.policy, &cfg.upstream))
 		return fail(err, errlen, name, seen[K_UPSTREAM],
 			    "upstream-proxy is inside a lan-prefix");
 	/* PCP / NAT-PMP front end (pcp/) */

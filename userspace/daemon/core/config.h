@@ -18,6 +18,11 @@
  *   max-calls N                4096
  *   control-socket PATH        /run/natport/nat-portd.sock
  *   log-level LEVEL            error | warning | info | debug
+ *   lan-source-rate N          5000 requests/s from one LAN address
+ *                              (token bucket, burst 2N; 0: no limit)
+ *   lan-source-calls N         256 calls in setup from one LAN address
+ *   wan-source-rate N          500, the same for one WAN address
+ *   wan-source-calls N         64
  *   control-group GROUP        natport; may connect and read
  *   control-admin-group GROUP  none; may also change state (flush,
  *                              mappings add/del), as root may
@@ -50,6 +55,7 @@
 #include <stdint.h>
 
 #include <natport/natport.h>
+#include <natport/policy.h>
 
 #define NATPORT_CONFIG_MAX_PREFIXES 8
 #define NATPORT_CONFIG_DEFAULT_PATH "/etc/natport/nat-portd.conf"
@@ -82,6 +88,14 @@ struct natport_config {
 	int pcp, natpmp, pcp_third_party;
 	uint32_t pcp_min_lifetime_s, pcp_max_lifetime_s;
 	unsigned int pcp_rate;
+	/* per source address (issue 10 point 5): requests/s, calls in setup */
+	unsigned int lan_source_rate, lan_source_calls;
+	unsigned int wan_source_rate, wan_source_calls;
+
+	/* Built by natport_config_parse from lan-prefix, lan-address and
+	 * wan-address: the one address policy the proxy and the media code
+	 * consult (plain data, so a copy of the config carries it). */
+	struct natport_policy policy;
 };
 
 void natport_config_defaults(struct natport_config *cfg);
