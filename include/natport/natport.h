@@ -346,6 +346,14 @@ int natport_pm_release(struct natport_pm *pm,
 /* natport_pm_release_id - the same, by mapping id. */
 int natport_pm_release_id(struct natport_pm *pm, uint32_t id);
 
+/* natport_pm_release_many - release by id, n at a time: the entries are
+ * deleted NATPORT_UPDATE_MANY to a netlink message batch (a call's
+ * streams, or thousands of calls that end at once). res (may be NULL)
+ * gets each result; returns 0 or the first error. Gone from the kernel when
+ * it returns, as with natport_pm_release. */
+int natport_pm_release_many(struct natport_pm *pm, const uint32_t *ids,
+			    unsigned int n, int *res);
+
 /* natport_pm_lookup - copy the mapping with this id. */
 int natport_pm_lookup(struct natport_pm *pm, uint32_t id,
 		      struct natport_mapping *out);

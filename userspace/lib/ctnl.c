@@ -25,6 +25,7 @@
 #define BATCH_MAX_MSGS 256
 #define EVENT_RCVBUF (8 * 1024 * 1024)
 #define EVENTS_PER_READ 1024
+#define SCAN_PART (16 * 1024)
 
 struct natport_ctnl {
 	struct mnl_socket *req;
@@ -461,6 +462,35 @@ int natport_ctnl_delete_nowait(struct natport_ctnl *ct,
 	return 0;
 }
 
+int natport_ctnl_delete_many_nowait(struct natport_ctnl *ct,
+				    const struct natport_ct_entry *e,
+				    unsigned int n)
+{
+	unsigned int i;
+	size_t off;
+	int err;
+
+	if (n > NATPORT_CTNL_MANY)
+		return -E2BIG;
+	batch_begin(ct);
+	for (i = 0; i < n; i++) {
+		err = set_tuple(&ct->obj, &e[i]);
+		if (!err)
+			err = batch_add(ct, IPCTNL_MSG_CT_DELETE, 0, ct->obj);
+		if (err)
+			return err;
+	}
+	for (off = 0; off < ct->len;) {
+		struct nlmsghdr *nlh = (struct nlmsghdr *)(ct->buf + off);
+
+		nlh->nlmsg_flags &= ~NLM_F_ACK;
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	if (ct->len && mnl_socket_sendto(ct->req, ct->buf, ct->len) < 0)
+		return -errno;
+	return 0;
+}
+
 int natport_ctnl_delete(struct natport_ctnl *ct,
 			const struct natport_ct_entry *e)
 {
@@ -845,7 +875,9 @@ int natport_ctnl_scan_step(struct natport_ctnl *ct, unsigned int max,
 		ssize_t r;
 		int len;
 
-		r = recv(mnl_socket_get_fd(ct->scan), ct->sbuf, BATCH_SIZE,
+		/* a small buffer keeps each dump part, and so the kernel's
+		 * share of a step, small too */
+		r = recv(mnl_socket_get_fd(ct->scan), ct->sbuf, SCAN_PART,
 			 MSG_DONTWAIT);
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)

@@ -69,6 +69,12 @@ int natport_ctnl_counters(struct natport_ctnl *ct,
 int natport_ctnl_delete_nowait(struct natport_ctnl *ct,
 			       const struct natport_ct_entry *e);
 
+/* Delete n entries (n <= NATPORT_CTNL_MANY) in one sendmsg, unacknowledged,
+ * like delete_nowait. */
+int natport_ctnl_delete_many_nowait(struct natport_ctnl *ct,
+				    const struct natport_ct_entry *e,
+				    unsigned int n);
+
 /* Walk the entries whose mark is natport's for the tag (natport_ct_mark_id),
  * in one go: for open, close and tools, not for the event loop. */
 typedef int (*natport_ctnl_dump_fn)(const struct natport_ct_entry *e,

@@ -31,9 +31,11 @@
 #define RESTORE_WINDOW_MS 10000
 /* Every SWEEP_TICKS ticks the nft table is checked (belt and braces). */
 #define SWEEP_TICKS 6
-/* A scan hands at most this many entries to us per dispatch: about 1-2 ms
- * of parsing, so the owner's event loop never waits long behind it. */
-#define SCAN_SLICE 1024
+/* A scan hands at most this many entries to us per dispatch (one dump
+ * part of 16 KiB, well under a millisecond of parsing, plus one refresh
+ * batch of at most that many), so the owner's event loop never waits long
+ * behind it. */
+#define SCAN_SLICE 64
 /* ...plus what the last recv() of a slice carries beyond it (a dump part
  * is at most 64 KiB, a few hundred entries) */
 #define SCAN_ROOM (SCAN_SLICE + 512)
@@ -991,6 +993,42 @@ int natport_pm_release_id(struct natport_pm *pm, uint32_t id)
 		return fail(pm, NATPORT_E_NOENT, "no mapping with id %u", id);
 	release_slot(pm, s);
 	return 0;
+}
+
+int natport_pm_release_many(struct natport_pm *pm, const uint32_t *ids,
+			    unsigned int n, int *res)
+{
+	struct natport_ct_entry e[NATPORT_CTNL_MANY];
+	unsigned int i, ne = 0;
+	int first = 0;
+
+	pm->errbuf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		struct natport_map_slot *s = natport_maptable_get(&pm->mt, ids[i]);
+		int r = 0;
+
+		if (!s) {
+			r = fail(pm, NATPORT_E_NOENT, "no mapping with id %u",
+				 ids[i]);
+		} else {
+			if (s->installed) {
+				slot_entry(pm, s, &e[ne++]);
+				set_installed(pm, s, 0);
+			}
+			release_slot(pm, s);
+		}
+		if (res)
+			res[i] = r;
+		if (r && !first)
+			first = r;
+		if (ne == NATPORT_CTNL_MANY || (i + 1 == n && ne)) {
+			/* A failure leaves orphans the next scan removes. */
+			if (natport_ctnl_delete_many_nowait(pm->ct, e, ne))
+				pm->stats.errors[NATPORT_E_KERNEL]++;
+			ne = 0;
+		}
+	}
+	return first;
 }
 
 int natport_pm_release(struct natport_pm *pm,
