@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_scale.sh - the port manager at scale (issue 12): no descriptor per
 # port, several external addresses, calls placed until the range is full,
-# stray packets to unmapped ports of the range dropped and counted.
+# refresh only of silent entries, stray packets to unmapped ports of the
+# range dropped and counted, thousands released at once.
 #
 #   LAN client            router (np-map, RLIMIT_NOFILE 64)      WAN peer
 #   192.0.2.10 [c0]--[r0] 192.0.2.1 | 198.51.100.1 [r1]--[w0] 198.51.100.20
@@ -81,6 +82,24 @@ in_wan "$U" send -b $WAN_IP:6000 -d $C7_EXT:$C7_PORT -n 3 -i 1000
 wait $rp || true
 check "media to $C7_EXT:$C7_PORT reaches the client ($(tr '\n' ' ' <"$out"))" \
 	grep -q "^recv 3 from $WAN_IP:6000\$" "$out"
+
+# --- refresh follows silence: a moving entry is left to the kernel --------
+mapcmd "get audio_rtp $LAN2_IP 4008" # call 9, held since the fill
+read -r st _ C9_EXT C9_PORT <<<"$REPLY"
+mapcmd "update $C9_EXT $C9_PORT $WAN_IP 6002"
+check "a second, silent stream installed ($REPLY)" starts "ok "
+r0=$(stat_of refreshes)
+k0=$(stat_of skipped)
+bg "$NS_WAN" "$U" send -b $WAN_IP:6000 -d $C7_EXT:$C7_PORT -n 14 -i 500
+mapcmd "sleep 7000" # > 5 s stream timeout: the silent one needs refreshing
+check "both entries outlived the UDP timeouts ($(all_entries))" \
+	test "$(all_entries)" = 2
+check "the silent entry was refreshed ($r0 -> $(stat_of refreshes))" \
+	test "$(stat_of refreshes)" -gt "$r0"
+check "the moving entry was skipped by the scans ($k0 -> $(stat_of skipped))" \
+	test "$(stat_of skipped)" -gt "$k0"
+check "no entry had to be re-created ($(stat_of kernel_restored))" \
+	test "$(stat_of kernel_restored)" = 0
 
 # --- stray packets to unmapped ports of the range -----------------------
 mapcmd "release-id 1"

@@ -209,7 +209,8 @@ static void command(char *line)
 		       "released=%llu errors=%llu kernel_destroyed=%llu "
 		       "kernel_restored=%llu refreshes=%llu clashes=%llu "
 		       "stale=%llu stray=%llu overruns=%llu nft_restored=%llu "
-		       "capacity=%u headroom=%u addrs=%u fds=%u scans=%llu\n",
+		       "capacity=%u headroom=%u addrs=%u fds=%u scans=%llu "
+		       "skipped=%llu\n",
 		       s.ports_total, s.ports_free, s.ports_held,
 		       s.ports_quarantined, s.mappings, s.mappings_active,
 		       (unsigned long long)s.created,
@@ -224,7 +225,8 @@ static void command(char *line)
 		       (unsigned long long)s.event_overruns,
 		       (unsigned long long)s.nft_restored, s.capacity,
 		       s.headroom, s.external_addrs, s.fds,
-		       (unsigned long long)s.scans);
+		       (unsigned long long)s.scans,
+		       (unsigned long long)s.refresh_skipped);
 	} else if (!strcmp(argv[0], "sipalg")) {
 		char why[200];
 
