@@ -710,6 +710,10 @@ static void cmd_stats(struct client *cl)
 	natport_ctl_put_u64(b, "ports_free", ps.ports_free);
 	natport_ctl_put_u64(b, "ports_held", ps.ports_held);
 	natport_ctl_put_u64(b, "ports_quarantined", ps.ports_quarantined);
+	natport_ctl_put_u64(b, "capacity", ps.capacity);
+	natport_ctl_put_u64(b, "headroom", ps.headroom);
+	natport_ctl_put_u64(b, "external_addrs", ps.external_addrs);
+	natport_ctl_put_u64(b, "pm_fds", ps.fds);
 	natport_ctl_put_u64(b, "kernel_entries", entries < 0 ? 0 : entries);
 	natport_ctl_put_u64(b, "kernel_pkts_in", k.pkts_in);
 	natport_ctl_put_u64(b, "kernel_bytes_in", k.bytes_in);
@@ -718,6 +722,8 @@ static void cmd_stats(struct client *cl)
 	natport_ctl_put_u64(b, "kernel_destroyed", ps.kernel_destroyed);
 	natport_ctl_put_u64(b, "kernel_restored", ps.kernel_restored);
 	natport_ctl_put_u64(b, "refreshes", ps.refreshes);
+	natport_ctl_put_u64(b, "refresh_skipped", ps.refresh_skipped);
+	natport_ctl_put_u64(b, "refresh_scans", ps.scans);
 	natport_ctl_put_u64(b, "clashes_removed", ps.clashes_removed);
 	natport_ctl_put_u64(b, "stale_removed", ps.stale_removed);
 	natport_ctl_put_u64(b, "stray_packets", ps.stray_packets);
