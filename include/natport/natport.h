@@ -100,8 +100,9 @@
  *    for reading; call natport_pm_dispatch() when it is readable. It wakes
  *    for conntrack DESTROY events of natport entries and for the refresh and
  *    quarantine timers, never per media packet.
- *  - Privilege: opening a handle needs CAP_NET_ADMIN (ctnetlink, nft) and,
- *    for ports below 1024, CAP_NET_BIND_SERVICE.
+ *  - Privilege: opening a handle needs CAP_NET_ADMIN (ctnetlink, nft, the
+ *    namespace's sysctls). No port is bound, so a range below 1024 needs
+ *    nothing more.
  */
 #ifndef NATPORT_NATPORT_H
 #define NATPORT_NATPORT_H

@@ -71,7 +71,7 @@ struct natport_pm {
 	struct natport_ct_entry *scratch; /* one slice's refreshes, deletions */
 	int *scratch_res;
 	unsigned int nrefresh, ndelete;
-	char limits[320];
+	char limits[400];
 	char errbuf[256];
 };
 
@@ -537,13 +537,15 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	}
 	/* Keep the kernel's ephemeral choice out of the range. Refused (a
 	 * read-only /proc/sys, say): the guard still drops strays, but a
-	 * local program's ephemeral port may then land in the range. */
+	 * local program's ephemeral port may then land in the range; the
+	 * limits line says so rather than failing the whole daemon. */
 	r = natport_portalloc_reserve(&pm->pa);
 	if (r) {
-		snprintf(err, errlen,
-			 "reserving the range in ip_local_reserved_ports: %s",
+		size_t n = strlen(pm->limits);
+
+		snprintf(pm->limits + n, sizeof(pm->limits) - n,
+			 "; range NOT in ip_local_reserved_ports: %s",
 			 strerror(-r));
-		goto err_reserve;
 	}
 	/* Per-namespace; only entries created from now on count. */
 	r = open("/proc/sys/net/netfilter/nf_conntrack_acct",
@@ -589,7 +591,6 @@ err_fds:
 	if (pm->timerfd >= 0)
 		close(pm->timerfd);
 	natport_portalloc_unreserve(&pm->pa);
-err_reserve:
 	natport_nft_close(pm->nft);
 err_flush:
 	natport_ctnl_close(pm->ct);
