@@ -165,16 +165,17 @@ static double raw_cycle(int n, int naddr, int per_addr)
 						  ext_addr(pair % naddr));
 				nfct_set_attr_u16(ct, ATTR_PORT_SRC,
 						  htons(6000 + (id & 1)));
-				nfct_set_attr_u16(
-					ct, ATTR_PORT_DST,
-					htons(10000 + 2 * (pair / naddr) +
-					      (id & 1)));
+				nfct_set_attr_u16(ct, ATTR_PORT_DST,
+						  htons(10000 +
+							2 * (pair / naddr) +
+							(id & 1)));
 				if (!del) {
-					nfct_setobjopt(ct, NFCT_SOPT_SETUP_REPLY);
-					nfct_set_attr_u32(
-						ct, ATTR_DNAT_IPV4,
-						htonl(0xc0000200 + 10 +
-						      pair % 200));
+					nfct_setobjopt(ct,
+						       NFCT_SOPT_SETUP_REPLY);
+					nfct_set_attr_u32(ct, ATTR_DNAT_IPV4,
+							  htonl(0xc0000200 +
+								10 +
+								pair % 200));
 					nfct_set_attr_u16(
 						ct, ATTR_DNAT_PORT,
 						htons(4000 + 2 * (pair / 200) +
@@ -188,7 +189,8 @@ static double raw_cycle(int n, int naddr, int per_addr)
 					nfct_set_attr_u32(ct, ATTR_STATUS,
 							  IPS_SEEN_REPLY |
 								  IPS_ASSURED);
-					nfct_set_attr_u32(ct, ATTR_TIMEOUT, 600);
+					nfct_set_attr_u32(ct, ATTR_TIMEOUT,
+							  600);
 					nfct_set_attr_u32(ct, ATTR_MARK,
 							  0x12340000);
 				}
@@ -233,8 +235,7 @@ static void fill_req(struct natport_mapping_req *r, int id)
 	r->owner = call;
 }
 
-static struct natport_pm *open_pm(int n, int naddr, char *limits,
-				  size_t len)
+static struct natport_pm *open_pm(int n, int naddr, char *limits, size_t len)
 {
 	struct natport_pm_config cfg = { 0 };
 	struct natport_pm *pm;
@@ -290,7 +291,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (n / 2 / naddr > 27000) {
-		fprintf(stderr, "bench_scale: %d mappings need more than %d addresses\n",
+		fprintf(stderr,
+			"bench_scale: %d mappings need more than %d addresses\n",
 			n, naddr);
 		return 2;
 	}
@@ -426,8 +428,8 @@ int main(int argc, char **argv)
 	       worst_cpu * 1000, worst_cpu * 1000 <= 5 ? "PASS" : "FAIL");
 	printf("verdict fds_constant %d target <= %d %s\n", fds1 - fds0, 16,
 	       fds1 - fds0 <= 16 ? "PASS" : "FAIL");
-	printf("verdict mappings_held %u target %d %s\n", st.mappings_active,
-	       n, (int)st.mappings_active == n ? "PASS" : "FAIL");
+	printf("verdict mappings_held %u target %d %s\n", st.mappings_active, n,
+	       (int)st.mappings_active == n ? "PASS" : "FAIL");
 	free(maps);
 	return 0;
 }

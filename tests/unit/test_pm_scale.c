@@ -60,9 +60,10 @@ static void insert(const char *mark, int sport)
 {
 	char cmd[300];
 
-	snprintf(cmd, sizeof(cmd),
-		 "conntrack -I -p udp -s 198.51.100.20 -d 198.51.100.1 --sport %d --dport 40000 -t 100 --mark %s >/dev/null 2>&1",
-		 sport, mark);
+	snprintf(
+		cmd, sizeof(cmd),
+		"conntrack -I -p udp -s 198.51.100.20 -d 198.51.100.1 --sport %d --dport 40000 -t 100 --mark %s >/dev/null 2>&1",
+		sport, mark);
 	ck_assert_int_eq(system(cmd), 0);
 }
 
@@ -132,7 +133,8 @@ START_TEST(limits_refused_or_clamped)
 	pm = natport_pm_open(&c, err, sizeof(err));
 	ck_assert_msg(pm != NULL, "open: %s", err);
 	ck_assert_ptr_nonnull(strstr(natport_pm_limits(pm), "max_mappings"));
-	ck_assert_ptr_nonnull(strstr(natport_pm_limits(pm), "nf_conntrack_max"));
+	ck_assert_ptr_nonnull(
+		strstr(natport_pm_limits(pm), "nf_conntrack_max"));
 	natport_pm_get_stats(pm, &st);
 	ck_assert_uint_eq(st.capacity, 3);
 	ck_assert_uint_eq(st.headroom, 3);
@@ -146,8 +148,7 @@ START_TEST(limits_refused_or_clamped)
 	natport_pm_get_stats(pm, &st);
 	ck_assert_uint_eq(st.headroom, 0);
 	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4004", NULL);
-	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m),
-			 -NATPORT_E_NOPORT);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), -NATPORT_E_NOPORT);
 	ck_assert_ptr_nonnull(strstr(natport_pm_last_error(pm), "capacity"));
 	natport_pm_close(pm);
 
@@ -211,9 +212,8 @@ START_TEST(several_external_addresses)
 		if (m[i].external.addr.v4.s_addr == htonl(0xc6336402))
 			break;
 	natport_endpoint_parse("198.51.100.20:6100", &remote);
-	ck_assert_int_eq(natport_pm_update_remote(pm, &m[i].external, &remote,
-						  NULL),
-			 0);
+	ck_assert_int_eq(
+		natport_pm_update_remote(pm, &m[i].external, &remote, NULL), 0);
 	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 8);
 	ck_assert_int_eq(natport_pm_release_id(pm, m[0].id), 0);
 	ck_assert_int_eq(natport_pm_release_id(pm, m[1].id), 0);

@@ -148,7 +148,8 @@ static void load_local_addrs(struct natport_pm *pm)
 	for (n = 0; n < pm->pa.naddr; n++) {
 		pm->ext_up[n] = 0;
 		for (j = 0; j < pm->nlocal; j++)
-			if (pm->local[j].s_addr == pm->pa.addr[n].addr.v4.s_addr)
+			if (pm->local[j].s_addr ==
+			    pm->pa.addr[n].addr.v4.s_addr)
 				pm->ext_up[n] = 1;
 		pm->next_up += pm->ext_up[n];
 	}
@@ -386,6 +387,11 @@ static void arm_timer(struct natport_pm *pm)
 	its.it_value.tv_nsec = (pm->refresh_ms % 1000) * 1000000L;
 	its.it_interval = its.it_value;
 	timerfd_settime(pm->timerfd, 0, &its, NULL);
+}
+
+static uint32_t mark_id(const struct natport_pm *pm, uint32_t mark)
+{
+	return natport_ct_mark_id(pm->cfg.ct_mark_tag, mark);
 }
 
 static void slot_entry(const struct natport_pm *pm,
@@ -877,7 +883,8 @@ int natport_pm_update_remote(struct natport_pm *pm,
 				*out = s->m;
 			return 0;
 		}
-		set_installed(pm, s, 0); /* gone from the kernel: create again */
+		/* gone from the kernel: create it again */
+		set_installed(pm, s, 0);
 	}
 	err = install(pm, s, remote);
 	if (err)
@@ -1005,7 +1012,8 @@ int natport_pm_release_many(struct natport_pm *pm, const uint32_t *ids,
 
 	pm->errbuf[0] = '\0';
 	for (i = 0; i < n; i++) {
-		struct natport_map_slot *s = natport_maptable_get(&pm->mt, ids[i]);
+		struct natport_map_slot *s =
+			natport_maptable_get(&pm->mt, ids[i]);
 		int r = 0;
 
 		if (!s) {
@@ -1130,8 +1138,7 @@ static void on_destroy(const struct natport_ct_entry *e, void *arg)
 	struct natport_pm *pm = arg;
 	struct natport_map_slot *s;
 
-	s = natport_maptable_get(&pm->mt,
-				 natport_ct_mark_id(pm->cfg.ct_mark_tag, e->mark));
+	s = natport_maptable_get(&pm->mt, mark_id(pm, e->mark));
 	/* Ours only if it is the entry the mapping has now: the ones we
 	 * replaced or released ourselves also end with DESTROY. */
 	if (!s || !s->installed ||
@@ -1155,8 +1162,7 @@ static void scan_flush(struct natport_pm *pm)
 				  pm->scratch_res)) {
 		for (i = 0; i < pm->nrefresh; i++) {
 			struct natport_map_slot *s = natport_maptable_get(
-				&pm->mt, natport_ct_mark_id(pm->cfg.ct_mark_tag,
-							    pm->scratch[i].mark));
+				&pm->mt, mark_id(pm, pm->scratch[i].mark));
 
 			if (!s)
 				continue;
@@ -1181,8 +1187,7 @@ static int scan_one(const struct natport_ct_entry *e,
 	struct natport_map_slot *s;
 	uint64_t pkts = c->pkts_in + c->pkts_out;
 
-	s = natport_maptable_get(&pm->mt,
-				 natport_ct_mark_id(pm->cfg.ct_mark_tag, e->mark));
+	s = natport_maptable_get(&pm->mt, mark_id(pm, e->mark));
 	if (!s || !s->installed ||
 	    !natport_endpoint_equal(&s->m.remote, &e->remote) ||
 	    !natport_endpoint_equal(&s->m.external, &e->external)) {

@@ -213,7 +213,8 @@ static int write_reserved(const uint8_t *map)
 			k++;
 			continue;
 		}
-		for (a = k; k + 1 < 65536 && (map[(k + 1) / 8] & (1 << ((k + 1) % 8)));)
+		for (a = k; k + 1 < 65536 &&
+			    (map[(k + 1) / 8] & (1 << ((k + 1) % 8)));)
 			k++;
 		p += sprintf(p, "%s%u", p == buf ? "" : ",", a);
 		if (k > a)
