@@ -176,9 +176,13 @@ static struct natport_pm *open_pm(const struct natport_config *cfg)
 	pc.port_max = cfg->port_max;
 	pc.quarantine_ms = cfg->quarantine_ms;
 	pc.own_ports[0] = cfg->sip_port; /* the provider must see it */
+	for (unsigned int i = 0; i < cfg->n_media_address; i++)
+		pc.external_more[i] = cfg->media_address[i];
+	pc.n_external_more = cfg->n_media_address;
 	pm = natport_pm_open(&pc, err, sizeof(err));
 	if (!pm)
 		fatalx("port manager: %s", err);
+	log_info("port manager: %s", natport_pm_limits(pm));
 	return pm;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sys/socket.h>
 
@@ -19,6 +20,9 @@ struct natport_nft {
 	struct mnl_socket *mon; /* ruleset change notifications */
 	char name[33];
 	char pin[512]; /* own-port chain body, "" = none (see _pin) */
+	char guard[1024];       /* the guard rule, "" for none */
+	uint64_t stray_base;    /* counted by tables since replaced */
+	uint64_t stray_last;    /* the current table's, at the last read */
 };
 
 static int run(struct natport_nft *nft, const char *cmd, char *err,
@@ -40,18 +44,30 @@ static int run(struct natport_nft *nft, const char *cmd, char *err,
 
 static int install(struct natport_nft *nft, char *err, size_t errlen)
 {
-	char cmd[2048];
+	char cmd[4096];
 
 	/* add+delete+create in one transaction: replaces a stale table of a
-	 * previous instance atomically, and works when none exists. */
+	 * previous instance atomically, and works when none exists. The
+	 * guard has a chain of its own after DNAT (-100) and before the
+	 * entry is confirmed: a stray packet is dropped with nothing left
+	 * behind, while a flow that a DNAT (a PCP MAP's map in this table, an
+	 * operator's port forward) already sent elsewhere no longer has the
+	 * external address as its destination and passes. */
 	snprintf(cmd, sizeof(cmd),
 		 "add table inet %1$s\n"
 		 "delete table inet %1$s\n"
 		 "table inet %1$s {\n"
 		 " comment \"natport: keeps conntrack and NAT active for media mappings\"\n"
+		 " counter stray {\n"
+		 "  comment \"new flows to an unmapped port of the media range\"\n"
+		 " }\n"
 		 " chain conntrack {\n"
 		 "  type filter hook prerouting priority -150; policy accept;\n"
 		 "  ct state new counter\n"
+		 " }\n"
+		 " chain guard {\n"
+		 "  type filter hook prerouting priority -90; policy accept;\n"
+		 "%2$s"
 		 " }\n"
 		 " chain nat_in {\n"
 		 "  type nat hook prerouting priority dstnat; policy accept;\n"
@@ -59,10 +75,54 @@ static int install(struct natport_nft *nft, char *err, size_t errlen)
 		 " chain nat_out {\n"
 		 "  type nat hook postrouting priority srcnat; policy accept;\n"
 		 " }\n"
-		 "%2$s"
+		 "%3$s"
 		 "}\n",
-		 nft->name, nft->pin);
+		 nft->name, nft->guard, nft->pin);
+	nft->stray_base += nft->stray_last;
+	nft->stray_last = 0;
 	return run(nft, cmd, err, errlen);
+}
+
+static void make_guard(struct natport_nft *nft,
+		       const struct natport_nft_guard *g)
+{
+	size_t len = 0;
+	unsigned int i;
+	char a[INET_ADDRSTRLEN];
+
+	nft->guard[0] = '\0';
+	if (!g || !g->n)
+		return;
+	len += snprintf(nft->guard + len, sizeof(nft->guard) - len,
+			"  ip daddr { ");
+	for (i = 0; i < g->n && len < sizeof(nft->guard); i++) {
+		inet_ntop(AF_INET, &g->addr[i].addr.v4, a, sizeof(a));
+		len += snprintf(nft->guard + len, sizeof(nft->guard) - len,
+				"%s%s", i ? ", " : "", a);
+	}
+	if (len < sizeof(nft->guard))
+		snprintf(nft->guard + len, sizeof(nft->guard) - len,
+			 " } udp dport %u-%u ct state new counter name stray drop\n",
+			 g->lo, g->hi);
+}
+
+int natport_nft_stray(struct natport_nft *nft, uint64_t *pkts)
+{
+	char cmd[128];
+	const char *out, *p;
+	unsigned long long n;
+
+	snprintf(cmd, sizeof(cmd), "list counter inet %s stray", nft->name);
+	*pkts = nft->stray_base + nft->stray_last;
+	if (run(nft, cmd, NULL, 0))
+		return -1;
+	out = nft_ctx_get_output_buffer(nft->ctx);
+	p = out ? strstr(out, "packets ") : NULL;
+	if (!p || sscanf(p, "packets %llu", &n) != 1)
+		return -1;
+	nft->stray_last = n;
+	*pkts = nft->stray_base + n;
+	return 0;
 }
 
 /* Read and drop every pending change notification; returns how many.
@@ -136,8 +196,9 @@ static int valid_name(const char *s)
 	return 1;
 }
 
-struct natport_nft *natport_nft_open(const char *name, char *err,
-				     size_t errlen)
+struct natport_nft *natport_nft_open(const char *name,
+				     const struct natport_nft_guard *g,
+				     char *err, size_t errlen)
 {
 	struct natport_nft *nft;
 
@@ -153,6 +214,7 @@ struct natport_nft *natport_nft_open(const char *name, char *err,
 		return NULL;
 	}
 	strcpy(nft->name, name);
+	make_guard(nft, g);
 	nft->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!nft->ctx) {
 		snprintf(err, errlen, "nft: cannot create context");

@@ -7,8 +7,14 @@
  * that uses conntrack registers them, and only a nat chain registers the
  * NAT hooks that apply an entry's NAT binding. Without both, entries made
  * over netlink sit unused (design.md section 4). The table holds a
- * `ct state new counter` rule and two empty nat chains; it accepts
- * everything and changes no packet.
+ * `ct state new counter` rule and two empty nat chains.
+ *
+ * It also guards the port range (natport.h "Reservation"): a packet to one
+ * of the external addresses and a port of the range that opens a new
+ * connection matched no mapping's entry (those are ESTABLISHED from their
+ * creation), so it is dropped before conntrack confirms an entry for it,
+ * and counted in the named counter "stray". Everything else is accepted
+ * and unchanged.
  */
 #ifndef NATPORT_NFTABLE_H
 #define NATPORT_NFTABLE_H
@@ -16,11 +22,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <natport/natport.h>
+
 struct natport_nft;
 
-/* Create (or atomically replace) table inet <name>. */
-struct natport_nft *natport_nft_open(const char *name, char *err,
-				     size_t errlen);
+/* The range to guard: ports lo..hi on each of n addresses (IPv4). n = 0
+ * guards nothing. */
+struct natport_nft_guard {
+	struct natport_endpoint addr[NATPORT_MAX_EXTERNAL];
+	unsigned int n;
+	uint16_t lo, hi;
+};
+
+/* Create (or atomically replace) table inet <name>; g may be NULL. */
+struct natport_nft *natport_nft_open(const char *name,
+				     const struct natport_nft_guard *g,
+				     char *err, size_t errlen);
+/* Packets the guard dropped since open (a table re-created after a
+ * firewall reload starts its counter again; what it had counted up to the
+ * last read is kept). 0 or -1 on error. */
+int natport_nft_stray(struct natport_nft *nft, uint64_t *pkts);
 /* Keep the source port of the router's own flows from addr (dotted IPv4)
  * at the given ports (0 ends the list early) through any later source NAT,
  * with an explicit snat to the same address:port in a nat postrouting

@@ -96,6 +96,7 @@ enum key {
 	K_LAN_ADDRESS,
 	K_LAN_PREFIX,
 	K_WAN_ADDRESS,
+	K_MEDIA_ADDRESS,
 	K_SIP_PORT,
 	K_UPSTREAM,
 	K_RANGE,
@@ -131,6 +132,7 @@ static const char *const key_names[__K_MAX] = {
 	[K_LAN_ADDRESS] = "lan-address",
 	[K_LAN_PREFIX] = "lan-prefix",
 	[K_WAN_ADDRESS] = "wan-address",
+	[K_MEDIA_ADDRESS] = "media-address",
 	[K_SIP_PORT] = "sip-port",
 	[K_UPSTREAM] = "upstream-proxy",
 	[K_RANGE] = "media-port-range",
@@ -240,6 +242,14 @@ static const char *apply(struct natport_config *cfg, enum key k,
 	case K_WAN_ADDRESS:
 		if (parse_v4_or_v6_addr(v, &cfg->wan_address))
 			return "expected an IP address without port";
+		break;
+	case K_MEDIA_ADDRESS:
+		if (cfg->n_media_address == NATPORT_MAX_EXTERNAL - 1)
+			return "too many media-address lines (at most 15)";
+		if (parse_v4_or_v6_addr(
+			    v, &cfg->media_address[cfg->n_media_address]))
+			return "expected an IP address without port";
+		cfg->n_media_address++;
 		break;
 	case K_LAN_PREFIX:
 		if (cfg->n_lan_prefix == NATPORT_CONFIG_MAX_PREFIXES)
@@ -532,6 +542,10 @@ const char *natport_config_restart_needed(const struct natport_config *o,
 		return "wan-address";
 	if (o->port_min != n->port_min || o->port_max != n->port_max)
 		return "media-port-range";
+	if (o->n_media_address != n->n_media_address ||
+	    memcmp(o->media_address, n->media_address,
+		   o->n_media_address * sizeof(o->media_address[0])))
+		return "media-address";
 	if (o->quarantine_ms != n->quarantine_ms)
 		return "quarantine";
 	if (o->n_lan_prefix != n->n_lan_prefix ||

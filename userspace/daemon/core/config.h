@@ -7,6 +7,8 @@
  *   lan-address ADDR           router's LAN address (SIP toward phones)
  *   lan-prefix PREFIX          LAN network(s) phones live in; up to 8
  *   wan-address ADDR           router's WAN address (SIP and media outside)
+ *   media-address ADDR         one more outside address for media (the
+ *                              same media-port-range on each); up to 15
  *   sip-port PORT              5060
  *   upstream-proxy ADDR[:PORT] optional outbound proxy / ITSP; new
  *                              dialogs from the LAN go there
@@ -62,6 +64,8 @@
 
 struct natport_config {
 	struct natport_endpoint lan_address, wan_address; /* port = sip_port */
+	struct natport_endpoint media_address[NATPORT_MAX_EXTERNAL - 1];
+	unsigned int n_media_address;
 	struct natport_prefix lan_prefix[NATPORT_CONFIG_MAX_PREFIXES];
 	unsigned int n_lan_prefix;
 	uint16_t sip_port;
