@@ -14,7 +14,7 @@ set -eu
 PKGS="gcc make pkg-config libosip2-dev libnetfilter-conntrack-dev
 libmnl-dev libnftables-dev check"
 # netns tests, demo, bench: real hosts, real SIP peers, real firewall
-PKGS="$PKGS iproute2 nftables conntrack sip-tester jq procps psmisc"
+PKGS="$PKGS iproute2 nftables conntrack sip-tester jq procps psmisc natpmpc"
 # fuzzing (libFuzzer) and the sanitizer build of the suites
 PKGS="$PKGS clang libfuzzer-14-dev"
 PKGS="$PKGS kamailio" # ng tests: its rtpengine module drives ng

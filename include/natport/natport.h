@@ -18,29 +18,64 @@
  *   reply     internal:iport -> remote:rport     (source becomes external)
  *
  * with status SEEN_REPLY|ASSURED, so `ct state established` passes it both
- * ways, and with ct mark (NATPORT_CT_MARK_TAG | mapping id), so natport's
- * entries can always be told from everything else and found again. From
- * then on the kernel forwards the stream; no packet reaches userspace.
+ * ways, and with ct mark (tag + mapping id), so natport's entries can always
+ * be told from everything else and found again. From then on the kernel
+ * forwards the stream; no packet reaches userspace.
+ *
+ * The mark: mark = tag + id, where the tag (NATPORT_CT_MARK_TAG, 0x4e500000,
+ * or ct_mark_tag) has its low 16 bits zero, and an entry is natport's when
+ * its top byte equals the tag's and mark > tag (NATPORT_CT_MARK_BLOCK). With
+ * the default tag ids run from 1 to 11,534,335 (0x4e500001..0x4effffff).
+ * Ids below 65536 give exactly the marks of natport 0.1 (tag | 16-bit id),
+ * so entries left by an older version are recognised and removed, and
+ * `conntrack -L -m 0x4e500000/0xffff0000` still lists the first 65535; list
+ * them all with -m 0x4e000000/0xff000000 (which also shows foreign marks
+ * 0x4e000000..0x4e4fffff, if any: natport ignores those). ct labels are left
+ * alone: conntrackd replicates them like the mark, and they are kept for
+ * per-session identifiers (issue 14), 128 bits each, never for the id.
  *
  * Rules of the contract:
  *
  *  - Ports: an RTP type gets an even external port and the RTCP type of the
  *    same stream gets RTP+1 (RFC 3550 section 11, RFC 4787 REQ-4). Ports
- *    are allocated in even/odd pairs; a pair is held (bound UDP sockets on
- *    the external address, so no other program takes it) from its first use
- *    until natport_pm_close(), and after release it is quarantined for
- *    quarantine_ms before reuse, so late packets of an old call never reach
- *    a new one.
+ *    are allocated in even/odd pairs from the range on every external
+ *    address; after release a pair is quarantined for quarantine_ms before
+ *    reuse, so late packets of an old call never reach a new one. Any free
+ *    pair on any address serves: get_mapping fails with NOPORT only when
+ *    none is left.
+ *  - Reservation without a socket per port (O(1) descriptors per handle):
+ *    the range is added to the namespace's net.ipv4.ip_local_reserved_ports
+ *    for the handle's life (removed again at close, other bits kept), so
+ *    the kernel never picks one of its ports for an ephemeral bind or
+ *    connect; and natport's nft table drops, and counts in stray_packets,
+ *    every packet that opens a new connection to an external address and a
+ *    port of the range (ct state new: no mapping's entry matched it), so no
+ *    unmapped port answers with ICMP and no stray flow is tracked. Limits:
+ *    an explicit bind() to a port of the range by another program on the
+ *    router still succeeds (the sysctl only steers the kernel's own choice)
+ *    and nothing tells natport; such a program then receives no new flow
+ *    on the external addresses, and natport may map the same port over it.
+ *    Keep other services out of the range. Masquerading does not read the
+ *    sysctl either: give it a port range outside ours (README).
+ *    Memory grows with the live mappings (a few hundred bytes each, plus
+ *    one conntrack entry in the kernel), not with the range.
  *  - Idempotence: asking again for the same internal endpoint and type
  *    returns the same mapping (a retransmitted INVITE yields identical SDP).
  *    Releasing twice gives -NATPORT_E_NOENT the second time and changes
  *    nothing.
  *  - Lifetime: a mapping lives until released or the handle is closed,
  *    however long its media is silent. The kernel cuts the timeout of an
- *    entry back to its UDP timeouts as soon as packets pass; the library
- *    refreshes its entries well inside those timeouts, and re-creates an
- *    entry the kernel destroyed anyway (conntrack -F, an overflowing table),
- *    counting each as kernel_restored.
+ *    entry back to its UDP timeouts as soon as packets pass, and pushes it
+ *    up again with every packet, so entries that carry media keep
+ *    themselves alive. The library scans its entries once per refresh
+ *    period (one mark-filtered dump, read a slice at a time from dispatch,
+ *    so no call stalls the event loop for more than a few ms) and refreshes,
+ *    in batches, only those whose packet counters did not move since the
+ *    last scan and whose timeout runs low: the cost follows the silent
+ *    calls. The same scan removes natport entries that belong to no live
+ *    mapping. An entry the kernel destroyed anyway (conntrack -F, an
+ *    overflowing table) is re-created at once from its DESTROY event,
+ *    counted as kernel_restored.
  *  - Hold: an unspecified remote (0.0.0.0, c=0.0.0.0 in SDP) is hold, not a
  *    remote. Do not call update_remote for it: keep the mapping as it is.
  *  - Addresses are family-neutral. The kernel path supports IPv4 today; an
@@ -75,8 +110,9 @@
  *    nft ruleset (NATPORT_EV_RULESET, where the kernel lets us subscribe;
  *    otherwise a restored table is found by the refresh tick) and for the
  *    refresh and quarantine timers, never per media packet.
- *  - Privilege: opening a handle needs CAP_NET_ADMIN (ctnetlink, nft) and,
- *    for ports below 1024, CAP_NET_BIND_SERVICE.
+ *  - Privilege: opening a handle needs CAP_NET_ADMIN (ctnetlink, nft, the
+ *    namespace's sysctls). No port is bound, so a range below 1024 needs
+ *    nothing more.
  */
 #ifndef NATPORT_NATPORT_H
 #define NATPORT_NATPORT_H
@@ -90,11 +126,33 @@
 extern "C" {
 #endif
 
-/* Upper 16 bits of the ct mark that identify natport's entries; the lower
- * 16 bits carry the mapping id. The kernel module keys on the same mark. */
+/* The ct mark of natport's entries is tag + mapping id (see the top). The
+ * tag's low 16 bits are zero (NATPORT_CT_MARK_MASK covers the tag as
+ * natport 0.1 wrote it, with 16-bit ids; the kernel module's default);
+ * NATPORT_CT_MARK_BLOCK is the part that tells natport's marks from
+ * others'. */
 #define NATPORT_CT_MARK_TAG 0x4e500000u /* "NP" */
 #define NATPORT_CT_MARK_MASK 0xffff0000u
+#define NATPORT_CT_MARK_BLOCK 0xff000000u
 #define NATPORT_NFT_TABLE "natport"
+/* At most this many external addresses per handle. */
+#define NATPORT_MAX_EXTERNAL 16
+
+/* natport_ct_mark_id - the mapping id a mark carries for tag, or 0 when the
+ * mark is not natport's. */
+static inline uint32_t natport_ct_mark_id(uint32_t tag, uint32_t mark)
+{
+	if ((mark & NATPORT_CT_MARK_BLOCK) != (tag & NATPORT_CT_MARK_BLOCK) ||
+	    mark <= tag)
+		return 0;
+	return mark - tag;
+}
+
+/* natport_ct_mark_max_id - the largest id tag can carry. */
+static inline uint32_t natport_ct_mark_max_id(uint32_t tag)
+{
+	return (tag | ~NATPORT_CT_MARK_BLOCK) - tag;
+}
 
 /* An address and UDP port. family is AF_INET, AF_INET6 or AF_UNSPEC (not
  * known yet); port is in host byte order. */
@@ -160,6 +218,12 @@ enum natport_mapping_state {
 
 struct natport_pm_config {
 	struct natport_endpoint external; /* WAN address; port ignored */
+	/* More external addresses: when n_external_more > 0 the range is
+	 * used on external and on each of these (IPv4, distinct), so a handle
+	 * holds (1 + n_external_more) * range mappings. Fresh pairs are
+	 * spread over the addresses in turn. */
+	struct natport_endpoint external_more[NATPORT_MAX_EXTERNAL - 1];
+	unsigned int n_external_more;
 	struct natport_prefix internal[8]; /* LAN prefixes clients live in */
 	unsigned int n_internal;
 	uint16_t port_min, port_max; /* external range, inclusive; rounded
@@ -176,6 +240,11 @@ struct natport_pm_config {
 	 * them: a registrar that saw another port would store it and send
 	 * incoming calls there once the router's entry expires. */
 	uint16_t own_ports[4];
+	/* 0 = the capacity is what range, addresses, mark and the kernel's
+	 * conntrack table allow (refused at open if a limit cannot be met,
+	 * clamped and told in natport_pm_limits() otherwise); else at most
+	 * this many concurrent mappings. */
+	uint32_t max_mappings;
 };
 
 struct natport_mapping_req {
@@ -203,9 +272,18 @@ struct natport_counters {
 	uint64_t pkts_in, bytes_in, pkts_out, bytes_out;
 };
 
+/* Every figure is kept as mappings change: get_stats costs O(1) (one nft
+ * counter read for stray_packets). */
 struct natport_pm_stats {
 	uint32_t ports_total, ports_free, ports_held, ports_quarantined;
 	uint32_t mappings, mappings_active;
+	/* capacity: concurrent mappings this handle can hold, the smallest of
+	 * the limits natport_pm_limits() names; headroom: how many more can be
+	 * created now (capacity - mappings, or fewer when free ports are
+	 * short, quarantine included). */
+	uint32_t capacity, headroom;
+	uint32_t external_addrs;   /* addresses the range is used on */
+	uint32_t fds;              /* descriptors the handle holds (constant) */
 	uint64_t created, released;
 	uint64_t errors[__NATPORT_E_MAX];
 	uint64_t kernel_destroyed; /* DESTROY events for live mappings */
@@ -213,8 +291,10 @@ struct natport_pm_stats {
 	uint64_t refreshes;        /* entry timeouts refreshed */
 	uint64_t clashes_removed;  /* foreign entries deleted before ours */
 	uint64_t stale_removed;    /* natport entries found at open */
-	uint64_t stray_packets;    /* packets that reached a held socket
-				    * (counted at reuse and by get_stats) */
+	uint64_t stray_packets;    /* packets to an unmapped port of the
+				    * range, dropped by natport's nft table */
+	uint64_t scans;            /* refresh scans completed */
+	uint64_t refresh_skipped;  /* entries a scan found moving: no refresh */
 	uint64_t event_overruns;   /* event socket overflowed: resynced */
 	uint64_t nft_restored;     /* nft table re-created after removal */
 };
@@ -244,8 +324,12 @@ struct natport_pm;
 
 /* natport_pm_open - create a port manager in the current network namespace.
  * Validates cfg, turns on conntrack accounting, installs the nft table,
- * deletes natport entries left by a previous instance with the same mark.
- * Returns NULL on failure with the reason in err. */
+ * reserves the range, deletes natport entries left by a previous instance
+ * with the same tag (old 16-bit-id marks included). Works out the capacity
+ * first: refuses a range the mark's ids cannot number, or too few free
+ * descriptors under RLIMIT_NOFILE for the handle's fixed few, and clamps to
+ * nf_conntrack_max (see natport_pm_limits). Returns NULL on failure with the
+ * reason in err. */
 struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 				   char *err, size_t errlen);
 
@@ -298,6 +382,14 @@ int natport_pm_release(struct natport_pm *pm,
 /* natport_pm_release_id - the same, by mapping id. */
 int natport_pm_release_id(struct natport_pm *pm, uint32_t id);
 
+/* natport_pm_release_many - release by id, n at a time: the entries are
+ * deleted NATPORT_UPDATE_MANY to a netlink message batch (a call's
+ * streams, or thousands of calls that end at once). res (may be NULL)
+ * gets each result; returns 0 or the first error. Gone from the kernel when
+ * it returns, as with natport_pm_release. */
+int natport_pm_release_many(struct natport_pm *pm, const uint32_t *ids,
+			    unsigned int n, int *res);
+
 /* natport_pm_lookup - copy the mapping with this id. */
 int natport_pm_lookup(struct natport_pm *pm, uint32_t id,
 		      struct natport_mapping *out);
@@ -339,7 +431,42 @@ int natport_pm_sip_alg(struct natport_pm *pm, char *why, size_t len);
 void natport_pm_set_event_cb(struct natport_pm *pm, natport_event_fn fn,
 			     void *arg);
 void natport_pm_get_stats(struct natport_pm *pm, struct natport_pm_stats *out);
+/* natport_pm_limits - one line that says what bounds the capacity (range
+ * and addresses, mark ids, nf_conntrack_max, max_mappings) and what was
+ * clamped at open; for the operator's log. */
+const char *natport_pm_limits(const struct natport_pm *pm);
 const char *natport_pm_last_error(const struct natport_pm *pm);
+
+/*
+ * PCP inbound mappings (the router's PCP server, RFC 6887 MAP): a MAP is
+ * endpoint-independent, any remote may send to its external port, which
+ * one conntrack entry per remote cannot express. These calls put the
+ * mapping into natport's nft table instead: packets from any remote to
+ * external are DNATed to the mapping's internal endpoint, the client's
+ * packets leave from external (SNAT), and both directions are counted.
+ * The kernel's element runs out timeout_s (plus a margin) after the
+ * last open, so a port manager that dies leaves nothing behind for
+ * longer than its leases; releasing the mapping closes it too.
+ *
+ * The first such packet is a new connection to the firewall: its forward
+ * chain must accept it (`ct status dnat accept`, the usual rule for port
+ * forwards), as natport's own entries need `ct state established`.
+ *
+ * natport_pm_open_inbound - open (or renew) the mapping at external for
+ * timeout_s seconds (1 .. 30 days). IPv4 only (-NATPORT_E_NOTSUP).
+ * natport_pm_close_inbound - close it (0 if it was not open).
+ * natport_pm_inbound_counters - what the nft counters saw while it was
+ * open (zero when closed); natport_pm_counters() gives these for a
+ * mapping whose inbound side is open.
+ */
+int natport_pm_open_inbound(struct natport_pm *pm,
+			    const struct natport_endpoint *external,
+			    uint32_t timeout_s);
+int natport_pm_close_inbound(struct natport_pm *pm,
+			     const struct natport_endpoint *external);
+int natport_pm_inbound_counters(struct natport_pm *pm,
+				const struct natport_endpoint *external,
+				struct natport_counters *out);
 
 /* Helpers, no handle needed. */
 /* natport_strerror - text of a NATPORT_E_* code or an errno, given as err
@@ -377,8 +504,8 @@ int natport_prefix_parse(const char *s, struct natport_prefix *p);
 int natport_prefix_contains(const struct natport_prefix *p,
 			    const struct natport_endpoint *ep);
 
-/* natport_kernel_list - walk the natport entries (mark tag under
- * NATPORT_CT_MARK_MASK; 0 = default tag) in the current namespace straight
+/* natport_kernel_list - walk the natport entries (marks of tag, see
+ * natport_ct_mark_id; 0 = default tag) in the current namespace straight
  * from the kernel, no handle or daemon needed. fn gets each entry as a
  * mapping (id from the mark, state ACTIVE, type unknown: DATA) and its
  * counters. Returns the number of entries or a negative NATPORT_E_*. */

@@ -5,7 +5,8 @@
  * While it waits for input it dispatches the port manager's events, so
  * mappings are kept alive exactly as a daemon would keep them.
  *
- *   np-map -e EXT_ADDR -l LAN_PREFIX [-l ...] [-p MIN-MAX] [-q MS] [-t TABLE]
+ *   np-map -e EXT_ADDR [-e ...] -l LAN_PREFIX [-l ...] [-p MIN-MAX] [-q MS]
+ *          [-t TABLE]      (a second -e and more: more external addresses)
  *
  *   get <type> <int_addr> <int_port> [<remote_addr>[:<port>]] [rtp=<port>]
  *                                   -> ok <id> <ext_addr> <ext_port>
@@ -209,7 +210,9 @@ static void command(char *line)
 		       "ports_quarantined=%u mappings=%u active=%u created=%llu "
 		       "released=%llu errors=%llu kernel_destroyed=%llu "
 		       "kernel_restored=%llu refreshes=%llu clashes=%llu "
-		       "stale=%llu stray=%llu overruns=%llu nft_restored=%llu\n",
+		       "stale=%llu stray=%llu overruns=%llu nft_restored=%llu "
+		       "capacity=%u headroom=%u addrs=%u fds=%u scans=%llu "
+		       "skipped=%llu\n",
 		       s.ports_total, s.ports_free, s.ports_held,
 		       s.ports_quarantined, s.mappings, s.mappings_active,
 		       (unsigned long long)s.created,
@@ -222,7 +225,10 @@ static void command(char *line)
 		       (unsigned long long)s.stale_removed,
 		       (unsigned long long)s.stray_packets,
 		       (unsigned long long)s.event_overruns,
-		       (unsigned long long)s.nft_restored);
+		       (unsigned long long)s.nft_restored, s.capacity,
+		       s.headroom, s.external_addrs, s.fds,
+		       (unsigned long long)s.scans,
+		       (unsigned long long)s.refresh_skipped);
 	} else if (!strcmp(argv[0], "sipalg")) {
 		char why[200];
 
@@ -256,8 +262,17 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "e:l:p:q:t:r:v")) != -1) {
 		switch (opt) {
 		case 'e':
-			if (natport_endpoint_parse(optarg, &cfg.external))
+			if (cfg.external.family == AF_UNSPEC) {
+				if (natport_endpoint_parse(optarg,
+							   &cfg.external))
+					usage();
+			} else if (cfg.n_external_more ==
+					   NATPORT_MAX_EXTERNAL - 1 ||
+				   natport_endpoint_parse(
+					   optarg, &cfg.external_more
+							   [cfg.n_external_more++])) {
 				usage();
+			}
 			break;
 		case 'l':
 			if (cfg.n_internal == 8 ||

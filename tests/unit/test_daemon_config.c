@@ -128,6 +128,40 @@ START_TEST(reload_rules)
 }
 END_TEST
 
+/* The ng front end's keys: off by default, ng-allow repeatable, and a
+ * changed ng-listen needs a restart (the socket is bound once). */
+START_TEST(ng_keys)
+{
+	struct natport_config a, b;
+	char err[256];
+
+	ck_assert_int_eq(parse(MIN, &a, err), 0);
+	ck_assert_int_eq(a.has_ng_listen, 0);
+	ck_assert_uint_eq(a.n_ng_allow, 0);
+	ck_assert_uint_eq(a.ng_delete_delay_ms, 0);
+	ck_assert_int_eq(parse(MIN "ng-listen 127.0.0.1:2223\n"
+				   "ng-allow 127.0.0.1/32\n"
+				   "ng-allow 203.0.113.0/24\n"
+				   "ng-delete-delay 30s\n",
+			       &b, err),
+			 0);
+	ck_assert_int_eq(b.has_ng_listen, 1);
+	ck_assert_int_eq(b.ng_listen.port, 2223);
+	ck_assert_uint_eq(b.n_ng_allow, 2);
+	ck_assert_uint_eq(b.ng_delete_delay_ms, 30000);
+	ck_assert_str_eq(natport_config_restart_needed(&a, &b), "ng-listen");
+	ck_assert_int_eq(parse(MIN "ng-listen 127.0.0.1\n", &b, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "t.conf:4: ng-listen"));
+	ck_assert_int_eq(parse(MIN "ng-allow nonsense\n", &b, err), -1);
+	ck_assert_int_eq(parse(MIN "ng-delete-delay 2h\n", &b, err), -1);
+	ck_assert_int_eq(parse(MIN "ng-listen 127.0.0.1:1\n"
+				   "ng-listen 127.0.0.1:2\n",
+			       &b, err),
+			 -1);
+	ck_assert_ptr_nonnull(strstr(err, "given twice"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("daemon_config");
@@ -138,6 +172,7 @@ int main(void)
 	tcase_add_test(tc, errors_name_file_and_line);
 	tcase_add_test(tc, durations);
 	tcase_add_test(tc, reload_rules);
+	tcase_add_test(tc, ng_keys);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -209,7 +209,8 @@ static int is_gauge(const char *key)
 		"calls",	   "registrations",	"mappings",
 		"mappings_active", "ports_total",	"ports_free",
 		"ports_held",	   "ports_quarantined", "kernel_entries",
-		"clients",	   "watchers",
+		"clients",	   "watchers",		"capacity",
+		"headroom",	   "external_addrs",	"pm_fds",
 	};
 
 	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++)

@@ -26,6 +26,8 @@
 #include "ctl/records.h"
 #include "ctl/server.h"
 #include "media/streams.h"
+#include "ng/frontend.h"
+#include "pcp/server.h"
 #include "sip/proxy.h"
 
 struct daemon {
@@ -37,6 +39,8 @@ struct daemon {
 	struct natport_session_table *sessions; /* every front end's media */
 	struct natport_media *media;          /* SDP <-> sessions */
 	struct natport_proxy *proxy;          /* the SIP front end */
+	struct natport_ng *ng; /* the ng front end (rtpengine protocol) */
+	struct natport_pcp_server *pcp;       /* the PCP/NAT-PMP front end */
 	struct natport_control *ctl; /* control socket (nat-portctl) */
 	struct natport_quality *q;   /* RTP statistics (natport_rtp) */
 	struct natport_alg alg;      /* the kernel's SIP helper */
@@ -128,6 +132,7 @@ static void on_signal(int signo, void *arg)
 		break;
 	case SIGUSR1:
 		log_stats(d);
+		natport_ng_log_stats(d->ng);
 		break;
 	case SIGHUP:
 		if (natport_config_load(&cfg, d->config_path, err,
@@ -148,6 +153,8 @@ static void on_signal(int signo, void *arg)
 		natport_media_set_config(d->media, &cfg);
 		natport_proxy_reload(d->proxy, &cfg);
 		natport_control_reload(d->ctl, &cfg);
+		natport_ng_reload(d->ng, &cfg);
+		natport_pcp_server_reload(d->pcp, &cfg);
 		log_info("configuration reloaded");
 		break;
 	}
@@ -169,9 +176,13 @@ static struct natport_pm *open_pm(const struct natport_config *cfg)
 	pc.port_max = cfg->port_max;
 	pc.quarantine_ms = cfg->quarantine_ms;
 	pc.own_ports[0] = cfg->sip_port; /* the provider must see it */
+	for (unsigned int i = 0; i < cfg->n_media_address; i++)
+		pc.external_more[i] = cfg->media_address[i];
+	pc.n_external_more = cfg->n_media_address;
 	pm = natport_pm_open(&pc, err, sizeof(err));
 	if (!pm)
 		fatalx("port manager: %s", err);
+	log_info("port manager: %s", natport_pm_limits(pm));
 	return pm;
 }
 
@@ -242,6 +253,16 @@ int main(int argc, char **argv)
 				    errbuf, sizeof(errbuf));
 	if (!d.proxy)
 		fatalx("sip: %s", errbuf);
+	if (d.cfg.has_ng_listen) {
+		d.ng = natport_ng_new(d.loop, &d.cfg, d.pm, d.sessions, d.media,
+				      errbuf, sizeof(errbuf));
+		if (!d.ng)
+			fatalx("ng: %s", errbuf);
+	}
+	d.pcp = natport_pcp_server_new(d.loop, &d.cfg, d.pm, d.sessions,
+				       errbuf, sizeof(errbuf));
+	if (!d.pcp && errbuf[0])
+		fatalx("%s", errbuf);
 	if (natport_evloop_signal(d.loop, SIGTERM, on_signal, &d) ||
 	    natport_evloop_signal(d.loop, SIGINT, on_signal, &d) ||
 	    natport_evloop_signal(d.loop, SIGHUP, on_signal, &d) ||
@@ -274,7 +295,9 @@ int main(int argc, char **argv)
 stop:
 	natport_control_free(d.ctl);
 	d.ctl = NULL;
+	natport_ng_free(d.ng);	     /* ends its calls */
 	natport_proxy_free(d.proxy); /* ends calls: untracks their streams */
+	natport_pcp_server_free(d.pcp); /* ends the leases */
 	natport_session_table_free(d.sessions); /* and the static ones */
 	natport_media_free(d.media);
 	natport_quota_free(d.quota);

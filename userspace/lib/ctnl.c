@@ -25,10 +25,15 @@
 #define BATCH_MAX_MSGS 256
 #define EVENT_RCVBUF (8 * 1024 * 1024)
 #define EVENTS_PER_READ 1024
+#define SCAN_PART (16 * 1024)
 
 struct natport_ctnl {
 	struct mnl_socket *req;
 	struct mnl_socket *ev;
+	struct mnl_socket *scan;  /* paced dumps, see natport_ctnl_scan_* */
+	int scanning;
+	uint32_t scan_seq;
+	char *sbuf;
 	uint32_t portid;
 	uint32_t seq;
 	uint32_t tag;
@@ -121,6 +126,14 @@ static int set_entry(struct nf_conntrack **objp,
 	nfct_setobjopt(obj, NFCT_SOPT_SETUP_REPLY);
 	nfct_set_attr_u32(obj, ATTR_DNAT_IPV4, e->internal.addr.v4.s_addr);
 	nfct_set_attr_u16(obj, ATTR_DNAT_PORT, htons(e->internal.port));
+	/* An identity SNAT (remote to itself). Without it the kernel's null
+	 * source binding resolves a clash of our reply tuple with the
+	 * client's early, masqueraded entry by silently moving the remote
+	 * port (found on 6.18: reply dport 6400 became 1434) and the client's
+	 * packets keep leaving through masquerade. Pinned, the create fails
+	 * with EEXIST instead, and install() removes the clash. */
+	nfct_set_attr_u32(obj, ATTR_SNAT_IPV4, e->remote.addr.v4.s_addr);
+	nfct_set_attr_u16(obj, ATTR_SNAT_PORT, htons(e->remote.port));
 	nfct_set_attr_u32(obj, ATTR_STATUS, IPS_SEEN_REPLY | IPS_ASSURED);
 	nfct_set_attr_u32(obj, ATTR_TIMEOUT, e->timeout_s);
 	nfct_set_attr_u32(obj, ATTR_MARK, e->mark);
@@ -229,9 +242,11 @@ struct natport_ctnl *natport_ctnl_open(uint32_t mark_tag, char *err,
 {
 	struct natport_ctnl *ct;
 	struct nfct_filter *filter;
+	/* The kernel filters on the tag's block; mark > tag is checked
+	 * here (natport_ct_mark_id), which a mask cannot express. */
 	struct nfct_filter_dump_mark fm = {
-		.val = mark_tag,
-		.mask = NATPORT_CT_MARK_MASK,
+		.val = mark_tag & NATPORT_CT_MARK_BLOCK,
+		.mask = NATPORT_CT_MARK_BLOCK,
 	};
 	int on = 1, rcvbuf = EVENT_RCVBUF;
 
@@ -289,8 +304,21 @@ struct natport_ctnl *natport_ctnl_open(uint32_t mark_tag, char *err,
 		goto err_ev;
 	}
 	nfct_filter_destroy(filter);
+	ct->scan = mnl_socket_open2(NETLINK_NETFILTER,
+				    SOCK_CLOEXEC | SOCK_NONBLOCK);
+	ct->sbuf = malloc(BATCH_SIZE);
+	if (!ct->scan || !ct->sbuf ||
+	    mnl_socket_bind(ct->scan, 0, MNL_SOCKET_AUTOPID) < 0) {
+		snprintf(err, errlen, "conntrack scan socket: %s",
+			 strerror(errno));
+		goto err_scan;
+	}
 	return ct;
 
+err_scan:
+	if (ct->scan)
+		mnl_socket_close(ct->scan);
+	free(ct->sbuf);
 err_ev:
 	if (ct->ev)
 		mnl_socket_close(ct->ev);
@@ -318,6 +346,8 @@ void natport_ctnl_close(struct natport_ctnl *ct)
 {
 	if (!ct)
 		return;
+	mnl_socket_close(ct->scan);
+	free(ct->sbuf);
 	mnl_socket_close(ct->ev);
 	mnl_socket_close(ct->req);
 	nfct_destroy(ct->obj);
@@ -428,6 +458,35 @@ int natport_ctnl_delete_nowait(struct natport_ctnl *ct,
 	nlh = (struct nlmsghdr *)ct->buf;
 	nlh->nlmsg_flags &= ~NLM_F_ACK;
 	if (mnl_socket_sendto(ct->req, ct->buf, ct->len) < 0)
+		return -errno;
+	return 0;
+}
+
+int natport_ctnl_delete_many_nowait(struct natport_ctnl *ct,
+				    const struct natport_ct_entry *e,
+				    unsigned int n)
+{
+	unsigned int i;
+	size_t off;
+	int err;
+
+	if (n > NATPORT_CTNL_MANY)
+		return -E2BIG;
+	batch_begin(ct);
+	for (i = 0; i < n; i++) {
+		err = set_tuple(&ct->obj, &e[i]);
+		if (!err)
+			err = batch_add(ct, IPCTNL_MSG_CT_DELETE, 0, ct->obj);
+		if (err)
+			return err;
+	}
+	for (off = 0; off < ct->len;) {
+		struct nlmsghdr *nlh = (struct nlmsghdr *)(ct->buf + off);
+
+		nlh->nlmsg_flags &= ~NLM_F_ACK;
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	if (ct->len && mnl_socket_sendto(ct->req, ct->buf, ct->len) < 0)
 		return -errno;
 	return 0;
 }
@@ -626,8 +685,7 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	if (nfct_nlmsg_parse(nlh, d->obj) < 0)
 		return MNL_CB_OK;
 	/* the kernel filtered by mark already; check anyway, cheaply */
-	if ((nfct_get_attr_u32(d->obj, ATTR_MARK) & NATPORT_CT_MARK_MASK) !=
-		    d->tag ||
+	if (!natport_ct_mark_id(d->tag, nfct_get_attr_u32(d->obj, ATTR_MARK)) ||
 	    nfct_get_attr_u8(d->obj, ATTR_L3PROTO) != AF_INET ||
 	    nfct_get_attr_u8(d->obj, ATTR_L4PROTO) != IPPROTO_UDP)
 		return MNL_CB_OK;
@@ -643,8 +701,8 @@ int natport_ctnl_dump(struct natport_ctnl *ct, natport_ctnl_dump_fn fn,
 {
 	struct nfct_filter_dump *fd;
 	struct nfct_filter_dump_mark fm = {
-		.val = ct->tag,
-		.mask = NATPORT_CT_MARK_MASK,
+		.val = ct->tag & NATPORT_CT_MARK_BLOCK,
+		.mask = NATPORT_CT_MARK_BLOCK,
 	};
 	struct dump_ctx d = { .obj = nfct_new(), .tag = ct->tag, .fn = fn,
 			      .arg = arg };
@@ -749,8 +807,8 @@ int natport_ctnl_events_read(struct natport_ctnl *ct,
 			reset(&ct->obj);
 			if (nfct_nlmsg_parse(nlh, ct->obj) < 0)
 				continue;
-			if ((nfct_get_attr_u32(ct->obj, ATTR_MARK) &
-			     NATPORT_CT_MARK_MASK) != ct->tag ||
+			if (!natport_ct_mark_id(ct->tag, nfct_get_attr_u32(
+							      ct->obj, ATTR_MARK)) ||
 			    nfct_get_attr_u8(ct->obj, ATTR_L3PROTO) != AF_INET)
 				continue;
 			entry_from_obj(ct->obj, &e, NULL);
@@ -759,4 +817,109 @@ int natport_ctnl_events_read(struct natport_ctnl *ct,
 		}
 	}
 	return count;
+}
+
+int natport_ctnl_scan_fd(const struct natport_ctnl *ct)
+{
+	return mnl_socket_get_fd(ct->scan);
+}
+
+int natport_ctnl_scan_start(struct natport_ctnl *ct)
+{
+	char buf[256];
+	struct nfct_filter_dump *fd;
+	struct nfct_filter_dump_mark fm = {
+		.val = ct->tag & NATPORT_CT_MARK_BLOCK,
+		.mask = NATPORT_CT_MARK_BLOCK,
+	};
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	/* what an abandoned scan left is stale */
+	while (recv(mnl_socket_get_fd(ct->scan), ct->sbuf, BATCH_SIZE,
+		    MSG_DONTWAIT) > 0)
+		;
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = ct->scan_seq = ct->seq++;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	fd = nfct_filter_dump_create();
+	if (!fd)
+		return -ENOMEM;
+	nfct_filter_dump_set_attr(fd, NFCT_FILTER_DUMP_MARK, &fm);
+	nfct_nlmsg_build_filter(nlh, fd);
+	nfct_filter_dump_destroy(fd);
+	if (mnl_socket_sendto(ct->scan, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	ct->scanning = 1;
+	return 0;
+}
+
+/* The kernel builds the next part of a dump while we read the last one
+ * (netlink_recvmsg), so the socket stays readable until the dump is done
+ * and the caller's poll brings it back here for the next slice. */
+int natport_ctnl_scan_step(struct natport_ctnl *ct, unsigned int max,
+			   natport_ctnl_dump_fn fn, void *arg)
+{
+	struct natport_ct_entry e;
+	struct natport_counters c;
+	unsigned int n = 0;
+
+	if (!ct->scanning)
+		return 0;
+	while (n < max) {
+		struct nlmsghdr *nlh;
+		ssize_t r;
+		int len;
+
+		/* a small buffer keeps each dump part, and so the kernel's
+		 * share of a step, small too */
+		r = recv(mnl_socket_get_fd(ct->scan), ct->sbuf, SCAN_PART,
+			 MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 1;
+			if (errno == EINTR)
+				continue;
+			ct->scanning = 0;
+			return -errno;
+		}
+		len = r;
+		for (nlh = (struct nlmsghdr *)ct->sbuf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_seq != ct->scan_seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				ct->scanning = 0;
+				return 0;
+			}
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *er =
+					mnl_nlmsg_get_payload(nlh);
+
+				ct->scanning = 0;
+				return er->error ? er->error : 0;
+			}
+			reset(&ct->obj);
+			if (nfct_nlmsg_parse(nlh, ct->obj) < 0)
+				continue;
+			if (!natport_ct_mark_id(ct->tag, nfct_get_attr_u32(
+							      ct->obj, ATTR_MARK)) ||
+			    nfct_get_attr_u8(ct->obj, ATTR_L3PROTO) != AF_INET ||
+			    nfct_get_attr_u8(ct->obj, ATTR_L4PROTO) != IPPROTO_UDP)
+				continue;
+			entry_from_obj(ct->obj, &e, &c);
+			fn(&e, &c, arg);
+			n++;
+		}
+	}
+	return 1;
+}
+
+int natport_ctnl_scanning(const struct natport_ctnl *ct)
+{
+	return ct->scanning;
 }

@@ -69,12 +69,32 @@ int natport_ctnl_counters(struct natport_ctnl *ct,
 int natport_ctnl_delete_nowait(struct natport_ctnl *ct,
 			       const struct natport_ct_entry *e);
 
-/* Walk entries whose mark matches tag under NATPORT_CT_MARK_MASK. */
+/* Delete n entries (n <= NATPORT_CTNL_MANY) in one sendmsg, unacknowledged,
+ * like delete_nowait. */
+int natport_ctnl_delete_many_nowait(struct natport_ctnl *ct,
+				    const struct natport_ct_entry *e,
+				    unsigned int n);
+
+/* Walk the entries whose mark is natport's for the tag (natport_ct_mark_id),
+ * in one go: for open, close and tools, not for the event loop. */
 typedef int (*natport_ctnl_dump_fn)(const struct natport_ct_entry *e,
 				    const struct natport_counters *c,
 				    void *arg);
 int natport_ctnl_dump(struct natport_ctnl *ct, natport_ctnl_dump_fn fn,
 		      void *arg);
+
+/* A paced walk of the same entries for the event loop: scan_start() sends
+ * the dump request on a socket of its own (scan_fd(), readable while the
+ * dump has more); scan_step() reads until max entries were handed to fn or
+ * nothing is pending and returns 1 while the dump goes on, 0 once it is
+ * done, or -errno (the scan is then over). Starting again abandons a scan
+ * under way. The table may change during a scan: an entry may be missed
+ * or seen twice, as with any conntrack dump. */
+int natport_ctnl_scan_fd(const struct natport_ctnl *ct);
+int natport_ctnl_scan_start(struct natport_ctnl *ct);
+int natport_ctnl_scan_step(struct natport_ctnl *ct, unsigned int max,
+			   natport_ctnl_dump_fn fn, void *arg);
+int natport_ctnl_scanning(const struct natport_ctnl *ct);
 
 /* Delete every entry with our mark tag; returns how many or -errno. */
 int natport_ctnl_flush(struct natport_ctnl *ct);

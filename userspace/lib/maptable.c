@@ -27,13 +27,15 @@ static uint32_t hash(const struct natport_endpoint *ep)
 
 int natport_maptable_init(struct natport_maptable *mt, uint32_t max_mappings)
 {
-	uint32_t n = 1, i;
+	uint32_t n = 1;
 
 	memset(mt, 0, sizeof(*mt));
 	if (max_mappings > NATPORT_MAX_ID)
 		max_mappings = NATPORT_MAX_ID;
 	mt->cap = max_mappings + 1;
-	while (n < mt->cap)
+	/* one bucket per two mappings at full load: chains stay short, and
+	 * the array costs 2 bytes per possible mapping */
+	while (n < mt->cap / 2)
 		n <<= 1;
 	mt->mask = n - 1;
 	mt->slots = calloc(mt->cap, sizeof(*mt->slots));
@@ -42,12 +44,7 @@ int natport_maptable_init(struct natport_maptable *mt, uint32_t max_mappings)
 		natport_maptable_uninit(mt);
 		return -NATPORT_E_NOMEM;
 	}
-	for (i = 1; i < mt->cap; i++) {
-		mt->slots[i].hnext = i + 1 < mt->cap ? i + 1 : 0;
-		mt->slots[i].m.id = i;
-	}
-	mt->free_head = mt->cap > 1 ? 1 : 0;
-	mt->free_tail = mt->cap - 1;
+	mt->fresh = 1;
 	return 0;
 }
 
@@ -62,14 +59,20 @@ void natport_maptable_uninit(struct natport_maptable *mt)
 struct natport_map_slot *natport_maptable_alloc(struct natport_maptable *mt)
 {
 	struct natport_map_slot *s;
-	uint32_t id = mt->free_head;
+	uint32_t id;
 
-	if (!id)
-		return NULL;
-	s = &mt->slots[id];
-	mt->free_head = s->hnext;
-	if (!mt->free_head)
-		mt->free_tail = 0;
+	if (mt->fresh < mt->cap) {
+		id = mt->fresh++;
+		s = &mt->slots[id];
+	} else {
+		id = mt->free_head;
+		if (!id)
+			return NULL;
+		s = &mt->slots[id];
+		mt->free_head = s->hnext;
+		if (!mt->free_head)
+			mt->free_tail = 0;
+	}
 	memset(s, 0, sizeof(*s));
 	s->m.id = id;
 	return s;

@@ -3,11 +3,13 @@
  * maptable.h - the live mappings: slots indexed by id, hashed by internal
  * endpoint.
  *
- * The id is the slot index (1..cap-1; 0 means none) and travels in the low
- * 16 bits of the ct mark, so a DESTROY event leads straight to its mapping.
- * Freed ids queue FIFO, so an id is reused as late as possible and a late
+ * The id is the slot index (1..cap-1; 0 means none) and travels in the ct
+ * mark (tag + id, natport.h), so a DESTROY event leads straight to its
+ * mapping. Ids never used come first (a cursor: the slot array is calloc'd
+ * for the capacity, and only pages the highest load reached are touched),
+ * then freed ids, FIFO, so an id is reused as late as possible and a late
  * event of an old mapping rarely meets a new one with the same id (the
- * port manager also compares tuples). Not thread-safe.
+ * port manager also compares tuples). All O(1). Not thread-safe.
  */
 #ifndef NATPORT_MAPTABLE_H
 #define NATPORT_MAPTABLE_H
@@ -16,7 +18,8 @@
 
 #include <natport/natport.h>
 
-#define NATPORT_MAX_ID 65535 /* the mark carries 16 bits */
+/* Ids the default tag can carry (natport_ct_mark_max_id()). */
+#define NATPORT_MAX_ID 0x00afffffu
 
 struct natport_map_slot {
 	struct natport_mapping m; /* what callers see */
@@ -25,8 +28,10 @@ struct natport_map_slot {
 	uint8_t live;
 	uint8_t installed;        /* kernel entry present for m.remote */
 	uint32_t hnext;           /* hash chain, or free list link */
+	uint32_t scan_gen;        /* scan that saw (or made) its entry */
 	uint32_t restores;        /* re-creations in the current window */
 	uint64_t restore_window_ms;
+	uint64_t last_pkts;       /* both directions, at the last scan */
 };
 
 struct natport_maptable {
@@ -34,10 +39,13 @@ struct natport_maptable {
 	uint32_t cap;
 	uint32_t *buckets;
 	uint32_t mask;
+	uint32_t fresh;           /* ids >= fresh were never used */
 	uint32_t free_head, free_tail;
 	uint32_t count;
 };
 
+/* Room for max_mappings (at most NATPORT_MAX_ID here; the port manager
+ * passes what its tag allows). */
 int natport_maptable_init(struct natport_maptable *mt, uint32_t max_mappings);
 void natport_maptable_uninit(struct natport_maptable *mt);
 /* A fresh slot with its id set, or NULL when all ids are used. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sys/socket.h>
 
@@ -19,6 +20,9 @@ struct natport_nft {
 	struct mnl_socket *mon; /* ruleset change notifications */
 	char name[33];
 	char pin[512]; /* own-port chain body, "" = none (see _pin) */
+	char guard[1024];       /* the guard rule, "" for none */
+	uint64_t stray_base;    /* counted by tables since replaced */
+	uint64_t stray_last;    /* the current table's, at the last read */
 };
 
 static int run(struct natport_nft *nft, const char *cmd, char *err,
@@ -40,18 +44,30 @@ static int run(struct natport_nft *nft, const char *cmd, char *err,
 
 static int install(struct natport_nft *nft, char *err, size_t errlen)
 {
-	char cmd[2048];
+	char cmd[4096];
 
 	/* add+delete+create in one transaction: replaces a stale table of a
-	 * previous instance atomically, and works when none exists. */
+	 * previous instance atomically, and works when none exists. The
+	 * guard has a chain of its own after DNAT (-100) and before the
+	 * entry is confirmed: a stray packet is dropped with nothing left
+	 * behind, while a flow that a DNAT (a PCP MAP's map in this table, an
+	 * operator's port forward) already sent elsewhere no longer has the
+	 * external address as its destination and passes. */
 	snprintf(cmd, sizeof(cmd),
 		 "add table inet %1$s\n"
 		 "delete table inet %1$s\n"
 		 "table inet %1$s {\n"
 		 " comment \"natport: keeps conntrack and NAT active for media mappings\"\n"
+		 " counter stray {\n"
+		 "  comment \"new flows to an unmapped port of the media range\"\n"
+		 " }\n"
 		 " chain conntrack {\n"
 		 "  type filter hook prerouting priority -150; policy accept;\n"
 		 "  ct state new counter\n"
+		 " }\n"
+		 " chain guard {\n"
+		 "  type filter hook prerouting priority -90; policy accept;\n"
+		 "%2$s"
 		 " }\n"
 		 " chain nat_in {\n"
 		 "  type nat hook prerouting priority dstnat; policy accept;\n"
@@ -59,10 +75,54 @@ static int install(struct natport_nft *nft, char *err, size_t errlen)
 		 " chain nat_out {\n"
 		 "  type nat hook postrouting priority srcnat; policy accept;\n"
 		 " }\n"
-		 "%2$s"
+		 "%3$s"
 		 "}\n",
-		 nft->name, nft->pin);
+		 nft->name, nft->guard, nft->pin);
+	nft->stray_base += nft->stray_last;
+	nft->stray_last = 0;
 	return run(nft, cmd, err, errlen);
+}
+
+static void make_guard(struct natport_nft *nft,
+		       const struct natport_nft_guard *g)
+{
+	size_t len = 0;
+	unsigned int i;
+	char a[INET_ADDRSTRLEN];
+
+	nft->guard[0] = '\0';
+	if (!g || !g->n)
+		return;
+	len += snprintf(nft->guard + len, sizeof(nft->guard) - len,
+			"  ip daddr { ");
+	for (i = 0; i < g->n && len < sizeof(nft->guard); i++) {
+		inet_ntop(AF_INET, &g->addr[i].addr.v4, a, sizeof(a));
+		len += snprintf(nft->guard + len, sizeof(nft->guard) - len,
+				"%s%s", i ? ", " : "", a);
+	}
+	if (len < sizeof(nft->guard))
+		snprintf(nft->guard + len, sizeof(nft->guard) - len,
+			 " } udp dport %u-%u ct state new counter name stray drop\n",
+			 g->lo, g->hi);
+}
+
+int natport_nft_stray(struct natport_nft *nft, uint64_t *pkts)
+{
+	char cmd[128];
+	const char *out, *p;
+	unsigned long long n;
+
+	snprintf(cmd, sizeof(cmd), "list counter inet %s stray", nft->name);
+	*pkts = nft->stray_base + nft->stray_last;
+	if (run(nft, cmd, NULL, 0))
+		return -1;
+	out = nft_ctx_get_output_buffer(nft->ctx);
+	p = out ? strstr(out, "packets ") : NULL;
+	if (!p || sscanf(p, "packets %llu", &n) != 1)
+		return -1;
+	nft->stray_last = n;
+	*pkts = nft->stray_base + n;
+	return 0;
 }
 
 /* Read and drop every pending change notification; returns how many.
@@ -136,8 +196,9 @@ static int valid_name(const char *s)
 	return 1;
 }
 
-struct natport_nft *natport_nft_open(const char *name, char *err,
-				     size_t errlen)
+struct natport_nft *natport_nft_open(const char *name,
+				     const struct natport_nft_guard *g,
+				     char *err, size_t errlen)
 {
 	struct natport_nft *nft;
 
@@ -153,6 +214,7 @@ struct natport_nft *natport_nft_open(const char *name, char *err,
 		return NULL;
 	}
 	strcpy(nft->name, name);
+	make_guard(nft, g);
 	nft->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!nft->ctx) {
 		snprintf(err, errlen, "nft: cannot create context");
@@ -258,4 +320,143 @@ void natport_nft_close(struct natport_nft *nft)
 	run(nft, cmd, NULL, 0);
 	nft_ctx_free(nft->ctx);
 	free(nft);
+}
+
+/* --- PCP inbound mappings (nftable.h). Appended as one block: the
+ * element commands are built here and nowhere else. ------------------ */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+int natport_nft_inbound_setup(struct natport_nft *nft,
+			      const struct in_addr *wan)
+{
+	char cmd[2048], w[INET_ADDRSTRLEN];
+	int r;
+
+	inet_ntop(AF_INET, wan, w, sizeof(w));
+	/* add (no-op when present) then flush: one idempotent transaction,
+	 * so a second setup neither fails nor doubles a rule. A lookup that
+	 * misses in "dnat ... map" breaks the rule (no NAT), which is what
+	 * a port without a lease needs. The counter sets carry no timeout:
+	 * re-adding an element to renew it would zero its counter, and a
+	 * stale counter element forwards nothing. */
+	snprintf(cmd, sizeof(cmd),
+		 "add map inet %1$s pcp_in { type inet_service : ipv4_addr . inet_service; flags timeout; }\n"
+		 "add map inet %1$s pcp_out { type ipv4_addr . inet_service : ipv4_addr . inet_service; flags timeout; }\n"
+		 "add set inet %1$s pcp_cin { type inet_service; counter; }\n"
+		 "add set inet %1$s pcp_cout { type inet_service; counter; }\n"
+		 "add chain inet %1$s pcp_dnat { type nat hook prerouting priority dstnat - 1; policy accept; }\n"
+		 "add chain inet %1$s pcp_snat { type nat hook postrouting priority srcnat - 1; policy accept; }\n"
+		 "add chain inet %1$s pcp_cnt_in { type filter hook prerouting priority mangle + 10; policy accept; }\n"
+		 "add chain inet %1$s pcp_cnt_out { type filter hook postrouting priority srcnat + 10; policy accept; }\n"
+		 "flush chain inet %1$s pcp_dnat\n"
+		 "flush chain inet %1$s pcp_snat\n"
+		 "flush chain inet %1$s pcp_cnt_in\n"
+		 "flush chain inet %1$s pcp_cnt_out\n"
+		 "flush map inet %1$s pcp_in\n"
+		 "flush map inet %1$s pcp_out\n"
+		 "flush set inet %1$s pcp_cin\n"
+		 "flush set inet %1$s pcp_cout\n"
+		 "add rule inet %1$s pcp_dnat ip daddr %2$s dnat ip to udp dport map @pcp_in\n"
+		 "add rule inet %1$s pcp_snat snat ip to ip saddr . udp sport map @pcp_out\n"
+		 "add rule inet %1$s pcp_cnt_in ip daddr %2$s udp dport @pcp_cin\n"
+		 "add rule inet %1$s pcp_cnt_out ip saddr %2$s udp sport @pcp_cout\n",
+		 nft->name, w);
+	r = run(nft, cmd, NULL, 0);
+	drain(nft); /* our own change must not look like a firewall reload */
+	return r;
+}
+
+int natport_nft_inbound_add(struct natport_nft *nft, const struct in_addr *wan,
+			    unsigned int eport, const struct in_addr *iaddr,
+			    unsigned int iport, unsigned int timeout_s,
+			    int fresh)
+{
+	char cmd[1024], w[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
+	int n, r;
+
+	inet_ntop(AF_INET, wan, w, sizeof(w));
+	inet_ntop(AF_INET, iaddr, a, sizeof(a));
+	/* nft 1.0.6 cannot change the timeout of an element in place: add
+	 * (no-op if present), delete, add again, atomically. */
+	n = snprintf(cmd, sizeof(cmd),
+		     "add element inet %1$s pcp_in { %2$u timeout %3$us : %4$s . %5$u }\n"
+		     "delete element inet %1$s pcp_in { %2$u }\n"
+		     "add element inet %1$s pcp_in { %2$u timeout %3$us : %4$s . %5$u }\n"
+		     "add element inet %1$s pcp_out { %4$s . %5$u timeout %3$us : %6$s . %2$u }\n"
+		     "delete element inet %1$s pcp_out { %4$s . %5$u }\n"
+		     "add element inet %1$s pcp_out { %4$s . %5$u timeout %3$us : %6$s . %2$u }\n",
+		     nft->name, eport, timeout_s, a, iport, w);
+	if (fresh && n > 0 && (size_t)n < sizeof(cmd))
+		snprintf(cmd + n, sizeof(cmd) - n,
+			 "add element inet %1$s pcp_cin { %2$u }\n"
+			 "delete element inet %1$s pcp_cin { %2$u }\n"
+			 "add element inet %1$s pcp_cin { %2$u }\n"
+			 "add element inet %1$s pcp_cout { %2$u }\n"
+			 "delete element inet %1$s pcp_cout { %2$u }\n"
+			 "add element inet %1$s pcp_cout { %2$u }\n",
+			 nft->name, eport);
+	r = run(nft, cmd, NULL, 0);
+	drain(nft);
+	return r;
+}
+
+int natport_nft_inbound_del(struct natport_nft *nft, const struct in_addr *wan,
+			    unsigned int eport, const struct in_addr *iaddr,
+			    unsigned int iport)
+{
+	char cmd[768], a[INET_ADDRSTRLEN], w[INET_ADDRSTRLEN];
+	int r;
+
+	inet_ntop(AF_INET, wan, w, sizeof(w));
+	inet_ntop(AF_INET, iaddr, a, sizeof(a));
+	/* each add makes the delete after it safe when the element timed
+	 * out in the kernel already; it must carry the element's own data,
+	 * since an add whose data differs is a clash (EBUSY), not a no-op */
+	snprintf(cmd, sizeof(cmd),
+		 "add element inet %1$s pcp_in { %2$u : %3$s . %4$u }\n"
+		 "delete element inet %1$s pcp_in { %2$u }\n"
+		 "add element inet %1$s pcp_out { %3$s . %4$u : %5$s . %2$u }\n"
+		 "delete element inet %1$s pcp_out { %3$s . %4$u }\n"
+		 "add element inet %1$s pcp_cin { %2$u }\n"
+		 "delete element inet %1$s pcp_cin { %2$u }\n"
+		 "add element inet %1$s pcp_cout { %2$u }\n"
+		 "delete element inet %1$s pcp_cout { %2$u }\n",
+		 nft->name, eport, a, iport, w);
+	r = run(nft, cmd, NULL, 0);
+	drain(nft);
+	return r;
+}
+
+/* "... 40000 counter packets 3 bytes 120 ..." in a get's output */
+static int element_counter(struct natport_nft *nft, const char *set,
+			   unsigned int eport, unsigned long long *pkts,
+			   unsigned long long *bytes)
+{
+	char cmd[160];
+	const char *out, *p;
+
+	snprintf(cmd, sizeof(cmd), "get element inet %s %s { %u }", nft->name,
+		 set, eport);
+	if (run(nft, cmd, NULL, 0))
+		return -1;
+	out = nft_ctx_get_output_buffer(nft->ctx);
+	p = out ? strstr(out, "counter packets ") : NULL;
+	if (!p || sscanf(p, "counter packets %llu bytes %llu", pkts, bytes) != 2)
+		return -1;
+	return 0;
+}
+
+int natport_nft_inbound_counters(struct natport_nft *nft, unsigned int eport,
+				 unsigned long long *pkts_in,
+				 unsigned long long *bytes_in,
+				 unsigned long long *pkts_out,
+				 unsigned long long *bytes_out)
+{
+	*pkts_in = *bytes_in = *pkts_out = *bytes_out = 0;
+	if (element_counter(nft, "pcp_cin", eport, pkts_in, bytes_in))
+		return -1;
+	element_counter(nft, "pcp_cout", eport, pkts_out, bytes_out);
+	return 0;
 }

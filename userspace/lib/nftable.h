@@ -7,8 +7,14 @@
  * that uses conntrack registers them, and only a nat chain registers the
  * NAT hooks that apply an entry's NAT binding. Without both, entries made
  * over netlink sit unused (design.md section 4). The table holds a
- * `ct state new counter` rule and two empty nat chains; it accepts
- * everything and changes no packet.
+ * `ct state new counter` rule and two empty nat chains.
+ *
+ * It also guards the port range (natport.h "Reservation"): a packet to one
+ * of the external addresses and a port of the range that opens a new
+ * connection matched no mapping's entry (those are ESTABLISHED from their
+ * creation), so it is dropped before conntrack confirms an entry for it,
+ * and counted in the named counter "stray". Everything else is accepted
+ * and unchanged.
  */
 #ifndef NATPORT_NFTABLE_H
 #define NATPORT_NFTABLE_H
@@ -16,11 +22,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <natport/natport.h>
+
 struct natport_nft;
 
-/* Create (or atomically replace) table inet <name>. */
-struct natport_nft *natport_nft_open(const char *name, char *err,
-				     size_t errlen);
+/* The range to guard: ports lo..hi on each of n addresses (IPv4). n = 0
+ * guards nothing. */
+struct natport_nft_guard {
+	struct natport_endpoint addr[NATPORT_MAX_EXTERNAL];
+	unsigned int n;
+	uint16_t lo, hi;
+};
+
+/* Create (or atomically replace) table inet <name>; g may be NULL. */
+struct natport_nft *natport_nft_open(const char *name,
+				     const struct natport_nft_guard *g,
+				     char *err, size_t errlen);
+/* Packets the guard dropped since open (a table re-created after a
+ * firewall reload starts its counter again; what it had counted up to the
+ * last read is kept). 0 or -1 on error. */
+int natport_nft_stray(struct natport_nft *nft, uint64_t *pkts);
 /* Keep the source port of the router's own flows from addr (dotted IPv4)
  * at the given ports (0 ends the list early) through any later source NAT,
  * with an explicit snat to the same address:port in a nat postrouting
@@ -50,5 +71,48 @@ int natport_nft_changed(struct natport_nft *nft);
  * iptables-nft's CT target, which shows up the same way) attaches it.
  * Returns 1 and names the object in why, 0 if none, -1 on error. */
 int natport_nft_sip_helper(struct natport_nft *nft, char *why, size_t len);
+
+/*
+ * PCP inbound mappings (endpoint-independent, RFC 6887 MAP): one conntrack
+ * entry per remote cannot say "any remote may send to this port", so the
+ * table gets, beside the chains above, two maps and two counter sets:
+ *
+ *   map pcp_in   external port : internal address . port   (DNAT)
+ *   map pcp_out  internal address . port : WAN address . external port
+ *   set pcp_cin, pcp_cout   external port, with per-element counters
+ *
+ * and four chains: pcp_dnat (nat prerouting, dstnat - 1: before any port
+ * forward of the firewall), pcp_snat (nat postrouting, srcnat - 1: before
+ * the firewall's masquerade, so the client's packets leave from the
+ * mapped port), pcp_cnt_in (filter prerouting, before DNAT) and
+ * pcp_cnt_out (filter postrouting, after SNAT), counting every packet to
+ * and from the WAN address and the external port whatever conntrack
+ * entry carried it. The map elements carry a timeout (the lease's
+ * lifetime plus a margin), so a daemon that dies leaves nothing that
+ * outlives its leases in the kernel.
+ *
+ * natport_nft_inbound_setup - create (or reset, emptying them) the maps,
+ * sets and chains for the WAN address wan (network byte order). 0 or -1.
+ * natport_nft_inbound_add - let any remote reach iaddr:iport through
+ * wan:eport for timeout_s (replacing the element: the timeout is renewed
+ * and the counters are kept). natport_nft_inbound_del - remove it.
+ * natport_nft_inbound_counters - the packets and bytes counted for eport
+ * ("in" toward the client); -1 if there is no element.
+ */
+struct in_addr;
+int natport_nft_inbound_setup(struct natport_nft *nft,
+			      const struct in_addr *wan);
+int natport_nft_inbound_add(struct natport_nft *nft, const struct in_addr *wan,
+			    unsigned int eport, const struct in_addr *iaddr,
+			    unsigned int iport, unsigned int timeout_s,
+			    int fresh);
+int natport_nft_inbound_del(struct natport_nft *nft, const struct in_addr *wan,
+			    unsigned int eport, const struct in_addr *iaddr,
+			    unsigned int iport);
+int natport_nft_inbound_counters(struct natport_nft *nft, unsigned int eport,
+				 unsigned long long *pkts_in,
+				 unsigned long long *bytes_in,
+				 unsigned long long *pkts_out,
+				 unsigned long long *bytes_out);
 
 #endif /* NATPORT_NFTABLE_H */

@@ -6,10 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,11 +27,24 @@
 
 /* At most this many re-creations of one entry per window; beyond that the
  * refresh tick retries, so a loop of deletions cannot make us spin. */
+#define MAX_LOCAL_ADDRS 64
 #define RESTORE_BURST 5
 #define RESTORE_WINDOW_MS 10000
-/* Every SWEEP_TICKS ticks, natport entries that belong to no live mapping
- * are deleted: whatever went wrong, no entry outlives its mapping long. */
+/* Every SWEEP_TICKS ticks the nft table is checked (belt and braces). */
 #define SWEEP_TICKS 6
+/* A scan hands at most this many entries to us per dispatch (one dump
+ * part of 16 KiB, well under a millisecond of parsing, plus one refresh
+ * batch of at most that many), so the owner's event loop never waits long
+ * behind it. */
+#define SCAN_SLICE 64
+/* ...plus what the last recv() of a slice carries beyond it (a dump part
+ * is at most 64 KiB, a few hundred entries) */
+#define SCAN_ROOM (SCAN_SLICE + 512)
+/* Descriptors a handle holds: epoll, timerfd, three ctnetlink sockets, nft
+ * monitor and libnftables' socket; open refuses unless this many and a
+ * margin for the caller are free under RLIMIT_NOFILE. */
+#define PM_FDS 7
+#define PM_FD_MARGIN 32
 
 struct natport_pm {
 	struct natport_pm_config cfg;
@@ -41,17 +57,37 @@ struct natport_pm {
 	uint32_t entry_timeout_s;
 	unsigned int ticks;
 	struct natport_policy policy; /* LAN prefixes, the router's addresses */
+	struct in_addr local[MAX_LOCAL_ADDRS];
+	unsigned int nlocal;
+	uint8_t ext_up[NATPORT_MAX_EXTERNAL]; /* external address is local */
+	unsigned int next_up;
 	natport_event_fn event_fn;
 	void *event_arg;
 	struct natport_pm_stats stats;
-	struct natport_ct_entry *scratch; /* refresh batch, cap entries */
+	uint32_t capacity;   /* concurrent mappings, see natport_pm_limits */
+	uint32_t nactive;    /* live mappings with an entry installed */
+	/* the scan (refresh, sweep and resync in one paced dump) */
+	uint32_t scan_gen;   /* bumped at each scan's start */
+	uint32_t scan_seen;  /* installed mappings seen or made in this scan */
+	uint32_t refresh_below_s; /* refresh a silent entry under this */
+	struct natport_ct_entry *scratch; /* one slice's refreshes, deletions */
 	/* The last mapping released from each port (2 per pair, by port
 	 * order), for natport_pm_foreach_quarantined(); NULL without
 	 * quarantine. */
 	struct natport_mapping *released;
 	int *scratch_res;
+	unsigned int nrefresh, ndelete;
+	char limits[400];
 	char errbuf[256];
+	/* PCP inbound mappings (natport_pm_open_inbound): by external port
+	 * - port_min, when the kernel's element runs out (CLOCK_MONOTONIC
+	 * ms; 0: none); NULL until the first. */
+	uint64_t *inbound;
+	int inbound_ready; /* the nft maps and chains exist */
 };
+
+static void inbound_drop(struct natport_pm *pm, struct natport_map_slot *s);
+static void inbound_restore(struct natport_pm *pm);
 
 static uint64_t now_ms(void)
 {
@@ -139,9 +175,32 @@ static int pin_own_ports(struct natport_pm *pm, char *err, size_t errlen)
  * counts even before it is up. */
 static void load_local_addrs(struct natport_pm *pm)
 {
+	struct ifaddrs *ifa, *i;
+	unsigned int n, j;
+
+	/* every external address is the router's own, up or not */
 	pm->policy.n_own = 0;
+	for (n = 0; n < pm->pa.naddr; n++)
+		natport_policy_add_own(&pm->policy, &pm->pa.addr[n]);
 	natport_policy_add_own(&pm->policy, &pm->cfg.external);
 	natport_policy_load_own(&pm->policy);
+	if (getifaddrs(&ifa))
+		return;
+	pm->nlocal = 0;
+	for (i = ifa; i && pm->nlocal < MAX_LOCAL_ADDRS; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET)
+			pm->local[pm->nlocal++] =
+				((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+	freeifaddrs(ifa);
+	pm->next_up = 0;
+	for (n = 0; n < pm->pa.naddr; n++) {
+		pm->ext_up[n] = 0;
+		for (j = 0; j < pm->nlocal; j++)
+			if (pm->local[j].s_addr ==
+			    pm->pa.addr[n].addr.v4.s_addr)
+				pm->ext_up[n] = 1;
+		pm->next_up += pm->ext_up[n];
+	}
 }
 
 static int check_family(struct natport_pm *pm,
@@ -232,6 +291,100 @@ static void load_timeouts(struct natport_pm *pm)
 	pm->entry_timeout_s = hi > 30 ? hi : 30;
 	if (pm->entry_timeout_s < 3 * pm->refresh_ms / 1000)
 		pm->entry_timeout_s = 3 * pm->refresh_ms / 1000;
+	/* two scan periods and a margin: a silent entry is always caught by
+	 * a scan before the kernel's timeout runs out */
+	pm->refresh_below_s = 2 * ((pm->refresh_ms + 999) / 1000) + 2;
+}
+
+/* mappings_active is kept here, so stats never walk the table. */
+static void set_installed(struct natport_pm *pm, struct natport_map_slot *s,
+			  int on)
+{
+	if (on && !s->installed) {
+		pm->nactive++;
+	} else if (!on && s->installed) {
+		pm->nactive--;
+		if (s->scan_gen == pm->scan_gen)
+			pm->scan_seen--;
+		s->scan_gen = 0;
+	}
+	s->installed = on;
+}
+
+/* The scan need not see an entry we made ourselves during it. */
+static void mark_seen(struct natport_pm *pm, struct natport_map_slot *s)
+{
+	if (s->installed && s->scan_gen != pm->scan_gen) {
+		s->scan_gen = pm->scan_gen;
+		pm->scan_seen++;
+	}
+}
+
+static unsigned int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned int n = 0;
+
+	if (!d)
+		return 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n > 3 ? n - 3 : 0; /* ., .. and the DIR's own */
+}
+
+/* Limits told, not discovered: what range, addresses, mark ids, the
+ * kernel's conntrack table and the descriptor limit allow. Refuses what
+ * can never work, clamps what is merely smaller, and says which. */
+static int compute_limits(struct natport_pm *pm, char *err, size_t errlen)
+{
+	const struct natport_pm_config *cfg = &pm->cfg;
+	uint32_t ports = 2 * pm->pa.npairs;
+	uint32_t ids = natport_ct_mark_max_id(cfg->ct_mark_tag);
+	unsigned int ctmax = read_sysctl(
+		"/proc/sys/net/netfilter/nf_conntrack_max", 0);
+	struct rlimit rl;
+	unsigned int open_fds = count_fds();
+	const char *by = "the port range on every address";
+	size_t len;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < open_fds + PM_FDS + PM_FD_MARGIN) {
+		snprintf(err, errlen,
+			 "RLIMIT_NOFILE %llu with %u descriptors open leaves fewer than the %u a port manager needs (%u) and %u for the rest of the program",
+			 (unsigned long long)rl.rlim_cur, open_fds,
+			 PM_FDS + PM_FD_MARGIN, PM_FDS, PM_FD_MARGIN);
+		return -1;
+	}
+	if (ports > ids) {
+		snprintf(err, errlen,
+			 "%u ports on %u address(es) need %u mapping ids, but ct mark tag 0x%08x numbers only %u: narrow media-port-range or use fewer addresses",
+			 ports, pm->pa.naddr, ports, cfg->ct_mark_tag, ids);
+		return -1;
+	}
+	pm->capacity = ports;
+	if (cfg->max_mappings && cfg->max_mappings < pm->capacity) {
+		pm->capacity = cfg->max_mappings;
+		by = "max_mappings";
+	}
+	if (ctmax && ctmax < pm->capacity) {
+		pm->capacity = ctmax;
+		by = "nf_conntrack_max (shared with all other traffic)";
+	}
+	len = snprintf(pm->limits, sizeof(pm->limits),
+		       "capacity %u mappings, bounded by %s; %u ports on %u address(es), %u mark ids, nf_conntrack_max %u, %u descriptors",
+		       pm->capacity, by, ports, pm->pa.naddr, ids, ctmax,
+		       PM_FDS);
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && len < sizeof(pm->limits))
+		snprintf(pm->limits + len, sizeof(pm->limits) - len,
+			 " of RLIMIT_NOFILE %llu (not per port)",
+			 (unsigned long long)rl.rlim_cur);
+	return 0;
+}
+
+const char *natport_pm_limits(const struct natport_pm *pm)
+{
+	return pm->limits;
 }
 
 static void arm_timer(struct natport_pm *pm)
@@ -244,6 +397,11 @@ static void arm_timer(struct natport_pm *pm)
 	timerfd_settime(pm->timerfd, 0, &its, NULL);
 }
 
+static uint32_t mark_id(const struct natport_pm *pm, uint32_t mark)
+{
+	return natport_ct_mark_id(pm->cfg.ct_mark_tag, mark);
+}
+
 static void slot_entry(const struct natport_pm *pm,
 		       const struct natport_map_slot *s,
 		       struct natport_ct_entry *e)
@@ -251,7 +409,7 @@ static void slot_entry(const struct natport_pm *pm,
 	e->remote = s->m.remote;
 	e->external = s->m.external;
 	e->internal = s->m.internal;
-	e->mark = pm->cfg.ct_mark_tag | s->m.id;
+	e->mark = pm->cfg.ct_mark_tag + s->m.id;
 	e->timeout_s = pm->entry_timeout_s;
 }
 
@@ -297,6 +455,33 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 			 cfg->ct_mark_tag);
 		return NULL;
 	}
+	if (cfg->n_external_more > NATPORT_MAX_EXTERNAL - 1) {
+		snprintf(err, errlen, "external addresses: at most %u",
+			 NATPORT_MAX_EXTERNAL);
+		return NULL;
+	}
+	for (i = 0; i < cfg->n_external_more; i++) {
+		const struct natport_endpoint *a = &cfg->external_more[i];
+		unsigned int j;
+
+		if (a->family != AF_INET || natport_endpoint_is_unspec(a)) {
+			snprintf(err, errlen,
+				 "external address %u: IPv4 only for now", i + 2);
+			return NULL;
+		}
+		if (natport_endpoint_addr_equal(a, &cfg->external))
+			j = 0;
+		else
+			for (j = 0; j < i; j++)
+				if (natport_endpoint_addr_equal(
+					    a, &cfg->external_more[j]))
+					break;
+		if (j < i || natport_endpoint_addr_equal(a, &cfg->external)) {
+			snprintf(err, errlen,
+				 "external address %u: given twice", i + 2);
+			return NULL;
+		}
+	}
 	pm = calloc(1, sizeof(*pm));
 	if (!pm) {
 		snprintf(err, errlen, "out of memory");
@@ -311,8 +496,17 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 		pm->cfg.ct_mark_tag = NATPORT_CT_MARK_TAG;
 	pm->epfd = pm->timerfd = -1;
 
-	r = natport_portalloc_init(&pm->pa, &cfg->external, cfg->port_min,
-				   cfg->port_max, cfg->quarantine_ms);
+	{
+		struct natport_endpoint addrs[NATPORT_MAX_EXTERNAL];
+
+		addrs[0] = cfg->external;
+		for (i = 0; i < cfg->n_external_more; i++)
+			addrs[i + 1] = cfg->external_more[i];
+		r = natport_portalloc_init(&pm->pa, addrs,
+					   1 + cfg->n_external_more,
+					   cfg->port_min, cfg->port_max,
+					   cfg->quarantine_ms);
+	}
 	if (r) {
 		snprintf(err, errlen, "port range %u-%u: %s", cfg->port_min,
 			 cfg->port_max,
@@ -320,13 +514,16 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 					       : natport_strerror(r));
 		goto err_portalloc;
 	}
-	r = natport_maptable_init(&pm->mt, 2 * pm->pa.npairs);
+	if (compute_limits(pm, err, errlen))
+		goto err_maptable;
+	r = natport_maptable_init(&pm->mt, pm->capacity);
 	if (r) {
 		snprintf(err, errlen, "mapping table: %s", natport_strerror(r));
 		goto err_maptable;
 	}
-	pm->scratch = calloc(pm->mt.cap, sizeof(*pm->scratch));
-	pm->scratch_res = calloc(pm->mt.cap, sizeof(*pm->scratch_res));
+	/* one scan slice's refreshes and deletions, not the capacity */
+	pm->scratch = calloc(2 * SCAN_ROOM, sizeof(*pm->scratch));
+	pm->scratch_res = calloc(2 * SCAN_ROOM, sizeof(*pm->scratch_res));
 	if (cfg->quarantine_ms)
 		pm->released = calloc(2 * pm->pa.npairs, sizeof(*pm->released));
 	if (!pm->scratch || !pm->scratch_res ||
@@ -349,11 +546,28 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 
 	table = cfg->nft_table ? cfg->nft_table : NATPORT_NFT_TABLE;
 	if (*table) {
-		pm->nft = natport_nft_open(table, err, errlen);
+		struct natport_nft_guard g = { .n = pm->pa.naddr };
+
+		memcpy(g.addr, pm->pa.addr, sizeof(g.addr));
+		g.lo = pm->pa.base;
+		g.hi = pm->pa.base + 2 * pm->pa.addr_pairs - 1;
+		pm->nft = natport_nft_open(table, &g, err, errlen);
 		if (!pm->nft)
 			goto err_flush;
 		if (pin_own_ports(pm, err, errlen))
 			goto err_nft;
+	}
+	/* Keep the kernel's ephemeral choice out of the range. Refused (a
+	 * read-only /proc/sys, say): the guard still drops strays, but a
+	 * local program's ephemeral port may then land in the range; the
+	 * limits line says so rather than failing the whole daemon. */
+	r = natport_portalloc_reserve(&pm->pa);
+	if (r) {
+		size_t n = strlen(pm->limits);
+
+		snprintf(pm->limits + n, sizeof(pm->limits) - n,
+			 "; range NOT in ip_local_reserved_ports: %s",
+			 strerror(-r));
 	}
 	/* Per-namespace; only entries created from now on count. */
 	r = open("/proc/sys/net/netfilter/nf_conntrack_acct",
@@ -385,6 +599,9 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 		if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 			goto err_epoll;
 	}
+	ev.data.fd = natport_ctnl_scan_fd(pm->ct);
+	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		goto err_epoll;
 	arm_timer(pm);
 	return pm;
 
@@ -395,6 +612,7 @@ err_fds:
 		close(pm->epfd);
 	if (pm->timerfd >= 0)
 		close(pm->timerfd);
+	natport_portalloc_unreserve(&pm->pa);
 err_nft:
 	natport_nft_close(pm->nft);
 err_flush:
@@ -421,8 +639,9 @@ static void release_slot(struct natport_pm *pm, struct natport_map_slot *s)
 		/* A failure here leaves an orphan the sweep removes. */
 		if (natport_ctnl_delete_nowait(pm->ct, &e))
 			pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_KERNEL)]++;
-		s->installed = 0;
+		set_installed(pm, s, 0);
 	}
+	inbound_drop(pm, s);
 	p->map[s->half] = 0;
 	if (!p->map[0] && !p->map[1])
 		natport_portalloc_put(&pm->pa, s->pair, now_ms());
@@ -442,10 +661,12 @@ void natport_pm_close(struct natport_pm *pm)
 
 	if (!pm)
 		return;
-	for (id = 1; id < pm->mt.cap; id++)
+	pm->inbound_ready = 0; /* the table goes as a whole below */
+	for (id = 1; id < pm->mt.fresh; id++)
 		if (pm->mt.slots[id].live)
 			release_slot(pm, &pm->mt.slots[id]);
 	natport_ctnl_flush(pm->ct);
+	natport_portalloc_unreserve(&pm->pa);
 	close(pm->epfd);
 	close(pm->timerfd);
 	natport_nft_close(pm->nft);
@@ -453,6 +674,7 @@ void natport_pm_close(struct natport_pm *pm)
 	free(pm->scratch);
 	free(pm->scratch_res);
 	free(pm->released);
+	free(pm->inbound);
 	natport_maptable_uninit(&pm->mt);
 	natport_portalloc_uninit(&pm->pa);
 	free(pm);
@@ -478,14 +700,36 @@ static int install(struct natport_pm *pm, struct natport_map_slot *s,
 		 * put it back, so a failed call changes nothing. */
 		if (s->installed &&
 		    natport_ctnl_install(pm->ct, &old, NULL, NULL))
-			s->installed = 0;
+			set_installed(pm, s, 0);
 		return kernel_fail(pm, err, "creating the conntrack entry");
 	}
 	s->m.remote = *r;
-	s->installed = 1;
+	set_installed(pm, s, 1);
+	mark_seen(pm, s);
+	s->last_pkts = 0;
 	s->m.state = NATPORT_MAP_ACTIVE;
 	s->m.updated_ms = now_ms();
 	return 0;
+}
+
+/* A free pair on an address that is up. An address that is down (a PPP
+ * link not up yet) has its pairs skipped, not lost: they go to the end of
+ * the free FIFO. Bounded: one try per address, as fresh pairs alternate
+ * addresses; reused ones come in release order, from addresses that were
+ * up then. */
+static uint32_t get_pair(struct natport_pm *pm)
+{
+	unsigned int tries;
+	uint32_t pair;
+
+	for (tries = 0; tries <= pm->pa.naddr; tries++) {
+		pair = natport_portalloc_get(&pm->pa, now_ms());
+		if (pair == NATPORT_PAIR_NONE ||
+		    pm->ext_up[pair % pm->pa.naddr])
+			return pair;
+		natport_portalloc_unget(&pm->pa, pair);
+	}
+	return NATPORT_PAIR_NONE;
 }
 
 static enum natport_port_type rtcp_partner(enum natport_port_type t)
@@ -554,15 +798,25 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 		pair = rtp->pair;
 		half = 1;
 	} else {
-		pair = natport_portalloc_get(&pm->pa, now_ms());
+		if (pm->mt.count >= pm->capacity)
+			return fail(pm, NATPORT_E_NOPORT,
+				    "capacity of %u mappings reached (%s)",
+				    pm->capacity, pm->limits);
+		if (!pm->next_up) {
+			char b[NATPORT_ENDPOINT_STRLEN];
+
+			return fail(pm, NATPORT_E_NOPORT,
+				    "every port pair is busy: %s%s is not an address of this router",
+				    natport_endpoint_format(&pm->pa.addr[0], b,
+							    sizeof(b)),
+				    pm->pa.naddr > 1 ? " (nor any other)" : "");
+		}
+		pair = get_pair(pm);
 		if (pair == NATPORT_PAIR_NONE)
 			return fail(pm, NATPORT_E_NOPORT,
-				    "no free external port pair (%u in use, %u in quarantine, %u busy%s%s)",
+				    "no free external port pair (%u in use, %u in quarantine, on %u address(es))",
 				    pm->pa.nused, pm->pa.nquarantine,
-				    pm->pa.nbusy, pm->pa.last_errno ? ": " : "",
-				    pm->pa.last_errno
-					    ? strerror(pm->pa.last_errno)
-					    : "");
+				    pm->pa.naddr);
 		fresh_pair = 1;
 		half = natport_port_type_is_rtcp(req->type);
 	}
@@ -575,7 +829,7 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 	s->m.type = req->type;
 	s->m.state = NATPORT_MAP_HELD;
 	s->m.internal = req->internal;
-	s->m.external = pm->cfg.external;
+	s->m.external = *natport_portalloc_addr(&pm->pa, pair);
 	s->m.external.port = natport_portalloc_port(&pm->pa, pair, half);
 	s->m.owner = req->owner;
 	s->m.created_ms = s->m.updated_ms = now_ms();
@@ -583,8 +837,6 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 	s->half = half;
 	natport_maptable_insert(&pm->mt, s);
 	pm->pa.pairs[pair].map[half] = s->m.id;
-	/* Held sockets are never read on this path: what an earlier call left
-	 * there reaches no one, and get_stats() drains and counts it. */
 
 	if (have_remote) {
 		err = install(pm, s, &req->remote);
@@ -593,6 +845,7 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 
 			memcpy(keep, pm->errbuf, sizeof(keep));
 			pm->pa.pairs[pair].map[half] = 0;
+			set_installed(pm, s, 0);
 			if (fresh_pair)
 				natport_portalloc_put(&pm->pa, pair, 0);
 			natport_maptable_free(&pm->mt, s);
@@ -615,9 +868,7 @@ static struct natport_map_slot *find_external(struct natport_pm *pm,
 	unsigned int half;
 	uint32_t id;
 
-	if (!natport_endpoint_addr_equal(ext, &pm->cfg.external))
-		return NULL;
-	if (natport_portalloc_find(&pm->pa, ext->port, &pair, &half))
+	if (natport_portalloc_find(&pm->pa, ext, &pair, &half))
 		return NULL;
 	if (pm->pa.pairs[pair].state != PAIR_USED)
 		return NULL;
@@ -658,7 +909,8 @@ int natport_pm_update_remote(struct natport_pm *pm,
 				*out = s->m;
 			return 0;
 		}
-		s->installed = 0; /* gone from the kernel: create it again */
+		/* gone from the kernel: create it again */
+		set_installed(pm, s, 0);
 	}
 	err = install(pm, s, remote);
 	if (err)
@@ -746,7 +998,9 @@ next:
 					pm, res[j], "creating the conntrack entry");
 			} else {
 				s->m.remote = u[i].remote;
-				s->installed = 1;
+				set_installed(pm, s, 1);
+				mark_seen(pm, s);
+				s->last_pkts = 0;
 				s->m.state = NATPORT_MAP_ACTIVE;
 				s->m.updated_ms = now_ms();
 				emit(pm, NATPORT_EV_REMOTE, s);
@@ -773,6 +1027,43 @@ int natport_pm_release_id(struct natport_pm *pm, uint32_t id)
 		return fail(pm, NATPORT_E_NOENT, "no mapping with id %u", id);
 	release_slot(pm, s);
 	return 0;
+}
+
+int natport_pm_release_many(struct natport_pm *pm, const uint32_t *ids,
+			    unsigned int n, int *res)
+{
+	struct natport_ct_entry e[NATPORT_CTNL_MANY];
+	unsigned int i, ne = 0;
+	int first = 0;
+
+	pm->errbuf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		struct natport_map_slot *s =
+			natport_maptable_get(&pm->mt, ids[i]);
+		int r = 0;
+
+		if (!s) {
+			r = fail(pm, NATPORT_E_NOENT, "no mapping with id %u",
+				 ids[i]);
+		} else {
+			if (s->installed) {
+				slot_entry(pm, s, &e[ne++]);
+				set_installed(pm, s, 0);
+			}
+			release_slot(pm, s);
+		}
+		if (res)
+			res[i] = r;
+		if (r && !first)
+			first = r;
+		if (ne == NATPORT_CTNL_MANY || (i + 1 == n && ne)) {
+			/* A failure leaves orphans the next scan removes. */
+			if (natport_ctnl_delete_many_nowait(pm->ct, e, ne))
+				pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_KERNEL)]++;
+			ne = 0;
+		}
+	}
+	return first;
 }
 
 int natport_pm_release(struct natport_pm *pm,
@@ -809,7 +1100,7 @@ int natport_pm_foreach(struct natport_pm *pm, natport_mapping_fn fn,
 	uint32_t id;
 	int r;
 
-	for (id = 1; id < pm->mt.cap; id++) {
+	for (id = 1; id < pm->mt.fresh; id++) {
 		if (!pm->mt.slots[id].live)
 			continue;
 		r = fn(&pm->mt.slots[id].m, arg);
@@ -856,6 +1147,8 @@ int natport_pm_counters(struct natport_pm *pm, uint32_t id,
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return fail(pm, NATPORT_E_NOENT, "no mapping with id %u", id);
+	if (pm->inbound && pm->inbound[s->m.external.port - pm->cfg.port_min])
+		return natport_pm_inbound_counters(pm, &s->m.external, out);
 	if (!s->installed)
 		return 0;
 	slot_entry(pm, s, &e);
@@ -886,12 +1179,12 @@ static void restore(struct natport_pm *pm, struct natport_map_slot *s)
 	if (s->restores >= RESTORE_BURST)
 		return;
 	s->restores++;
-	s->installed = 0;
+	set_installed(pm, s, 0);
 	if (install(pm, s, &r) == 0) {
 		pm->stats.kernel_restored++;
 		emit(pm, NATPORT_EV_RESTORED, s);
 	} else {
-		s->installed = 1; /* retried by the next refresh */
+		set_installed(pm, s, 1); /* the next scan finds it missing */
 	}
 }
 
@@ -900,7 +1193,7 @@ static void on_destroy(const struct natport_ct_entry *e, void *arg)
 	struct natport_pm *pm = arg;
 	struct natport_map_slot *s;
 
-	s = natport_maptable_get(&pm->mt, e->mark & ~NATPORT_CT_MARK_MASK);
+	s = natport_maptable_get(&pm->mt, mark_id(pm, e->mark));
 	/* Ours only if it is the entry the mapping has now: the ones we
 	 * replaced or released ourselves also end with DESTROY. */
 	if (!s || !s->installed ||
@@ -912,65 +1205,102 @@ static void on_destroy(const struct natport_ct_entry *e, void *arg)
 	restore(pm, s);
 }
 
-/* Push every installed entry's timeout up again; re-create what is gone. */
-static void refresh_all(struct natport_pm *pm)
+/* Send what one scan slice queued: refreshes of silent entries (batched,
+ * re-created when gone) and deletions of entries no mapping owns. */
+static void scan_flush(struct natport_pm *pm)
 {
+	struct natport_ct_entry *del = pm->scratch + SCAN_ROOM;
+	unsigned int i;
+
+	if (pm->nrefresh &&
+	    !natport_ctnl_refresh(pm->ct, pm->scratch, pm->nrefresh,
+				  pm->scratch_res)) {
+		for (i = 0; i < pm->nrefresh; i++) {
+			struct natport_map_slot *s = natport_maptable_get(
+				&pm->mt, mark_id(pm, pm->scratch[i].mark));
+
+			if (!s)
+				continue;
+			if (pm->scratch_res[i] == 0)
+				pm->stats.refreshes++;
+			else if (pm->scratch_res[i] == -ENOENT)
+				restore(pm, s);
+		}
+	}
+	for (i = 0; i < pm->ndelete; i++)
+		if (natport_ctnl_delete(pm->ct, &del[i]) == 0)
+			pm->stats.stale_removed++;
+	pm->nrefresh = pm->ndelete = 0;
+}
+
+/* One entry of the scan: ours and moving (skip), ours and silent with its
+ * timeout running low (refresh), or no mapping's (delete). */
+static int scan_one(const struct natport_ct_entry *e,
+		    const struct natport_counters *c, void *arg)
+{
+	struct natport_pm *pm = arg;
 	struct natport_map_slot *s;
-	unsigned int n = 0, i;
+	uint64_t pkts = c->pkts_in + c->pkts_out;
+
+	s = natport_maptable_get(&pm->mt, mark_id(pm, e->mark));
+	if (!s || !s->installed ||
+	    !natport_endpoint_equal(&s->m.remote, &e->remote) ||
+	    !natport_endpoint_equal(&s->m.external, &e->external)) {
+		if (pm->ndelete < SCAN_ROOM)
+			pm->scratch[SCAN_ROOM + pm->ndelete++] = *e;
+		return 0;
+	}
+	mark_seen(pm, s);
+	if (pkts != s->last_pkts || e->timeout_s > pm->refresh_below_s) {
+		/* moving: the kernel keeps it alive; or plenty of time */
+		s->last_pkts = pkts;
+		pm->stats.refresh_skipped++;
+		return 0;
+	}
+	if (pm->nrefresh < SCAN_ROOM)
+		slot_entry(pm, s, &pm->scratch[pm->nrefresh++]);
+	return 0;
+}
+
+/* A scan is over: an installed mapping it did not see lost its entry
+ * without a DESTROY event reaching us (the event socket overflowed).
+ * Rare, so a plain walk; every other step of the scan is paced. */
+static void scan_done(struct natport_pm *pm)
+{
 	uint32_t id;
 
-	for (id = 1; id < pm->mt.cap; id++) {
-		s = &pm->mt.slots[id];
-		if (s->live && s->installed)
-			slot_entry(pm, s, &pm->scratch[n++]);
-	}
-	if (!n || natport_ctnl_refresh(pm->ct, pm->scratch, n,
-				       pm->scratch_res))
+	pm->stats.scans++;
+	if (pm->scan_seen >= pm->nactive)
 		return;
-	for (i = 0; i < n; i++) {
-		s = natport_maptable_get(&pm->mt,
-					 pm->scratch[i].mark & 0xffff);
-		if (!s)
-			continue;
-		if (pm->scratch_res[i] == 0)
-			pm->stats.refreshes++;
-		else if (pm->scratch_res[i] == -ENOENT)
+	for (id = 1; id < pm->mt.fresh; id++) {
+		struct natport_map_slot *s = &pm->mt.slots[id];
+
+		if (s->live && s->installed && s->scan_gen != pm->scan_gen)
 			restore(pm, s);
 	}
 }
 
-struct sweep_ctx {
-	struct natport_pm *pm;
-	unsigned int n;
-};
-
-static int sweep_one(const struct natport_ct_entry *e,
-		     const struct natport_counters *c, void *arg)
+static void scan_start(struct natport_pm *pm)
 {
-	struct sweep_ctx *w = arg;
-	struct natport_map_slot *s;
-
-	s = natport_maptable_get(&w->pm->mt, e->mark & ~NATPORT_CT_MARK_MASK);
-	if (s && s->installed &&
-	    natport_endpoint_equal(&s->m.remote, &e->remote) &&
-	    natport_endpoint_equal(&s->m.external, &e->external))
-		return 0;
-	if (w->n < w->pm->mt.cap)
-		w->pm->scratch[w->n++] = *e;
-	return 0;
+	if (natport_ctnl_scanning(pm->ct))
+		return; /* the last one is still under way: let it finish */
+	pm->scan_gen++;
+	if (!pm->scan_gen)
+		pm->scan_gen++; /* 0 means never seen */
+	pm->scan_seen = 0;
+	if (natport_ctnl_scan_start(pm->ct))
+		pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_KERNEL)]++;
 }
 
-/* Delete natport entries that belong to no live mapping. */
-static void sweep(struct natport_pm *pm)
+static void scan_step(struct natport_pm *pm)
 {
-	struct sweep_ctx w = { .pm = pm };
-	unsigned int i;
+	int r = natport_ctnl_scan_step(pm->ct, SCAN_SLICE, scan_one, pm);
 
-	if (natport_ctnl_dump(pm->ct, sweep_one, &w) < 0)
-		return;
-	for (i = 0; i < w.n; i++)
-		if (natport_ctnl_delete(pm->ct, &pm->scratch[i]) == 0)
-			pm->stats.stale_removed++;
+	scan_flush(pm);
+	if (r == 0)
+		scan_done(pm);
+	else if (r < 0)
+		pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_KERNEL)]++;
 }
 
 static void tick(struct natport_pm *pm)
@@ -982,12 +1312,15 @@ static void tick(struct natport_pm *pm)
 	if (pm->refresh_ms != old)
 		arm_timer(pm);
 	load_local_addrs(pm);
-	refresh_all(pm);
+	if (pm->nactive)
+		scan_start(pm);
 	if (++pm->ticks % SWEEP_TICKS == 0) {
-		sweep(pm);
+		/* orphans with no live mapping at all are swept too */
+		scan_start(pm);
 		/* belt and braces, should a change notification be lost */
 		if (pm->nft && natport_nft_check(pm->nft) == 1) {
 			pm->stats.nft_restored++;
+			inbound_restore(pm);
 			emit_ruleset(pm);
 		}
 	}
@@ -1014,18 +1347,24 @@ int natport_pm_dispatch(struct natport_pm *pm)
 		}
 		if (pm->nft && ev[i].data.fd == natport_nft_fd(pm->nft)) {
 			r = natport_nft_changed(pm->nft);
-			if (r == 1)
+			if (r == 1) {
 				pm->stats.nft_restored++;
+				inbound_restore(pm);
+			}
 			if (r)
 				emit_ruleset(pm);
 			continue;
 		}
+		if (ev[i].data.fd == natport_ctnl_scan_fd(pm->ct)) {
+			scan_step(pm);
+			continue;
+		}
 		r = natport_ctnl_events_read(pm->ct, on_destroy, pm);
 		if (r == -ENOBUFS) {
-			/* Events were lost: the refresh finds and re-creates
+			/* Events were lost: a scan finds and re-creates
 			 * whatever is gone. */
 			pm->stats.event_overruns++;
-			refresh_all(pm);
+			scan_start(pm);
 		}
 	}
 	return 0;
@@ -1033,31 +1372,30 @@ int natport_pm_dispatch(struct natport_pm *pm)
 
 void natport_pm_get_stats(struct natport_pm *pm, struct natport_pm_stats *out)
 {
-	uint32_t i;
+	uint32_t left, ports;
 
 	natport_portalloc_expire(&pm->pa, now_ms());
-	/* Stray packets are counted when a held socket is drained: at reuse,
-	 * and here, so the figure is current when someone looks. */
-	for (i = 0; i < pm->pa.npairs; i++)
-		if (pm->pa.pairs[i].state == PAIR_USED ||
-		    pm->pa.pairs[i].state == PAIR_QUARANTINE)
-			pm->stats.stray_packets +=
-				natport_portalloc_drain(&pm->pa, i);
+	if (pm->nft)
+		natport_nft_stray(pm->nft, &pm->stats.stray_packets);
 	*out = pm->stats;
 	out->ports_total = 2 * pm->pa.npairs;
 	out->ports_free = 2 * pm->pa.nfree;
 	out->ports_held = 2 * pm->pa.nused;
 	out->ports_quarantined = 2 * pm->pa.nquarantine;
 	out->mappings = pm->mt.count;
-	out->mappings_active = 0;
-	for (uint32_t id = 1; id < pm->mt.cap; id++)
-		if (pm->mt.slots[id].live && pm->mt.slots[id].installed)
-			out->mappings_active++;
+	out->mappings_active = pm->nactive;
+	out->capacity = pm->capacity;
+	left = pm->capacity > pm->mt.count ? pm->capacity - pm->mt.count : 0;
+	ports = out->ports_free;
+	out->headroom = left < ports ? left : ports;
+	out->external_addrs = pm->pa.naddr;
+	out->fds = PM_FDS;
 }
 
 struct klist_ctx {
 	natport_kernel_fn fn;
 	void *arg;
+	uint32_t tag;
 };
 
 static int klist_one(const struct natport_ct_entry *e,
@@ -1066,7 +1404,7 @@ static int klist_one(const struct natport_ct_entry *e,
 	struct klist_ctx *k = arg;
 	struct natport_mapping m = { 0 };
 
-	m.id = e->mark & ~NATPORT_CT_MARK_MASK;
+	m.id = natport_ct_mark_id(k->tag, e->mark);
 	m.type = NATPORT_PORT_DATA;
 	m.state = NATPORT_MAP_ACTIVE;
 	m.internal = e->internal;
@@ -1078,7 +1416,8 @@ static int klist_one(const struct natport_ct_entry *e,
 int natport_kernel_list(uint32_t mark_tag, natport_kernel_fn fn, void *arg,
 			char *err, size_t errlen)
 {
-	struct klist_ctx k = { .fn = fn, .arg = arg };
+	struct klist_ctx k = { .fn = fn, .arg = arg,
+			       .tag = mark_tag ?: NATPORT_CT_MARK_TAG };
 	struct natport_ctnl *ct;
 	int r;
 
@@ -1092,4 +1431,181 @@ int natport_kernel_list(uint32_t mark_tag, natport_kernel_fn fn, void *arg,
 		return -NATPORT_E_KERNEL;
 	}
 	return r;
+}
+
+/* --- PCP inbound mappings: the kernel side of an endpoint-independent
+ * MAP (natport.h). Appended as one block. -------------------------------- */
+
+/* Kept past the lease's own end in the kernel, so a renewal that comes a
+ * little late (the client renews at 1/2..5/8 of the lifetime, RFC 6887
+ * section 11.2.1) never finds the port closed. */
+#define INBOUND_MARGIN_S 30
+
+static uint64_t *inbound_slot(struct natport_pm *pm,
+			      const struct natport_endpoint *ext)
+{
+	if (!pm->inbound || ext->port < pm->cfg.port_min ||
+	    ext->port > pm->cfg.port_max)
+		return NULL;
+	return &pm->inbound[ext->port - pm->cfg.port_min];
+}
+
+static int inbound_setup(struct natport_pm *pm)
+{
+	if (pm->inbound_ready)
+		return 0;
+	if (!pm->nft)
+		return fail(pm, NATPORT_E_NOTSUP,
+			    "inbound mappings need natport's nft table");
+	if (natport_nft_inbound_setup(pm->nft, &pm->cfg.external.addr.v4))
+		return fail(pm, NATPORT_E_KERNEL,
+			    "nft: cannot create the inbound maps");
+	pm->inbound_ready = 1;
+	return 0;
+}
+
+static int inbound_program(struct natport_pm *pm,
+			   const struct natport_map_slot *s, uint64_t until,
+			   int fresh)
+{
+	uint64_t now = now_ms();
+	unsigned int left = until > now ? (unsigned int)((until - now + 999) /
+							  1000) : 1;
+
+	if (natport_nft_inbound_add(pm->nft, &pm->cfg.external.addr.v4,
+				    s->m.external.port,
+				    &s->m.internal.addr.v4, s->m.internal.port,
+				    left, fresh))
+		return fail(pm, NATPORT_E_KERNEL,
+			    "nft: cannot add the inbound element for port %u",
+			    s->m.external.port);
+	return 0;
+}
+
+int natport_pm_open_inbound(struct natport_pm *pm,
+			    const struct natport_endpoint *external,
+			    uint32_t timeout_s)
+{
+	struct natport_map_slot *s = find_external(pm, external);
+	uint64_t *slot, until;
+	int err, fresh;
+
+	pm->errbuf[0] = '\0';
+	if (!s)
+		return fail(pm, NATPORT_E_NOENT, "no mapping at external port %u",
+			    external->port);
+	if (s->m.internal.family != AF_INET)
+		return fail(pm, NATPORT_E_NOTSUP,
+			    "inbound mappings are IPv4 only today");
+	if (!timeout_s || timeout_s > 30 * 24 * 3600)
+		return fail(pm, NATPORT_E_INVAL, "timeout %u s out of range",
+			    timeout_s);
+	if (!pm->inbound) {
+		pm->inbound = calloc((size_t)pm->cfg.port_max -
+					     pm->cfg.port_min + 1,
+				     sizeof(*pm->inbound));
+		if (!pm->inbound)
+			return fail(pm, NATPORT_E_NOMEM, "out of memory");
+	}
+	err = inbound_setup(pm);
+	if (err)
+		return err;
+	slot = inbound_slot(pm, &s->m.external);
+	if (!slot)
+		return fail(pm, NATPORT_E_INVAL, "port outside the range");
+	until = now_ms() + ((uint64_t)timeout_s + INBOUND_MARGIN_S) * 1000;
+	fresh = !*slot;
+	err = inbound_program(pm, s, until, fresh);
+	if (err)
+		return err;
+	*slot = until;
+	return 0;
+}
+
+static int inbound_del(struct natport_pm *pm, const struct natport_map_slot *s)
+{
+	uint64_t *slot = inbound_slot(pm, &s->m.external);
+
+	if (!slot || !*slot)
+		return 0;
+	*slot = 0;
+	if (!pm->inbound_ready)
+		return 0;
+	if (natport_nft_inbound_del(pm->nft, &pm->cfg.external.addr.v4,
+				    s->m.external.port,
+				    &s->m.internal.addr.v4, s->m.internal.port))
+		return fail(pm, NATPORT_E_KERNEL,
+			    "nft: cannot delete the inbound element for port %u",
+			    s->m.external.port);
+	return 0;
+}
+
+int natport_pm_close_inbound(struct natport_pm *pm,
+			     const struct natport_endpoint *external)
+{
+	struct natport_map_slot *s = find_external(pm, external);
+
+	pm->errbuf[0] = '\0';
+	if (!s)
+		return fail(pm, NATPORT_E_NOENT, "no mapping at external port %u",
+			    external->port);
+	return inbound_del(pm, s);
+}
+
+int natport_pm_inbound_counters(struct natport_pm *pm,
+				const struct natport_endpoint *external,
+				struct natport_counters *out)
+{
+	struct natport_map_slot *s = find_external(pm, external);
+	uint64_t *slot;
+	unsigned long long pi, bi, po, bo;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return fail(pm, NATPORT_E_NOENT, "no mapping at external port %u",
+			    external->port);
+	slot = inbound_slot(pm, &s->m.external);
+	if (!slot || !*slot || !pm->inbound_ready)
+		return 0;
+	if (natport_nft_inbound_counters(pm->nft, s->m.external.port, &pi, &bi,
+					 &po, &bo))
+		return 0; /* timed out in the kernel a moment ago */
+	out->pkts_in = pi;
+	out->bytes_in = bi;
+	out->pkts_out = po;
+	out->bytes_out = bo;
+	return 0;
+}
+
+/* A released mapping takes its inbound element with it. */
+static void inbound_drop(struct natport_pm *pm, struct natport_map_slot *s)
+{
+	if (inbound_del(pm, s))
+		pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_KERNEL)]++;
+}
+
+/* The table was re-created (a firewall reload removed it): put the maps
+ * back with every element that has not run out. */
+static void inbound_restore(struct natport_pm *pm)
+{
+	uint64_t now = now_ms();
+	uint32_t id;
+
+	if (!pm->inbound_ready)
+		return;
+	pm->inbound_ready = 0;
+	if (inbound_setup(pm))
+		return;
+	for (id = 1; id < pm->mt.cap; id++) {
+		struct natport_map_slot *s = &pm->mt.slots[id];
+		uint64_t *slot;
+
+		if (!s->live)
+			continue;
+		slot = inbound_slot(pm, &s->m.external);
+		if (!slot || !*slot)
+			continue;
+		if (*slot <= now || inbound_program(pm, s, *slot, 1))
+			*slot = 0;
+	}
 }

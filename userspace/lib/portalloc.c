@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* portalloc.c - external port pairs held by bound sockets, with FIFO reuse
- * and quarantine. */
+/* portalloc.c - external port pairs with FIFO reuse and quarantine, kept
+ * out of the kernel's ephemeral choice by ip_local_reserved_ports. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "portalloc.h"
 
-/* A busy pair (someone else holds a port) is tried again after this. */
-#define BUSY_RETRY_MS 10000
+#define RESERVED_PORTS "/proc/sys/net/ipv4/ip_local_reserved_ports"
 
 static void fifo_push(struct natport_portalloc *pa, uint32_t *head,
 		      uint32_t *tail, uint32_t i)
@@ -37,30 +36,10 @@ static uint32_t fifo_pop(struct natport_portalloc *pa, uint32_t *head,
 	return i;
 }
 
-/* Room for one held socket per port: raise the soft limit, and the hard
- * one where we may (CAP_SYS_RESOURCE), if the range needs it. What still
- * does not fit shows up as EMFILE, reported as "no free port". */
-static void raise_nofile(uint32_t need)
-{
-	struct rlimit rl;
-
-	need += 256; /* the rest of the program */
-	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need)
-		return;
-	if (rl.rlim_max < need) {
-		struct rlimit want = { need, need };
-
-		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
-			return;
-	}
-	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-}
-
 int natport_portalloc_init(struct natport_portalloc *pa,
 			   const struct natport_endpoint *addr,
-			   uint16_t port_min, uint16_t port_max,
-			   uint32_t quarantine_ms)
+			   unsigned int naddr, uint16_t port_min,
+			   uint16_t port_max, uint32_t quarantine_ms)
 {
 	uint32_t lo = port_min, hi = port_max, i;
 
@@ -69,145 +48,76 @@ int natport_portalloc_init(struct natport_portalloc *pa,
 		lo++;
 	if (!(hi & 1))
 		hi--;
-	if (lo == 0 || hi > 65535 || lo > hi)
+	if (lo == 0 || hi > 65535 || lo > hi || naddr == 0 ||
+	    naddr > NATPORT_MAX_EXTERNAL)
 		return -NATPORT_E_INVAL;
-	pa->addr = *addr;
-	pa->addr.port = 0;
+	for (i = 0; i < naddr; i++) {
+		pa->addr[i] = addr[i];
+		pa->addr[i].port = 0;
+	}
+	pa->naddr = naddr;
 	pa->base = lo;
-	pa->npairs = (hi - lo + 1) / 2;
+	pa->addr_pairs = (hi - lo + 1) / 2;
+	pa->npairs = pa->addr_pairs * naddr;
 	pa->quarantine_ms = quarantine_ms;
+	/* calloc: zero is PAIR_FREE, and pages no load reached stay unused */
 	pa->pairs = calloc(pa->npairs, sizeof(*pa->pairs));
 	if (!pa->pairs)
 		return -NATPORT_E_NOMEM;
 	pa->free_head = pa->free_tail = NATPORT_PAIR_NONE;
 	pa->q_head = pa->q_tail = NATPORT_PAIR_NONE;
-	pa->busy_head = pa->busy_tail = NATPORT_PAIR_NONE;
-	for (i = 0; i < pa->npairs; i++) {
-		pa->pairs[i].fd[0] = pa->pairs[i].fd[1] = -1;
-		pa->pairs[i].state = PAIR_FREE;
-		fifo_push(pa, &pa->free_head, &pa->free_tail, i);
-	}
 	pa->nfree = pa->npairs;
-	raise_nofile(2 * pa->npairs);
 	return 0;
 }
 
 void natport_portalloc_uninit(struct natport_portalloc *pa)
 {
-	uint32_t i;
-
 	if (!pa->pairs)
 		return;
-	for (i = 0; i < pa->npairs; i++) {
-		if (pa->pairs[i].fd[0] >= 0)
-			close(pa->pairs[i].fd[0]);
-		if (pa->pairs[i].fd[1] >= 0)
-			close(pa->pairs[i].fd[1]);
-	}
+	natport_portalloc_unreserve(pa);
 	free(pa->pairs);
 	pa->pairs = NULL;
 }
 
-static int hold_one(const struct natport_portalloc *pa, uint16_t port)
+void natport_portalloc_expire(struct natport_portalloc *pa, uint64_t now_ms)
 {
-	struct natport_endpoint ep = pa->addr;
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd, small = 1;
+	while (pa->q_head != NATPORT_PAIR_NONE &&
+	       pa->pairs[pa->q_head].until_ms <= now_ms) {
+		uint32_t i = fifo_pop(pa, &pa->q_head, &pa->q_tail);
 
-	ep.port = port;
-	len = natport_endpoint_to_sockaddr(&ep, &ss);
-	fd = socket(pa->addr.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    0);
-	if (fd < 0)
-		return -errno;
-	/* Stray packets are only counted: keep the queue (memory) small. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* Bind both halves on first use; a pair stays held afterwards. */
-static int hold(struct natport_portalloc *pa, uint32_t i)
-{
-	struct natport_pair *p = &pa->pairs[i];
-	unsigned int h;
-
-	for (h = 0; h < 2; h++) {
-		if (p->fd[h] >= 0)
-			continue;
-		p->fd[h] = hold_one(pa, natport_portalloc_port(pa, i, h));
-		if (p->fd[h] < 0) {
-			pa->last_errno = -p->fd[h];
-			p->fd[h] = -1;
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static void expire_fifo(struct natport_portalloc *pa, uint32_t *head,
-			uint32_t *tail, uint32_t *count, uint64_t now_ms)
-{
-	while (*head != NATPORT_PAIR_NONE &&
-	       pa->pairs[*head].until_ms <= now_ms) {
-		uint32_t i = fifo_pop(pa, head, tail);
-
-		(*count)--;
+		pa->nquarantine--;
 		pa->pairs[i].state = PAIR_FREE;
 		fifo_push(pa, &pa->free_head, &pa->free_tail, i);
 		pa->nfree++;
 	}
 }
 
-void natport_portalloc_expire(struct natport_portalloc *pa, uint64_t now_ms)
-{
-	expire_fifo(pa, &pa->q_head, &pa->q_tail, &pa->nquarantine, now_ms);
-	expire_fifo(pa, &pa->busy_head, &pa->busy_tail, &pa->nbusy, now_ms);
-}
-
 uint32_t natport_portalloc_get(struct natport_portalloc *pa, uint64_t now_ms)
 {
-	uint32_t i, tries;
+	uint32_t i;
 
 	natport_portalloc_expire(pa, now_ms);
-	tries = pa->nfree; /* each free pair once */
-	while (tries-- > 0 &&
-	       (i = fifo_pop(pa, &pa->free_head, &pa->free_tail)) !=
-		       NATPORT_PAIR_NONE) {
-		struct natport_pair *p = &pa->pairs[i];
+	if (pa->fresh < pa->npairs)
+		i = pa->fresh++;
+	else
+		i = fifo_pop(pa, &pa->free_head, &pa->free_tail);
+	if (i == NATPORT_PAIR_NONE)
+		return i;
+	pa->nfree--;
+	pa->pairs[i].state = PAIR_USED;
+	pa->pairs[i].map[0] = pa->pairs[i].map[1] = 0;
+	pa->nused++;
+	return i;
+}
 
-		pa->nfree--;
-		if (hold(pa, i) == 0) {
-			p->state = PAIR_USED;
-			p->map[0] = p->map[1] = 0;
-			pa->nused++;
-			return i;
-		}
-		if (pa->last_errno == EMFILE || pa->last_errno == ENFILE ||
-		    pa->last_errno == ENOMEM || pa->last_errno == ENOBUFS) {
-			/* Our own limit, not the port's fault: keep it free,
-			 * and go on to a pair bound before (it needs no new
-			 * descriptor). Returning here would refuse a call for
-			 * every unbound pair each time the FIFO comes round,
-			 * when the range needs more than RLIMIT_NOFILE. */
-			fifo_push(pa, &pa->free_head, &pa->free_tail, i);
-			pa->nfree++;
-			continue;
-		}
-		/* Another program holds a port of this pair: set it aside
-		 * and try it again later. */
-		p->state = PAIR_BUSY;
-		p->until_ms = now_ms + BUSY_RETRY_MS;
-		fifo_push(pa, &pa->busy_head, &pa->busy_tail, i);
-		pa->nbusy++;
-	}
-	return NATPORT_PAIR_NONE;
+void natport_portalloc_unget(struct natport_portalloc *pa, uint32_t i)
+{
+	if (pa->pairs[i].state != PAIR_USED)
+		return;
+	pa->pairs[i].state = PAIR_FREE;
+	fifo_push(pa, &pa->free_head, &pa->free_tail, i);
+	pa->nused--;
+	pa->nfree++;
 }
 
 void natport_portalloc_put(struct natport_portalloc *pa, uint32_t i,
@@ -226,35 +136,165 @@ void natport_portalloc_put(struct natport_portalloc *pa, uint32_t i,
 	pa->nquarantine++;
 }
 
-int natport_portalloc_find(const struct natport_portalloc *pa, uint16_t port,
-			   uint32_t *pair, unsigned int *half)
+int natport_portalloc_find(const struct natport_portalloc *pa,
+			   const struct natport_endpoint *ep, uint32_t *pair,
+			   unsigned int *half)
 {
 	uint32_t off;
+	unsigned int a;
 
-	if (port < pa->base)
+	if (ep->port < pa->base)
 		return -1;
-	off = port - pa->base;
-	if (off / 2 >= pa->npairs)
+	off = ep->port - pa->base;
+	if (off / 2 >= pa->addr_pairs)
 		return -1;
-	*pair = off / 2;
+	for (a = 0; a < pa->naddr; a++)
+		if (natport_endpoint_addr_equal(ep, &pa->addr[a]))
+			break;
+	if (a == pa->naddr)
+		return -1;
+	*pair = off / 2 * pa->naddr + a;
 	*half = off & 1;
 	return 0;
 }
 
-unsigned int natport_portalloc_drain(struct natport_portalloc *pa,
-				     uint32_t i)
+/* The sysctl is a list "a-b,c,..."; read it into a 65536-bit map. */
+static int read_reserved(uint8_t *map)
 {
-	struct natport_pair *p = &pa->pairs[i];
-	unsigned int h, n = 0;
-	char buf[64];
+	char *buf, *p;
+	ssize_t n, len = 0;
+	int fd = open(RESERVED_PORTS, O_RDONLY | O_CLOEXEC);
+	const size_t cap = 1 << 20;
 
-	for (h = 0; h < 2; h++) {
-		if (p->fd[h] < 0)
-			continue;
-		/* bounded: the receive queue is tiny */
-		while (n < 4096 &&
-		       recv(p->fd[h], buf, sizeof(buf), MSG_DONTWAIT) >= 0)
-			n++;
+	memset(map, 0, 65536 / 8);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
 	}
-	return n;
+	while ((n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	for (p = buf; *p;) {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b = a, k;
+
+		if (end == p)
+			break;
+		p = end;
+		if (*p == '-') {
+			b = strtoul(p + 1, &end, 10);
+			p = end;
+		}
+		for (k = a; k <= b && k < 65536; k++)
+			map[k / 8] |= 1 << (k % 8);
+		while (*p == ',' || *p == '\n' || *p == ' ')
+			p++;
+	}
+	free(buf);
+	return 0;
+}
+
+static int write_reserved(const uint8_t *map)
+{
+	char *buf = malloc(65536 * 12 + 2), *p;
+	unsigned int k = 0, a;
+	ssize_t len;
+	int fd, err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	p = buf;
+	while (k < 65536) {
+		if (!(map[k / 8] & (1 << (k % 8)))) {
+			k++;
+			continue;
+		}
+		for (a = k; k + 1 < 65536 &&
+			    (map[(k + 1) / 8] & (1 << ((k + 1) % 8)));)
+			k++;
+		p += sprintf(p, "%s%u", p == buf ? "" : ",", a);
+		if (k > a)
+			p += sprintf(p, "-%u", k);
+		k++;
+	}
+	*p++ = '\n';
+	len = p - buf;
+	fd = open(RESERVED_PORTS, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, len) != len)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return err;
+}
+
+static uint32_t range_ports(const struct natport_portalloc *pa)
+{
+	return 2 * pa->addr_pairs;
+}
+
+int natport_portalloc_reserve(struct natport_portalloc *pa)
+{
+	uint8_t map[65536 / 8];
+	uint32_t i, n = range_ports(pa);
+	int err;
+
+	if (pa->reserved)
+		return 0;
+	err = read_reserved(map);
+	if (err)
+		return err;
+	pa->was_reserved = calloc(n, 1);
+	if (!pa->was_reserved)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		uint32_t k = pa->base + i;
+
+		pa->was_reserved[i] = !!(map[k / 8] & (1 << (k % 8)));
+		map[k / 8] |= 1 << (k % 8);
+	}
+	err = write_reserved(map);
+	if (err) {
+		free(pa->was_reserved);
+		pa->was_reserved = NULL;
+		return err;
+	}
+	pa->reserved = 1;
+	return 0;
+}
+
+void natport_portalloc_unreserve(struct natport_portalloc *pa)
+{
+	uint8_t map[65536 / 8];
+	uint32_t i;
+
+	if (!pa->reserved)
+		return;
+	pa->reserved = 0;
+	/* Read again: whatever others changed meanwhile is kept. */
+	if (read_reserved(map) == 0) {
+		for (i = 0; i < range_ports(pa); i++) {
+			uint32_t k = pa->base + i;
+
+			if (!pa->was_reserved[i])
+				map[k / 8] &= ~(1 << (k % 8));
+		}
+		write_reserved(map);
+	}
+	free(pa->was_reserved);
+	pa->was_reserved = NULL;
+}
+
+int natport_portalloc_is_reserved(uint16_t port)
+{
+	uint8_t map[65536 / 8];
+	int err = read_reserved(map);
+
+	if (err)
+		return err;
+	return !!(map[port / 8] & (1 << (port % 8)));
 }

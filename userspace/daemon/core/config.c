@@ -27,9 +27,21 @@ void natport_config_defaults(struct natport_config *cfg)
 	cfg->invite_timeout_ms = 180 * 1000;
 	cfg->max_mappings_per_client = 32;
 	cfg->max_calls = 4096;
+	/* per source address; the LAN's are generous (one PBX or a
+	 * benchmark's sipp is one source), the WAN's stricter */
+	cfg->lan_source_rate = 5000;
+	cfg->lan_source_calls = 256;
+	cfg->wan_source_rate = 500;
+	cfg->wan_source_calls = 64;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
 		 NATPORT_CTL_DEFAULT_PATH);
 	cfg->log_level = LOG_INFO;
+	/* PCP / NAT-PMP */
+	cfg->pcp = 1;
+	cfg->natpmp = 1;
+	cfg->pcp_min_lifetime_s = 120;
+	cfg->pcp_max_lifetime_s = 7200;
+	cfg->pcp_rate = 20;
 }
 
 int natport_config_parse_duration(const char *s, uint32_t *ms)
@@ -84,6 +96,7 @@ enum key {
 	K_LAN_ADDRESS,
 	K_LAN_PREFIX,
 	K_WAN_ADDRESS,
+	K_MEDIA_ADDRESS,
 	K_SIP_PORT,
 	K_UPSTREAM,
 	K_RANGE,
@@ -97,6 +110,21 @@ enum key {
 	/* the control socket's groups (ctl/server.h) */
 	K_CONTROL_GROUP,
 	K_CONTROL_ADMIN_GROUP,
+	/* ng front end (userspace/daemon/ng/) */
+	K_NG_LISTEN,
+	K_NG_ALLOW,
+	K_NG_DELETE_DELAY,
+	/* PCP / NAT-PMP front end (pcp/) */
+	K_PCP,
+	K_NATPMP,
+	K_PCP_MIN_LIFETIME,
+	K_PCP_MAX_LIFETIME,
+	K_PCP_THIRD_PARTY,
+	K_PCP_RATE,
+	K_LAN_SOURCE_RATE,
+	K_LAN_SOURCE_CALLS,
+	K_WAN_SOURCE_RATE,
+	K_WAN_SOURCE_CALLS,
 	__K_MAX
 };
 
@@ -104,6 +132,7 @@ static const char *const key_names[__K_MAX] = {
 	[K_LAN_ADDRESS] = "lan-address",
 	[K_LAN_PREFIX] = "lan-prefix",
 	[K_WAN_ADDRESS] = "wan-address",
+	[K_MEDIA_ADDRESS] = "media-address",
 	[K_SIP_PORT] = "sip-port",
 	[K_UPSTREAM] = "upstream-proxy",
 	[K_RANGE] = "media-port-range",
@@ -116,6 +145,21 @@ static const char *const key_names[__K_MAX] = {
 	[K_LOG_LEVEL] = "log-level",
 	[K_CONTROL_GROUP] = "control-group",
 	[K_CONTROL_ADMIN_GROUP] = "control-admin-group",
+	/* ng front end */
+	[K_NG_LISTEN] = "ng-listen",
+	[K_NG_ALLOW] = "ng-allow",
+	[K_NG_DELETE_DELAY] = "ng-delete-delay",
+	/* PCP / NAT-PMP front end (pcp/) */
+	[K_PCP] = "pcp",
+	[K_NATPMP] = "natpmp",
+	[K_PCP_MIN_LIFETIME] = "pcp-min-lifetime",
+	[K_PCP_MAX_LIFETIME] = "pcp-max-lifetime",
+	[K_PCP_THIRD_PARTY] = "pcp-third-party",
+	[K_PCP_RATE] = "pcp-rate",
+	[K_LAN_SOURCE_RATE] = "lan-source-rate",
+	[K_LAN_SOURCE_CALLS] = "lan-source-calls",
+	[K_WAN_SOURCE_RATE] = "wan-source-rate",
+	[K_WAN_SOURCE_CALLS] = "wan-source-calls",
 };
 
 /* A group name as useradd(8) takes it; resolved when the socket is made
@@ -131,6 +175,46 @@ static const char *set_group(char *dst, size_t len, const char *v)
 	return NULL;
 }
 
+/* The ng front end's keys; NULL or a reason. */
+static const char *apply_ng(struct natport_config *cfg, enum key k,
+			    const char *v)
+{
+	switch (k) {
+	case K_NG_LISTEN:
+		if (natport_endpoint_parse(v, &cfg->ng_listen) ||
+		    !cfg->ng_listen.port)
+			return "expected ADDR:PORT, e.g. 127.0.0.1:2223";
+		cfg->has_ng_listen = 1;
+		return NULL;
+	case K_NG_ALLOW:
+		if (cfg->n_ng_allow == NATPORT_CONFIG_MAX_PREFIXES)
+			return "too many ng-allow lines (at most 8)";
+		if (natport_prefix_parse(v, &cfg->ng_allow[cfg->n_ng_allow]))
+			return "expected a prefix such as 127.0.0.1/32";
+		cfg->n_ng_allow++;
+		return NULL;
+	case K_NG_DELETE_DELAY:
+		if (natport_config_parse_duration(v, &cfg->ng_delete_delay_ms) ||
+		    cfg->ng_delete_delay_ms > 3600 * 1000)
+			return "expected a duration of at most 1h";
+		return NULL;
+	default:
+		return "unknown key";
+	}
+}
+
+/* on|off keys */
+static int parse_bool(const char *v, int *out)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "yes"))
+		*out = 1;
+	else if (!strcmp(v, "off") || !strcmp(v, "no"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
 /* One key's value; returns NULL or a reason. */
 static const char *apply(struct natport_config *cfg, enum key k,
 			 const char *v)
@@ -139,6 +223,18 @@ static const char *apply(struct natport_config *cfg, enum key k,
 	char *dash;
 
 	switch (k) {
+	case K_LAN_SOURCE_RATE:
+	case K_LAN_SOURCE_CALLS:
+	case K_WAN_SOURCE_RATE:
+	case K_WAN_SOURCE_CALLS:
+		if (parse_uint(v, 1000000, &n))
+			return "expected a number 0..1000000 (0: no limit)";
+		*(k == K_LAN_SOURCE_RATE    ? &cfg->lan_source_rate :
+		  k == K_LAN_SOURCE_CALLS   ? &cfg->lan_source_calls :
+		  k == K_WAN_SOURCE_RATE    ? &cfg->wan_source_rate :
+					      &cfg->wan_source_calls) =
+			(unsigned int)n;
+		break;
 	case K_LAN_ADDRESS:
 		if (parse_v4_or_v6_addr(v, &cfg->lan_address))
 			return "expected an IP address without port";
@@ -146,6 +242,14 @@ static const char *apply(struct natport_config *cfg, enum key k,
 	case K_WAN_ADDRESS:
 		if (parse_v4_or_v6_addr(v, &cfg->wan_address))
 			return "expected an IP address without port";
+		break;
+	case K_MEDIA_ADDRESS:
+		if (cfg->n_media_address == NATPORT_MAX_EXTERNAL - 1)
+			return "too many media-address lines (at most 15)";
+		if (parse_v4_or_v6_addr(
+			    v, &cfg->media_address[cfg->n_media_address]))
+			return "expected an IP address without port";
+		cfg->n_media_address++;
 		break;
 	case K_LAN_PREFIX:
 		if (cfg->n_lan_prefix == NATPORT_CONFIG_MAX_PREFIXES)
@@ -231,6 +335,42 @@ static const char *apply(struct natport_config *cfg, enum key k,
 	case K_CONTROL_ADMIN_GROUP:
 		return set_group(cfg->control_admin_group,
 				 sizeof(cfg->control_admin_group), v);
+	case K_NG_LISTEN:
+	case K_NG_ALLOW:
+	case K_NG_DELETE_DELAY:
+		return apply_ng(cfg, k, v);
+	/* PCP / NAT-PMP front end (pcp/) */
+	case K_PCP:
+		if (parse_bool(v, &cfg->pcp))
+			return "expected on or off";
+		break;
+	case K_NATPMP:
+		if (parse_bool(v, &cfg->natpmp))
+			return "expected on or off";
+		break;
+	case K_PCP_THIRD_PARTY:
+		if (parse_bool(v, &cfg->pcp_third_party))
+			return "expected on or off";
+		break;
+	case K_PCP_MIN_LIFETIME:
+	case K_PCP_MAX_LIFETIME: {
+		uint32_t ms;
+
+		if (natport_config_parse_duration(v, &ms) || ms < 120 * 1000 ||
+		    ms > 30u * 24 * 3600 * 1000)
+			return "expected a duration from 120s to 30 days "
+			       "(RFC 6887 section 15)";
+		if (k == K_PCP_MIN_LIFETIME)
+			cfg->pcp_min_lifetime_s = ms / 1000;
+		else
+			cfg->pcp_max_lifetime_s = ms / 1000;
+		break;
+	}
+	case K_PCP_RATE:
+		if (parse_uint(v, 100000, &n) || !n)
+			return "expected a number 1..100000 (requests/s)";
+		cfg->pcp_rate = (unsigned int)n;
+		break;
 	default:
 		return "unknown key";
 	}
@@ -253,12 +393,20 @@ static int fail(char *err, size_t errlen, const char *name, unsigned int line,
 	return -1;
 }
 
-static int in_lan(const struct natport_config *c,
-		  const struct natport_endpoint *ep)
+/* The policy of a config whose keys are all read: the LAN prefixes, and
+ * the router's two addresses as its own. Fails only beyond the policy's
+ * table sizes, which the config's own limits stay inside. */
+static int build_policy(struct natport_config *c)
 {
+	struct natport_policy *p = &c->policy;
+
+	natport_policy_init(p);
 	for (unsigned int i = 0; i < c->n_lan_prefix; i++)
-		if (natport_prefix_contains(&c->lan_prefix[i], ep))
-			return 1;
+		if (natport_policy_add_lan(p, &c->lan_prefix[i]))
+			return -1;
+	if (natport_policy_add_own(p, &c->lan_address) ||
+	    natport_policy_add_own(p, &c->wan_address))
+		return -1;
 	return 0;
 }
 
@@ -315,7 +463,7 @@ int natport_config_parse(struct natport_config *out, const char *name,
 		if (strchr(val, ' '))
 			return fail(err, errlen, name, lineno,
 				    "%s takes one value", key);
-		if (seen[k] && k != K_LAN_PREFIX)
+		if (seen[k] && k != K_LAN_PREFIX && k != K_NG_ALLOW)
 			return fail(err, errlen, name, lineno,
 				    "%s given twice (first on line %u)", key,
 				    seen[k]);
@@ -331,15 +479,23 @@ int natport_config_parse(struct natport_config *out, const char *name,
 		return fail(err, errlen, name, 0, "wan-address is missing");
 	if (!cfg.n_lan_prefix)
 		return fail(err, errlen, name, 0, "lan-prefix is missing");
-	if (!in_lan(&cfg, &cfg.lan_address))
+	if (build_policy(&cfg))
+		return fail(err, errlen, name, 0, "cannot build the policy");
+	if (!natport_policy_in_lan(&cfg.policy, &cfg.lan_address))
 		return fail(err, errlen, name, seen[K_LAN_ADDRESS],
 			    "lan-address is not inside any lan-prefix");
-	if (in_lan(&cfg, &cfg.wan_address))
+	if (natport_policy_in_lan(&cfg.policy, &cfg.wan_address))
 		return fail(err, errlen, name, seen[K_WAN_ADDRESS],
 			    "wan-address is inside a lan-prefix");
-	if (cfg.has_upstream && in_lan(&cfg, &cfg.upstream))
+	if (cfg.has_upstream &&
+	    natport_policy_in_lan(&cfg.policy, &cfg.upstream))
 		return fail(err, errlen, name, seen[K_UPSTREAM],
 			    "upstream-proxy is inside a lan-prefix");
+	/* PCP / NAT-PMP front end (pcp/) */
+	if (cfg.pcp_min_lifetime_s > cfg.pcp_max_lifetime_s)
+		return fail(err, errlen, name,
+			    seen[K_PCP_MAX_LIFETIME] ?: seen[K_PCP_MIN_LIFETIME],
+			    "pcp-max-lifetime is below pcp-min-lifetime");
 	cfg.lan_address.port = cfg.sip_port;
 	cfg.wan_address.port = cfg.sip_port;
 	*out = cfg;
@@ -386,6 +542,10 @@ const char *natport_config_restart_needed(const struct natport_config *o,
 		return "wan-address";
 	if (o->port_min != n->port_min || o->port_max != n->port_max)
 		return "media-port-range";
+	if (o->n_media_address != n->n_media_address ||
+	    memcmp(o->media_address, n->media_address,
+		   o->n_media_address * sizeof(o->media_address[0])))
+		return "media-address";
 	if (o->quarantine_ms != n->quarantine_ms)
 		return "quarantine";
 	if (o->n_lan_prefix != n->n_lan_prefix ||
@@ -394,5 +554,11 @@ const char *natport_config_restart_needed(const struct natport_config *o,
 		return "lan-prefix";
 	if (strcmp(o->control_socket, n->control_socket))
 		return "control-socket";
+	if (o->has_ng_listen != n->has_ng_listen ||
+	    (o->has_ng_listen &&
+	     !natport_endpoint_equal(&o->ng_listen, &n->ng_listen)))
+		return "ng-listen";
+	if (o->pcp != n->pcp) /* the PCP socket is opened at start */
+		return "pcp";
 	return NULL;
 }

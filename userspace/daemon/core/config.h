@@ -7,6 +7,8 @@
  *   lan-address ADDR           router's LAN address (SIP toward phones)
  *   lan-prefix PREFIX          LAN network(s) phones live in; up to 8
  *   wan-address ADDR           router's WAN address (SIP and media outside)
+ *   media-address ADDR         one more outside address for media (the
+ *                              same media-port-range on each); up to 15
  *   sip-port PORT              5060
  *   upstream-proxy ADDR[:PORT] optional outbound proxy / ITSP; new
  *                              dialogs from the LAN go there
@@ -18,9 +20,32 @@
  *   max-calls N                4096
  *   control-socket PATH        /run/natport/nat-portd.sock
  *   log-level LEVEL            error | warning | info | debug
+ *   lan-source-rate N          5000 requests/s from one LAN address
+ *                              (token bucket, burst 2N; 0: no limit)
+ *   lan-source-calls N         256 calls in setup from one LAN address
+ *   wan-source-rate N          500, the same for one WAN address
+ *   wan-source-calls N         64
  *   control-group GROUP        natport; may connect and read
  *   control-admin-group GROUP  none; may also change state (flush,
  *                              mappings add/del), as root may
+ *
+ * The rtpengine-compatible ng front end (userspace/daemon/ng/), off
+ * unless ng-listen is given:
+ *
+ *   ng-listen ADDR:PORT        UDP socket Kamailio's/OpenSIPS's rtpengine
+ *                              module talks to (loopback or management)
+ *   ng-allow PREFIX            sources allowed to send ng; repeatable, up
+ *                              to 8; without any, loopback only
+ *   ng-delete-delay DURATION   0s; a delete ends the media this much
+ *                              later (a request's "delete delay" wins)
+ *
+ * PCP / NAT-PMP server on lan-address port 5351 (userspace/daemon/pcp/):
+ *   pcp on|off                 on; off: no socket at all
+ *   natpmp on|off              on; off: answer as a PCP-only server
+ *   pcp-min-lifetime DURATION  120s (RFC 6887 section 15: not below)
+ *   pcp-max-lifetime DURATION  7200s; asked lifetimes are clamped
+ *   pcp-third-party on|off     off; on: THIRD_PARTY for LAN addresses
+ *   pcp-rate N                 20 requests/s per client (burst 2N)
  *
  * DURATION is a number with an optional unit: ms, s (default), m, h.
  * Errors name the file and line: "FILE:LINE: reason".
@@ -32,12 +57,15 @@
 #include <stdint.h>
 
 #include <natport/natport.h>
+#include <natport/policy.h>
 
 #define NATPORT_CONFIG_MAX_PREFIXES 8
 #define NATPORT_CONFIG_DEFAULT_PATH "/etc/natport/nat-portd.conf"
 
 struct natport_config {
 	struct natport_endpoint lan_address, wan_address; /* port = sip_port */
+	struct natport_endpoint media_address[NATPORT_MAX_EXTERNAL - 1];
+	unsigned int n_media_address;
 	struct natport_prefix lan_prefix[NATPORT_CONFIG_MAX_PREFIXES];
 	unsigned int n_lan_prefix;
 	uint16_t sip_port;
@@ -53,6 +81,25 @@ struct natport_config {
 	int log_level; /* LOG_* */
 	/* the control socket's permissions (ctl/server.h); "" = default */
 	char control_group[33], control_admin_group[33];
+
+	/* ng front end (rtpengine protocol); has_ng_listen 0: off */
+	int has_ng_listen;
+	struct natport_endpoint ng_listen;
+	struct natport_prefix ng_allow[NATPORT_CONFIG_MAX_PREFIXES];
+	unsigned int n_ng_allow;
+	uint32_t ng_delete_delay_ms;
+	/* PCP / NAT-PMP front end */
+	int pcp, natpmp, pcp_third_party;
+	uint32_t pcp_min_lifetime_s, pcp_max_lifetime_s;
+	unsigned int pcp_rate;
+	/* per source address (issue 10 point 5): requests/s, calls in setup */
+	unsigned int lan_source_rate, lan_source_calls;
+	unsigned int wan_source_rate, wan_source_calls;
+
+	/* Built by natport_config_parse from lan-prefix, lan-address and
+	 * wan-address: the one address policy the proxy and the media code
+	 * consult (plain data, so a copy of the config carries it). */
+	struct natport_policy policy;
 };
 
 void natport_config_defaults(struct natport_config *cfg);

@@ -1025,6 +1025,15 @@ int natport_sdp_rewrite(struct natport_sdp *sdp,
 	if (sdp_message_to_str(msg, &str) || !str)
 		goto err_nomem;
 	n = strlen(str);
+	if (n > NATPORT_SDP_MAX_LEN) {
+		/* longer addresses and 5-digit ports can take a body near the
+		 * limit past it: what we send must be what we would accept */
+		osip_free(str);
+		sdp_message_free(msg);
+		return fail(err, errlen,
+			    "the rewritten SDP would exceed %d bytes",
+			    NATPORT_SDP_MAX_LEN);
+	}
 	*out = malloc(n + 1);
 	if (!*out)
 		goto err_nomem;

@@ -126,8 +126,8 @@ int natport_sdp_parse(struct natport_sdp *sdp, const char *body, size_t len,
 
 /* natport_sdp_rewrite - serialize the parsed SDP with rw[0..sdp->n) applied.
  * *out is malloc'd and NUL-terminated, *outlen excludes the NUL. Returns 0,
- * or -1 with the reason in err (bad rw entry, out of memory) and *out NULL.
- * Does not change sdp. */
+ * or -1 with the reason in err (bad rw entry, a result longer than
+ * NATPORT_SDP_MAX_LEN, out of memory) and *out NULL. Does not change sdp. */
 int natport_sdp_rewrite(struct natport_sdp *sdp,
 			const struct natport_sdp_rewrite *rw, char **out,
 			size_t *outlen, char *err, size_t errlen);

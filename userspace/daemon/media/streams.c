@@ -89,37 +89,21 @@ static int status_of(struct natport_media *m, int err, const char *what,
 	}
 }
 
-static int in_lan(const struct natport_config *cfg,
-		  const struct natport_endpoint *ep)
+/* Whether a far end's media address is acceptable: 0, or -1 with the
+ * reason (a phrase that follows the address) in why. Hold (an unspecified
+ * address, or none) is acceptable; IPv6 is refused before the policy as
+ * the kernel path cannot carry it yet, whatever the address. */
+static int bad_remote(const struct natport_media *m,
+		      const struct natport_endpoint *ep, char *why, size_t len)
 {
-	for (unsigned int i = 0; i < cfg->n_lan_prefix; i++)
-		if (natport_prefix_contains(&cfg->lan_prefix[i], ep))
-			return 1;
-	return 0;
-}
-
-/* Where the far end may ask us to send media: not into the LAN, not to
- * the router, not loopback/multicast/broadcast. Unspecified is hold. */
-static const char *bad_remote(const struct natport_media *m,
-			      const struct natport_endpoint *ep)
-{
-	uint32_t a;
-
-	if (ep->family == AF_UNSPEC || natport_endpoint_is_unspec(ep))
-		return NULL;
-	if (ep->family != AF_INET)
-		return "IPv6 media is not supported on the kernel path yet";
-	if (in_lan(&m->cfg, ep))
-		return "points into the LAN";
-	if (natport_endpoint_addr_equal(ep, &m->cfg.lan_address) ||
-	    natport_endpoint_addr_equal(ep, &m->cfg.wan_address))
-		return "points at the router";
-	a = ntohl(ep->addr.v4.s_addr);
-	if ((a >> 24) == 127 || (a >> 24) == 0)
-		return "loopback or this-network address";
-	if ((a >> 28) == 14 || (a >> 28) == 15)
-		return "multicast or reserved address";
-	return NULL;
+	if (ep->family == AF_INET6 && !natport_endpoint_is_unspec(ep)) {
+		snprintf(why, len,
+			 "IPv6 media is not supported on the kernel path yet");
+		return -1;
+	}
+	return natport_policy_check_remote(&m->cfg.policy, ep,
+					   NATPORT_POLICY_HOLD_OK, why, len)
+		       ? -1 : 0;
 }
 
 static int can_install(const struct natport_session_stream *s)
@@ -378,7 +362,8 @@ int natport_media_lan_sdp(struct natport_media *m, struct natport_session *c,
 	}
 	if (natport_sdp_rewrite(&sdp, rw, out, outlen, err, sizeof(err))) {
 		snprintf(reason, rlen, "SDP rewrite: %s", err);
-		ret = 500;
+		/* too long to carry is the offer's size, not our fault */
+		ret = strstr(err, "exceed") ? 488 : 500;
 		goto err_unwind;
 	}
 	memcpy(c->streams, ns, sdp.n * sizeof(ns[0]));
@@ -413,7 +398,7 @@ int natport_media_wan_sdp(struct natport_media *m, struct natport_session *c,
 {
 	struct natport_sdp sdp;
 	char err[160], b[NATPORT_ENDPOINT_STRLEN];
-	const char *why;
+	char why[96];
 	unsigned int i;
 	int ret;
 
@@ -424,21 +409,19 @@ int natport_media_wan_sdp(struct natport_media *m, struct natport_session *c,
 	}
 	for (i = 0; i < sdp.n; i++) {
 		const struct natport_sdp_stream *st = &sdp.s[i];
+		const struct natport_endpoint *bad = &st->rtp;
 
 		if (st->disabled)
 			continue;
-		why = bad_remote(m, &st->rtp);
-		if (!why && st->rtcp.family != AF_UNSPEC)
-			why = bad_remote(m, &st->rtcp);
-		if (why) {
-			m->st.refused_addr++;
-			snprintf(reason, rlen, "stream %u: media address %s %s",
-				 i + 1,
-				 natport_endpoint_format(&st->rtp, b, sizeof(b)),
-				 why);
-			natport_sdp_free(&sdp);
-			return 488;
-		}
+		if (!bad_remote(m, bad, why, sizeof(why)) &&
+		    (st->rtcp.family == AF_UNSPEC ||
+		     !bad_remote(m, bad = &st->rtcp, why, sizeof(why))))
+			continue;
+		m->st.refused_addr++;
+		snprintf(reason, rlen, "stream %u: media address %s %s", i + 1,
+			 natport_endpoint_format(bad, b, sizeof(b)), why);
+		natport_sdp_free(&sdp);
+		return 488;
 	}
 	for (i = 0; i < sdp.n; i++) {
 		const struct natport_sdp_stream *st = &sdp.s[i];

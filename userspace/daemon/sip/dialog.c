@@ -118,6 +118,13 @@ struct natport_call *natport_call_new(struct natport_call_table *t,
 	return c;
 }
 
+void natport_call_setup_done(struct natport_call *c)
+{
+	if (c->limit)
+		natport_srclimit_setup_end(c->limit, &c->setup_src);
+	c->limit = NULL;
+}
+
 void natport_call_del(struct natport_call_table *t, struct natport_call *c)
 {
 	struct natport_call **pp;
@@ -138,6 +145,7 @@ void natport_call_del(struct natport_call_table *t, struct natport_call *c)
 		t->tail = c->prev;
 	t->count--;
 	t->ended++;
+	natport_call_setup_done(c);
 	free_call(c);
 }
 

@@ -22,6 +22,7 @@
 #include <natport/natport.h>
 
 #include "core/session.h"
+#include "sip/srclimit.h"
 
 enum natport_side {
 	NATPORT_SIDE_LAN,
@@ -47,6 +48,15 @@ struct natport_call {
 	char *tags[NATPORT_CALL_MAX_TAGS]; /* callee tags of 2xx answers */
 	uint64_t refused_ms;      /* when its first answer was refused */
 	char *lan_contact;        /* the LAN phone's Contact URI */
+	/* Where the LAN party is: the address and port its SIP came from
+	 * (a LAN caller) or its binding (a LAN callee), and its Contact's
+	 * endpoint (AF_UNSPEC when unknown or not an IP literal). Requests
+	 * from the WAN in this call may reach these two and nothing else. */
+	struct natport_endpoint lan_party, lan_contact_ep;
+	/* counted against its source's calls in setup until answered or
+	 * ended (sip/srclimit.h); limit NULL when not counted */
+	struct natport_srclimit *limit;
+	struct natport_endpoint setup_src;
 
 	struct natport_call *hnext, *prev, *next;
 };
@@ -69,6 +79,8 @@ struct natport_call *natport_call_find(struct natport_call_table *t,
  * gives it a session next. */
 struct natport_call *natport_call_new(struct natport_call_table *t,
 				      const char *call_id);
+/* The call left setup: it no longer counts against its source. */
+void natport_call_setup_done(struct natport_call *c);
 /* Unlink and free (the session's on_end). */
 void natport_call_del(struct natport_call_table *t, struct natport_call *c);
 

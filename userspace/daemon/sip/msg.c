@@ -282,16 +282,19 @@ static int set_param(osip_list_t *params, const char *name, const char *value)
 int natport_sip_via_received(osip_via_t *via,
 			     const struct natport_endpoint *src)
 {
-	osip_generic_param_t *rport = NULL;
+	osip_generic_param_t *rport = NULL, *received = NULL;
 	struct natport_endpoint sent;
 	char a[64], p[8];
 	int differs;
 
 	osip_via_param_get_byname(via, "rport", &rport);
+	osip_via_param_get_byname(via, "received", &received);
 	differs = parse_addr(via->host, &sent) ||
 		  !natport_endpoint_addr_equal(&sent, src);
 	addr_str(src, a, sizeof(a));
-	if (differs || rport) {
+	/* a received= the sender wrote itself is replaced, never believed:
+	 * it would steer the response to any host it names */
+	if (differs || rport || received) {
 		if (set_param(&via->via_params, "received", a))
 			return -1;
 	}
@@ -402,29 +405,149 @@ static uint64_t loop_hash(osip_message_t *req, uint64_t secret)
 	return h;
 }
 
+/*
+ * SipHash-2-4 (Aumasson and Bernstein), fed incrementally: the keyed MAC
+ * that makes the transaction half of our branches unforgeable. FNV, used
+ * for the loop half, is invertible: anyone who sees one branch and its
+ * inputs could recover an FNV key, and then forge responses.
+ */
+struct mac {
+	uint64_t v[4], tail, total;
+	unsigned int ntail;
+};
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static void sip_round(uint64_t *v)
+{
+	v[0] += v[1];
+	v[1] = ROTL(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = ROTL(v[0], 32);
+	v[2] += v[3];
+	v[3] = ROTL(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = ROTL(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = ROTL(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = ROTL(v[2], 32);
+}
+
+static void mac_block(struct mac *h, uint64_t m)
+{
+	h->v[3] ^= m;
+	sip_round(h->v);
+	sip_round(h->v);
+	h->v[0] ^= m;
+}
+
+static void mac_init(struct mac *h, uint64_t k0, uint64_t k1)
+{
+	h->v[0] = k0 ^ 0x736f6d6570736575ull;
+	h->v[1] = k1 ^ 0x646f72616e646f6dull;
+	h->v[2] = k0 ^ 0x6c7967656e657261ull;
+	h->v[3] = k1 ^ 0x7465646279746573ull;
+	h->tail = h->total = 0;
+	h->ntail = 0;
+}
+
+static void mac_bytes(struct mac *h, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		h->tail |= (uint64_t)p[i] << (8 * h->ntail);
+		if (++h->ntail == 8) {
+			mac_block(h, h->tail);
+			h->tail = 0;
+			h->ntail = 0;
+		}
+	}
+	h->total += len;
+}
+
+/* A field with its length (and absence told from ""), so that no two
+ * different field lists feed the same bytes. */
+static void mac_str(struct mac *h, const char *s)
+{
+	uint32_t n = s ? (uint32_t)strlen(s) : 0xffffffffu;
+
+	mac_bytes(h, &n, sizeof(n));
+	if (s)
+		mac_bytes(h, s, strlen(s));
+}
+
+static uint64_t mac_final(struct mac *h)
+{
+	mac_block(h, h->tail | (h->total & 0xff) << 56);
+	h->v[2] ^= 0xff;
+	for (int i = 0; i < 4; i++)
+		sip_round(h->v);
+	return h->v[0] ^ h->v[1] ^ h->v[2] ^ h->v[3];
+}
+
+static const char *via_param(osip_via_t *via, const char *name)
+{
+	osip_generic_param_t *p = NULL;
+
+	osip_via_param_get_byname(via, (char *)name, &p);
+	return p ? (p->gvalue ? p->gvalue : "") : NULL;
+}
+
+/* H1: the transaction of the request whose top Via (after received and
+ * rport were set) is via, keyed by the secret. A response echoes that Via
+ * unchanged below ours, with the same Call-ID, From tag and CSeq number,
+ * so it yields the same value: that is how a response proves it answers
+ * a request the router forwarded. */
+static uint64_t txn_mac(osip_message_t *m, osip_via_t *via, uint64_t secret)
+{
+	const char *br = via_param(via, "branch");
+	struct mac h;
+
+	/* the second key word from the first (splitmix64's finaliser) */
+	uint64_t k1 = (secret ^ (secret >> 30)) * 0xbf58476d1ce4e5b9ull;
+
+	k1 = (k1 ^ (k1 >> 27)) * 0x94d049bb133111ebull;
+	mac_init(&h, secret, k1 ^ (k1 >> 31));
+	mac_str(&h, br);
+	mac_str(&h, via->host);
+	mac_str(&h, via->port);
+	mac_str(&h, via_param(via, "received"));
+	mac_str(&h, via_param(via, "rport"));
+	if (!br || strncmp(br, "z9hG4bK", 7)) {
+		/* RFC 2543 client: what identifies its transaction */
+		mac_str(&h, m->call_id->number);
+		mac_str(&h, natport_sip_from_tag(m));
+		mac_str(&h, m->cseq->number);
+	}
+	return mac_final(&h);
+}
+
 void natport_sip_branch(osip_message_t *req, uint64_t secret, char *out,
 			size_t len)
 {
 	osip_via_t *top = osip_list_get(&req->vias, 0);
-	osip_generic_param_t *b = NULL;
-	uint64_t h1 = 0x84222325cbf29ce4ull ^ secret;
 
-	osip_via_param_get_byname(top, "branch", &b);
-	if (b && b->gvalue && !strncmp(b->gvalue, "z9hG4bK", 7)) {
-		h1 = natport_sip_hash(h1, b->gvalue);
-		h1 = natport_sip_hash(h1, top->host);
-		h1 = natport_sip_hash(h1, top->port);
-	} else {
-		/* RFC 2543 client: what identifies its transaction */
-		h1 = natport_sip_hash(h1, b ? b->gvalue : NULL);
-		h1 = natport_sip_hash(h1, top->host);
-		h1 = natport_sip_hash(h1, top->port);
-		h1 = natport_sip_hash(h1, req->call_id->number);
-		h1 = natport_sip_hash(h1, natport_sip_from_tag(req));
-		h1 = natport_sip_hash(h1, req->cseq->number);
-	}
-	snprintf(out, len, "z9hG4bK%016llx.%016llx", (unsigned long long)h1,
+	snprintf(out, len, "z9hG4bK%016llx.%016llx",
+		 (unsigned long long)txn_mac(req, top, secret),
 		 (unsigned long long)loop_hash(req, secret));
+}
+
+int natport_sip_branch_check(osip_message_t *resp, uint64_t secret)
+{
+	osip_via_t *ours = osip_list_get(&resp->vias, 0);
+	osip_via_t *next = osip_list_get(&resp->vias, 1);
+	const char *br = ours ? via_param(ours, "branch") : NULL;
+	char want[32];
+
+	if (!br || !next)
+		return 0;
+	snprintf(want, sizeof(want), "z9hG4bK%016llx.",
+		 (unsigned long long)txn_mac(resp, next, secret));
+	return strlen(br) == 7 + 16 + 1 + 16 && !strncmp(br, want, 24);
 }
 
 int natport_sip_is_loop(osip_message_t *req, uint64_t secret,
@@ -569,4 +692,26 @@ osip_message_t *natport_sip_dialog_request(osip_message_t *resp,
 err:
 	osip_message_free(r);
 	return NULL;
+}
+
+int natport_sip_via_add(osip_message_t *m, const struct natport_endpoint *local,
+			const char *proto, const char *branch)
+{
+	osip_via_t *via = NULL;
+	char host[64], port[8];
+
+	inet_ntop(local->family, &local->addr, host, sizeof(host));
+	snprintf(port, sizeof(port), "%u", local->port);
+	if (osip_via_init(&via))
+		return -1;
+	via_set_version(via, osip_strdup("2.0"));
+	via_set_protocol(via, osip_strdup(proto));
+	via_set_host(via, osip_strdup(host));
+	via_set_port(via, osip_strdup(port));
+	osip_via_set_branch(via, osip_strdup(branch));
+	if (!via->host || osip_list_add(&m->vias, via, 0) < 0) {
+		osip_via_free(via);
+		return -1;
+	}
+	return 0;
 }

@@ -41,9 +41,10 @@ osip_message_t *natport_sip_msg_parse(const char *buf, size_t len,
 				      osip_message_t **answerable);
 
 /* natport_sip_via_received - RFC 3581 section 4 / RFC 3261 18.2.1: on the
- * top Via of a received request add received=<src addr> when sent-by
- * differs from it or rport is present, and fill rport=<src port> when rport
- * is present. Returns 0, -1 on ENOMEM. */
+ * top Via of a received request set received=<src addr> when sent-by
+ * differs from it, rport is present or the sender wrote a received= of
+ * its own (replaced: only the packet's source counts), and fill
+ * rport=<src port> when rport is present. Returns 0, -1 on ENOMEM. */
 int natport_sip_via_received(osip_via_t *via,
 			     const struct natport_endpoint *src);
 
@@ -51,6 +52,11 @@ int natport_sip_via_received(osip_via_t *via,
  * over sent-by host, rport over sent-by port over 5060. -1 if the host is
  * not an IP literal. */
 int natport_sip_via_target(osip_via_t *via, struct natport_endpoint *dst);
+
+/* natport_sip_via_add - push a Via "SIP/2.0/<proto> <local>;branch=..."
+ * on top. Returns 0, -1 on ENOMEM. */
+int natport_sip_via_add(osip_message_t *m, const struct natport_endpoint *local,
+			const char *proto, const char *branch);
 
 /* natport_sip_via_is - the Via's sent-by is ep (address and port). */
 int natport_sip_via_is(osip_via_t *via, const struct natport_endpoint *ep);
@@ -62,12 +68,20 @@ int natport_sip_uri_endpoint(const osip_uri_t *uri,
 int natport_sip_uri_is(const osip_uri_t *uri, const struct natport_endpoint *ep);
 
 /* natport_sip_branch - the branch this proxy puts in its Via:
- * "z9hG4bK" + H1 + "." + H2. H1 identifies the transaction (the received
- * top branch when it is RFC 3261's, so a retransmission, its CANCEL and
- * the ACK of a non-2xx answer get the same branch); H2 is the loop check
- * over Request-URI, Call-ID, From tag and CSeq number. */
+ * "z9hG4bK" + H1 + "." + H2. H1 is a MAC (SipHash keyed by the secret)
+ * over the received top Via (branch, sent-by, received, rport; for an
+ * RFC 2543 client also Call-ID, From tag and CSeq number), so a
+ * retransmission, its CANCEL and the ACK of a non-2xx answer get the same
+ * branch and a response can be verified statelessly
+ * (natport_sip_branch_check); H2 is the loop check over Request-URI,
+ * Call-ID, From tag and CSeq number. Call after natport_sip_via_received.
+ */
 void natport_sip_branch(osip_message_t *req, uint64_t secret, char *out,
 			size_t len);
+/* natport_sip_branch_check - resp's top Via (ours) carries the H1 that
+ * the Via below it yields: the response answers a request this router
+ * forwarded with this secret. 0 for a forged or foreign one. */
+int natport_sip_branch_check(osip_message_t *resp, uint64_t secret);
 /* natport_sip_is_loop - a Via of ours carries the H2 this request yields. */
 int natport_sip_is_loop(osip_message_t *req, uint64_t secret,
 			const struct natport_endpoint *const *ours,

@@ -14,29 +14,15 @@
 #include "core/log.h"
 #include "sip/dialog.h"
 #include "sip/msg.h"
+#include "sip/own.h"
 #include "sip/proxy.h"
 #include "sip/registrar.h"
+#include "sip/srclimit.h"
 #include "sip/transport.h"
 
 #define SWEEP_MS 500
 #define DEFAULT_EXPIRES 3600
-/* The branch of the ACKs and BYEs this proxy sends itself; never what
- * natport_sip_branch() makes (its hash part is hex). */
-#define OWN_BRANCH "z9hG4bKnpo"
-#define OWN_MAX 64               /* own BYEs awaiting their answer */
-#define OWN_TRIES 10             /* T1 doubling to T2: about 32 s */
 #define REFUSED_LINGER_MS 32000  /* 64*T1: the refused 2xx's retransmissions */
-
-/* A BYE this proxy sent, retransmitted until answered (RFC 3261 17.1.2). */
-struct own_req {
-	char *call_id, *buf;
-	size_t len;
-	struct natport_endpoint dst;
-	enum natport_side side;
-	uint64_t next_ms;
-	unsigned int tries;
-	struct own_req *next;
-};
 
 struct natport_proxy {
 	struct natport_evloop *loop;
@@ -48,8 +34,8 @@ struct natport_proxy {
 	struct natport_media *media;            /* borrowed */
 	struct natport_evloop_timer *sweep;
 	uint64_t secret;
-	struct own_req *own;
-	unsigned int n_own;
+	struct natport_sip_own *own; /* the ACKs and BYEs we send ourselves */
+	struct natport_srclimit *limit; /* per source address, both sides */
 	struct natport_proxy_stats st;
 };
 
@@ -69,26 +55,18 @@ static const char *reason_text(int code)
 	}
 }
 
-static int in_lan(const struct natport_proxy *p,
-		  const struct natport_endpoint *ep)
-{
-	for (unsigned int i = 0; i < p->cfg.n_lan_prefix; i++)
-		if (natport_prefix_contains(&p->cfg.lan_prefix[i], ep))
-			return 1;
-	return 0;
-}
-
+/* The config's policy decides the side: a LAN prefix, or outside. */
 static enum natport_side side_of(const struct natport_proxy *p,
 				 const struct natport_endpoint *ep)
 {
-	return in_lan(p, ep) ? NATPORT_SIDE_LAN : NATPORT_SIDE_WAN;
+	return natport_policy_in_lan(&p->cfg.policy, ep) ? NATPORT_SIDE_LAN :
+							   NATPORT_SIDE_WAN;
 }
 
 static int is_us(const struct natport_proxy *p,
 		 const struct natport_endpoint *ep)
 {
-	return natport_endpoint_addr_equal(ep, &p->cfg.lan_address) ||
-	       natport_endpoint_addr_equal(ep, &p->cfg.wan_address);
+	return natport_policy_is_own(&p->cfg.policy, ep);
 }
 
 static int uri_is_us(const struct natport_proxy *p, const osip_uri_t *uri)
@@ -102,12 +80,9 @@ static const char *fmt_ep(const struct natport_endpoint *ep, char *b)
 	return natport_endpoint_format(ep, b, NATPORT_ENDPOINT_STRLEN);
 }
 
-/* Serialize and send; the message stays the caller's. With keep, the
- * serialized text is handed over too (for retransmission; osip_free). */
-static int send_msg_keep(struct natport_proxy *p,
-			 struct natport_sip_transport *tp, osip_message_t *m,
-			 const struct natport_endpoint *dst, char **keep,
-			 size_t *keep_len)
+/* Serialize and send; the message stays the caller's. */
+static int send_msg(struct natport_proxy *p, struct natport_sip_transport *tp,
+		    osip_message_t *m, const struct natport_endpoint *dst)
 {
 	char *str = NULL, b[NATPORT_ENDPOINT_STRLEN];
 	size_t len = 0;
@@ -123,19 +98,8 @@ static int send_msg_keep(struct natport_proxy *p,
 	if (err)
 		log_warnx_rl("sip: send to %s: %s", fmt_ep(dst, b),
 			     strerror(-err));
-	if (keep) {
-		*keep = str;
-		*keep_len = len;
-	} else {
-		osip_free(str);
-	}
+	osip_free(str);
 	return err;
-}
-
-static int send_msg(struct natport_proxy *p, struct natport_sip_transport *tp,
-		    osip_message_t *m, const struct natport_endpoint *dst)
-{
-	return send_msg_keep(p, tp, m, dst, NULL, NULL);
 }
 
 static void set_warning(osip_message_t *m, const char *why)
@@ -338,6 +302,9 @@ static void hide_contact(struct natport_proxy *p, struct natport_call *c,
 		return; /* left as it is: still reachable along the route */
 	free(c->lan_contact);
 	c->lan_contact = dup;
+	if (natport_sip_uri_endpoint(ct->url, &c->lan_contact_ep) ||
+	    !natport_policy_in_lan(&p->cfg.policy, &c->lan_contact_ep))
+		memset(&c->lan_contact_ep, 0, sizeof(c->lan_contact_ep));
 	show_on_wan(p, ct->url);
 }
 
@@ -453,26 +420,10 @@ out:
 	free(req.contact); /* the registrar's strdup */
 }
 
-static int add_via(struct natport_proxy *p, osip_message_t *m,
-		   struct natport_sip_transport *out, const char *branch)
+static int add_via(osip_message_t *m, struct natport_sip_transport *out,
+		   const char *branch)
 {
-	osip_via_t *via = NULL;
-	char host[64], port[8];
-
-	inet_ntop(out->local.family, &out->local.addr, host, sizeof(host));
-	snprintf(port, sizeof(port), "%u", out->local.port);
-	if (osip_via_init(&via))
-		return -1;
-	via_set_version(via, osip_strdup("2.0"));
-	via_set_protocol(via, osip_strdup(out->ops->proto));
-	via_set_host(via, osip_strdup(host));
-	via_set_port(via, osip_strdup(port));
-	osip_via_set_branch(via, osip_strdup(branch));
-	if (!via->host || osip_list_add(&m->vias, via, 0) < 0) {
-		osip_via_free(via);
-		return -1;
-	}
-	return 0;
+	return natport_sip_via_add(m, &out->local, out->ops->proto, branch);
 }
 
 static int add_rr(osip_message_t *m, struct natport_sip_transport *tp)
@@ -502,11 +453,23 @@ static int creates_dialog(const char *method)
 	       !strcmp(method, "REFER") || !strcmp(method, "NOTIFY");
 }
 
+static struct natport_srclimit_conf limits_of(const struct natport_proxy *p,
+					      enum natport_side side)
+{
+	if (side == NATPORT_SIDE_LAN)
+		return (struct natport_srclimit_conf){
+			p->cfg.lan_source_rate, p->cfg.lan_source_calls
+		};
+	return (struct natport_srclimit_conf){ p->cfg.wan_source_rate,
+					       p->cfg.wan_source_calls };
+}
+
 /* Call bookkeeping and media for a request crossing the router. Returns
  * 0 to forward, a SIP status to refuse, or -1 to drop. */
 static int request_call(struct natport_proxy *p, osip_message_t *m,
 			enum natport_side side,
-			const struct natport_endpoint *src, int in_dialog,
+			const struct natport_endpoint *src,
+			const struct natport_endpoint *dst, int in_dialog,
 			char *reason, size_t rlen)
 {
 	const char *method = m->sip_method;
@@ -515,11 +478,27 @@ static int request_call(struct natport_proxy *p, osip_message_t *m,
 	int ret, is_new = 0;
 
 	if (!c && !strcmp(method, "INVITE") && !in_dialog) {
+		struct natport_srclimit_conf lc = limits_of(p, side);
+		int counted = natport_srclimit_setup_begin(p->limit, &lc, src);
+
+		if (counted < 0) {
+			p->st.source_limited++;
+			snprintf(reason, rlen, "too many calls in setup from "
+				 "this address (%s-source-calls %u)",
+				 natport_side_name(side), lc.calls);
+			return 503;
+		}
 		c = natport_call_new(p->calls, m->call_id->number);
 		if (!c) {
+			if (counted)
+				natport_srclimit_setup_end(p->limit, src);
 			snprintf(reason, rlen, errno == ENOSPC ?
 				 "too many calls (max-calls)" : "out of memory");
 			return 503;
+		}
+		if (counted) {
+			c->limit = p->limit;
+			c->setup_src = *src;
 		}
 		c->sess = natport_session_new(p->sessions, NATPORT_SESSION_SIP,
 					      c->call_id,
@@ -537,6 +516,7 @@ static int request_call(struct natport_proxy *p, osip_message_t *m,
 			c->sess->client = *src;
 			c->sess->client.port = 0;
 		}
+		c->lan_party = side == NATPORT_SIDE_LAN ? *src : *dst;
 		if (m->from->url)
 			snprintf(c->from, sizeof(c->from), "%s%s%s",
 				 m->from->url->username ?: "",
@@ -589,6 +569,16 @@ static int request_call(struct natport_proxy *p, osip_message_t *m,
 		return 0;
 	}
 	return ret;
+}
+
+/* In-dialog methods that may reach a registered phone outside a call the
+ * router knows: those of dialogs it does not track (it keeps calls only),
+ * and ACK (of a failure that ended the call; it is never answered). */
+static int outside_calls(const char *method)
+{
+	return !strcmp(method, "NOTIFY") || !strcmp(method, "SUBSCRIBE") ||
+	       !strcmp(method, "REFER") || !strcmp(method, "MESSAGE") ||
+	       !strcmp(method, "ACK");
 }
 
 /* Where a request goes next; 0, or a SIP status (reason filled). */
@@ -645,6 +635,15 @@ static int route_request(struct natport_proxy *p, osip_message_t *m,
 			     NULL;
 		if (!bd && in_dialog)
 			return 481; /* a call that has ended */
+		/* from outside, a CANCEL or an in-dialog request of a call
+		 * must name one the router knows (a made-up To tag does not
+		 * open the phone to anyone) */
+		if (bd && side == NATPORT_SIDE_WAN && !c &&
+		    (in_dialog ? !outside_calls(m->sip_method) :
+				 !strcmp(m->sip_method, "CANCEL"))) {
+			snprintf(reason, rlen, "no such call");
+			return 481;
+		}
 		if (!bd) {
 			snprintf(reason, rlen, "no registered phone '%.64s'",
 				 m->req_uri->username ?: "");
@@ -674,6 +673,38 @@ static int route_request(struct natport_proxy *p, osip_message_t *m,
 	return 0;
 }
 
+
+/*
+ * A request from the WAN that names its LAN target itself (Route, or a
+ * Request-URI that is a LAN address) instead of reaching a phone through
+ * its binding. It must belong to a call the router knows and go to that
+ * call's LAN party (where its SIP came from, or its Contact); a phone's
+ * own untracked dialogs (subscriptions) reach only the address and port
+ * it registered from. 0, or 481 / 403.
+ */
+static int wan_target_check(struct natport_proxy *p, osip_message_t *m,
+			    const struct natport_endpoint *dst, char *reason,
+			    size_t rlen)
+{
+	struct natport_call *c = natport_call_find(p->calls,
+						   m->call_id->number);
+
+	if (c) {
+		if (natport_endpoint_equal(dst, &c->lan_party) ||
+		    (c->lan_contact_ep.family &&
+		     natport_endpoint_equal(dst, &c->lan_contact_ep)))
+			return 0;
+		snprintf(reason, rlen, "target is not a party of this call");
+		return 403;
+	}
+	if (outside_calls(m->sip_method) &&
+	    natport_registrar_find_ep(p->reg, dst,
+				      natport_evloop_now(p->loop)))
+		return 0;
+	snprintf(reason, rlen, "no such call");
+	return 481;
+}
+
 static void handle_request(struct natport_proxy *p,
 			   struct natport_sip_transport *tp,
 			   const struct natport_endpoint *src,
@@ -690,6 +721,19 @@ static void handle_request(struct natport_proxy *p,
 	int mf, in_dialog, via_binding, ret;
 
 	p->st.rx_requests++;
+	{
+		struct natport_srclimit_conf lc = limits_of(p, side);
+
+		if (natport_srclimit_request(p->limit, &lc, src,
+					     natport_evloop_now(p->loop))) {
+			log_warnx_rl("sip: %s from %s over %s-source-rate %u/s, "
+				     "dropped", method, fmt_ep(src, b),
+				     natport_side_name(side), lc.rate);
+			p->st.source_limited++;
+			p->st.dropped++;
+			return;
+		}
+	}
 	if (natport_sip_via_received(osip_list_get(&m->vias, 0), src)) {
 		p->st.dropped++;
 		return;
@@ -737,12 +781,11 @@ static void handle_request(struct natport_proxy *p,
 			snprintf(reason, sizeof(reason), "no relaying");
 			goto refuse;
 		}
-		if (!via_binding &&
-		    !natport_call_find(p->calls, m->call_id->number) &&
-		    !natport_registrar_find_addr(p->reg, &dst,
-						 natport_evloop_now(p->loop))) {
-			ret = 481;
-			goto refuse;
+		if (!via_binding) {
+			ret = wan_target_check(p, m, &dst, reason,
+					       sizeof(reason));
+			if (ret)
+				goto refuse;
 		}
 	} else if (out_side == NATPORT_SIDE_LAN) {
 		ret = 403;
@@ -751,7 +794,7 @@ static void handle_request(struct natport_proxy *p,
 		goto refuse;
 	}
 
-	ret = request_call(p, m, side, src, in_dialog, reason,
+	ret = request_call(p, m, side, src, &dst, in_dialog, reason,
 			   sizeof(reason));
 	if (ret < 0) {
 		p->st.dropped++;
@@ -770,7 +813,7 @@ static void handle_request(struct natport_proxy *p,
 	}
 
 	natport_sip_set_max_forwards(m, mf < 0 ? 70 : mf - 1);
-	if (add_via(p, m, p->tp[out_side], branch) ||
+	if (add_via(m, p->tp[out_side], branch) ||
 	    (!in_dialog && creates_dialog(method) &&
 	     (add_rr(m, p->tp[side]) || add_rr(m, p->tp[out_side])))) {
 		log_warnx_rl("sip: out of memory building %s", method);
@@ -788,127 +831,6 @@ refuse:
 		    reason);
 	if (!is_ack)
 		reply(p, tp, m, ret, reason);
-}
-
-/*
- * Requests this proxy sends itself: the ACK and BYE that end an answer it
- * refused (refuse_answer). They go to the side the 2xx came from, along
- * the Record-Route entries between us and the answerer.
- */
-static void own_free(struct own_req *o)
-{
-	free(o->call_id);
-	osip_free(o->buf);
-	free(o);
-}
-
-static int send_own(struct natport_proxy *p, osip_message_t *resp,
-		    enum natport_side side, const char *method, uint32_t cseq)
-{
-	struct natport_sip_transport *tp = p->tp[side];
-	osip_record_route_t *rr;
-	osip_route_t *rt;
-	osip_message_t *r;
-	struct natport_endpoint dst;
-	struct own_req *o = NULL;
-	char branch[40], *str = NULL;
-	unsigned int n = 0;
-	size_t len = 0;
-	int err = -1;
-
-	/* the entries above our own are the answerer's side of the route */
-	while ((rr = osip_list_get(&resp->record_routes, n)) &&
-	       !uri_is_us(p, rr->url))
-		n++;
-	r = natport_sip_dialog_request(resp, method, rr ? n : 0, cseq);
-	if (!r)
-		goto out;
-	rt = osip_list_get(&r->routes, 0);
-	if (natport_sip_uri_endpoint(rt ? rt->url : r->req_uri, &dst) ||
-	    is_us(p, &dst) || side_of(p, &dst) != side) {
-		log_info_rl("sip: call %s: no usable target for our %s",
-			    resp->call_id->number, method);
-		goto out;
-	}
-	snprintf(branch, sizeof(branch), OWN_BRANCH "%016llx",
-		 (unsigned long long)natport_sip_hash(p->secret ^ cseq,
-						      resp->call_id->number));
-	if (add_via(p, r, tp, branch))
-		goto out;
-	err = send_msg_keep(p, tp, r, &dst, &str, &len);
-	if (!err)
-		p->st.own_requests++;
-	if (!str || strcmp(method, "BYE") || p->n_own >= OWN_MAX)
-		goto out;
-	o = calloc(1, sizeof(*o));
-	if (!o || !(o->call_id = strdup(resp->call_id->number))) {
-		free(o);
-		goto out;
-	}
-	o->buf = str;
-	str = NULL;
-	o->len = len;
-	o->dst = dst;
-	o->side = side;
-	o->tries = 1;
-	o->next_ms = natport_evloop_now(p->loop) + 500;
-	o->next = p->own;
-	p->own = o;
-	p->n_own++;
-out:
-	osip_free(str);
-	osip_message_free(r);
-	return err;
-}
-
-/* A final answer to one of our BYEs ends its retransmissions. */
-static void own_answered(struct natport_proxy *p, osip_message_t *m)
-{
-	struct own_req **pp, *o;
-
-	if (m->status_code < 200)
-		return;
-	for (pp = &p->own; (o = *pp); pp = &o->next)
-		if (!strcmp(o->call_id, m->call_id->number)) {
-			*pp = o->next;
-			p->n_own--;
-			own_free(o);
-			return;
-		}
-}
-
-static void own_retransmit(struct natport_proxy *p, uint64_t now)
-{
-	struct own_req **pp = &p->own, *o;
-
-	while ((o = *pp)) {
-		if (now < o->next_ms) {
-			pp = &o->next;
-			continue;
-		}
-		if (o->tries >= OWN_TRIES) {
-			log_info_rl("sip: call %s: our BYE was never answered",
-				    o->call_id);
-			*pp = o->next;
-			p->n_own--;
-			own_free(o);
-			continue;
-		}
-		natport_sip_transport_send(p->tp[o->side], &o->dst, o->buf,
-					   o->len);
-		o->next_ms = now + (o->tries < 3 ? 500u << o->tries : 4000);
-		o->tries++;
-		pp = &o->next;
-	}
-}
-
-static int is_own_branch(osip_via_t *via)
-{
-	osip_generic_param_t *br = NULL;
-
-	return !osip_via_param_get_byname(via, "branch", &br) && br &&
-	       br->gvalue && !strncmp(br->gvalue, OWN_BRANCH,
-				      strlen(OWN_BRANCH));
 }
 
 /* Turn a 2xx into the failure code, for a caller that cannot have it. */
@@ -952,15 +874,16 @@ static void refuse_answer(struct natport_proxy *p, struct natport_call *c,
 			  int status, const char *why, int *drop)
 {
 	uint32_t n = (uint32_t)strtoul(m->cseq->number, NULL, 10);
+	uint64_t now = natport_evloop_now(p->loop);
 
-	send_own(p, m, side, "ACK", n);
-	send_own(p, m, side, "BYE", n + 1);
+	natport_sip_own_send(p->own, m, side, "ACK", n, now);
+	natport_sip_own_send(p->own, m, side, "BYE", n + 1, now);
 	if (c->sess->state == NATPORT_SESSION_ACTIVE) {
 		*drop = 1;
 		return;
 	}
 	natport_session_release(p->sessions, c->sess);
-	c->refused_ms = natport_evloop_now(p->loop);
+	c->refused_ms = now;
 	/* the details (logged) name LAN hosts: not for the outside */
 	to_failure(m, status, side == NATPORT_SIDE_LAN ?
 			      "the answer's media was refused by the router" :
@@ -984,8 +907,9 @@ static void response_call(struct natport_proxy *p, struct natport_call *c,
 		/* the caller has our refusal; a retransmitted 2xx lost our
 		 * ACK: send it again */
 		if (first && code >= 200 && code < 300)
-			send_own(p, m, side, "ACK",
-				 (uint32_t)strtoul(m->cseq->number, NULL, 10));
+			natport_sip_own_send(p->own, m, side, "ACK",
+					     (uint32_t)strtoul(m->cseq->number,
+							       NULL, 10), now);
 		*drop = 1;
 		return;
 	}
@@ -1015,6 +939,7 @@ static void response_call(struct natport_proxy *p, struct natport_call *c,
 
 		if (tag && natport_call_tag_add(c, tag) < 0)
 			log_warnx_rl("call %s: too many forks", c->call_id);
+		natport_call_setup_done(c);
 		natport_session_set_state(p->sessions, c->sess, NATPORT_SESSION_ACTIVE,
 				       now);
 	} else if (code >= 300 && c->sess->state != NATPORT_SESSION_ACTIVE) {
@@ -1041,8 +966,20 @@ static void handle_response(struct natport_proxy *p,
 		p->st.dropped++;
 		return;
 	}
-	if (is_own_branch(top)) {
-		own_answered(p, m); /* to our ACK/BYE: ends here */
+	if (natport_sip_own_is_ours(top)) {
+		natport_sip_own_answered(p->own, m); /* ends here */
+		return;
+	}
+	/* Only an answer to a request we forwarded goes on, and it comes
+	 * back the way that request left: our Via of that side on top, its
+	 * branch the MAC of the Via below. Anything else is forged. */
+	if (!natport_sip_via_is(top, &tp->local) ||
+	    !natport_sip_branch_check(m, p->secret)) {
+		log_warnx_rl("sip: forged or stale response %d from %s "
+			     "(no transaction of ours), dropped",
+			     m->status_code, fmt_ep(src, b));
+		p->st.forged++;
+		p->st.dropped++;
 		return;
 	}
 	osip_list_remove(&m->vias, 0);
@@ -1147,7 +1084,8 @@ void natport_proxy_sweep(struct natport_proxy *p)
 {
 	natport_call_walk(p->calls, sweep_one, p);
 	natport_registrar_expire(p->reg, natport_evloop_now(p->loop));
-	own_retransmit(p, natport_evloop_now(p->loop));
+	natport_srclimit_expire(p->limit, natport_evloop_now(p->loop));
+	natport_sip_own_retransmit(p->own, natport_evloop_now(p->loop));
 }
 
 static void on_sweep(void *arg)
@@ -1189,7 +1127,8 @@ struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 	p->secret = random_secret();
 	p->calls = natport_call_table_new(cfg->max_calls);
 	p->reg = natport_registrar_new();
-	if (!p->calls || !p->reg) {
+	p->limit = natport_srclimit_new(8192);
+	if (!p->calls || !p->reg || !p->limit) {
 		snprintf(err, errlen, "out of memory");
 		goto err_tables;
 	}
@@ -1207,6 +1146,11 @@ struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 	if (!p->tp[NATPORT_SIDE_WAN])
 		goto err_lan;
 	p->tp[NATPORT_SIDE_WAN]->side = NATPORT_SIDE_WAN;
+	p->own = natport_sip_own_new(p->tp, &p->cfg, p->secret);
+	if (!p->own) {
+		snprintf(err, errlen, "out of memory");
+		goto err_wan;
+	}
 	p->sweep = natport_evloop_timer_add(loop, SWEEP_MS, on_sweep, p);
 	if (!p->sweep) {
 		snprintf(err, errlen, "out of memory");
@@ -1215,10 +1159,12 @@ struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 	return p;
 
 err_wan:
+	natport_sip_own_free(p->own);
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_WAN]);
 err_lan:
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_LAN]);
 err_tables:
+	natport_srclimit_free(p->limit);
 	natport_registrar_free(p->reg);
 	natport_call_table_free(p->calls);
 	free(p);
@@ -1236,18 +1182,14 @@ void natport_proxy_free(struct natport_proxy *p)
 	if (!p)
 		return;
 	natport_call_walk(p->calls, end_each, p);
-	while (p->own) {
-		struct own_req *o = p->own;
-
-		p->own = o->next;
-		own_free(o);
-	}
+	natport_sip_own_free(p->own);
 	if (p->sweep)
 		natport_evloop_timer_cancel(p->loop, p->sweep);
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_WAN]);
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_LAN]);
 	natport_registrar_free(p->reg);
 	natport_call_table_free(p->calls);
+	natport_srclimit_free(p->limit); /* after the calls that count in it */
 	free(p);
 }
 
@@ -1272,6 +1214,7 @@ void natport_proxy_get_stats(struct natport_proxy *p,
 			     struct natport_proxy_stats *out)
 {
 	*out = p->st;
+	out->own_requests = natport_sip_own_sent(p->own);
 	natport_call_table_counters(p->calls, &out->calls_created,
 				    &out->calls_ended, &out->calls_full);
 }

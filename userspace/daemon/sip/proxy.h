@@ -39,6 +39,8 @@ struct natport_proxy;
 struct natport_proxy_stats {
 	uint64_t rx_requests, rx_responses, forwarded, replied, dropped,
 		malformed, loops, refused, own_requests;
+	uint64_t forged; /* responses to no request we forwarded */
+	uint64_t source_limited; /* over a source's rate or calls in setup */
 	uint64_t calls_created, calls_ended, calls_full; /* call table */
 };
 

@@ -211,6 +211,16 @@ natport_registrar_find_addr(struct natport_registrar *r,
 	return NULL;
 }
 
+const struct natport_binding *
+natport_registrar_find_ep(struct natport_registrar *r,
+			  const struct natport_endpoint *ep, uint64_t now_ms)
+{
+	for (struct natport_binding *b = r->head; b; b = b->next)
+		if (b->expires_ms > now_ms && natport_endpoint_equal(&b->addr, ep))
+			return b;
+	return NULL;
+}
+
 void natport_registrar_expire(struct natport_registrar *r, uint64_t now_ms)
 {
 	struct natport_binding **pp = &r->head, *b;

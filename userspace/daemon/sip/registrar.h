@@ -66,6 +66,11 @@ const struct natport_binding *
 natport_registrar_find_addr(struct natport_registrar *r,
 			    const struct natport_endpoint *addr,
 			    uint64_t now_ms);
+/* A live binding whose REGISTER came from ep (address and port): the
+ * only LAN endpoint a request from the WAN may reach outside a call. */
+const struct natport_binding *
+natport_registrar_find_ep(struct natport_registrar *r,
+			  const struct natport_endpoint *ep, uint64_t now_ms);
 /* Remember a REGISTER (transaction call_id + CSeq number) until its
  * answer; a retransmission replaces it, the oldest goes when full. The
  * registrar copies everything. Returns 0, -1 on ENOMEM or bad input. */

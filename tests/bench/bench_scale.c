@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * bench_scale - one port manager at carrier scale: N concurrent mappings
+ * (default 250,000: N/2 calls of RTP+RTCP, each with its remote, so each is
+ * a kernel entry) across several external addresses.
+ *
+ *   bench_scale [-n MAPPINGS] [-a ADDRESSES] [-s SECONDS]
+ *
+ * Runs in a private network namespace it makes itself (UDP conntrack
+ * timeouts 3 s / 5 s, as the tests' router). Measures, in one run:
+ *  - raw batched ctnetlink create+delete of N entries like natport's (64
+ *    per sendmsg, each acknowledged): the kernel's floor for a mapping's
+ *    whole life;
+ *  - the same N through libnatport (get_mapping with the remote known, then
+ *    release): setup+teardown rate, and its ratio to the floor;
+ *  - RSS and kernel slab (nf_conntrack cache, and all slab) per mapping,
+ *    and the handle's descriptors;
+ *  - the worst single natport_pm_dispatch() while the refresh scans run
+ *    over every entry for -s seconds (long enough for the entries made
+ *    with a 30 s timeout to need refreshing);
+ *  - the time to release 10,000 calls (20,000 mappings) at once.
+ * Prints "name value" lines, then one "verdict" line per target.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+#include <natport/natport.h>
+
+#define RAW_BATCH 64
+#define RELEASE_CALLS 10000
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU time of this process (user and system: the kernel's work for our
+ * netlink calls included), which a busy neighbour cannot inflate */
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static long rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long v = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static long meminfo_kb(const char *key)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256], k[64];
+	long v = -1, x;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63[^:]: %ld", k, &x) == 2 && !strcmp(k, key))
+			v = x;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* bytes in the nf_conntrack slab cache (active objects * size) */
+static long ct_slab_bytes(void)
+{
+	FILE *f = fopen("/proc/slabinfo", "r");
+	char line[512];
+	long act = -1, size = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "nf_conntrack %ld %*d %ld", &act, &size) == 2)
+			break;
+	if (f)
+		fclose(f);
+	return act < 0 ? -1 : act * size;
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n - 3;
+}
+
+static uint32_t ext_addr(int a)
+{
+	return htonl(0xc6336401 + a); /* 198.51.100.1 + a */
+}
+
+/* Raw: entries like natport's (DNAT, identity SNAT, mark, SEEN_REPLY), 64
+ * per sendmsg, acknowledged; created, then deleted. Returns create+delete
+ * rate (mappings/s). */
+static double raw_cycle(int n, int naddr, int per_addr)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	static char buf[RAW_BATCH * 512], rbuf[1 << 16];
+	uint32_t seq = time(NULL);
+	double t0 = now();
+	int del;
+
+	mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID);
+	for (del = 0; del < 2; del++) {
+		int done = 0;
+
+		while (done < n) {
+			size_t len = 0;
+			int k, acks = 0;
+
+			for (k = 0; k < RAW_BATCH && done + k < n; k++) {
+				struct nlmsghdr *nlh =
+					mnl_nlmsg_put_header(buf + len);
+				struct nfgenmsg *nfg;
+				struct nf_conntrack *ct = nfct_new();
+				int id = done + k, pair = id / 2;
+
+				nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) |
+						  (del ? IPCTNL_MSG_CT_DELETE :
+							 IPCTNL_MSG_CT_NEW);
+				nlh->nlmsg_flags =
+					NLM_F_REQUEST | NLM_F_ACK |
+					(del ? 0 : NLM_F_CREATE | NLM_F_EXCL);
+				nlh->nlmsg_seq = seq++;
+				nfg = mnl_nlmsg_put_extra_header(nlh,
+								 sizeof(*nfg));
+				nfg->nfgen_family = AF_INET;
+				nfg->version = NFNETLINK_V0;
+				nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+				nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_UDP);
+				nfct_set_attr_u32(ct, ATTR_IPV4_SRC,
+						  inet_addr("198.51.100.20"));
+				nfct_set_attr_u32(ct, ATTR_IPV4_DST,
+						  ext_addr(pair % naddr));
+				nfct_set_attr_u16(ct, ATTR_PORT_SRC,
+						  htons(6000 + (id & 1)));
+				nfct_set_attr_u16(ct, ATTR_PORT_DST,
+						  htons(10000 +
+							2 * (pair / naddr) +
+							(id & 1)));
+				if (!del) {
+					nfct_setobjopt(ct,
+						       NFCT_SOPT_SETUP_REPLY);
+					nfct_set_attr_u32(ct, ATTR_DNAT_IPV4,
+							  htonl(0xc0000200 +
+								10 +
+								pair % 200));
+					nfct_set_attr_u16(
+						ct, ATTR_DNAT_PORT,
+						htons(4000 + 2 * (pair / 200) +
+						      (id & 1)));
+					nfct_set_attr_u32(
+						ct, ATTR_SNAT_IPV4,
+						inet_addr("198.51.100.20"));
+					nfct_set_attr_u16(
+						ct, ATTR_SNAT_PORT,
+						htons(6000 + (id & 1)));
+					nfct_set_attr_u32(ct, ATTR_STATUS,
+							  IPS_SEEN_REPLY |
+								  IPS_ASSURED);
+					nfct_set_attr_u32(ct, ATTR_TIMEOUT,
+							  600);
+					nfct_set_attr_u32(ct, ATTR_MARK,
+							  0x12340000);
+				}
+				nfct_nlmsg_build(nlh, ct);
+				nfct_destroy(ct);
+				len += NLMSG_ALIGN(nlh->nlmsg_len);
+			}
+			mnl_socket_sendto(nl, buf, len);
+			while (acks < k) {
+				int r = mnl_socket_recvfrom(nl, rbuf,
+							    sizeof(rbuf));
+				struct nlmsghdr *h;
+
+				if (r < 0)
+					break;
+				for (h = (struct nlmsghdr *)rbuf;
+				     mnl_nlmsg_ok(h, r);
+				     h = mnl_nlmsg_next(h, &r))
+					if (h->nlmsg_type == NLMSG_ERROR)
+						acks++;
+			}
+			done += k;
+		}
+	}
+	mnl_socket_close(nl);
+	(void)per_addr;
+	return n / (now() - t0);
+}
+
+static void fill_req(struct natport_mapping_req *r, int id)
+{
+	int call = id / 2;
+
+	memset(r, 0, sizeof(*r));
+	r->type = (id & 1) ? NATPORT_PORT_AUDIO_RTCP : NATPORT_PORT_AUDIO_RTP;
+	r->internal.family = AF_INET;
+	r->internal.addr.v4.s_addr = htonl(0xc0000200 + 10 + call % 200);
+	r->internal.port = 4000 + 2 * (call / 200) + (id & 1);
+	r->remote.family = AF_INET;
+	r->remote.addr.v4.s_addr = inet_addr("198.51.100.20");
+	r->remote.port = 6000 + (id & 1);
+	r->owner = call;
+}
+
+static struct natport_pm *open_pm(int n, int naddr, char *limits, size_t len)
+{
+	struct natport_pm_config cfg = { 0 };
+	struct natport_pm *pm;
+	char err[512];
+	int a, per_addr = (n / 2 + naddr - 1) / naddr;
+
+	for (a = 0; a < naddr; a++) {
+		struct natport_endpoint *e =
+			a ? &cfg.external_more[a - 1] : &cfg.external;
+
+		e->family = AF_INET;
+		e->addr.v4.s_addr = ext_addr(a);
+	}
+	cfg.n_external_more = naddr - 1;
+	natport_prefix_parse("192.0.2.0/24", &cfg.internal[0]);
+	cfg.n_internal = 1;
+	cfg.port_min = 10000;
+	cfg.port_max = 10000 + 2 * per_addr - 1;
+	cfg.refresh_ms = 2000;
+	pm = natport_pm_open(&cfg, err, sizeof(err));
+	if (!pm) {
+		fprintf(stderr, "bench_scale: %s\n", err);
+		exit(1);
+	}
+	snprintf(limits, len, "%s", natport_pm_limits(pm));
+	return pm;
+}
+
+int main(int argc, char **argv)
+{
+	int n = 250000, naddr = 5, secs = 32, opt, i, fds0, fds1;
+	struct natport_mapping *maps;
+	struct natport_mapping_req req;
+	struct natport_pm_stats st;
+	struct natport_pm *pm;
+	double raw, t0, t_setup, t_down, t_rel, worst = 0, worst_cpu = 0, tend;
+	unsigned long over5 = 0;
+	long rss0, rss1, slab0, slab1, cts0, cts1;
+	char limits[512], cmd[256];
+	unsigned long dispatches = 0;
+
+	while ((opt = getopt(argc, argv, "n:a:s:")) != -1) {
+		if (opt == 'n')
+			n = atoi(optarg) & ~1;
+		else if (opt == 'a')
+			naddr = atoi(optarg);
+		else if (opt == 's')
+			secs = atoi(optarg);
+	}
+	if (n < 2 * RELEASE_CALLS || naddr < 1 || naddr > 16) {
+		fprintf(stderr, "bench_scale: -n >= %d, -a 1..16\n",
+			2 * RELEASE_CALLS);
+		return 2;
+	}
+	if (n / 2 / naddr > 27000) {
+		fprintf(stderr,
+			"bench_scale: %d mappings need more than %d addresses\n",
+			n, naddr);
+		return 2;
+	}
+	if (unshare(CLONE_NEWNET) ||
+	    system("ip link set lo up && ip link add np0 type veth peer name np1 && "
+		   "ip addr add 192.0.2.1/24 dev np0 && ip link set np0 up && "
+		   "sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3 "
+		   "net.netfilter.nf_conntrack_udp_timeout_stream=5")) {
+		fprintf(stderr, "bench_scale: needs root (private netns)\n");
+		return 77;
+	}
+	for (i = 0; i < naddr; i++) {
+		struct in_addr a = { ext_addr(i) };
+
+		snprintf(cmd, sizeof(cmd), "ip addr add %s/24 dev np0",
+			 inet_ntoa(a));
+		if (system(cmd))
+			return 77;
+	}
+	maps = calloc(n, sizeof(*maps));
+
+	/* the floor first, with the table empty again afterwards */
+	raw = raw_cycle(n, naddr, 0);
+	if (system("conntrack -D -m 0x12340000 >/dev/null 2>&1") < 0)
+		perror("conntrack -D");
+
+	rss0 = rss_kb();
+	fds0 = count_fds();
+	slab0 = meminfo_kb("Slab");
+	cts0 = ct_slab_bytes();
+	pm = open_pm(n, naddr, limits, sizeof(limits));
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		fill_req(&req, i);
+		if (natport_pm_get_mapping(pm, &req, &maps[i])) {
+			fprintf(stderr, "bench_scale: mapping %d: %s\n", i,
+				natport_pm_last_error(pm));
+			return 1;
+		}
+	}
+	t_setup = now() - t0;
+	rss1 = rss_kb();
+	slab1 = meminfo_kb("Slab");
+	cts1 = ct_slab_bytes();
+	fds1 = count_fds();
+	t0 = now();
+	natport_pm_get_stats(pm, &st);
+	printf("get_stats_ms %.2f\n", (now() - t0) * 1000);
+
+	/* the event loop, as a daemon would run it, through refresh scans */
+	tend = now() + secs;
+	while (now() < tend) {
+		struct pollfd p = { .fd = natport_pm_fd(pm), .events = POLLIN };
+		double d, c;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		d = now();
+		c = cpu_now();
+		natport_pm_dispatch(pm);
+		c = cpu_now() - c;
+		d = now() - d;
+		dispatches++;
+		if (d > worst)
+			worst = d;
+		if (c > worst_cpu)
+			worst_cpu = c;
+		/* all stalls over 5 ms, to tell ours from a busy machine's */
+		if (d > 0.005)
+			over5++;
+	}
+	{
+		struct natport_pm_stats s2;
+
+		natport_pm_get_stats(pm, &s2);
+		printf("scans %llu\n", (unsigned long long)s2.scans);
+		printf("refreshes %llu\n", (unsigned long long)s2.refreshes);
+		printf("refresh_skipped %llu\n",
+		       (unsigned long long)s2.refresh_skipped);
+		printf("kernel_restored %llu\n",
+		       (unsigned long long)s2.kernel_restored);
+		printf("mappings_active_after_refresh %u\n",
+		       s2.mappings_active);
+	}
+
+	/* 10,000 calls end at once: their 20,000 mappings */
+	{
+		uint32_t *ids = calloc(n, sizeof(*ids));
+
+		for (i = 0; i < n; i++)
+			ids[i] = maps[i].id;
+		/* as a daemon would: every ended call's ids, in one go */
+		t0 = now();
+		natport_pm_release_many(pm, ids, 2 * RELEASE_CALLS, NULL);
+		t_rel = now() - t0;
+		/* the rest call by call (RTP+RTCP), the usual case */
+		t0 = now();
+		for (i = 2 * RELEASE_CALLS; i < n; i += 2)
+			natport_pm_release_many(pm, ids + i, 2, NULL);
+		free(ids);
+	}
+	/* teardown rate from the whole release, the 10k burst included */
+	t_down = now() - t0 + t_rel;
+	natport_pm_close(pm);
+
+	printf("limits %s\n", limits);
+	printf("mappings %d\n", n);
+	printf("external_addrs %d\n", naddr);
+	printf("capacity %u\n", st.capacity);
+	printf("headroom_at_load %u\n", st.headroom);
+	printf("mappings_active %u\n", st.mappings_active);
+	printf("fds_before %d\n", fds0);
+	printf("fds_at_load %d\n", fds1);
+	printf("rss_bytes_per_mapping %.0f\n", (rss1 - rss0) * 1024.0 / n);
+	printf("conntrack_slab_bytes_per_mapping %.0f\n",
+	       cts0 >= 0 ? (double)(cts1 - cts0) / n : -1.0);
+	printf("slab_bytes_per_mapping %.0f\n", (slab1 - slab0) * 1024.0 / n);
+	printf("raw_ctnetlink_create_delete_per_s %.0f\n", raw);
+	printf("lib_setup_per_s %.0f\n", n / t_setup);
+	printf("lib_setup_teardown_per_s %.0f\n", n / (t_setup + t_down));
+	printf("ratio_vs_create_delete %.3f\n", n / (t_setup + t_down) / raw);
+	printf("refresh_dispatches %lu\n", dispatches);
+	printf("worst_dispatch_ms %.2f\n", worst * 1000);
+	printf("worst_dispatch_cpu_ms %.2f\n", worst_cpu * 1000);
+	printf("dispatches_over_5ms %lu\n", over5);
+	printf("release_10k_calls_ms %.1f\n", t_rel * 1000);
+	printf("verdict setup_teardown_vs_floor %.3f target >= 0.8 %s\n",
+	       n / (t_setup + t_down) / raw,
+	       n / (t_setup + t_down) / raw >= 0.8 ? "PASS" : "FAIL");
+	printf("verdict worst_refresh_stall_ms %.2f target <= 5 %s\n",
+	       worst * 1000, worst * 1000 <= 5 ? "PASS" : "FAIL");
+	printf("verdict worst_refresh_stall_cpu_ms %.2f target <= 5 %s\n",
+	       worst_cpu * 1000, worst_cpu * 1000 <= 5 ? "PASS" : "FAIL");
+	printf("verdict fds_constant %d target <= %d %s\n", fds1 - fds0, 16,
+	       fds1 - fds0 <= 16 ? "PASS" : "FAIL");
+	printf("verdict mappings_held %u target %d %s\n", st.mappings_active, n,
+	       (int)st.mappings_active == n ? "PASS" : "FAIL");
+	free(maps);
+	return 0;
+}

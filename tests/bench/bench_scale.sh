@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# bench_scale.sh - the port manager at carrier scale (issue 12): 250,000
+# concurrent mappings in one handle over 5 external addresses. Figures are
+# ratios against raw batched ctnetlink measured in the same run, or
+# absolute where there is no baseline (bytes and descriptors per mapping,
+# worst event-loop stall); one verdict line per target. With BENCH_JSON set
+# (tests/bench/run.sh does), the figures are appended there as JSON lines.
+#
+#   bash tests/bench/bench_scale.sh [bench_scale options: -n -a -s]
+set -u
+cd "$(dirname "$0")/../.."
+O=${O:-build}
+out=$("$O"/tests/bench_scale "$@")
+rc=$?
+echo "$out"
+[ $rc -eq 0 ] || exit $rc
+v() { echo "$out" | awk -v k="$1" '$1 == k {print $2}'; }
+if [ -n "${BENCH_JSON:-}" ]; then
+	cat >>"$BENCH_JSON" <<JSON
+{"name":"scale_setup_teardown_vs_kernel_floor","value":$(v lib_setup_teardown_per_s),"baseline":$(v raw_ctnetlink_create_delete_per_s),"baseline_name":"raw batched ctnetlink create+delete (64 per sendmsg), same run, $(v mappings) entries","ratio":$(v ratio_vs_create_delete),"unit":"mappings/s","target":">= 0.8"}
+{"name":"scale_rss_bytes_per_mapping","value":$(v rss_bytes_per_mapping),"unit":"bytes"}
+{"name":"scale_conntrack_slab_bytes_per_mapping","value":$(v conntrack_slab_bytes_per_mapping),"unit":"bytes"}
+{"name":"scale_slab_bytes_per_mapping","value":$(v slab_bytes_per_mapping),"unit":"bytes (all slab, noisy: shared machine)"}
+{"name":"scale_descriptors_at_load","value":$(( $(v fds_at_load) - $(v fds_before) )),"unit":"fds for $(v mappings) mappings"}
+{"name":"scale_worst_refresh_stall_ms","value":$(v worst_dispatch_ms),"unit":"ms wall","target":"<= 5"}
+{"name":"scale_worst_refresh_stall_cpu_ms","value":$(v worst_dispatch_cpu_ms),"unit":"ms CPU","target":"<= 5"}
+{"name":"scale_release_10k_calls_ms","value":$(v release_10k_calls_ms),"unit":"ms (20,000 mappings)"}
+JSON
+fi
+echo "$out" | grep -q "^verdict .* FAIL$" && exit 1
+exit 0

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_pm_scale.c - the port manager's limits and scale contract (issue
+ * 12) against the real kernel in a private network namespace: the mark
+ * scheme and old-format entries, limits refused or clamped at open,
+ * several external addresses (one of them down), counters kept as
+ * mappings change. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <natport/natport.h>
+
+#include "netns_unit.h"
+#include "unit_main.h"
+
+static struct natport_pm_config cfg;
+
+static void setup(void)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	natport_endpoint_parse("198.51.100.1", &cfg.external);
+	natport_prefix_parse("192.0.2.0/24", &cfg.internal[0]);
+	cfg.n_internal = 1;
+	cfg.port_min = 31000;
+	cfg.port_max = 31007; /* 4 pairs per address */
+}
+
+static struct natport_mapping_req req(enum natport_port_type t,
+				      const char *internal, const char *remote)
+{
+	struct natport_mapping_req r = { .type = t };
+
+	ck_assert_int_eq(natport_endpoint_parse(internal, &r.internal), 0);
+	if (remote)
+		ck_assert_int_eq(natport_endpoint_parse(remote, &r.remote), 0);
+	return r;
+}
+
+static int conntrack_count(const char *mark)
+{
+	char cmd[200];
+	FILE *f;
+	int n = 0, c;
+
+	snprintf(cmd, sizeof(cmd),
+		 "conntrack -L -p udp -m %s 2>/dev/null | grep -c udp", mark);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	if (fscanf(f, "%d", &n) != 1)
+		n = 0;
+	while ((c = fgetc(f)) != EOF)
+		;
+	pclose(f);
+	return n;
+}
+
+static void insert(const char *mark, int sport)
+{
+	char cmd[300];
+
+	snprintf(
+		cmd, sizeof(cmd),
+		"conntrack -I -p udp -s 198.51.100.20 -d 198.51.100.1 --sport %d --dport 40000 -t 100 --mark %s >/dev/null 2>&1",
+		sport, mark);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(mark_scheme)
+{
+	/* old format: tag | 16-bit id, read the same */
+	ck_assert_uint_eq(natport_ct_mark_id(0x4e500000, 0x4e500005), 5);
+	ck_assert_uint_eq(natport_ct_mark_id(0x4e500000, 0x4e50ffff), 65535);
+	/* wide ids run on into the tag's block */
+	ck_assert_uint_eq(natport_ct_mark_id(0x4e500000, 0x4e5a0001), 0xa0001);
+	ck_assert_uint_eq(natport_ct_mark_id(0x4e500000, 0x4effffff),
+			  natport_ct_mark_max_id(0x4e500000));
+	ck_assert_uint_eq(natport_ct_mark_max_id(0x4e500000), 11534335);
+	/* not ours: the tag itself, below it, another block */
+	ck_assert_uint_eq(natport_ct_mark_id(0x4e500000, 0x4e500000), 0);
+	ck_assert_uint_eq(natport_ct_mark_id(0x4e500000, 0x4e4fffff), 0);
+	ck_assert_uint_eq(natport_ct_mark_id(0x4e500000, 0x4f000001), 0);
+	ck_assert_uint_eq(natport_ct_mark_id(0x4e500000, 0), 0);
+}
+END_TEST
+
+/* Entries of an older natport (16-bit ids) and of this one (wider ids)
+ * are removed at open; marks outside the scheme are left alone. */
+START_TEST(old_format_entries_recognised)
+{
+	struct natport_pm_stats st;
+	struct natport_pm *pm;
+	char err[256];
+
+	insert("0x4e500005", 7001); /* natport 0.1 */
+	insert("0x4e5a0001", 7002); /* a wide id */
+	insert("0x4e4fffff", 7003); /* foreign, same top byte */
+	insert("0x12345678", 7004); /* foreign */
+	pm = natport_pm_open(&cfg, err, sizeof(err));
+	ck_assert_msg(pm != NULL, "open: %s", err);
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.stale_removed, 2);
+	ck_assert_int_eq(conntrack_count("0x4e4fffff"), 1);
+	ck_assert_int_eq(conntrack_count("0x12345678"), 1);
+	natport_pm_close(pm);
+	ck_assert_int_eq(system("conntrack -F >/dev/null 2>&1"), 0);
+}
+END_TEST
+
+START_TEST(limits_refused_or_clamped)
+{
+	struct natport_pm_config c = cfg;
+	struct natport_mapping_req r;
+	struct natport_pm_stats st;
+	struct natport_mapping m;
+	struct natport_pm *pm;
+	struct rlimit rl, low;
+	char err[512];
+
+	/* more ports than the tag's ids can number: refused, and why */
+	c.ct_mark_tag = 0x12ff0000; /* ids 1..65535 */
+	c.port_min = 1024;
+	c.port_max = 65535;
+	natport_endpoint_parse("198.51.100.2", &c.external_more[0]);
+	c.n_external_more = 1;
+	ck_assert_ptr_null(natport_pm_open(&c, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "mapping ids"), "err: %s", err);
+
+	/* max_mappings clamps, and is told */
+	c = cfg;
+	c.max_mappings = 3;
+	pm = natport_pm_open(&c, err, sizeof(err));
+	ck_assert_msg(pm != NULL, "open: %s", err);
+	ck_assert_ptr_nonnull(strstr(natport_pm_limits(pm), "max_mappings"));
+	ck_assert_ptr_nonnull(
+		strstr(natport_pm_limits(pm), "nf_conntrack_max"));
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.capacity, 3);
+	ck_assert_uint_eq(st.headroom, 3);
+	ck_assert_uint_eq(st.fds, 7);
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4000", NULL);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+	r = req(NATPORT_PORT_AUDIO_RTCP, "192.0.2.10:4001", NULL);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4002", NULL);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.headroom, 0);
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4004", NULL);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), -NATPORT_E_NOPORT);
+	ck_assert_ptr_nonnull(strstr(natport_pm_last_error(pm), "capacity"));
+	natport_pm_close(pm);
+
+	/* too few descriptors left for the handle: refused at open, not a
+	 * failed call later */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = rl;
+	low.rlim_cur = 12;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	pm = natport_pm_open(&cfg, err, sizeof(err));
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_ptr_null(pm);
+	ck_assert_msg(strstr(err, "RLIMIT_NOFILE"), "err: %s", err);
+}
+END_TEST
+
+/* Pairs alternate between the addresses that are up; one that is not an
+ * address of this router is skipped, and nothing fails while a pair is
+ * free on the others. */
+START_TEST(several_external_addresses)
+{
+	struct natport_pm_config c = cfg;
+	struct natport_pm_stats st;
+	struct natport_mapping m[9];
+	struct natport_mapping_req r;
+	struct natport_endpoint remote;
+	struct natport_pm *pm;
+	char err[256], ep[32];
+	int i, on1 = 0, on2 = 0;
+
+	ck_assert_int_eq(system("ip addr add 198.51.100.2/24 dev np0"), 0);
+	natport_endpoint_parse("198.51.100.2", &c.external_more[0]);
+	natport_endpoint_parse("203.0.113.9", &c.external_more[1]); /* down */
+	c.n_external_more = 2;
+	pm = natport_pm_open(&c, err, sizeof(err));
+	ck_assert_msg(pm != NULL, "open: %s", err);
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.external_addrs, 3);
+	ck_assert_uint_eq(st.capacity, 24);
+	for (i = 0; i < 8; i++) {
+		snprintf(ep, sizeof(ep), "192.0.2.10:%d", 5000 + 2 * i);
+		r = req(NATPORT_PORT_AUDIO_RTP, ep, "198.51.100.20:6000");
+		ck_assert_msg(natport_pm_get_mapping(pm, &r, &m[i]) == 0,
+			      "mapping %d: %s", i, natport_pm_last_error(pm));
+		if (m[i].external.addr.v4.s_addr == htonl(0xc6336401))
+			on1++;
+		else if (m[i].external.addr.v4.s_addr == htonl(0xc6336402))
+			on2++;
+		ck_assert_int_eq(m[i].state, NATPORT_MAP_ACTIVE);
+	}
+	/* every pair of both addresses that are up, none of the third */
+	ck_assert_int_eq(on1, 4);
+	ck_assert_int_eq(on2, 4);
+	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:5100", NULL);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m[8]),
+			 -NATPORT_E_NOPORT);
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.mappings_active, 8);
+	/* update_remote finds a mapping by address and port */
+	for (i = 0; i < 8; i++)
+		if (m[i].external.addr.v4.s_addr == htonl(0xc6336402))
+			break;
+	natport_endpoint_parse("198.51.100.20:6100", &remote);
+	ck_assert_int_eq(
+		natport_pm_update_remote(pm, &m[i].external, &remote, NULL), 0);
+	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 8);
+	ck_assert_int_eq(natport_pm_release_id(pm, m[0].id), 0);
+	ck_assert_int_eq(natport_pm_release_id(pm, m[1].id), 0);
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.mappings_active, 6);
+	ck_assert_uint_eq(st.mappings, 6);
+	natport_pm_close(pm);
+	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 0);
+	ck_assert_int_eq(system("ip addr del 198.51.100.2/24 dev np0"), 0);
+}
+END_TEST
+
+/* release_many: one netlink batch for many mappings; unknown ids get
+ * NOENT and change nothing else. */
+START_TEST(release_many)
+{
+	struct natport_pm_config c = cfg;
+	struct natport_mapping m;
+	struct natport_mapping_req r;
+	struct natport_pm_stats st;
+	struct natport_pm *pm;
+	uint32_t ids[101];
+	int res[101], i;
+	char err[256], ep[32];
+
+	c.port_max = 31000 + 199; /* 100 pairs */
+	pm = natport_pm_open(&c, err, sizeof(err));
+	ck_assert_msg(pm != NULL, "open: %s", err);
+	for (i = 0; i < 100; i++) {
+		snprintf(ep, sizeof(ep), "192.0.2.%d:4000", 10 + i);
+		r = req(NATPORT_PORT_AUDIO_RTP, ep, "198.51.100.20:6000");
+		ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+		ids[i] = m.id;
+	}
+	ids[100] = 99999;
+	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 100);
+	ck_assert_int_eq(natport_pm_release_many(pm, ids, 101, res),
+			 -NATPORT_E_NOENT);
+	ck_assert_int_eq(res[0], 0);
+	ck_assert_int_eq(res[99], 0);
+	ck_assert_int_eq(res[100], -NATPORT_E_NOENT);
+	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 0);
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.mappings, 0);
+	ck_assert_uint_eq(st.mappings_active, 0);
+	ck_assert_uint_eq(st.released, 100);
+	natport_pm_close(pm);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pm_scale");
+	TCase *tc = tcase_create("kernel");
+
+	netns_unit_enter();
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, mark_scheme);
+	tcase_add_test(tc, old_format_entries_recognised);
+	tcase_add_test(tc, limits_refused_or_clamped);
+	tcase_add_test(tc, several_external_addresses);
+	tcase_add_test(tc, release_many);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
