@@ -127,15 +127,10 @@ report() {
 echo "calls: $CALLS calls at $CALL_RATE calls/s, then RTP at $PPS pps both ways" \
 	"for ${SECS}s ($((CALLS * PPS * 2)) pps through the router)"
 
-# A benchmark sends every call from one phone: per-source limits (where
-# this nat-portd has them) must not be what it measures.
-limits=()
-for k in lan-source-rate lan-source-calls wan-source-rate wan-source-calls; do
-	portd_conf "$k 0"
-	"$PORTD" -n -c "$TMP/nat-portd.conf" >/dev/null 2>&1 && limits+=("$k 0")
-done
+bench_no_limits
+rtr_ct_flush
 portd_start "media-port-range 20000-29999" "quarantine 1s" \
-	"max-mappings-per-client 65536" "max-calls 100000" "${limits[@]}"
+	"max-mappings-per-client 65536" "max-calls 100000" "${BENCH_NO_LIMITS[@]}"
 run_calls nat-portd "$PORTD_PID"
 report nat-portd
 N_KV=("${FIG_KV[@]}") N_UP=$UP N_LW=$L_LW N_WL=$L_WL N_CPU=$CPU_MS N_SIRQ=$SIRQ N_FAILED=$FAILED

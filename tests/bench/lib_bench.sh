@@ -77,6 +77,29 @@ peer_missing() { # -> reason, or nothing when both peers can run
 		{ echo "Debian package rtpengine-daemon is not installed (make bench installs it)"; return; }
 }
 
+# Each system starts on an empty conntrack table in the router. An entry
+# the system measured before left for the router's WAN address and SIP
+# port (sipp direct, masqueraded, or an earlier proxy) makes the
+# masquerade rule move the next proxy's own source port (198.51.100.1:5060
+# left as :10743): nat-portd's first step stalled 3.5 s and failed 75
+# calls, and when the moved entry timed out (5 s in the test router) the
+# provider's answers to every held call's BYE met a closed port.
+rtr_ct_flush() { ip netns exec "$NS_RTR" conntrack -F >/dev/null 2>&1 || true; }
+
+# A benchmark sends thousands of calls from one phone: nat-portd's
+# per-source limits (where this nat-portd has them: the keys below, 0 = no
+# limit) must not be what it measures. -> BENCH_NO_LIMITS, config lines
+# for portd_start. Needs tests/lib/sip.sh.
+bench_no_limits() {
+	local k
+	BENCH_NO_LIMITS=()
+	for k in lan-source-rate lan-source-calls wan-source-rate wan-source-calls; do
+		portd_conf "$k 0"
+		"$PORTD" -n -c "$TMP/nat-portd.conf" >/dev/null 2>&1 &&
+			BENCH_NO_LIMITS+=("$k 0")
+	done
+}
+
 peer_versions
 RTPE_PID= KAM_PIDS=()
 # rtpengine in the router namespace, userspace only (table -1: this
@@ -141,12 +164,7 @@ rtpe_sdp_port() { echo "$1" | tr '\r' '\n' | sed -n 's/.*m=audio \([0-9]*\).*/\1
 # answer on its 200, delete on BYE).
 kam_start() {
 	local mp
-	# A conntrack entry the system measured before left for the router's
-	# own SIP port makes the masquerade rule move Kamailio's source port
-	# (198.51.100.1:5060 left as :10743); once that entry times out (5 s
-	# in the test router) the provider's answers to a held call's BYE
-	# meet a closed port and every long call fails. Start clean.
-	ip netns exec "$NS_RTR" conntrack -F >/dev/null 2>&1
+	rtr_ct_flush
 	mp=$(dirname "$(dpkg -L kamailio | grep '/modules/tm.so$' | head -n 1)")
 	cat >"$TMP/kamailio.cfg" <<CFG
 #!KAMAILIO
