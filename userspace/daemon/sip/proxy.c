@@ -614,15 +614,27 @@ static int route_request(struct natport_proxy *p, osip_message_t *m,
 
 		if (in_dialog && side == NATPORT_SIDE_WAN && c &&
 		    c->lan_contact) {
-			/* a phone's hidden Contact (hide_contact) */
+			/* a phone's hidden Contact (hide_contact): the
+			 * Request-URI becomes the phone's own Contact, but
+			 * the request goes to the phone the call came from
+			 * (RFC 5626's flow), whatever that Contact names: a
+			 * GRUU on the provider, a host name, a public
+			 * address. A LAN Contact (a phone that listens on
+			 * another port than it sends from) is honoured. */
 			target = c->lan_contact;
-			if (osip_uri_init(&u) || osip_uri_parse(u, target) ||
-			    natport_sip_uri_endpoint(u, dst)) {
+			if (osip_uri_init(&u) || osip_uri_parse(u, target)) {
 				osip_uri_free(u);
-				snprintf(reason, rlen,
-					 "the phone's Contact is not an IP "
-					 "address");
-				return 404;
+				snprintf(reason, rlen, "bad Contact kept");
+				return 500;
+			}
+			if (c->lan_contact_ep.family)
+				*dst = c->lan_contact_ep;
+			else if (c->lan_party.family)
+				*dst = c->lan_party;
+			else {
+				osip_uri_free(u);
+				snprintf(reason, rlen, "no LAN party");
+				return 481;
 			}
 			osip_uri_free(m->req_uri);
 			m->req_uri = u;
