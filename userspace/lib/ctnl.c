@@ -95,11 +95,13 @@ static int set_tuple(struct nf_conntrack **objp,
 	return set_udp4(objp, &e->remote, &e->external);
 }
 
-/* The tuple the LAN client's own packets to the remote have before NAT. */
+/* The tuple the LAN client's own packets to the remote have before NAT
+ * (in a hairpin, to the router address the other client is known by). */
 static int set_client_tuple(struct nf_conntrack **objp,
 			    const struct natport_ct_entry *e)
 {
-	return set_udp4(objp, &e->internal, &e->remote);
+	return set_udp4(objp, &e->internal,
+			e->snat.family ? &e->snat : &e->remote);
 }
 
 /* Both tuples must be present before the NAT attributes, or the kernel
@@ -121,6 +123,10 @@ static int set_entry(struct nf_conntrack **objp,
 	nfct_setobjopt(obj, NFCT_SOPT_SETUP_REPLY);
 	nfct_set_attr_u32(obj, ATTR_DNAT_IPV4, e->internal.addr.v4.s_addr);
 	nfct_set_attr_u16(obj, ATTR_DNAT_PORT, htons(e->internal.port));
+	if (e->snat.family == AF_INET) {
+		nfct_set_attr_u32(obj, ATTR_SNAT_IPV4, e->snat.addr.v4.s_addr);
+		nfct_set_attr_u16(obj, ATTR_SNAT_PORT, htons(e->snat.port));
+	}
 	nfct_set_attr_u32(obj, ATTR_STATUS, IPS_SEEN_REPLY | IPS_ASSURED);
 	nfct_set_attr_u32(obj, ATTR_TIMEOUT, e->timeout_s);
 	nfct_set_attr_u32(obj, ATTR_MARK, e->mark);
