@@ -112,15 +112,18 @@ lan_options() { # OPTIONS requests that reached the LAN phones
 }
 
 phone_start() { # phone_start NAME [account params]
-	local n=$1 h=$TMP/ph-$1 ip=${PH_IP[$1]} ob=
+	local n=$1 h=$TMP/ph-$1 ip=${PH_IP[$1]} ob= net=
 	shift
 	mkdir -p "$h/.baresip" "$h/rec"
 	# LAN phones use the router as outbound proxy, as the README says
 	[ "${PH_NS[$n]}" = "$NS_LAN" ] && ob=";outbound=\"sip:$RTR_LAN;lr\""
+	# bob shares the LAN namespace with alice: without this his SDP
+	# names alice's address, the namespace's first (see real_up)
+	[ "$n" = bob ] && net="net_interface $ip"
 	cat >"$h/.baresip/config" <<CFG
 poll_method epoll
 sip_listen $ip:5060
-net_interface $ip
+$net
 sip_trans_def udp
 audio_player aubridge,play-$n
 audio_alert aubridge,alert-$n

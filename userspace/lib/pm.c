@@ -501,6 +501,17 @@ void natport_pm_close(struct natport_pm *pm)
  * if s is carried (nothing to install), 0 otherwise (s->hp_* set for a
  * hairpin, cleared for an ordinary remote).
  */
+/* Whether c's entry carries s's media (c is the first half of s's
+ * hairpin and still installed that way). */
+static int carries(const struct natport_map_slot *c,
+		   const struct natport_map_slot *s)
+{
+	return c && c != s && c->live && c->installed &&
+	       c->hp_internal.family &&
+	       natport_endpoint_equal(&c->hp_internal, &s->m.internal) &&
+	       natport_endpoint_equal(&c->m.remote, &s->m.external);
+}
+
 static int hairpin_setup(struct natport_pm *pm, struct natport_map_slot *s,
 			 const struct natport_endpoint *r)
 {
@@ -511,9 +522,7 @@ static int hairpin_setup(struct natport_pm *pm, struct natport_map_slot *s,
 	s->carried_by = 0;
 	if (!p || p == s)
 		return 0;
-	if (p->installed && p->hp_internal.family &&
-	    natport_endpoint_equal(&p->hp_internal, &s->m.internal) &&
-	    natport_endpoint_equal(&p->m.remote, &s->m.external)) {
+	if (carries(p, s)) {
 		s->carried_by = p->m.id;
 		return 1;
 	}
@@ -563,6 +572,18 @@ static int install(struct natport_pm *pm, struct natport_map_slot *s,
 	s->installed = 1;
 	s->m.state = NATPORT_MAP_ACTIVE;
 	s->m.updated_ms = now_ms();
+	if (keep.hp_internal.family) {
+		/* s's entry carried the other half of a hairpin: if it no
+		 * longer does (a re-INVITE moved s's media), that half gets
+		 * an entry of its own */
+		struct natport_map_slot *o = find_external(pm,
+							   &keep.hp_external);
+
+		if (o && o->carried_by == s->m.id && !carries(s, o)) {
+			o->carried_by = 0;
+			install(pm, o, &o->m.remote);
+		}
+	}
 	return 0;
 }
 
@@ -735,7 +756,7 @@ int natport_pm_update_remote(struct natport_pm *pm,
 	if (err)
 		return err;
 	if (s->carried_by && natport_endpoint_equal(&s->m.remote, remote) &&
-	    natport_maptable_get(&pm->mt, s->carried_by)) {
+	    carries(natport_maptable_get(&pm->mt, s->carried_by), s)) {
 		if (out) /* carried by the other mapping's entry */
 			*out = s->m;
 		return 0;
@@ -954,6 +975,21 @@ int natport_pm_counters(struct natport_pm *pm, uint32_t id,
 		return fail(pm, NATPORT_E_NOENT, "no mapping with id %u", id);
 	if (pm->inbound && pm->inbound[s->m.external.port - pm->cfg.port_min])
 		return natport_pm_inbound_counters(pm, &s->m.external, out);
+	if (s->carried_by) {
+		/* a hairpin's carried half: the carrier's entry, seen from
+		 * this side (its original direction is our client's) */
+		struct natport_map_slot *c =
+			natport_maptable_get(&pm->mt, s->carried_by);
+		struct natport_counters cc;
+
+		if (!carries(c, s) || natport_pm_counters(pm, c->m.id, &cc))
+			return 0;
+		out->pkts_in = cc.pkts_out;
+		out->bytes_in = cc.bytes_out;
+		out->pkts_out = cc.pkts_in;
+		out->bytes_out = cc.bytes_in;
+		return 0;
+	}
 	if (!s->installed)
 		return 0;
 	slot_entry(pm, s, &e);
