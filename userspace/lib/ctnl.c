@@ -100,11 +100,13 @@ static int set_tuple(struct nf_conntrack **objp,
 	return set_udp4(objp, &e->remote, &e->external);
 }
 
-/* The tuple the LAN client's own packets to the remote have before NAT. */
+/* The tuple the LAN client's own packets to the remote have before NAT
+ * (in a hairpin, to the router address the other client is known by). */
 static int set_client_tuple(struct nf_conntrack **objp,
 			    const struct natport_ct_entry *e)
 {
-	return set_udp4(objp, &e->internal, &e->remote);
+	return set_udp4(objp, &e->internal,
+			e->snat.family ? &e->snat : &e->remote);
 }
 
 /* Both tuples must be present before the NAT attributes, or the kernel
@@ -126,14 +128,20 @@ static int set_entry(struct nf_conntrack **objp,
 	nfct_setobjopt(obj, NFCT_SOPT_SETUP_REPLY);
 	nfct_set_attr_u32(obj, ATTR_DNAT_IPV4, e->internal.addr.v4.s_addr);
 	nfct_set_attr_u16(obj, ATTR_DNAT_PORT, htons(e->internal.port));
-	/* An identity SNAT (remote to itself). Without it the kernel's null
-	 * source binding resolves a clash of our reply tuple with the
-	 * client's early, masqueraded entry by silently moving the remote
-	 * port (found on 6.18: reply dport 6400 became 1434) and the client's
-	 * packets keep leaving through masquerade. Pinned, the create fails
-	 * with EEXIST instead, and install() removes the clash. */
-	nfct_set_attr_u32(obj, ATTR_SNAT_IPV4, e->remote.addr.v4.s_addr);
-	nfct_set_attr_u16(obj, ATTR_SNAT_PORT, htons(e->remote.port));
+	/* An explicit SNAT always: the hairpin's (the other phone's external
+	 * endpoint), else an identity SNAT (remote to itself). Without one the
+	 * kernel's null source binding resolves a clash of our reply tuple
+	 * with the client's early, masqueraded entry by silently moving the
+	 * remote port (found on 6.18: reply dport 6400 became 1434) and the
+	 * client's packets keep leaving through masquerade. Pinned, the create
+	 * fails with EEXIST instead, and install() removes the clash. */
+	if (e->snat.family == AF_INET) {
+		nfct_set_attr_u32(obj, ATTR_SNAT_IPV4, e->snat.addr.v4.s_addr);
+		nfct_set_attr_u16(obj, ATTR_SNAT_PORT, htons(e->snat.port));
+	} else {
+		nfct_set_attr_u32(obj, ATTR_SNAT_IPV4, e->remote.addr.v4.s_addr);
+		nfct_set_attr_u16(obj, ATTR_SNAT_PORT, htons(e->remote.port));
+	}
 	nfct_set_attr_u32(obj, ATTR_STATUS, IPS_SEEN_REPLY | IPS_ASSURED);
 	nfct_set_attr_u32(obj, ATTR_TIMEOUT, e->timeout_s);
 	nfct_set_attr_u32(obj, ATTR_MARK, e->mark);
