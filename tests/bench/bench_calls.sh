@@ -183,8 +183,8 @@ echo "  router CPU over the media window: Kamailio+rtpengine $K_CPU ms/s," \
 	"nat-portd $N_CPU ms/s ($([ "$cpu_ratio" = null ] && echo "nat-portd under one tick" || echo "$cpu_ratio x"));" \
 	"host softirq $K_SIRQ % vs $N_SIRQ %"
 ok=met
-fcmp "$(awk -v a="$N_LW" -v b="$N_WL" 'BEGIN { print a > b ? a : b }')" '<=' \
-	"$(awk -v a="$K_LW" -v b="$K_WL" 'BEGIN { print a > b ? a : b }')" &&
+fcmp "$(awk -v a="$N_LW" -v b="$N_WL" 'BEGIN { print (a > b ? a : b) }')" '<=' \
+	"$(awk -v a="$K_LW" -v b="$K_WL" 'BEGIN { print (a > b ? a : b) }')" &&
 	fcmp "$N_CPU" '<' "$K_CPU" && [ "$N_UP" -ge "$K_UP" ] || ok=not
 verdict calls_natportd_vs_kamailio $ok "nat-portd loses no more, uses less router CPU" \
 	"loss nat-portd $N_LW/$N_WL vs Kamailio+rtpengine $K_LW/$K_WL (LAN->WAN/WAN->LAN), CPU $N_CPU vs $K_CPU ms/s, calls up $N_UP vs $K_UP of $CALLS, failed $N_FAILED vs $K_FAILED"
