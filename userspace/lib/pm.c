@@ -1364,12 +1364,17 @@ static int scan_one(const struct natport_ct_entry *e,
 {
 	struct natport_pm *pm = arg;
 	struct natport_map_slot *s;
+	struct natport_ct_entry k;
 	uint64_t pkts = c->pkts_in + c->pkts_out;
 
+	/* compared with the entry the slot would install, not with its
+	 * mapping: a hairpin entry's kernel remote is the other phone */
 	s = natport_maptable_get(&pm->mt, mark_id(pm, e->mark));
+	if (s && s->installed)
+		slot_entry(pm, s, &k);
 	if (!s || !s->installed ||
-	    !natport_endpoint_equal(&s->m.remote, &e->remote) ||
-	    !natport_endpoint_equal(&s->m.external, &e->external)) {
+	    !natport_endpoint_equal(&k.remote, &e->remote) ||
+	    !natport_endpoint_equal(&k.external, &e->external)) {
 		if (pm->ndelete < SCAN_ROOM)
 			pm->scratch[SCAN_ROOM + pm->ndelete++] = *e;
 		return 0;
