@@ -27,7 +27,7 @@ cleanup() {
 trap cleanup EXIT
 
 for m in nf_conntrack nf_nat nf_tables nft_ct nft_nat nft_masq \
-	nft_chain_nat nf_conntrack_netlink veth; do
+	nft_chain_nat nft_counter nft_objref nf_conntrack_netlink veth; do
 	modprobe "$m" 2>/dev/null
 done
 for ns in $C $R $P; do ip netns add "$ns"; ip -n "$ns" link set lo up; done

@@ -15,7 +15,7 @@ set -eu
 O=${1:-build}
 export O
 for m in nf_conntrack nf_nat nf_tables nft_ct nft_nat nft_masq \
-	nft_chain_nat nft_counter nf_conntrack_netlink nfnetlink veth; do
+	nft_chain_nat nft_counter nft_objref nf_conntrack_netlink nfnetlink veth; do
 	modprobe "$m" 2>/dev/null || true
 done
 insmod kmod/natport_rtp.ko

@@ -35,7 +35,7 @@ X=np-x-$NP_TAG
 
 # --- modules -----------------------------------------------------------
 for m in nf_conntrack nf_nat nf_tables nft_ct nft_nat nft_masq \
-	nft_chain_nat nf_conntrack_netlink nfnetlink veth; do
+	nft_chain_nat nft_counter nft_objref nf_conntrack_netlink nfnetlink veth; do
 	modprobe "$m" 2>/dev/null || echo "note: modprobe $m failed (built in?)"
 done
 check "module loads" insmod "$KO"
