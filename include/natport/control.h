@@ -33,7 +33,8 @@
  * NATPORT_CTL_E_BUSY and is closed.
  *
  * Permissions: the server reads the peer's credentials (SO_PEERCRED).
- * Commands that change state (MAPPINGS_ADD, MAPPINGS_DEL, FLUSH) are for
+ * Commands that change state (MAPPINGS_ADD, MAPPINGS_DEL, FLUSH,
+ * CALLS_DEL) are for
  * root, the daemon's own user and the configured admin group only; anyone
  * else gets DONE with NATPORT_CTL_E_DENIED, and nothing changes. The other
  * commands are for everyone who may open the socket (its group).
@@ -53,6 +54,9 @@
  *   FLUSH                      - (end every call, release every mapping)
  *   STATS                      -
  *   WATCH                      - (then events until the client closes)
+ *   CALLS_DEL                  ID (a session's decimal id as CALLS_LIST
+ *                              gives it, any owner kind: ends it with
+ *                              reason operator)
  *
  * Reply: zero or more RECORD messages, then one DONE; WATCH sends DONE
  * (status 0) first, then one RECORD per event for as long as the
@@ -115,6 +119,7 @@ enum natport_ctl_cmd {
 	NATPORT_CTL_CMD_FLUSH,
 	NATPORT_CTL_CMD_STATS,
 	NATPORT_CTL_CMD_WATCH,
+	NATPORT_CTL_CMD_CALLS_DEL, /* last: the numbers above are kept */
 	__NATPORT_CTL_CMD_MAX
 };
 

@@ -114,7 +114,7 @@ check "installed nat-portctl kernel list in the router" [ "$(rc_of inst_kernel)"
 man_ctl=$(MANWIDTH=200 man -l "$DEST/usr/share/man/man8/nat-portctl.8" 2>/dev/null || groff -man -Tutf8 "$DEST/usr/share/man/man8/nat-portctl.8")
 help=$("$CTL_BIN" --help)
 for c in "calls list" "calls show" "mappings list" "mappings show" "mappings add" \
-	"mappings del" "flush" "stats" "watch" "kernel list" "--json" "--netns" \
+	"mappings del" "calls del" "flush" "stats" "watch" "kernel list" "--json" "--netns" \
 	"--socket" "--prometheus" "--version"; do
 	check "'$c' is in nat-portctl --help and nat-portctl(8)" \
 		sh -c "printf '%s' \"\$1\" | grep -q -- '$c' && printf '%s' \"\$2\" | grep -q -- '$c'" _ "$help" "$man_ctl"

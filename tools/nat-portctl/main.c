@@ -28,6 +28,8 @@ static const char usage_text[] =
 	"  calls list                  calls with parties, state, age, streams,\n"
 	"                              mappings and kernel counters\n"
 	"  calls show ID               one call\n"
+	"  calls del ID                end one call or PCP lease (reason\n"
+	"                              operator)\n"
 	"  mappings list               mappings: endpoints, type, state, age,\n"
 	"                              owner, kernel counters\n"
 	"  mappings show ID            one mapping\n"
@@ -51,10 +53,17 @@ static const char usage_text[] =
 	"\n"
 	"exit status: 0 ok, 1 error (reported by nat-portd or the system),\n"
 	"2 usage, 3 nat-portd not running or not answering, 4 permission\n"
-	"denied (flush, mappings add and del need root or the admin group)\n";
+	"denied (flush, calls del, mappings add and del need root or the\n"
+	"admin group)\n";
 
-static const char calls_help[] = "usage: nat-portctl [-j] calls list\n"
-				 "       nat-portctl [-j] calls show ID\n";
+static const char calls_help[] =
+	"usage: nat-portctl [-j] calls list\n"
+	"       nat-portctl [-j] calls show ID\n"
+	"       nat-portctl calls del ID\n"
+	"  calls are every session: SIP and ng calls, PCP leases (owner\n"
+	"  pcp); del ends one with reason operator (root or the admin\n"
+	"  group): its mappings and kernel entries go, a SIP dialog is\n"
+	"  forgotten without a BYE\n";
 static const char mappings_help[] =
 	"usage: nat-portctl [-j] mappings list\n"
 	"       nat-portctl [-j] mappings show ID\n"
@@ -139,23 +148,29 @@ static int run_list(int cmd, enum out_layout layout, int array)
 static int cmd_calls(int argc, char **argv)
 {
 	if (argc < 1)
-		usage_error("calls: missing verb (list, show)");
+		usage_error("calls: missing verb (list, show, del)");
 	if (is_help(argv[0]))
 		return help(calls_help);
 	if (!strcmp(argv[0], "list")) {
 		no_more("calls list", argc, argv, 1);
 		return run_list(NATPORT_CTL_CMD_CALLS_LIST, OUT_LINE, 1);
 	}
-	if (!strcmp(argv[0], "show")) {
+	if (argc > 1 && is_help(argv[1]))
+		return help(calls_help);
+	if (!strcmp(argv[0], "show") || !strcmp(argv[0], "del")) {
+		int del = argv[0][0] == 'd';
+		const char *what = del ? "calls del" : "calls show";
+
 		if (argc < 2)
-			usage_error("calls show: missing ID");
-		check_id("calls show", argv[1]);
-		no_more("calls show", argc, argv, 2);
+			usage_error("%s: missing ID", what);
+		check_id(what, argv[1]);
+		no_more(what, argc, argv, 2);
 		out_begin(OUT_LINE, 0);
-		return ctl_run(NATPORT_CTL_CMD_CALLS_SHOW, 1, argv + 1,
-			       print_rec, NULL);
+		return ctl_run(del ? NATPORT_CTL_CMD_CALLS_DEL :
+				     NATPORT_CTL_CMD_CALLS_SHOW,
+			       1, argv + 1, print_rec, NULL);
 	}
-	usage_error("calls: unknown verb '%s' (list, show)", argv[0]);
+	usage_error("calls: unknown verb '%s' (list, show, del)", argv[0]);
 }
 
 static int mappings_add(int argc, char **argv)

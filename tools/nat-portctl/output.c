@@ -211,6 +211,7 @@ static int is_gauge(const char *key)
 		"ports_held",	   "ports_quarantined", "kernel_entries",
 		"clients",	   "watchers",		"capacity",
 		"headroom",	   "external_addrs",	"pm_fds",
+		"leases",
 	};
 
 	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++)
@@ -220,7 +221,7 @@ static int is_gauge(const char *key)
 }
 
 /* Prometheus text exposition format: natport_<field>, the objects of
- * the stats record as a prefix ("sip", "control"), except "errors",
+ * the stats record as a prefix ("sip", "pcp", "control"), except "errors",
  * which is one counter family labelled by kind. */
 void out_prometheus(const void *rec, size_t len)
 {

@@ -107,6 +107,7 @@ static void log_stats(struct daemon *d)
 		.proxy = d->proxy,
 		.media = d->media,
 		.alg = &d->alg,
+		.pcp = d->pcp,
 		.ctl = d->ctl,
 	};
 	struct natport_stats_view v;
@@ -283,6 +284,7 @@ int main(int argc, char **argv)
 		goto stop;
 	}
 	natport_control_set_alg(d.ctl, &d.alg);
+	natport_control_set_pcp(d.ctl, d.pcp);
 	natport_alg_check(&d.alg, d.pm, natport_evloop_now(d.loop));
 	log_info("nat-portd %s: SIP on %s (LAN) and %s (WAN), ready",
 		 NATPORT_VERSION,

@@ -370,6 +370,7 @@ const char *natport_ctl_cmd_name(int cmd)
 		[NATPORT_CTL_CMD_FLUSH] = "flush",
 		[NATPORT_CTL_CMD_STATS] = "stats",
 		[NATPORT_CTL_CMD_WATCH] = "watch",
+		[NATPORT_CTL_CMD_CALLS_DEL] = "calls del",
 	};
 
 	if (cmd <= 0 || cmd >= __NATPORT_CTL_CMD_MAX)

@@ -117,6 +117,38 @@ static void cmd_calls_show(struct natport_ctl_client *cl, int argc, char **argv)
 		ok(cl);
 }
 
+/* nat-portctl calls del: one session of any owner kind ends the one way
+ * sessions end, as flush ends them all. The owner's end hook does the
+ * rest: a PCP lease goes with its inbound element, a SIP call's mappings
+ * are released and its dialog is forgotten (no BYE is sent). */
+static void cmd_calls_del(struct natport_ctl_client *cl, int argc, char **argv)
+{
+	struct natport_ctl_env *env = cl->env;
+	struct natport_session *s;
+	char kind[16], key[64];
+	uint64_t id;
+
+	if (parse_id(argv[0], UINT64_MAX - 1, &id)) {
+		natport_ctl_reply_done(cl, NATPORT_CTL_E_ARGS,
+				       "expected an ID");
+		return;
+	}
+	s = natport_session_find(env->sessions, id);
+	if (!s || s->state == NATPORT_SESSION_ENDED) {
+		natport_ctl_reply_done(cl, NATPORT_CTL_E_NOENT, "no call %llu",
+				       (unsigned long long)id);
+		return;
+	}
+	/* copied: s is freed by the end */
+	snprintf(kind, sizeof(kind), "%s", natport_session_kind_name(s->kind));
+	snprintf(key, sizeof(key), "%s", s->key);
+	natport_session_end(env->sessions, s, NATPORT_END_OPERATOR);
+	log_info("control: %s session %llu (%s) ended by uid %u", kind,
+		 (unsigned long long)id, key, (unsigned int)cl->peer.uid);
+	natport_ctl_reply_done(cl, NATPORT_CTL_OK, "%s %llu ended", kind,
+			       (unsigned long long)id);
+}
+
 /* --- mappings --------------------------------------------------------- */
 
 /* Mappings are copied out of the port manager in batches: fn may not
@@ -418,6 +450,7 @@ static void cmd_stats(struct natport_ctl_client *cl, int argc, char **argv)
 		.proxy = env->proxy,
 		.media = env->media,
 		.alg = env->alg,
+		.pcp = env->pcp,
 		.ctl = env->ctl,
 	};
 	struct natport_stats_view v;
@@ -436,12 +469,14 @@ static void cmd_watch(struct natport_ctl_client *cl, int argc, char **argv)
 }
 
 /* The table. changes: the command alters what the daemon holds (calls,
- * mappings), so only root, nat-portd's own user and the configured
+ * leases, mappings), so only root, nat-portd's own user and the configured
  * control-admin-group may run it; every other command is for anyone who
  * can open the socket. */
 static const struct natport_ctl_command commands[] = {
 	{ NATPORT_CTL_CMD_CALLS_LIST, 0, 0, 0, NULL, cmd_list, produce_calls },
 	{ NATPORT_CTL_CMD_CALLS_SHOW, 0, 1, 1, "expected an ID", cmd_calls_show,
+	  NULL },
+	{ NATPORT_CTL_CMD_CALLS_DEL, 1, 1, 1, "expected an ID", cmd_calls_del,
 	  NULL },
 	{ NATPORT_CTL_CMD_MAPPINGS_LIST, 0, 0, 0, NULL, cmd_list,
 	  produce_mappings },

@@ -32,9 +32,10 @@ struct natport_ctl_env {
 	struct natport_pm *pm;
 	struct natport_session_table *sessions;
 	struct natport_media *media;
-	struct natport_proxy *proxy;   /* SIP counters only */
-	const struct natport_alg *alg; /* NULL: not watched */
-	struct natport_control *ctl;   /* its own counters, for stats */
+	struct natport_proxy *proxy;	      /* SIP counters only */
+	const struct natport_alg *alg;	      /* NULL: not watched */
+	const struct natport_pcp_server *pcp; /* NULL: PCP is off */
+	struct natport_control *ctl;	      /* its own counters, for stats */
 };
 
 enum natport_ctl_client_state {

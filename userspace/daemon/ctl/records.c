@@ -213,6 +213,7 @@ enum fig_group {
 	G_TOP,
 	G_ERRORS,
 	G_SIP,
+	G_PCP,
 	G_CONTROL,
 	G_LOG, /* the SIGUSR1 line only */
 	G_ALG, /* the one string: the kernel SIP helper */
@@ -297,6 +298,20 @@ static const struct fig figs[] = {
 	{ G_SIP, "forwarded", "forwarded", V(sip.forwarded) },
 	{ G_SIP, "replied", "replied", V(sip.replied) },
 	{ G_SIP, "own_requests", "own_requests", V(sip.own_requests) },
+	/* PCP and NAT-PMP (pcp/server.c): requests read, responses by
+	 * class (success: result code 0; errors: every other code, the
+	 * refusals included), leases by how they went */
+	{ G_PCP, "requests", "pcp_requests", V(pcp.requests) },
+	{ G_PCP, "natpmp_requests", "natpmp_requests", V(pcp.natpmp_requests) },
+	{ G_PCP, "responses_success", NULL, V(pcp.success) },
+	{ G_PCP, "responses_error", "pcp_errors", V(pcp.errors) },
+	{ G_PCP, "dropped", NULL, V(pcp.dropped) },
+	{ G_PCP, "rate_limited", NULL, V(pcp.rate_limited) },
+	{ G_PCP, "leases", "pcp_leases", V(pcp.leases) },
+	{ G_PCP, "leases_created", NULL, V(pcp.created) },
+	{ G_PCP, "leases_deleted", NULL, V(pcp.deleted) },
+	{ G_PCP, "leases_expired", NULL, V(pcp.expired) },
+	{ G_PCP, "kernel_errors", NULL, V(pcp.kernel_errors) },
 	{ G_CONTROL, "clients", NULL, V(ctl_clients) },
 	{ G_CONTROL, "watchers", NULL, V(ctl_watchers) },
 	{ G_CONTROL, "requests", NULL, V(ctl_requests) },
@@ -309,6 +324,7 @@ static const struct fig figs[] = {
 static const char *const group_key[] = {
 	[G_ERRORS] = "errors",
 	[G_SIP] = "sip",
+	[G_PCP] = "pcp",
 	[G_CONTROL] = "control",
 };
 
@@ -351,6 +367,7 @@ void natport_stats_read(struct natport_stats_view *v,
 		natport_media_get_stats(src->media, &v->media);
 		v->media_clients = v->media.clients;
 	}
+	natport_pcp_server_get_stats(src->pcp, &v->pcp);
 	if (src->ctl) {
 		natport_control_get_stats(src->ctl, &cs);
 		v->ctl_clients = cs.clients;

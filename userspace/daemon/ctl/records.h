@@ -24,6 +24,7 @@
 #include "core/alg.h"
 #include "core/session.h"
 #include "media/streams.h"
+#include "pcp/server.h"
 #include "sip/proxy.h"
 
 struct natport_control;
@@ -42,12 +43,14 @@ void natport_record_session(struct natport_ctl_msg_buf *b,
 			    const struct natport_session *s, int full,
 			    uint64_t now_ms);
 
-/* Where the figures come from; proxy, media, alg and ctl may be NULL. */
+/* Where the figures come from; proxy, media, alg, pcp and ctl may be
+ * NULL (pcp NULL: PCP is off, its figures are 0). */
 struct natport_stats_sources {
 	struct natport_pm *pm;
 	struct natport_proxy *proxy;
 	struct natport_media *media;
 	const struct natport_alg *alg;
+	const struct natport_pcp_server *pcp;
 	struct natport_control *ctl;
 };
 
@@ -57,6 +60,7 @@ struct natport_stats_view {
 	struct natport_proxy_stats sip;
 	struct natport_media_stats media;
 	uint64_t media_clients;
+	struct natport_pcp_server_stats pcp;
 	/* the natport entries in the kernel (read only on request) */
 	uint64_t kernel_entries;
 	struct natport_counters kernel;
@@ -72,7 +76,8 @@ struct natport_stats_view {
  * natport entries (a netlink dump: the stats command, not the log). */
 void natport_stats_read(struct natport_stats_view *v,
 			const struct natport_stats_sources *src, int kernel);
-/* natport_record_stats - the stats record (nested errors, sip, control). */
+/* natport_record_stats - the stats record (nested errors, sip, pcp,
+ * control). */
 void natport_record_stats(struct natport_ctl_msg_buf *b,
 			  const struct natport_stats_view *v);
 /* natport_stats_line - "stats key=value ..." for the log; returns buf. */

@@ -940,6 +940,13 @@ void natport_control_set_alg(struct natport_control *ctl,
 		ctl->env.alg = alg;
 }
 
+void natport_control_set_pcp(struct natport_control *ctl,
+			     const struct natport_pcp_server *pcp)
+{
+	if (ctl)
+		ctl->env.pcp = pcp;
+}
+
 void natport_control_get_stats(struct natport_control *ctl,
 			       struct natport_control_stats *out)
 {

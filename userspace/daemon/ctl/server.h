@@ -39,6 +39,7 @@
 
 struct natport_control;
 struct natport_alg;
+struct natport_pcp_server;
 
 struct natport_control_stats {
 	uint64_t connections, requests, bad_requests, dropped_clients,
@@ -70,6 +71,10 @@ void natport_control_session_event(struct natport_control *ctl,
 /* Show the kernel SIP helper's state in stats (borrowed). NULL ctl ok. */
 void natport_control_set_alg(struct natport_control *ctl,
 			     const struct natport_alg *alg);
+/* Show the PCP front end's counters in stats (borrowed; NULL: PCP is
+ * off). NULL ctl ok. */
+void natport_control_set_pcp(struct natport_control *ctl,
+			     const struct natport_pcp_server *pcp);
 void natport_control_get_stats(struct natport_control *ctl,
 			       struct natport_control_stats *out);
 
