@@ -70,6 +70,34 @@ START_TEST(capacity_and_fifo_ids)
 }
 END_TEST
 
+/* Mappings that come and go reuse the ids they freed: the slots touched
+ * (mt.fresh) stay at the highest load, not at the number ever made. */
+START_TEST(churn_stays_in_peak_slots)
+{
+	struct natport_maptable mt;
+	struct natport_map_slot *s[8];
+	int i, round;
+
+	ck_assert_int_eq(natport_maptable_init(&mt, 2000), 0);
+	for (round = 0; round < 1000; round++) {
+		for (i = 0; i < 8; i++) {
+			char b[32];
+
+			s[i] = natport_maptable_alloc(&mt);
+			ck_assert_ptr_nonnull(s[i]);
+			snprintf(b, sizeof(b), "192.0.2.10:%d", 4000 + 2 * i);
+			fill(s[i], b);
+			natport_maptable_insert(&mt, s[i]);
+		}
+		for (i = 0; i < 8; i++)
+			natport_maptable_free(&mt, s[i]);
+	}
+	ck_assert_uint_eq(mt.count, 0);
+	ck_assert_uint_eq(mt.fresh, 1 + 8);
+	natport_maptable_uninit(&mt);
+}
+END_TEST
+
 START_TEST(many_collisions)
 {
 	struct natport_maptable mt;
@@ -112,6 +140,7 @@ int main(void)
 
 	tcase_add_test(tc, insert_find_free);
 	tcase_add_test(tc, capacity_and_fifo_ids);
+	tcase_add_test(tc, churn_stays_in_peak_slots);
 	tcase_add_test(tc, many_collisions);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

@@ -61,17 +61,20 @@ struct natport_map_slot *natport_maptable_alloc(struct natport_maptable *mt)
 	struct natport_map_slot *s;
 	uint32_t id;
 
-	if (mt->fresh < mt->cap) {
-		id = mt->fresh++;
-		s = &mt->slots[id];
-	} else {
+	/* Freed ids before fresh ones: taking fresh ids first walked the
+	 * whole array over time (a new slot, a newly touched page, per call
+	 * until the capacity), and every loop to fresh with it. */
+	if (mt->free_head) {
 		id = mt->free_head;
-		if (!id)
-			return NULL;
 		s = &mt->slots[id];
 		mt->free_head = s->hnext;
 		if (!mt->free_head)
 			mt->free_tail = 0;
+	} else if (mt->fresh < mt->cap) {
+		id = mt->fresh++;
+		s = &mt->slots[id];
+	} else {
+		return NULL;
 	}
 	memset(s, 0, sizeof(*s));
 	s->m.id = id;

@@ -5,11 +5,14 @@
  *
  * The id is the slot index (1..cap-1; 0 means none) and travels in the ct
  * mark (tag + id, natport.h), so a DESTROY event leads straight to its
- * mapping. Ids never used come first (a cursor: the slot array is calloc'd
- * for the capacity, and only pages the highest load reached are touched),
- * then freed ids, FIFO, so an id is reused as late as possible and a late
- * event of an old mapping rarely meets a new one with the same id (the
- * port manager also compares tuples). All O(1). Not thread-safe.
+ * mapping. Freed ids come first, FIFO, so a freed id waits for every
+ * other freed one; ids never used only when none is free (a cursor: the
+ * slot array is calloc'd for the capacity, and only the pages of the
+ * highest load reached are touched, however many mappings come and go).
+ * A late event of an old mapping can meet a new one with its id: the port
+ * manager compares the entry's tuple with the slot's (on_destroy), and
+ * under quarantine the new mapping's port is not the old one's. All O(1).
+ * Not thread-safe.
  */
 #ifndef NATPORT_MAPTABLE_H
 #define NATPORT_MAPTABLE_H

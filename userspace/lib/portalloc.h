@@ -7,10 +7,14 @@
  * on every external address. Pair index i is port base + 2 * (i / naddr)
  * on address i % naddr, so pairs taken in index order spread over the
  * addresses. A pair is free, in use, or quarantined. Pairs never used yet
- * come first (a cursor, so the table is touched only as far as the highest
- * load reached); then released pairs, FIFO, so the pair used longest ago is
- * reused first; released pairs wait in a second FIFO, in release order,
- * until their quarantine ends. Allocation and release are O(1); expiry
+ * come first (a cursor); then released pairs, FIFO, so the pair used
+ * longest ago is reused first. That is on purpose (a port comes back as
+ * late as possible), and it means the cursor walks the whole range over
+ * time, whatever the load: the table's pages (and pm.c's per-port
+ * quarantine records, about 216 bytes a pair together) are all touched
+ * once npairs pairs have been taken, a bound fixed by the range. Released
+ * pairs wait in a second FIFO, in release order, until their quarantine
+ * ends. Allocation and release are O(1); expiry
  * moves each pair once. Allocation never fails while a free pair exists.
  *
  * No socket holds a port (see natport.h "Reservation"): reserve() adds the
