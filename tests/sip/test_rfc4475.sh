@@ -53,7 +53,10 @@ send() {
 		vec($rin, fileno($s), 1) = 1;
 		while (select(my $rout = $rin, undef, undef, 0.5) > 0) {
 			$s->recv($buf, 65535) or last;
-			push @got, $1 if $buf =~ m{^SIP/2\.0 (\d{3})} && $1 != 100;
+			next unless $buf =~ m{^SIP/2\.0 (\d{3})} && $1 != 100;
+			push @got, $1;
+			open(my $o, ">", $ENV{ANSWER}) or die;
+			print $o $buf;
 		}
 		print @got ? join(",", @got) : "none", "\n";' "$2" "$3" "$4" "$5"
 }
@@ -63,7 +66,6 @@ fill() {
 	perl -pe "s/\\@VIA\\@/$2/g; s/\\@RHOST\\@/$3/g" "$1"
 }
 
-declare -A RESULT
 run_side() { # run_side lan|wan
 	local side=$1 name lanx wanx want got fwd before f
 	while read -r name lanx wanx _; do
@@ -74,19 +76,22 @@ run_side() { # run_side lan|wan
 			want=$lanx
 			fill "$f" "$LAN_IP:5070" "$WAN_IP" >"$TMP/msg"
 			before=$(ls "$TMP/wanrx" | wc -l)
-			got=$(send "$NS_LAN" "$LAN_IP" 5070 "$RTR_LAN" "$TMP/msg")
+			got=$(ANSWER=$TMP/answer-$side-$name \
+				send "$NS_LAN" "$LAN_IP" 5070 "$RTR_LAN" "$TMP/msg")
 		else
 			want=$wanx
 			fill "$f" "$WAN_IP:5080" "$RTR_WAN" >"$TMP/msg"
 			before=$(ls "$TMP/wanrx" | wc -l)
-			got=$(send "$NS_WAN" "$WAN_IP" 5080 "$RTR_WAN" "$TMP/msg")
+			got=$(ANSWER=$TMP/answer-$side-$name \
+				send "$NS_WAN" "$WAN_IP" 5080 "$RTR_WAN" "$TMP/msg")
 		fi
 		sleep 0.1
 		fwd=$(($(ls "$TMP/wanrx" | wc -l) - before))
 		if [ "$fwd" -gt 0 ]; then
 			[ "$got" = none ] && got=fwd || got="$got+fwd"
 		fi
-		RESULT[$side/$name]=$got
+		[ "$fwd" -gt 0 ] && cp "$(ls -t "$TMP"/wanrx/* | head -n 1)" \
+			"$TMP/fwd-$side-$name"
 		if [ "$got" = "$want" ]; then
 			pass "$side $name: $got"
 		else
@@ -105,14 +110,30 @@ portd_stats
 check "no call, mapping or held port left (calls=$(st calls) mappings=$(st mappings) ports_held=$(st ports_held))" \
 	[ "$(st calls)/$(st mappings)/$(st ports_held)" = 0/0/0 ]
 
+# the 420 names what it refuses (RFC 3261 8.2.2.3)
+check "bext01: the 420 lists noodles and nomatch as Unsupported" sh -c "
+	grep -ai '^Unsupported:' '$TMP/answer-lan-bext01' | grep -q noodles &&
+	grep -ai '^Unsupported:' '$TMP/answer-lan-bext01' | grep -q nomatch"
+# the quoted NUL of intmeth reaches the far end as a NUL
+check "intmeth: forwarded with its quoted-pair NUL" \
+	perl -0777 -ne 'exit(/NUL:\\\x00 /s ? 0 : 1)' "$TMP/fwd-lan-intmeth"
+check "intmeth: no 0xff byte leaked into the forwarded message" \
+	perl -0777 -ne 'exit(/\xff/ ? 1 : 0)' "$TMP/fwd-lan-intmeth"
+# dblreq: only the REGISTER went on, the INVITE after it was discarded
+check "dblreq: the trailing INVITE was not forwarded" \
+	sh -c "! grep -aq 'dblreq.0ha0isnda977644900765' '$TMP/fwd-lan-dblreq'"
+
 # the multipart INVITE: its SDP rewritten to the router's external
 # address, the other part byte for byte, Content-Length right
-mp=$(grep -l 'x-mpart-sdp' "$TMP"/wanrx/* 2>/dev/null | head -n 1 || true)
-if [ -n "$mp" ]; then
+mp=$TMP/fwd-lan-x-mpart-sdp
+if [ -f "$mp" ]; then
 	check "multipart: SDP c= is the router's WAN address" \
 		grep -aq "^c=IN IP4 $RTR_WAN" "$mp"
+	perl -0777 -ne 'print((split /\r\n\r\n/, $_, 2)[1])' "$mp" >"$TMP/mp.body"
 	check "multipart: no LAN address left in the body" \
-		sh -c "! grep -aq '192\\.0\\.2\\.10' '$mp'"
+		sh -c "! grep -aq '192\\.0\\.2\\.10' '$TMP/mp.body'"
+	check "multipart: the body is the sent one but for the SDP lines" \
+		bash -c "diff <(grep -av '^[oc]=\|^m=audio' '$TMP/mp.body') <(perl -0777 -ne 'print((split /\r\n\r\n/, \$_, 2)[1])' '$DIR/x-mpart-sdp.sip' | grep -av '^[oc]=\|^m=audio')"
 	check "multipart: the text part is unchanged" \
 		grep -aq '^keep me byte for byte' "$mp"
 	check "multipart: Content-Length is the body's length" sh -c '
