@@ -254,9 +254,9 @@ START_TEST(test_rtpmap_default_rate)
 	ck_assert_uint_eq(sdp.n, 2);
 	ck_assert_uint_eq(sdp.s[1].clock_rate, 90000);
 	natport_sdp_free(&sdp);
-	ck_assert_int_eq(natport_sdp_parse(&sdp, dyn, sizeof(dyn) - 1, err,
-					   sizeof(err)),
-			 -1);
+	ck_assert_int_eq(
+		natport_sdp_parse(&sdp, dyn, sizeof(dyn) - 1, err, sizeof(err)),
+		-1);
 	ck_assert_int_eq(natport_sdp_parse(&sdp, unassigned,
 					   sizeof(unassigned) - 1, err,
 					   sizeof(err)),
@@ -276,9 +276,9 @@ START_TEST(test_mime_find_splice)
 	char *out = NULL;
 	size_t off = 0, len = 0, olen = 0;
 
-	ck_assert_int_eq(natport_sdp_mime_find(body, sizeof(body) - 1, "b0",
-					       &off, &len),
-			 0);
+	ck_assert_int_eq(
+		natport_sdp_mime_find(body, sizeof(body) - 1, "b0", &off, &len),
+		0);
 	ck_assert_uint_eq(off, (size_t)(sdp - body));
 	ck_assert_uint_eq(len, strlen("v=0\r\ns=-\r\n")); /* CRLF before
 							      * "--b0" is its */
@@ -295,15 +295,15 @@ START_TEST(test_mime_find_splice)
 	ck_assert_int_eq(natport_sdp_mime_find("--b0\r\n\r\nx\r\n--b0--\r\n",
 					       19, "b0", &off, &len),
 			 -1);
-	ck_assert_int_eq(natport_sdp_mime_find(body, sizeof(body) - 1, "zz",
-					       &off, &len),
-			 -1);
-	ck_assert_int_eq(natport_sdp_mime_find(body, sizeof(body) - 1, "",
-					       &off, &len),
-			 -1);
-	ck_assert_int_eq(natport_sdp_mime_splice(body, 4, 3, 2, "x", 1, &out,
-						 &olen),
-			 -1);
+	ck_assert_int_eq(
+		natport_sdp_mime_find(body, sizeof(body) - 1, "zz", &off, &len),
+		-1);
+	ck_assert_int_eq(
+		natport_sdp_mime_find(body, sizeof(body) - 1, "", &off, &len),
+		-1);
+	ck_assert_int_eq(
+		natport_sdp_mime_splice(body, 4, 3, 2, "x", 1, &out, &olen),
+		-1);
 }
 END_TEST
 

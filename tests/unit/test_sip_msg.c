@@ -198,11 +198,12 @@ START_TEST(rfc4475_answers)
 	osip_header_t *h = NULL;
 
 	/* 3.3.2 unkscm: 416 */
-	m = parse("OPTIONS nobodyKnowsThisScheme:totallyopaquecontent SIP/2.0\r\n"
-		  "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
-		  "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n"
-		  "Call-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
-		  &e, &a);
+	m = parse(
+		"OPTIONS nobodyKnowsThisScheme:totallyopaquecontent SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+		"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n"
+		"Call-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		&e, &a);
 	ck_assert_ptr_null(m);
 	ck_assert_int_eq(e.status, 416);
 	ck_assert_ptr_nonnull(a);
@@ -275,9 +276,8 @@ START_TEST(rfc4475_answers)
 	ck_assert_ptr_null(m);
 	ck_assert_int_eq(e.status, 420);
 	r = natport_sip_response(a, 420, "Bad Extension");
-	ck_assert_int_ge(osip_message_header_get_byname(r, "unsupported", 0,
-							&h),
-			 0);
+	ck_assert_int_ge(
+		osip_message_header_get_byname(r, "unsupported", 0, &h), 0);
 	ck_assert_str_eq(h->hvalue, "noodles");
 	osip_message_free(r);
 	osip_message_free(a);
@@ -361,14 +361,15 @@ START_TEST(multipart_kept)
 	osip_body_t *b;
 	size_t len = 0, n;
 
-	n = (size_t)snprintf(msg, sizeof(msg),
-			     "MESSAGE sip:k@192.0.2.20 SIP/2.0\r\n"
-			     "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
-			     "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n"
-			     "Call-ID: x\r\nCSeq: 1 MESSAGE\r\n"
-			     "Content-Type: multipart/mixed;boundary=\"7a9c\"\r\n"
-			     "MIME-Version: 1.0\r\nContent-Length: %zu\r\n\r\n",
-			     sizeof(body) - 1);
+	n = (size_t)snprintf(
+		msg, sizeof(msg),
+		"MESSAGE sip:k@192.0.2.20 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+		"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n"
+		"Call-ID: x\r\nCSeq: 1 MESSAGE\r\n"
+		"Content-Type: multipart/mixed;boundary=\"7a9c\"\r\n"
+		"MIME-Version: 1.0\r\nContent-Length: %zu\r\n\r\n",
+		sizeof(body) - 1);
 	memcpy(msg + n, body, sizeof(body) - 1);
 	n += sizeof(body) - 1;
 	m = natport_sip_msg_parse(msg, n, &e, &a);

@@ -410,8 +410,8 @@ static int parse_rtcp_attr(const char *value, struct natport_endpoint *ep,
 static uint32_t static_clock_rate(unsigned int pt)
 {
 	static const uint32_t rate[35] = {
-		[0] = 8000,   [3] = 8000,   [4] = 8000,   [5] = 8000,
-		[6] = 16000,  [7] = 8000,   [8] = 8000,   [9] = 8000,
+		[0] = 8000,   [3] = 8000,   [4] = 8000,	  [5] = 8000,
+		[6] = 16000,  [7] = 8000,   [8] = 8000,	  [9] = 8000,
 		[10] = 44100, [11] = 44100, [12] = 8000,  [13] = 8000,
 		[14] = 90000, [15] = 8000,  [16] = 11025, [17] = 22050,
 		[18] = 8000,  [25] = 90000, [26] = 90000, [28] = 90000,
@@ -1068,8 +1068,7 @@ static const char *next_line(const char *p, const char *end)
 
 /* p starts a delimiter line "--" boundary [--] LWSP CRLF (RFC 2046
  * 5.1.1); returns 1 for a delimiter, 2 for the close delimiter. */
-static int is_delim(const char *p, const char *end, const char *bnd,
-		    size_t bl)
+static int is_delim(const char *p, const char *end, const char *bnd, size_t bl)
 {
 	const char *q = p + 2 + bl;
 	int close = 0;
@@ -1143,8 +1142,8 @@ int natport_sdp_mime_find(const char *body, size_t len, const char *boundary,
 			hdr_end = NULL;
 			sdp = 0;
 		} else if (part && !hdr_end &&
-			   (*p == '\n' || (*p == '\r' && p + 1 < end &&
-					   p[1] == '\n'))) {
+			   (*p == '\n' ||
+			    (*p == '\r' && p + 1 < end && p[1] == '\n'))) {
 			hdr_end = e; /* the part's empty line */
 			sdp = part_is_sdp(part, p);
 		}

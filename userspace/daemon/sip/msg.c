@@ -477,8 +477,7 @@ static int needs_extension(osip_message_t *m)
 	if (!MSG_IS_REQUEST(m) || !strcmp(m->sip_method, "ACK") ||
 	    !strcmp(m->sip_method, "CANCEL"))
 		return 0;
-	return osip_message_header_get_byname(m, "proxy-require", 0, &h) >=
-		       0 &&
+	return osip_message_header_get_byname(m, "proxy-require", 0, &h) >= 0 &&
 	       h && h->hvalue && *h->hvalue;
 }
 
@@ -584,8 +583,8 @@ void natport_sip_multipart_strip(osip_message_t *m)
 	osip_header_t *h = NULL;
 	int i;
 
-	while ((i = osip_message_header_get_byname(m, "content-type", 0,
-						   &h)) >= 0) {
+	while ((i = osip_message_header_get_byname(m, "content-type", 0, &h)) >=
+	       0) {
 		osip_list_remove(&m->headers, i);
 		osip_header_free(h);
 	}

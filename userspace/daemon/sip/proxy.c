@@ -268,10 +268,9 @@ static int do_sdp(struct natport_proxy *p, struct natport_call *c,
 		c->offer_side = side;
 	}
 	if (side == NATPORT_SIDE_LAN) {
-		ret = natport_media_lan_sdp(p->media, c->sess,
-					    b->body + sdp_off, sdp_len, src,
-					    is_answer, &out, &outlen, reason,
-					    rlen);
+		ret = natport_media_lan_sdp(
+			p->media, c->sess, b->body + sdp_off, sdp_len, src,
+			is_answer, &out, &outlen, reason, rlen);
 		if (ret)
 			return ret;
 		if (out && sdp_len != b->length) {
