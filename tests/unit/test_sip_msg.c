@@ -281,7 +281,8 @@ START_TEST(rfc4475_answers)
 	ck_assert_str_eq(h->hvalue, "noodles");
 	osip_message_free(r);
 	osip_message_free(a);
-	/* 3.1.2.11 escruri, 3.1.2.12 baddate, 3.3.8 multi01: 400 */
+	/* 3.1.2.11 escruri, 3.3.8 multi01: 400; 3.1.2.12 baddate: a Date
+	 * this proxy does not use is not refused */
 	m = parse("OPTIONS sip:x@192.0.2.10?Route=%3Csip:e.com%3E SIP/2.0\r\n"
 		  "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
 		  "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n"
@@ -292,11 +293,6 @@ START_TEST(rfc4475_answers)
 	osip_message_free(a);
 	m = parse(INVITE("192.0.2.10;branch=z9hG4bK1",
 			 "Date: Fri, 01 Jan 2010 16:00:00 EST\r\n"),
-		  &e, &a);
-	ck_assert_int_eq(e.status, 400);
-	osip_message_free(a);
-	m = parse(INVITE("192.0.2.10;branch=z9hG4bK1",
-			 "Date: Fri, 01 Jan 2010 16:00:00 GMT\r\n"),
 		  &e, &a);
 	ck_assert_ptr_nonnull(m);
 	osip_message_free(m);

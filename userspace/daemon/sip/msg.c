@@ -436,16 +436,9 @@ static int raw_check_one(const char *name, size_t nlen, const char *val,
 		rc->n_cseq++;
 	else if (hdr_is(name, nlen, "max-forwards", NULL))
 		rc->n_mf++;
-	else if (hdr_is(name, nlen, "date", NULL)) {
-		/* RFC 3261 25.1 SIP-date: rfc1123-date, always "GMT"
-		 * (RFC 4475 3.1.2.12) */
-		size_t l = strlen(val);
-
-		while (l && (val[l - 1] == ' ' || val[l - 1] == '\t'))
-			l--;
-		if (l < 4 || strncmp(val + l - 4, " GMT", 4))
-			rc->why = "Date not in GMT";
-	}
+	/* a Date in another time zone than GMT (RFC 4475 3.1.2.12) is
+	 * left alone: this proxy does not use Date, and the RFC asks an
+	 * element not to reject it then */
 	/* an addr-spec (no <>) whose URI has headers: its "?" part is not
 	 * the URI's (RFC 3261 20.10, RFC 4475 3.1.2.13) */
 	if (addr && !strchr(val, '<') && strchr(val, '?'))

@@ -35,7 +35,7 @@ void natport_sip_msg_init(void);
  * one truncates the body, RFC 3261 section 18.3), at most one body (a
  * multipart one is kept as sent, as one body), a sip: or sips:
  * Request-URI without headers, one From, To, Call-ID, CSeq and
- * Max-Forwards, a Date in GMT, no URI with headers outside <>, no
+ * Max-Forwards, no URI with headers outside <>, no
  * Proxy-Require. The answers follow RFC 4475: a request that does not
  * parse, or lacks From, To or Call-ID, is still answered with 400 when
  * its Via and CSeq allow (rebuilt from what parses); 416 for a scheme
