@@ -5,7 +5,9 @@
 #   tests/fuzz/seeds.sh OUTDIR      -> OUTDIR/<harness>/...
 #
 #   sdp      tests/sip/corpus/sdp/*.sdp
-#   sip_msg  tests/sip/corpus/sip/*.sip, and INVITEs carrying each SDP
+#   sip_msg  tests/sip/corpus/sip/*.sip, tests/sip/rfc4475/*.sip (the
+#            RFC 4475 torture messages, sent from the LAN), and INVITEs
+#            carrying each SDP
 #   proxy    the same datagrams as sip_msg, framed for the stub transport
 #   config   tools/nat-portd.conf.example, and one file per key line of it
 #   ctlmsg   three builder programs written here (fuzz_ctlmsg.c reads
@@ -26,6 +28,11 @@ invite() { # invite SDPFILE: a LAN INVITE with it as the body
 }
 for f in tests/sip/corpus/sip/*.sip; do
 	cp "$f" "$out/sip_msg/"
+done
+for f in tests/sip/rfc4475/*.sip; do
+	# the markers test_rfc4475.sh fills in, as from the LAN phone
+	sed -e 's/@VIA@/192.0.2.10:5070/g' -e 's/@RHOST@/198.51.100.20/g' \
+		"$f" >"$out/sip_msg/rfc4475-$(basename "$f")"
 done
 for f in tests/sip/corpus/sdp/good-*.sdp; do
 	invite "$f" >"$out/sip_msg/invite-$(basename "$f" .sdp).sip"

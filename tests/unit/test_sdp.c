@@ -224,6 +224,89 @@ START_TEST(test_audio_only)
 }
 END_TEST
 
+/* RFC 4475 3.1.1.1: "a=rtpmap:31 LPC", no clock rate: RFC 3551's for a
+ * static payload type; a dynamic one has none to assume */
+START_TEST(test_rtpmap_default_rate)
+{
+	static const char video[] =
+		"v=0\r\no=m 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
+		"c=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		"m=audio 49216 RTP/AVP 0 12\r\nm=video 3228 RTP/AVP 31\r\n"
+		"a=rtpmap:31 LPC\r\n";
+	static const char dyn[] =
+		"v=0\r\no=m 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
+		"c=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		"m=audio 49216 RTP/AVP 96\r\na=rtpmap:96 opus\r\n";
+	static const char unassigned[] =
+		"v=0\r\no=m 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
+		"c=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		"m=audio 49216 RTP/AVP 20\r\na=rtpmap:20 X\r\n";
+	struct natport_sdp sdp;
+	char err[256] = "";
+
+	parse_ok(&sdp, "good-rtpmap-static-no-clock-rate.sdp");
+	ck_assert_uint_eq(sdp.s[0].payload_type, 0);
+	ck_assert_uint_eq(sdp.s[0].clock_rate, 8000);
+	natport_sdp_free(&sdp);
+	ck_assert_msg(!natport_sdp_parse(&sdp, video, sizeof(video) - 1, err,
+					 sizeof(err)),
+		      "%s", err);
+	ck_assert_uint_eq(sdp.n, 2);
+	ck_assert_uint_eq(sdp.s[1].clock_rate, 90000);
+	natport_sdp_free(&sdp);
+	ck_assert_int_eq(
+		natport_sdp_parse(&sdp, dyn, sizeof(dyn) - 1, err, sizeof(err)),
+		-1);
+	ck_assert_int_eq(natport_sdp_parse(&sdp, unassigned,
+					   sizeof(unassigned) - 1, err,
+					   sizeof(err)),
+			 -1);
+}
+END_TEST
+
+/* RFC 2046 5.1: the SDP part of a multipart body, by its boundary */
+START_TEST(test_mime_find_splice)
+{
+	static const char body[] =
+		"preamble\r\n--b0\r\nContent-Type: text/plain\r\n\r\nv=0 no\r\n"
+		"--b0x not a delimiter\r\n"
+		"--b0\r\ncontent-type: Application/SDP; x=1\r\n\r\n"
+		"v=0\r\ns=-\r\n\r\n--b0\r\n\r\nrest\r\n--b0--\r\nepilogue";
+	const char *sdp = strstr(body, "v=0\r\ns=-");
+	char *out = NULL;
+	size_t off = 0, len = 0, olen = 0;
+
+	ck_assert_int_eq(
+		natport_sdp_mime_find(body, sizeof(body) - 1, "b0", &off, &len),
+		0);
+	ck_assert_uint_eq(off, (size_t)(sdp - body));
+	ck_assert_uint_eq(len, strlen("v=0\r\ns=-\r\n")); /* CRLF before
+							      * "--b0" is its */
+	ck_assert_int_eq(natport_sdp_mime_splice(body, sizeof(body) - 1, off,
+						 len, "NEW\r\n", 5, &out,
+						 &olen),
+			 0);
+	ck_assert_uint_eq(olen, sizeof(body) - 1 - len + 5);
+	ck_assert_mem_eq(out, body, off);
+	ck_assert_mem_eq(out + off, "NEW\r\n", 5);
+	ck_assert_str_eq(out + off + 5, body + off + len);
+	free(out);
+	/* no SDP part, another boundary, no boundary, a bad range */
+	ck_assert_int_eq(natport_sdp_mime_find("--b0\r\n\r\nx\r\n--b0--\r\n",
+					       19, "b0", &off, &len),
+			 -1);
+	ck_assert_int_eq(
+		natport_sdp_mime_find(body, sizeof(body) - 1, "zz", &off, &len),
+		-1);
+	ck_assert_int_eq(
+		natport_sdp_mime_find(body, sizeof(body) - 1, "", &off, &len),
+		-1);
+	ck_assert_int_eq(
+		natport_sdp_mime_splice(body, 4, 3, 2, "x", 1, &out, &olen),
+		-1);
+}
+END_TEST
+
 START_TEST(test_audio_video)
 {
 	struct natport_sdp sdp;
@@ -977,6 +1060,8 @@ static Suite *sdp_suite(void)
 	tcase_add_test(tc, test_t38);
 	tcase_add_test(tc, test_ipv6);
 	tcase_add_test(tc, test_misc_good);
+	tcase_add_test(tc, test_rtpmap_default_rate);
+	tcase_add_test(tc, test_mime_find_splice);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("robustness");

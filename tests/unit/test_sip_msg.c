@@ -190,6 +190,211 @@ START_TEST(parse_refusals)
 }
 END_TEST
 
+/* RFC 4475: what a proxy answers to the torture messages it can answer */
+START_TEST(rfc4475_answers)
+{
+	struct natport_sip_parse_err e;
+	osip_message_t *a, *m, *r;
+	osip_header_t *h = NULL;
+
+	/* 3.3.2 unkscm: 416 */
+	m = parse(
+		"OPTIONS nobodyKnowsThisScheme:totallyopaquecontent SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+		"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n"
+		"Call-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		&e, &a);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(e.status, 416);
+	ck_assert_ptr_nonnull(a);
+	osip_message_free(a);
+	/* 3.3.3 novelsc: libosip2 cannot parse it, still 416 */
+	m = parse("OPTIONS soap.beep://192.0.2.20:3002 SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+		  "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n"
+		  "Call-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		  &e, &a);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(e.status, 416);
+	ck_assert_ptr_nonnull(a);
+	osip_message_free(a);
+	/* 3.1.2.16 badvers: 505 */
+	m = parse("OPTIONS sip:x@192.0.2.10 SIP/7.0\r\n"
+		  "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+		  "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n"
+		  "Call-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		  &e, &a);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(e.status, 505);
+	osip_message_free(a);
+	/* 3.1.2.9 lwsstart: unparsable, answered from its Via and CSeq */
+	m = parse("INVITE  sip:x@192.0.2.10  SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP 192.0.2.10:5070;branch=z9hG4bK7\r\n"
+		  "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n"
+		  "Call-ID: lws\r\nCSeq: 9 INVITE\r\nContent-Length: 0\r\n\r\n",
+		  &e, &a);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(e.status, 400);
+	ck_assert_ptr_nonnull(a);
+	r = natport_sip_response(a, 400, "Bad Request");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(param(osip_list_get(&r->vias, 0), "branch"),
+			 "z9hG4bK7");
+	ck_assert_str_eq(r->cseq->number, "9");
+	ck_assert_str_eq(r->cseq->method, "INVITE");
+	ck_assert_str_eq(r->call_id->number, "lws");
+	osip_message_free(r);
+	osip_message_free(a);
+	/* 3.3.1 insuf: no From, To, Call-ID: still 400 */
+	m = parse("INVITE sip:x@192.0.2.10 SIP/2.0\r\n"
+		  "CSeq: 193942 INVITE\r\n"
+		  "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK8\r\n"
+		  "Content-Length: 0\r\n\r\n",
+		  &e, &a);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(e.status, 400);
+	ck_assert_ptr_nonnull(a);
+	osip_message_free(a);
+	/* the same as a response or an ACK: dropped */
+	m = parse("SIP/2.0 4294967301 better not break the receiver\r\n"
+		  "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+		  "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+		  &e, &a);
+	ck_assert_ptr_null(m);
+	ck_assert_ptr_null(a);
+	ck_assert_int_eq(e.status, 0);
+	m = parse("ACK  sip:x@192.0.2.10 SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+		  "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+		  &e, &a);
+	ck_assert_ptr_null(m);
+	ck_assert_ptr_null(a);
+	/* 3.3.5 bext01: 420, the extensions listed as Unsupported */
+	m = parse(INVITE("192.0.2.10;branch=z9hG4bK1",
+			 "Proxy-Require: noodles\r\n"),
+		  &e, &a);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(e.status, 420);
+	r = natport_sip_response(a, 420, "Bad Extension");
+	ck_assert_int_ge(
+		osip_message_header_get_byname(r, "unsupported", 0, &h), 0);
+	ck_assert_str_eq(h->hvalue, "noodles");
+	osip_message_free(r);
+	osip_message_free(a);
+	/* 3.1.2.11 escruri, 3.3.8 multi01: 400; 3.1.2.12 baddate: a Date
+	 * this proxy does not use is not refused */
+	m = parse("OPTIONS sip:x@192.0.2.10?Route=%3Csip:e.com%3E SIP/2.0\r\n"
+		  "Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+		  "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n"
+		  "Call-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		  &e, &a);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(e.status, 400);
+	osip_message_free(a);
+	m = parse(INVITE("192.0.2.10;branch=z9hG4bK1",
+			 "Date: Fri, 01 Jan 2010 16:00:00 EST\r\n"),
+		  &e, &a);
+	ck_assert_ptr_nonnull(m);
+	osip_message_free(m);
+	m = parse(INVITE("192.0.2.10;branch=z9hG4bK1",
+			 "Call-ID: second@192.0.2.10\r\n"),
+		  &e, &a);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(e.status, 400);
+	osip_message_free(a);
+}
+END_TEST
+
+/* RFC 4475 3.1.1.2: a NUL is legal as a quoted-pair in a quoted string,
+ * and goes on as one; anywhere else it is not */
+START_TEST(quoted_nul)
+{
+	static const char msg[] =
+		"OPTIONS sip:x@192.0.2.20 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+		"From: <sip:a@b>;tag=1\r\n"
+		"To: \"NUL:\\\0 end\" <sip:c@d>\r\n"
+		"Call-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+	struct natport_sip_parse_err e;
+	osip_message_t *a, *m;
+	char *str = NULL, buf[sizeof(msg)];
+	size_t len = 0;
+
+	m = natport_sip_msg_parse(msg, sizeof(msg) - 1, &e, &a);
+	ck_assert_msg(m, "%s", e.reason);
+	ck_assert_int_eq(osip_message_to_str(m, &str, &len), 0);
+	ck_assert_uint_eq(natport_sip_msg_unmark(str, len), 1);
+	ck_assert_ptr_nonnull(memmem(str, len, "NUL:\\\0 end\"", 11));
+	ck_assert_ptr_null(memchr(str, '\xff', len));
+	osip_free(str);
+	osip_message_free(m);
+	/* outside a quoted string: 400, it can be answered */
+	memcpy(buf, msg, sizeof(msg));
+	memcpy(memmem(buf, sizeof(buf), "<sip:a@b>", 9), "<sip:\0@b>", 9);
+	m = natport_sip_msg_parse(buf, sizeof(msg) - 1, &e, &a);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(e.status, 400);
+	ck_assert_ptr_nonnull(a);
+	osip_message_free(a);
+	/* a 0xff byte of the sender's own (the mark): refused */
+	memcpy(buf, msg, sizeof(msg));
+	*(char *)memmem(buf, sizeof(buf), "end", 3) = '\xff';
+	ck_assert_ptr_null(natport_sip_msg_parse(buf, sizeof(msg) - 1, &e, &a));
+	osip_message_free(a);
+}
+END_TEST
+
+/* RFC 4475 3.1.1.11: a multipart body goes on as it came */
+START_TEST(multipart_kept)
+{
+	static const char body[] =
+		"--7a9c\r\nContent-Type: text/plain\r\n\r\nHello\r\n"
+		"--7a9c\r\nContent-Type: application/octet-stream\r\n\r\n"
+		"\x30\x82\0\0\x01\r\n--7a9c--\r\n";
+	char msg[1024], bnd[80], *str = NULL;
+	struct natport_sip_parse_err e;
+	osip_message_t *a, *m;
+	osip_body_t *b;
+	size_t len = 0, n;
+
+	n = (size_t)snprintf(
+		msg, sizeof(msg),
+		"MESSAGE sip:k@192.0.2.20 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n"
+		"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n"
+		"Call-ID: x\r\nCSeq: 1 MESSAGE\r\n"
+		"Content-Type: multipart/mixed;boundary=\"7a9c\"\r\n"
+		"MIME-Version: 1.0\r\nContent-Length: %zu\r\n\r\n",
+		sizeof(body) - 1);
+	memcpy(msg + n, body, sizeof(body) - 1);
+	n += sizeof(body) - 1;
+	m = natport_sip_msg_parse(msg, n, &e, &a);
+	ck_assert_msg(m, "%s", e.reason);
+	ck_assert_int_eq(osip_list_size(&m->bodies), 1);
+	b = osip_list_get(&m->bodies, 0);
+	ck_assert_uint_eq(b->length, sizeof(body) - 1);
+	ck_assert_mem_eq(b->body, body, sizeof(body) - 1);
+	ck_assert_int_eq(natport_sip_multipart_boundary(m, bnd, sizeof(bnd)),
+			 0);
+	ck_assert_str_eq(bnd, "7a9c");
+	ck_assert_int_eq(osip_message_to_str(m, &str, &len), 0);
+	/* the body once, as sent, right after the headers */
+	ck_assert_uint_ge(len, sizeof(body) - 1);
+	ck_assert_mem_eq(str + len - (sizeof(body) - 1), body,
+			 sizeof(body) - 1);
+	ck_assert_mem_eq(str + len - (sizeof(body) - 1) - 4, "\r\n\r\n", 4);
+	ck_assert_ptr_nonnull(strcasestr(str, "MIME-Version: 1.0\r\n"));
+	ck_assert_ptr_nonnull(strcasestr(str, "boundary=\"7a9c\""));
+	osip_free(str);
+	/* a plain body has no boundary */
+	osip_message_free(m);
+	m = parse(INVITE("192.0.2.10;branch=z9hG4bK1", ""), &e, &a);
+	ck_assert_int_eq(natport_sip_multipart_boundary(m, bnd, sizeof(bnd)),
+			 -1);
+	osip_message_free(m);
+}
+END_TEST
+
 START_TEST(max_forwards_and_response)
 {
 	struct natport_sip_parse_err e;
@@ -285,6 +490,9 @@ int main(void)
 	tcase_add_test(tc, spoofed_received_overwritten);
 	tcase_add_test(tc, branch_stable_and_loops);
 	tcase_add_test(tc, parse_refusals);
+	tcase_add_test(tc, rfc4475_answers);
+	tcase_add_test(tc, quoted_nul);
+	tcase_add_test(tc, multipart_kept);
 	tcase_add_test(tc, max_forwards_and_response);
 	tcase_add_test(tc, dialog_request_from_2xx);
 	suite_add_tcase(s, tc);

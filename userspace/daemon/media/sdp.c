@@ -406,7 +406,25 @@ static int parse_rtcp_attr(const char *value, struct natport_endpoint *ep,
 	return 0;
 }
 
-/* "a=rtpmap:" pt SP encoding "/" clock-rate ["/" parameters]. */
+/* RFC 3551 section 6, static payload types; 0 = unassigned/dynamic. */
+static uint32_t static_clock_rate(unsigned int pt)
+{
+	static const uint32_t rate[35] = {
+		[0] = 8000,   [3] = 8000,   [4] = 8000,	  [5] = 8000,
+		[6] = 16000,  [7] = 8000,   [8] = 8000,	  [9] = 8000,
+		[10] = 44100, [11] = 44100, [12] = 8000,  [13] = 8000,
+		[14] = 90000, [15] = 8000,  [16] = 11025, [17] = 22050,
+		[18] = 8000,  [25] = 90000, [26] = 90000, [28] = 90000,
+		[31] = 90000, [32] = 90000, [33] = 90000, [34] = 90000,
+	};
+
+	return pt < sizeof(rate) / sizeof(rate[0]) ? rate[pt] : 0;
+}
+
+/* "a=rtpmap:" pt SP encoding "/" clock-rate ["/" parameters]. A static
+ * payload type may leave out "/" clock-rate (RFC 4475 3.1.1.1's
+ * "a=rtpmap:31 LPC"): its rate is RFC 3551's. A dynamic or unassigned
+ * one may not, there is no rate to assume. */
 static int parse_rtpmap(const char *value, unsigned long *pt,
 			unsigned long *rate)
 {
@@ -422,8 +440,12 @@ static int parse_rtpmap(const char *value, unsigned long *pt,
 	if (parse_uint(buf, 127, pt))
 		return -1;
 	slash = strchr(sp + 1, '/');
-	if (!slash)
-		return -1;
+	if (!slash) {
+		if (!is_token(sp + 1, "-_.+!"))
+			return -1;
+		*rate = static_clock_rate((unsigned int)*pt);
+		return *rate ? 0 : -1;
+	}
 	*slash = '\0';
 	if (!is_token(sp + 1, "-_.+!"))
 		return -1;
@@ -436,21 +458,6 @@ static int parse_rtpmap(const char *value, unsigned long *pt,
 	if (parse_uint(slash + 1, 100000000, rate) || *rate == 0)
 		return -1;
 	return 0;
-}
-
-/* RFC 3551 section 6, static payload types; 0 = unassigned/dynamic. */
-static uint32_t static_clock_rate(unsigned int pt)
-{
-	static const uint32_t rate[35] = {
-		[0] = 8000,   [3] = 8000,   [4] = 8000,   [5] = 8000,
-		[6] = 16000,  [7] = 8000,   [8] = 8000,   [9] = 8000,
-		[10] = 44100, [11] = 44100, [12] = 8000,  [13] = 8000,
-		[14] = 90000, [15] = 8000,  [16] = 11025, [17] = 22050,
-		[18] = 8000,  [25] = 90000, [26] = 90000, [28] = 90000,
-		[31] = 90000, [32] = 90000, [33] = 90000, [34] = 90000,
-	};
-
-	return pt < sizeof(rate) / sizeof(rate[0]) ? rate[pt] : 0;
 }
 
 /* a=sendrecv etc.; -1 if the attribute is not a direction. */
@@ -1048,4 +1055,119 @@ err_nomem:
 	osip_free(str);
 	sdp_message_free(msg);
 	return fail(err, errlen, "out of memory (rewrite)");
+}
+
+/* The line starting at p (within [p, end)) ends at the returned pointer,
+ * which is past its LF (or end). */
+static const char *next_line(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl ? nl + 1 : end;
+}
+
+/* p starts a delimiter line "--" boundary [--] LWSP CRLF (RFC 2046
+ * 5.1.1); returns 1 for a delimiter, 2 for the close delimiter. */
+static int is_delim(const char *p, const char *end, const char *bnd, size_t bl)
+{
+	const char *q = p + 2 + bl;
+	int close = 0;
+
+	if ((size_t)(end - p) < 2 + bl || p[0] != '-' || p[1] != '-' ||
+	    memcmp(p + 2, bnd, bl))
+		return 0;
+	if (end - q >= 2 && q[0] == '-' && q[1] == '-') {
+		close = 1;
+		q += 2;
+	}
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q < end && *q != '\r' && *q != '\n')
+		return 0; /* a longer boundary that starts like this one */
+	return close ? 2 : 1;
+}
+
+/* The part's headers [p, end) say Content-Type: application/sdp. */
+static int part_is_sdp(const char *p, const char *end)
+{
+	static const char ct[] = "content-type:";
+
+	while (p < end) {
+		const char *e = next_line(p, end), *v;
+
+		if ((size_t)(e - p) > sizeof(ct) - 1 &&
+		    !strncasecmp(p, ct, sizeof(ct) - 1)) {
+			v = p + sizeof(ct) - 1;
+			while (v < e && (*v == ' ' || *v == '\t'))
+				v++;
+			return (size_t)(e - v) >= 15 &&
+			       !strncasecmp(v, "application/sdp", 15) &&
+			       (e - v == 15 || strchr(" \t;\r\n", v[15]));
+		}
+		p = e;
+	}
+	return 0;
+}
+
+int natport_sdp_mime_find(const char *body, size_t len, const char *boundary,
+			  size_t *off, size_t *plen)
+{
+	const char *p = body, *end = body + len, *part = NULL, *hdr_end = NULL;
+	size_t bl = boundary ? strlen(boundary) : 0;
+	int sdp = 0;
+
+	/* RFC 2046 5.1.1: 1 to 70 characters */
+	if (!bl || bl > 70)
+		return -1;
+	while (p < end) {
+		const char *e = next_line(p, end);
+		int d = is_delim(p, end, boundary, bl);
+
+		if (d && part && sdp) {
+			/* the CRLF before a delimiter is the delimiter's */
+			const char *cend = p;
+
+			if (cend > hdr_end && cend[-1] == '\n')
+				cend--;
+			if (cend > hdr_end && cend[-1] == '\r')
+				cend--;
+			*off = (size_t)(hdr_end - body);
+			*plen = (size_t)(cend - hdr_end);
+			return 0;
+		}
+		if (d == 2)
+			return -1;
+		if (d) {
+			part = e;
+			hdr_end = NULL;
+			sdp = 0;
+		} else if (part && !hdr_end &&
+			   (*p == '\n' ||
+			    (*p == '\r' && p + 1 < end && p[1] == '\n'))) {
+			hdr_end = e; /* the part's empty line */
+			sdp = part_is_sdp(part, p);
+		}
+		p = e;
+	}
+	return -1;
+}
+
+int natport_sdp_mime_splice(const char *body, size_t len, size_t off,
+			    size_t plen, const char *repl, size_t rlen,
+			    char **out, size_t *outlen)
+{
+	char *b;
+
+	if (off > len || plen > len - off)
+		return -1;
+	b = malloc(len - plen + rlen + 1);
+	if (!b)
+		return -1;
+	memcpy(b, body, off);
+	memcpy(b + off, repl, rlen);
+	memcpy(b + off + rlen, body + off + plen, len - off - plen);
+	*outlen = len - plen + rlen;
+	b[*outlen] = '\0';
+	*out = b;
+	return 0;
 }

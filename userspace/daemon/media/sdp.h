@@ -138,4 +138,23 @@ void natport_sdp_free(struct natport_sdp *sdp);
 /* natport_sdp_dir_name - "sendrecv", "sendonly", "recvonly", "inactive". */
 const char *natport_sdp_dir_name(enum natport_sdp_dir dir);
 
+/*
+ * Multipart bodies (RFC 2046 section 5.1, RFC 5621): the SDP travels as
+ * one part of a multipart/mixed or multipart/alternative body.
+ *
+ * natport_sdp_mime_find - the first part of body[0..len) (delimited by
+ * "--" boundary lines) whose Content-Type is application/sdp: its content
+ * is body[*off .. *off + *plen), the CRLF before the next delimiter not
+ * included. -1 if there is none or the body is not framed by boundary.
+ *
+ * natport_sdp_mime_splice - a copy of body with [off, off + plen)
+ * replaced by repl[0..rlen), everything else byte for byte, in *out
+ * (malloc'd, NUL-terminated) and *outlen. -1 on ENOMEM or a bad range.
+ */
+int natport_sdp_mime_find(const char *body, size_t len, const char *boundary,
+			  size_t *off, size_t *plen);
+int natport_sdp_mime_splice(const char *body, size_t len, size_t off,
+			    size_t plen, const char *repl, size_t rlen,
+			    char **out, size_t *outlen);
+
 #endif /* NATPORT_SDP_H */

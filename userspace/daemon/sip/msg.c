@@ -77,32 +77,44 @@ static int can_answer(osip_message_t *m);
 /* libosip2 refused the message (often for its Content-Length): parse the
  * headers alone, without Content-Length, to see whether it can at least
  * be answered with a 400. */
-static osip_message_t *parse_headers_only(const char *buf, size_t off,
-					  struct natport_sip_parse_err *perr,
-					  osip_message_t **answerable)
+/* A copy of the headers buf[0..off) without Content-Length, or NULL. */
+static char *headers_without_cl(const char *buf, size_t off, size_t *n)
 {
 	char *copy = malloc(off + 1), *w;
 	const char *p = buf, *end = buf + off;
-	osip_message_t *m = NULL;
 
-	seterr(perr, 0, "unparsable SIP message");
 	if (!copy)
 		return NULL;
 	w = copy;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', end - p);
-		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		size_t k = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
 
 		if (strncasecmp(p, "Content-Length:", 15) &&
 		    strncasecmp(p, "l:", 2)) {
-			memcpy(w, p, n);
-			w += n;
+			memcpy(w, p, k);
+			w += k;
 		}
-		p += n;
+		p += k;
 	}
 	*w = '\0';
-	if (!osip_message_init(&m) &&
-	    !osip_message_parse(m, copy, (size_t)(w - copy)) && can_answer(m)) {
+	*n = (size_t)(w - copy);
+	return copy;
+}
+
+static osip_message_t *parse_headers_only(const char *buf, size_t off,
+					  struct natport_sip_parse_err *perr,
+					  osip_message_t **answerable)
+{
+	size_t n = 0;
+	char *copy = headers_without_cl(buf, off, &n);
+	osip_message_t *m = NULL;
+
+	seterr(perr, 0, "unparsable SIP message");
+	if (!copy)
+		return NULL;
+	if (!osip_message_init(&m) && !osip_message_parse(m, copy, n) &&
+	    can_answer(m)) {
 		seterr(perr, 400, "unparsable message (bad Content-Length?)");
 		*answerable = m;
 	} else {
@@ -121,15 +133,648 @@ static int can_answer(osip_message_t *m)
 	       strcmp(m->sip_method, "ACK");
 }
 
-osip_message_t *natport_sip_msg_parse(const char *buf, size_t len,
-				      struct natport_sip_parse_err *perr,
-				      osip_message_t **answerable)
+/*
+ * The header section as lines, unfolded: each_header() calls fn with the
+ * name and the value (leading white space skipped, continuation lines
+ * joined with one SP) of every header line in buf[0..off). Values may
+ * hold NUL bytes (len counts them). Stops early when fn returns nonzero.
+ */
+typedef int (*header_fn)(const char *name, size_t nlen, const char *val,
+			 size_t vlen, void *arg);
+
+static int each_header(const char *buf, size_t off, header_fn fn, void *arg)
+{
+	const char *p = memchr(buf, '\n', off), *end = buf + off;
+	char val[2048];
+
+	if (!p)
+		return 0;
+	for (p++; p < end;) {
+		const char *nl = memchr(p, '\n', end - p), *colon, *v;
+		size_t n = 0, nlen;
+		int ret;
+
+		if (!nl || p == nl || (p[0] == '\r' && p + 1 == nl))
+			break; /* the empty line */
+		colon = memchr(p, ':', nl - p);
+		if (!colon) {
+			p = nl + 1;
+			continue;
+		}
+		nlen = (size_t)(colon - p);
+		while (nlen && (p[nlen - 1] == ' ' || p[nlen - 1] == '\t'))
+			nlen--;
+		v = colon + 1;
+		for (;;) {
+			const char *e = nl;
+
+			while (v < e && (*v == ' ' || *v == '\t'))
+				v++;
+			if (e > v && e[-1] == '\r')
+				e--;
+			if (n && n < sizeof(val) - 1)
+				val[n++] = ' ';
+			if ((size_t)(e - v) > sizeof(val) - 1 - n)
+				e = v + (sizeof(val) - 1 - n);
+			memcpy(val + n, v, (size_t)(e - v));
+			n += (size_t)(e - v);
+			if (nl + 1 >= end || (nl[1] != ' ' && nl[1] != '\t'))
+				break;
+			v = nl + 1; /* a folded continuation line */
+			nl = memchr(v, '\n', end - v);
+			if (!nl)
+				nl = end;
+		}
+		val[n] = '\0';
+		ret = fn(p, nlen, val, n, arg);
+		if (ret)
+			return ret;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+/* name is the header (long or compact form), case-insensitively. */
+static int hdr_is(const char *name, size_t nlen, const char *lng,
+		  const char *cmp)
+{
+	return (nlen == strlen(lng) && !strncasecmp(name, lng, nlen)) ||
+	       (cmp && nlen == 1 && tolower((unsigned char)*name) == *cmp);
+}
+
+/* A byte that is never in SIP text (0xff is no UTF-8 byte): stands for
+ * the NUL of a quoted-pair while libosip2, which works on C strings,
+ * holds the message; natport_sip_msg_unmark() puts the NULs back. */
+#define NUL_MARK '\xff'
+
+/*
+ * RFC 3261 25.1: a NUL may be in a header only as a quoted-pair ("\"
+ * NUL) inside a quoted string (RFC 4475 3.1.1.2). Returns 0 if there is
+ * no other NUL (and *marks counts the quoted ones), -1 if there is, or
+ * if the headers hold a NUL_MARK byte of their own.
+ */
+static int scan_nuls(const char *buf, size_t off, unsigned int *marks)
+{
+	int quoted = 0;
+
+	*marks = 0;
+	for (size_t i = 0; i < off; i++) {
+		char c = buf[i];
+
+		if (c == NUL_MARK)
+			return -1;
+		if (c == '\n') {
+			quoted = 0; /* a quoted string never spans lines */
+		} else if (c == '"') {
+			quoted = !quoted;
+		} else if (c == '\\' && quoted && i + 1 < off) {
+			if (buf[i + 1] == '\0')
+				(*marks)++;
+			else if (buf[i + 1] == NUL_MARK)
+				return -1;
+			i++; /* the escaped byte, whatever it is */
+		} else if (c == '\0') {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+size_t natport_sip_msg_unmark(char *str, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (str[i] == '\n' && str[i + 1] == '\r' && i + 2 < len &&
+		    str[i + 2] == '\n')
+			break; /* the body is left as it is */
+		if (str[i] == '\\' && str[i + 1] == NUL_MARK) {
+			str[++i] = '\0';
+			n++;
+		}
+	}
+	return n;
+}
+
+/* RFC 3261 25.1 token, as a method is. */
+static int is_token(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("-.!%*_+`'~", *s))
+			return 0;
+	return 1;
+}
+
+/* A scheme this proxy routes: sip and sips (RFC 3261 19.1). */
+static int scheme_ok(const char *scheme)
+{
+	return scheme &&
+	       (!strcasecmp(scheme, "sip") || !strcasecmp(scheme, "sips"));
+}
+
+/* The Request-URI of a start line "METHOD SP URI SP SIP/2.0" names a
+ * scheme we do not route (416), or the line is otherwise broken (400). */
+static int start_line_status(const char *line, size_t n)
+{
+	const char *sp = memchr(line, ' ', n), *uri, *sp2, *c;
+
+	if (!sp)
+		return 400;
+	uri = sp + 1;
+	sp2 = memchr(uri, ' ', n - (size_t)(uri - line));
+	if (!sp2 || sp2 == uri || *uri == '<')
+		return 400;
+	c = memchr(uri, ':', (size_t)(sp2 - uri));
+	if (!c || c == uri || !isalpha((unsigned char)*uri))
+		return 400;
+	for (const char *q = uri; q < c; q++)
+		if (!isalnum((unsigned char)*q) && !strchr("+-.", *q))
+			return 400;
+	if (((c - uri) == 3 && !strncasecmp(uri, "sip", 3)) ||
+	    ((c - uri) == 4 && !strncasecmp(uri, "sips", 4)))
+		return 400;
+	return 416;
+}
+
+struct salvage {
+	osip_message_t *m;
+	int vias, bad_via, cseq;
+	char *from, *to, *call_id;
+};
+
+/* The sent-protocol and sent-by of a Via, and its branch, when the rest
+ * of it does not parse (RFC 4475 3.1.2.1): enough to route a 400. */
+static int via_fallback(osip_message_t *m, const char *v)
+{
+	char tmp[300];
+	size_t n = strcspn(v, ";,");
+	const char *br = strstr(v, ";branch=");
+	size_t bn = br ? strcspn(br + 8, ";, \t") : 0;
+
+	if (n + bn + 9 >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	if (bn) {
+		strcat(tmp, ";branch=");
+		strncat(tmp, br + 8, bn);
+	}
+	return osip_message_set_via(m, tmp);
+}
+
+static int salvage_one(const char *name, size_t nlen, const char *val,
+		       size_t vlen, void *arg)
+{
+	struct salvage *s = arg;
+	char **dst = NULL;
+
+	(void)vlen;
+	if (hdr_is(name, nlen, "via", "v")) {
+		/* one Via value per comma (no quoted strings in a Via
+		 * worth keeping for a 400) */
+		char tmp[2048], *save = NULL, *tok;
+
+		snprintf(tmp, sizeof(tmp), "%s", val);
+		for (tok = strtok_r(tmp, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			while (*tok == ' ' || *tok == '\t')
+				tok++;
+			if (!*tok)
+				continue;
+			if (!osip_message_set_via(s->m, tok) ||
+			    !via_fallback(s->m, tok))
+				s->vias++;
+			else if (!s->vias)
+				s->bad_via = 1;
+		}
+		return 0;
+	}
+	if (hdr_is(name, nlen, "cseq", NULL)) {
+		if (!s->cseq && !osip_message_set_cseq(s->m, val))
+			s->cseq = 1;
+		return 0;
+	}
+	if (hdr_is(name, nlen, "from", "f"))
+		dst = &s->from;
+	else if (hdr_is(name, nlen, "to", "t"))
+		dst = &s->to;
+	else if (hdr_is(name, nlen, "call-id", "i"))
+		dst = &s->call_id;
+	if (dst && !*dst)
+		*dst = strdup(val);
+	return 0;
+}
+
+/*
+ * A request libosip2 cannot parse, or that lacks From, To or Call-ID:
+ * RFC 4475 (3.1.2, 3.3.1) wants a 400 for it wherever the sender can be
+ * reached. Rebuild a request from the parts a response needs: the Vias
+ * (or what routes one), CSeq; From, To and Call-ID as sent when they
+ * parse, placeholders otherwise (a client matches a response by its
+ * Via branch and CSeq method, RFC 3261 17.1.3). NULL (drop) for a
+ * response, without a usable Via or CSeq, or for an ACK.
+ */
+static osip_message_t *salvage(const char *buf, size_t off)
+{
+	struct salvage s = { 0 };
+	const char *eol = memchr(buf, '\n', off), *sp;
+	osip_uri_t *uri = NULL;
+	char method[64];
+	size_t n;
+
+	if (!eol || !strncmp(buf, "SIP/", 4))
+		return NULL;
+	sp = memchr(buf, ' ', (size_t)(eol - buf));
+	n = sp ? (size_t)(sp - buf) : 0;
+	if (!n || n >= sizeof(method))
+		return NULL;
+	memcpy(method, buf, n);
+	method[n] = '\0';
+	if (!is_token(method))
+		return NULL;
+	if (osip_message_init(&s.m))
+		return NULL;
+	osip_message_set_method(s.m, osip_strdup(method));
+	osip_message_set_version(s.m, osip_strdup("SIP/2.0"));
+	if (!osip_uri_init(&uri) && !osip_uri_parse(uri, "sip:invalid.invalid"))
+		osip_message_set_uri(s.m, uri);
+	else
+		osip_uri_free(uri);
+	each_header(buf, off, salvage_one, &s);
+	if (s.vias && s.cseq) {
+		if (!s.from || osip_message_set_from(s.m, s.from))
+			osip_message_set_from(s.m, "<sip:invalid.invalid>");
+		if (!s.to || osip_message_set_to(s.m, s.to))
+			osip_message_set_to(s.m, "<sip:invalid.invalid>");
+		if (!s.call_id || !*s.call_id ||
+		    osip_message_set_call_id(s.m, s.call_id))
+			osip_message_set_call_id(s.m, "invalid");
+	}
+	free(s.from);
+	free(s.to);
+	free(s.call_id);
+	if (!s.vias || !s.cseq || !can_answer(s.m)) {
+		osip_message_free(s.m);
+		return NULL;
+	}
+	return s.m;
+}
+
+/* Checks on the header lines as sent, for what libosip2 accepts or
+ * cannot tell once parsed. */
+struct raw_check {
+	const char *why;
+	unsigned int n_from, n_to, n_cid, n_cseq, n_mf, n_cl;
+};
+
+static int raw_check_one(const char *name, size_t nlen, const char *val,
+			 size_t vlen, void *arg)
+{
+	struct raw_check *rc = arg;
+	int addr = 0;
+
+	(void)vlen;
+	if (hdr_is(name, nlen, "from", "f"))
+		addr = ++rc->n_from;
+	else if (hdr_is(name, nlen, "to", "t"))
+		addr = ++rc->n_to;
+	else if (hdr_is(name, nlen, "contact", "m"))
+		addr = 1;
+	else if (hdr_is(name, nlen, "call-id", "i"))
+		rc->n_cid++;
+	else if (hdr_is(name, nlen, "cseq", NULL))
+		rc->n_cseq++;
+	else if (hdr_is(name, nlen, "max-forwards", NULL))
+		rc->n_mf++;
+	else if (hdr_is(name, nlen, "content-length", "l"))
+		rc->n_cl++; /* RFC 4475 3.3.9 */
+	/* a Date in another time zone than GMT (RFC 4475 3.1.2.12) is
+	 * left alone: this proxy does not use Date, and the RFC asks an
+	 * element not to reject it then */
+	/* an addr-spec (no <>) whose URI has headers: its "?" part is not
+	 * the URI's (RFC 3261 20.10, RFC 4475 3.1.2.13) */
+	if (addr && !strchr(val, '<') && strchr(val, '?'))
+		rc->why = "a URI with headers outside <>";
+	return rc->why != NULL;
+}
+
+static const char *raw_checks(const char *buf, size_t off)
+{
+	struct raw_check rc = { 0 };
+
+	each_header(buf, off, raw_check_one, &rc);
+	if (rc.why)
+		return rc.why;
+	/* RFC 4475 3.3.8: one value each */
+	if (rc.n_from > 1 || rc.n_to > 1 || rc.n_cid > 1 || rc.n_cseq > 1 ||
+	    rc.n_mf > 1 || rc.n_cl > 1)
+		return "a single-value header given twice";
+	return NULL;
+}
+
+/* RFC 3261 16.3 step 5: this proxy supports no extension, so any
+ * Proxy-Require is answered with 420 (natport_sip_response lists them in
+ * Unsupported). ACK and CANCEL are never refused for it. */
+static int needs_extension(osip_message_t *m)
+{
+	osip_header_t *h = NULL;
+
+	if (!MSG_IS_REQUEST(m) || !strcmp(m->sip_method, "ACK") ||
+	    !strcmp(m->sip_method, "CANCEL"))
+		return 0;
+	return osip_message_header_get_byname(m, "proxy-require", 0, &h) >= 0 &&
+	       h && h->hvalue && *h->hvalue;
+}
+
+/* A multipart body (RFC 5621) is kept as one opaque body, the bytes as
+ * sent: libosip2 would split it into parts and write it back with its
+ * own framing, and it frames whatever the body list holds whenever the
+ * parsed Content-Type is multipart with a boundary. So the Content-Type
+ * (and MIME-Version) move to the plain headers, written back as they
+ * came; natport_sip_multipart_boundary() reads the boundary from there,
+ * for the SDP part to be found when the SDP is rewritten. */
+static int move_to_plain(osip_message_t *m, const char *name, char *str)
+{
+	int ret = str ? osip_message_set_header(m, name, str) : -1;
+
+	osip_free(str);
+	return ret;
+}
+
+static int keep_raw_body(osip_message_t *m, const char *body, size_t len)
+{
+	osip_body_t *b;
+	char *str = NULL;
+
+	if (!m->content_type || !m->content_type->type ||
+	    strcasecmp(m->content_type->type, "multipart"))
+		return 0;
+	while ((b = osip_list_get(&m->bodies, 0))) {
+		osip_list_remove(&m->bodies, 0);
+		osip_body_free(b);
+	}
+	if (osip_content_type_to_str(m->content_type, &str) ||
+	    move_to_plain(m, "Content-Type", str))
+		return -1;
+	osip_content_type_free(m->content_type);
+	m->content_type = NULL;
+	str = NULL;
+	if (m->mime_version) {
+		if (osip_mime_version_to_str(m->mime_version, &str) ||
+		    move_to_plain(m, "MIME-Version", str))
+			return -1;
+		osip_mime_version_free(m->mime_version);
+		m->mime_version = NULL;
+	}
+	if (!len)
+		return 0;
+	if (osip_body_init(&b))
+		return -1;
+	b->body = osip_malloc(len + 1);
+	if (!b->body) {
+		osip_body_free(b);
+		return -1;
+	}
+	memcpy(b->body, body, len);
+	b->body[len] = '\0';
+	b->length = len;
+	osip_list_add(&m->bodies, b, -1);
+	return 0;
+}
+
+int natport_sip_multipart_boundary(osip_message_t *m, char *out, size_t len)
+{
+	osip_header_t *h = NULL;
+	const char *p, *e;
+	size_t n;
+
+	if (m->content_type ||
+	    osip_message_header_get_byname(m, "content-type", 0, &h) < 0 ||
+	    !h || !h->hvalue || strncasecmp(h->hvalue, "multipart/", 10))
+		return -1;
+	for (p = strchr(h->hvalue, ';'); p; p = strchr(p + 1, ';')) {
+		const char *q = p + 1;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (strncasecmp(q, "boundary", 8))
+			continue;
+		q += 8;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q++ != '=')
+			continue;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q == '"') {
+			e = strchr(++q, '"');
+			if (!e)
+				return -1;
+		} else {
+			e = q + strcspn(q, "; \t");
+		}
+		n = (size_t)(e - q);
+		if (!n || n >= len)
+			return -1;
+		memcpy(out, q, n);
+		out[n] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+void natport_sip_multipart_strip(osip_message_t *m)
+{
+	osip_header_t *h = NULL;
+	int i;
+
+	while ((i = osip_message_header_get_byname(m, "content-type", 0, &h)) >=
+	       0) {
+		osip_list_remove(&m->headers, i);
+		osip_header_free(h);
+	}
+}
+
+static int is_multipart_hdr(const char *name, size_t nlen, const char *val,
+			    size_t vlen, void *arg)
+{
+	(void)vlen;
+	(void)arg;
+	return hdr_is(name, nlen, "content-type", "c") &&
+	       !strncasecmp(val, "multipart/", 10);
+}
+
+static int cl_hdr(const char *name, size_t nlen, const char *val, size_t vlen,
+		  void *arg)
+{
+	(void)vlen;
+	if (!hdr_is(name, nlen, "content-length", "l"))
+		return 0;
+	snprintf(arg, 32, "%s", val);
+	return 1;
+}
+
+/* The headers of a message with a multipart body, without the body (see
+ * parse_checked): libosip2 wants a body as long as Content-Length says,
+ * so it parses the headers without it, and gets the value back after. */
+static int parse_multipart_headers(osip_message_t *m, const char *buf,
+				   size_t off)
+{
+	char cl[32], *copy;
+	size_t n = 0;
+	int ret;
+
+	copy = headers_without_cl(buf, off, &n);
+	if (!copy)
+		return -1;
+	ret = osip_message_parse(m, copy, n);
+	free(copy);
+	if (!ret && each_header(buf, off, cl_hdr, cl)) {
+		/* libosip2 may have made one up for the missing body */
+		osip_content_length_free(m->content_length);
+		m->content_length = NULL;
+		ret = osip_message_set_content_length(m, cl);
+	}
+	return ret;
+}
+
+static osip_message_t *parse_checked(const char *buf, size_t len,
+				     struct natport_sip_parse_err *perr,
+				     osip_message_t **answerable)
 {
 	osip_message_t *m = NULL;
 	unsigned long cl = 0;
 	long off;
 	size_t body_len;
 	const char *why = NULL;
+	int status = 400, mp;
+
+	off = body_offset(buf, len);
+	/* libosip2 leaks what it allocated for a multipart part it fails to
+	 * parse (126 bytes for a broken part Content-Type, found by
+	 * fuzz_sip_msg): such a body is never given to it, only the headers
+	 * are; keep_raw_body() attaches the body as sent */
+	mp = each_header(buf, (size_t)off, is_multipart_hdr, NULL);
+	if (osip_message_init(&m))
+		return NULL;
+	if (mp ? parse_multipart_headers(m, buf, (size_t)off) :
+		 osip_message_parse(m, buf, len)) {
+		osip_message_free(m);
+		parse_headers_only(buf, (size_t)off, perr, answerable);
+		if (*answerable)
+			return NULL;
+		/* RFC 4475 3.1.2: a request that does not parse is
+		 * answered with 400 (416 for a scheme we cannot route)
+		 * wherever it says where to */
+		*answerable = salvage(buf, (size_t)off);
+		if (*answerable) {
+			const char *eol = memchr(buf, '\n', (size_t)off);
+			size_t n = (size_t)(eol - buf);
+
+			if (n && buf[n - 1] == '\r')
+				n--;
+			status = start_line_status(buf, n);
+			seterr(perr, status,
+			       status == 416 ? "unsupported URI scheme" :
+					       "unparsable request");
+		}
+		return NULL;
+	}
+	body_len = len - (size_t)off;
+	if (m->content_length && m->content_length->value &&
+	    parse_cl(m->content_length->value, &cl)) {
+		why = "malformed Content-Length";
+	} else if (m->content_length && cl > body_len) {
+		why = "Content-Length beyond the end of the datagram";
+	} else if (m->content_length && cl < body_len) {
+		/* RFC 3261 18.3: a datagram's bytes past Content-Length are
+		 * discarded; reparse without them so the body is exact */
+		osip_message_free(m);
+		m = NULL;
+		if (osip_message_init(&m))
+			return NULL;
+		if (mp ? parse_multipart_headers(m, buf, (size_t)off) :
+			 osip_message_parse(m, buf, (size_t)off + cl)) {
+			osip_message_free(m);
+			seterr(perr, 0, "unparsable SIP message");
+			return NULL;
+		}
+		body_len = cl;
+	}
+	if (!why) {
+		if (!m->sip_version || strcmp(m->sip_version, "SIP/2.0")) {
+			why = "not SIP/2.0";
+			status = 505;
+		} else if (osip_list_size(&m->vias) < 1) {
+			why = "no Via";
+		} else if (!m->from || !m->from->url) {
+			why = "no From";
+		} else if (!m->to || !m->to->url) {
+			why = "no To";
+		} else if (!m->call_id || !m->call_id->number) {
+			why = "no Call-ID";
+		} else if (!m->cseq || !m->cseq->number || !m->cseq->method) {
+			why = "no CSeq";
+		} else if (strspn(m->cseq->number, "0123456789") !=
+				   strlen(m->cseq->number) ||
+			   strlen(m->cseq->number) > 10) {
+			why = "malformed CSeq";
+		} else if (MSG_IS_REQUEST(m) &&
+			   (!m->req_uri || !scheme_ok(m->req_uri->scheme))) {
+			why = "unsupported URI scheme";
+			status = 416;
+		} else if (MSG_IS_REQUEST(m) && !m->req_uri->host) {
+			why = "no Request-URI";
+		} else if (MSG_IS_REQUEST(m) &&
+			   osip_list_size(&m->req_uri->url_headers) > 0) {
+			/* RFC 3261 19.1.5, RFC 4475 3.1.2.11 */
+			why = "headers in the Request-URI";
+		} else if (MSG_IS_REQUEST(m) &&
+			   strcmp(m->sip_method, m->cseq->method)) {
+			why = "CSeq method differs from the request's";
+		} else if (MSG_IS_RESPONSE(m) &&
+			   (m->status_code < 100 || m->status_code > 699)) {
+			why = "bad status code";
+		} else if ((why = raw_checks(buf, (size_t)off))) {
+			/* set */
+		} else if (keep_raw_body(m, buf + off, body_len)) {
+			why = "out of memory";
+			status = 0;
+		} else if (osip_list_size(&m->bodies) > 1) {
+			why = "more than one body";
+		} else if (needs_extension(m)) {
+			why = "Proxy-Require: no extension is supported";
+			status = 420;
+		}
+	}
+	if (!why)
+		return m;
+	if (status && MSG_IS_REQUEST(m) && can_answer(m)) {
+		seterr(perr, status, why);
+		*answerable = m;
+		return NULL;
+	}
+	if (status && MSG_IS_REQUEST(m) && strcmp(m->sip_method, "ACK") &&
+	    (*answerable = salvage(buf, (size_t)off))) {
+		/* no From, To or Call-ID (RFC 4475 3.3.1) */
+		seterr(perr, status, why);
+	} else {
+		seterr(perr, 0, why);
+	}
+	osip_message_free(m);
+	return NULL;
+}
+
+osip_message_t *natport_sip_msg_parse(const char *buf, size_t len,
+				      struct natport_sip_parse_err *perr,
+				      osip_message_t **answerable)
+{
+	osip_message_t *m;
+	unsigned int marks;
+	long off;
+	char *copy;
 
 	*answerable = NULL;
 	perr->status = 0;
@@ -145,74 +790,24 @@ osip_message_t *natport_sip_msg_parse(const char *buf, size_t len,
 		return NULL;
 	}
 	/* a NUL in the body is the SDP parser's to refuse (400) */
-	if (memchr(buf, '\0', (size_t)off)) {
-		seterr(perr, 0, "NUL byte in the headers");
+	if (scan_nuls(buf, (size_t)off, &marks)) {
+		*answerable = salvage(buf, (size_t)off);
+		seterr(perr, *answerable ? 400 : 0, "NUL byte in the headers");
 		return NULL;
 	}
-	if (osip_message_init(&m))
+	if (!marks)
+		return parse_checked(buf, len, perr, answerable);
+	/* quoted NULs: parsed as NUL_MARK, written back as NUL */
+	copy = malloc(len);
+	if (!copy)
 		return NULL;
-	if (osip_message_parse(m, buf, len)) {
-		osip_message_free(m);
-		return parse_headers_only(buf, (size_t)off, perr, answerable);
-	}
-	body_len = len - (size_t)off;
-	if (m->content_length && m->content_length->value &&
-	    parse_cl(m->content_length->value, &cl)) {
-		why = "malformed Content-Length";
-	} else if (m->content_length && cl > body_len) {
-		why = "Content-Length beyond the end of the datagram";
-	} else if (m->content_length && cl < body_len) {
-		/* RFC 3261 18.3: a datagram's bytes past Content-Length are
-		 * discarded; reparse without them so the body is exact */
-		osip_message_free(m);
-		m = NULL;
-		if (osip_message_init(&m))
-			return NULL;
-		if (osip_message_parse(m, buf, (size_t)off + cl)) {
-			osip_message_free(m);
-			seterr(perr, 0, "unparsable SIP message");
-			return NULL;
-		}
-	}
-	if (!why) {
-		if (!m->sip_version || strcmp(m->sip_version, "SIP/2.0"))
-			why = "not SIP/2.0";
-		else if (osip_list_size(&m->vias) < 1)
-			why = "no Via";
-		else if (!m->from || !m->from->url)
-			why = "no From";
-		else if (!m->to || !m->to->url)
-			why = "no To";
-		else if (!m->call_id || !m->call_id->number)
-			why = "no Call-ID";
-		else if (!m->cseq || !m->cseq->number || !m->cseq->method)
-			why = "no CSeq";
-		else if (strspn(m->cseq->number, "0123456789") !=
-				 strlen(m->cseq->number) ||
-			 strlen(m->cseq->number) > 10)
-			why = "malformed CSeq";
-		else if (MSG_IS_REQUEST(m) &&
-			 (!m->req_uri || !m->req_uri->host))
-			why = "no Request-URI";
-		else if (MSG_IS_REQUEST(m) &&
-			 strcmp(m->sip_method, m->cseq->method))
-			why = "CSeq method differs from the request's";
-		else if (MSG_IS_RESPONSE(m) &&
-			 (m->status_code < 100 || m->status_code > 699))
-			why = "bad status code";
-		else if (osip_list_size(&m->bodies) > 1)
-			why = "multipart body";
-	}
-	if (!why)
-		return m;
-	if (MSG_IS_REQUEST(m) && can_answer(m)) {
-		seterr(perr, 400, why);
-		*answerable = m;
-	} else {
-		seterr(perr, 0, why);
-		osip_message_free(m);
-	}
-	return NULL;
+	memcpy(copy, buf, len);
+	for (long i = 0; i + 1 < off; i++)
+		if (copy[i] == '\\' && copy[i + 1] == '\0')
+			copy[++i] = NUL_MARK;
+	m = parse_checked(copy, len, perr, answerable);
+	free(copy);
+	return m;
 }
 
 static int parse_addr(const char *host, struct natport_endpoint *ep)
@@ -642,6 +1237,17 @@ osip_message_t *natport_sip_response(osip_message_t *req, int code,
 		h = natport_sip_hash(h, req->cseq->number);
 		snprintf(tag, sizeof(tag), "np%016llx", (unsigned long long)h);
 		osip_to_set_tag(r->to, osip_strdup(tag));
+	}
+	if (code == 420) {
+		/* RFC 3261 8.2.2.3: the extensions refused, as asked for */
+		osip_header_t *h = NULL;
+
+		for (int i = 0; (i = osip_message_header_get_byname(
+					 req, "proxy-require", i, &h)) >= 0;
+		     i++)
+			if (h && h->hvalue)
+				osip_message_set_header(r, "Unsupported",
+							h->hvalue);
 	}
 	osip_message_set_content_length(r, "0");
 	return r;

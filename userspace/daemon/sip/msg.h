@@ -32,13 +32,38 @@ void natport_sip_msg_init(void);
 /* natport_sip_msg_parse - parse buf[0..len) and check what a proxy relies
  * on: start line, Via, From, To, Call-ID, CSeq (number and method, method
  * equal to a request's), Content-Length not beyond the datagram (a shorter
- * one truncates the body, RFC 3261 section 18.3), at most one body.
- * Returns the message, or NULL with perr filled. With status 400 the
- * message could be parsed far enough to answer: *answerable then holds it
- * (the caller frees it). */
+ * one truncates the body, RFC 3261 section 18.3), at most one body (a
+ * multipart one is kept as sent, as one body), a sip: or sips:
+ * Request-URI without headers, one From, To, Call-ID, CSeq and
+ * Max-Forwards, no URI with headers outside <>, no
+ * Proxy-Require. The answers follow RFC 4475: a request that does not
+ * parse, or lacks From, To or Call-ID, is still answered with 400 when
+ * its Via and CSeq allow (rebuilt from what parses); 416 for a scheme
+ * other than sip/sips, 505 for a version other than SIP/2.0, 420 for a
+ * Proxy-Require; responses and ACKs are dropped. Returns the message,
+ * or NULL with perr filled. With perr->status nonzero the message could
+ * be parsed far enough to answer: *answerable then holds it (the caller
+ * frees it). */
 osip_message_t *natport_sip_msg_parse(const char *buf, size_t len,
 				      struct natport_sip_parse_err *perr,
 				      osip_message_t **answerable);
+
+/* natport_sip_msg_unmark - a request may carry a NUL as a quoted-pair
+ * in a quoted string (RFC 3261 25.1, RFC 4475 3.1.1.2), which libosip2's
+ * C strings cannot hold: natport_sip_msg_parse() parses it as a 0xff
+ * byte (never in SIP text, refused where sent). Call this on every
+ * serialized message before it is sent: it turns them back into NULs in
+ * the headers of str[0..len) and returns how many. */
+size_t natport_sip_msg_unmark(char *str, size_t len);
+
+/* natport_sip_multipart_boundary - for a message whose multipart body
+ * natport_sip_msg_parse() kept as sent (its Content-Type then is a plain
+ * header, not m->content_type), the boundary, unquoted, in out. -1 if m
+ * has no such body or the boundary does not fit.
+ * natport_sip_multipart_strip - remove that plain Content-Type, for a
+ * message whose body is being dropped. */
+int natport_sip_multipart_boundary(osip_message_t *m, char *out, size_t len);
+void natport_sip_multipart_strip(osip_message_t *m);
 
 /* natport_sip_via_received - RFC 3581 section 4 / RFC 3261 18.2.1: on the
  * top Via of a received request set received=<src addr> when sent-by

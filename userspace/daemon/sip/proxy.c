@@ -12,6 +12,7 @@
 #include <osipparser2/osip_port.h>
 
 #include "core/log.h"
+#include "media/sdp.h"
 #include "sip/dialog.h"
 #include "sip/msg.h"
 #include "sip/own.h"
@@ -45,12 +46,15 @@ static const char *reason_text(int code)
 	case 400: return "Bad Request";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
+	case 416: return "Unsupported URI Scheme";
+	case 420: return "Bad Extension";
 	case 481: return "Call/Transaction Does Not Exist";
 	case 482: return "Loop Detected";
 	case 483: return "Too Many Hops";
 	case 488: return "Not Acceptable Here";
 	case 500: return "Server Internal Error";
 	case 503: return "Service Unavailable";
+	case 505: return "Version Not Supported";
 	default: return "Error";
 	}
 }
@@ -94,6 +98,7 @@ static int send_msg(struct natport_proxy *p, struct natport_sip_transport *tp,
 			     fmt_ep(dst, b));
 		return -1;
 	}
+	natport_sip_msg_unmark(str, len);
 	err = natport_sip_transport_send(tp, dst, str, len);
 	if (err)
 		log_warnx_rl("sip: send to %s: %s", fmt_ep(dst, b),
@@ -143,14 +148,25 @@ static void end_call(struct natport_proxy *p, struct natport_call *c,
 	natport_session_end(p->sessions, c->sess, why);
 }
 
-static osip_body_t *sdp_body(osip_message_t *m)
+/* The SDP of m: the body if it is application/sdp, or (RFC 5621) the
+ * application/sdp part of a multipart body, which natport_sip_msg_parse
+ * kept as sent; *off and *len say where in b->body. */
+static osip_body_t *sdp_body(osip_message_t *m, size_t *off, size_t *len)
 {
 	osip_body_t *b = NULL;
 	osip_content_type_t *ct = m->content_type;
+	char bnd[80];
 
 	if (osip_message_get_body(m, 0, &b) < 0 || !b || !b->body ||
 	    !b->length)
 		return NULL;
+	*off = 0;
+	*len = b->length;
+	if (!natport_sip_multipart_boundary(m, bnd, sizeof(bnd)))
+		return natport_sdp_mime_find(b->body, b->length, bnd, off,
+					     len) ?
+			       NULL :
+			       b;
 	if (ct && ct->type && ct->subtype &&
 	    (strcasecmp(ct->type, "application") ||
 	     strcasecmp(ct->subtype, "sdp")))
@@ -213,7 +229,8 @@ static int do_sdp(struct natport_proxy *p, struct natport_call *c,
 		  const struct natport_endpoint *src, char *reason,
 		  size_t rlen)
 {
-	osip_body_t *b = sdp_body(m);
+	size_t sdp_off = 0, sdp_len = 0;
+	osip_body_t *b = sdp_body(m, &sdp_off, &sdp_len);
 	const char *method = MSG_IS_REQUEST(m) ? m->sip_method :
 						 m->cseq->method;
 	int is_answer, ret;
@@ -251,11 +268,27 @@ static int do_sdp(struct natport_proxy *p, struct natport_call *c,
 		c->offer_side = side;
 	}
 	if (side == NATPORT_SIDE_LAN) {
-		ret = natport_media_lan_sdp(p->media, c->sess, b->body, b->length,
-					    src, is_answer, &out, &outlen,
-					    reason, rlen);
+		ret = natport_media_lan_sdp(
+			p->media, c->sess, b->body + sdp_off, sdp_len, src,
+			is_answer, &out, &outlen, reason, rlen);
 		if (ret)
 			return ret;
+		if (out && sdp_len != b->length) {
+			/* a multipart body: the rest stays as it was */
+			char *whole = NULL;
+			size_t wlen = 0;
+
+			ret = natport_sdp_mime_splice(b->body, b->length,
+						      sdp_off, sdp_len, out,
+						      outlen, &whole, &wlen);
+			free(out);
+			out = whole;
+			outlen = wlen;
+			if (ret) {
+				snprintf(reason, rlen, "out of memory");
+				return 500;
+			}
+		}
 		if (out && replace_body(m, out, outlen)) {
 			free(out);
 			snprintf(reason, rlen, "out of memory");
@@ -264,8 +297,8 @@ static int do_sdp(struct natport_proxy *p, struct natport_call *c,
 		free(out);
 		return 0;
 	}
-	return natport_media_wan_sdp(p->media, c->sess, b->body, b->length,
-				     is_answer, reason, rlen);
+	return natport_media_wan_sdp(p->media, c->sess, b->body + sdp_off,
+				     sdp_len, is_answer, reason, rlen);
 }
 
 /* Point a LAN phone's URI at the router's WAN side (user and
@@ -896,6 +929,7 @@ static void to_failure(osip_message_t *m, int code, const char *why)
 	}
 	osip_content_type_free(m->content_type);
 	m->content_type = NULL;
+	natport_sip_multipart_strip(m);
 	osip_content_length_free(m->content_length);
 	m->content_length = NULL;
 	osip_message_set_content_length(m, "0");
@@ -1075,12 +1109,12 @@ static void on_message(struct natport_sip_transport *tp,
 	if (!m) {
 		p->st.malformed++;
 		if (ans) {
-			log_info_rl("sip: malformed %s from %s: %s (400)",
+			log_info_rl("sip: malformed %s from %s: %s (%d)",
 				    ans->sip_method, fmt_ep(src, b),
-				    perr.reason);
+				    perr.reason, perr.status);
 			natport_sip_via_received(osip_list_get(&ans->vias, 0),
 						 src);
-			reply(p, tp, ans, 400, perr.reason);
+			reply(p, tp, ans, perr.status, perr.reason);
 			osip_message_free(ans);
 		} else {
 			p->st.dropped++;

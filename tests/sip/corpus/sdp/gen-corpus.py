@@ -146,7 +146,10 @@ F["bad-rtcp-twice.sdp"] = crlf(*HEAD, *AUDIO, "a=rtcp:53020", "a=rtcp:53022")
 F["bad-rtcp-session-level.sdp"] = crlf(*HEAD, "a=rtcp:53020", *AUDIO)
 F["bad-rtcp-on-udptl.sdp"] = crlf(*HEAD, "m=image 49172 udptl t38", "a=rtcp:49173")
 F["bad-rtcp-mux-with-value.sdp"] = crlf(*HEAD, *AUDIO, "a=rtcp-mux:yes")
-F["bad-rtpmap-no-clock-rate.sdp"] = crlf(*HEAD, "m=audio 49170 RTP/AVP 0", "a=rtpmap:0 PCMU")
+# the clock rate may be left out for a static payload type (RFC 3551's
+# rate then; RFC 4475 3.1.1.1 has "a=rtpmap:31 LPC"), not for a dynamic one
+F["good-rtpmap-static-no-clock-rate.sdp"] = crlf(*HEAD, "m=audio 49170 RTP/AVP 0", "a=rtpmap:0 PCMU")
+F["bad-rtpmap-dynamic-no-clock-rate.sdp"] = crlf(*HEAD, "m=audio 49170 RTP/AVP 96", "a=rtpmap:96 opus")
 F["bad-rtpmap-pt-200.sdp"] = crlf(*HEAD, "m=audio 49170 RTP/AVP 0", "a=rtpmap:200 PCMU/8000")
 F["bad-rtpmap-zero-rate.sdp"] = crlf(*HEAD, "m=audio 49170 RTP/AVP 96", "a=rtpmap:96 opus/0/2")
 F["bad-direction-conflict.sdp"] = crlf(*HEAD, *AUDIO, "a=sendonly", "a=recvonly")
