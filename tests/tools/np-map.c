@@ -7,6 +7,12 @@
  *
  *   np-map -e EXT_ADDR [-e ...] -l LAN_PREFIX [-l ...] [-p MIN-MAX] [-q MS]
  *          [-t TABLE]      (a second -e and more: more external addresses)
+ *          [-E EXT6_ADDR -N]   (IPv6: -l 2001:db8:1::/64 gives pinholes;
+ *                               -N makes them NAT66 on EXT6_ADDR)
+ *
+ * Addresses are IPv4 or IPv6, bare in the address arguments below and
+ * [bracketed] where a port follows (a remote "[2001:db8:2::20]:5000");
+ * answers give them bare.
  *
  *   get <type> <int_addr> <int_port> [<remote_addr>[:<port>]] [rtp=<port>]
  *                                   -> ok <id> <ext_addr> <ext_port>
@@ -36,7 +42,8 @@ static int verbose_events;
 static void usage(void)
 {
 	fprintf(stderr, "usage: np-map -e EXT_ADDR -l LAN_PREFIX [-l ...] "
-			"[-p MIN-MAX] [-q QUARANTINE_MS] [-t NFT_TABLE] [-v]\n");
+			"[-p MIN-MAX] [-q QUARANTINE_MS] [-t NFT_TABLE] [-E EXT6 [-N]] "
+			"[-v]\n");
 	exit(2);
 }
 
@@ -127,6 +134,7 @@ static void command(char *line)
 	struct natport_endpoint i, e, r;
 	struct natport_mapping m;
 	char a[NATPORT_ENDPOINT_STRLEN];
+	unsigned int port;
 
 	for (tok = strtok_r(line, " \t\r\n", &save); tok && argc < 8;
 	     tok = strtok_r(NULL, " \t\r\n", &save))
@@ -154,9 +162,10 @@ static void command(char *line)
 		err = natport_pm_get_mapping(pm, &req, &m);
 		if (err)
 			return reply_err(err);
+		port = m.external.port;
+		m.external.port = 0; /* the bare address, the port apart */
 		natport_endpoint_format(&m.external, a, sizeof(a));
-		*strrchr(a, ':') = ' ';
-		printf("ok %u %s\n", m.id, a);
+		printf("ok %u %s %u\n", m.id, a, port);
 	} else if (!strcmp(argv[0], "update") && argc == 5) {
 		if (parse_ep(argv[1], argv[2], &e) ||
 		    parse_ep(argv[3], argv[4], &r)) {
@@ -259,8 +268,15 @@ int main(int argc, char **argv)
 	cfg.port_min = 20000;
 	cfg.port_max = 20099;
 	cfg.quarantine_ms = 2000;
-	while ((opt = getopt(argc, argv, "e:l:p:q:t:r:v")) != -1) {
+	while ((opt = getopt(argc, argv, "e:E:Nl:p:q:t:r:v")) != -1) {
 		switch (opt) {
+		case 'E':
+			if (natport_endpoint_parse(optarg, &cfg.external6))
+				usage();
+			break;
+		case 'N':
+			cfg.nat66 = 1;
+			break;
 		case 'e':
 			if (cfg.external.family == AF_UNSPEC) {
 				if (natport_endpoint_parse(optarg,
