@@ -76,8 +76,9 @@
  *    mapping. An entry the kernel destroyed anyway (conntrack -F, an
  *    overflowing table) is re-created at once from its DESTROY event,
  *    counted as kernel_restored.
- *  - Hold: an unspecified remote (0.0.0.0 or ::, c=0.0.0.0 in SDP) is hold, not a
- *    remote. Do not call update_remote for it: keep the mapping as it is.
+ *  - Hold: an unspecified remote (0.0.0.0 or ::, c=0.0.0.0 in SDP) is
+ *    hold, not a remote. Do not call update_remote for it: keep the
+ *    mapping as it is.
  *  - Addresses are family-neutral, and IPv6 has the kernel path too, in
  *    one of two shapes chosen per handle (cfg.nat66):
  *      pinhole (the default; LAN hosts with global addresses): no

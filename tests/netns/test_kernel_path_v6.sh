@@ -10,10 +10,10 @@
 # The router's forward policy drops by default and accepts only
 # `ct state established,related` and LAN -> WAN, so nothing from the WAN
 # reaches the phone unless a natport entry lets it. An operator's IPv6
-# masquerade on r1 is there too: a pinhole must not be rewritten by it. The UDP conntrack
-# timeouts (3 s / 5 s, net.netfilter.nf_conntrack_udp_timeout*: one pair of
-# sysctls for both families) are short, so a silent call must be held by
-# natport's refresh.
+# masquerade on r1 is there too: a pinhole must not be rewritten by it.
+# The UDP conntrack timeouts (3 s / 5 s, net.netfilter.
+# nf_conntrack_udp_timeout*: one pair of sysctls for both families) are
+# short, so a silent call must be held by natport's refresh.
 set -eu
 cd "$(dirname "$0")/../.."
 . tests/lib/map.sh

@@ -42,8 +42,8 @@ static int verbose_events;
 static void usage(void)
 {
 	fprintf(stderr, "usage: np-map -e EXT_ADDR -l LAN_PREFIX [-l ...] "
-			"[-p MIN-MAX] [-q QUARANTINE_MS] [-t NFT_TABLE] [-E EXT6 [-N]] "
-			"[-v]\n");
+			"[-p MIN-MAX] [-q QUARANTINE_MS] [-t NFT_TABLE] "
+			"[-E EXT6 [-N]] [-v]\n");
 	exit(2);
 }
 

@@ -45,8 +45,8 @@ static double now(void)
 /* A sockaddr_storage holding an IPv4 or IPv6 address and port. */
 static socklen_t sa_len(const struct sockaddr_storage *ss)
 {
-	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					 : sizeof(struct sockaddr_in);
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					   sizeof(struct sockaddr_in);
 }
 
 static int parse(const char *s, struct sockaddr_storage *ss)
@@ -68,8 +68,8 @@ static int parse(const char *s, struct sockaddr_storage *ss)
 		colon[-1] = '\0';
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons(atoi(colon + 1));
-		return inet_pton(AF_INET6, buf + 1, &sin6->sin6_addr) == 1 ? 0
-									   : -1;
+		return inet_pton(AF_INET6, buf + 1, &sin6->sin6_addr) == 1 ? 0 :
+									     -1;
 	}
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons(atoi(colon + 1));
@@ -155,8 +155,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < count; i++) {
 			memset(buf[0], 0, size);
 			snprintf(buf[0], size, "np-udp %ld", i);
-			if (sendto(fd, buf[0], size, 0, (struct sockaddr *)&dest,
-				   sa_len(&dest)) < 0)
+			if (sendto(fd, buf[0], size, 0,
+				   (struct sockaddr *)&dest, sa_len(&dest)) < 0)
 				perror("np-udp: sendto");
 			if (interval)
 				usleep(interval);

@@ -127,9 +127,8 @@ START_TEST(pinhole)
 	ck_assert_uint_eq(st.mappings, 2);
 	ck_assert_int_eq(kernel().n, 0);
 
-	ck_assert_int_eq(natport_pm_update_remote(pm, &m.external, &remote,
-						  &m2),
-			 0);
+	ck_assert_int_eq(
+		natport_pm_update_remote(pm, &m.external, &remote, &m2), 0);
 	ck_assert_int_eq(m2.state, NATPORT_MAP_ACTIVE);
 	k = kernel();
 	ck_assert_int_eq(k.n, 1);
@@ -139,13 +138,11 @@ START_TEST(pinhole)
 	ck_assert(natport_endpoint_equal(&k.last.external, &m.internal));
 	ck_assert(natport_endpoint_equal(&k.last.internal, &m.internal));
 	/* same remote: refresh only; a new one replaces */
-	ck_assert_int_eq(natport_pm_update_remote(pm, &m.external, &remote,
-						  NULL),
-			 0);
+	ck_assert_int_eq(
+		natport_pm_update_remote(pm, &m.external, &remote, NULL), 0);
 	ck_assert_int_eq(kernel().n, 1);
-	ck_assert_int_eq(natport_pm_update_remote(pm, &m.external, &remote2,
-						  NULL),
-			 0);
+	ck_assert_int_eq(
+		natport_pm_update_remote(pm, &m.external, &remote2, NULL), 0);
 	k = kernel();
 	ck_assert_int_eq(k.n, 1);
 	ck_assert(natport_endpoint_equal(&k.last.remote, &remote2));
@@ -157,9 +154,9 @@ START_TEST(pinhole)
 	ck_assert_int_eq(natport_pm_release(pm, &m.internal, &m.external),
 			 -NATPORT_E_NOENT);
 	ck_assert_int_eq(kernel().n, 0);
-	ck_assert_int_eq(natport_pm_update_remote(pm, &m.external, &remote,
-						  NULL),
-			 -NATPORT_E_NOENT);
+	ck_assert_int_eq(
+		natport_pm_update_remote(pm, &m.external, &remote, NULL),
+		-NATPORT_E_NOENT);
 	natport_pm_close(pm);
 }
 END_TEST
@@ -190,9 +187,8 @@ START_TEST(nat66)
 	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m2), 0);
 	ck_assert_int_eq(m2.external.family, AF_INET);
 
-	ck_assert_int_eq(natport_pm_update_remote(pm, &m.external, &remote,
-						  NULL),
-			 0);
+	ck_assert_int_eq(
+		natport_pm_update_remote(pm, &m.external, &remote, NULL), 0);
 	k = kernel();
 	ck_assert_int_eq(k.n, 1);
 	ck_assert(natport_endpoint_equal(&k.last.external, &m.external));
@@ -227,8 +223,8 @@ START_TEST(mixed_families_refused)
 	r.remote = r6;
 	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m4),
 			 -NATPORT_E_NOTSUP);
-	ck_assert_ptr_nonnull(strstr(natport_pm_last_error(pm),
-				     "address families"));
+	ck_assert_ptr_nonnull(
+		strstr(natport_pm_last_error(pm), "address families"));
 	memset(&r.remote, 0, sizeof(r.remote));
 	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m4), 0);
 	ck_assert_int_eq(natport_pm_update_remote(pm, &m4.external, &r6, NULL),

@@ -151,7 +151,8 @@ static int set_entry(struct nf_conntrack **objp,
 		 * dport 6400 became 1434) and the client's packets keep
 		 * leaving through masquerade. Pinned, the create fails with
 		 * EEXIST instead, and install() removes the clash. */
-		nfct_set_attr_u32(obj, ATTR_SNAT_IPV4, e->remote.addr.v4.s_addr);
+		nfct_set_attr_u32(obj, ATTR_SNAT_IPV4,
+				  e->remote.addr.v4.s_addr);
 		nfct_set_attr_u16(obj, ATTR_SNAT_PORT, htons(e->remote.port));
 	} else {
 		/* NAT66: the same shape as IPv4, with the same pin. */
@@ -856,8 +857,9 @@ int natport_ctnl_events_read(struct natport_ctnl *ct,
 			reset(&ct->obj);
 			if (nfct_nlmsg_parse(nlh, ct->obj) < 0)
 				continue;
-			if (!natport_ct_mark_id(ct->tag, nfct_get_attr_u32(
-							      ct->obj, ATTR_MARK)) ||
+			if (!natport_ct_mark_id(
+				    ct->tag,
+				    nfct_get_attr_u32(ct->obj, ATTR_MARK)) ||
 			    !known_family(ct->obj))
 				continue;
 			entry_from_obj(ct->obj, &e, NULL);
@@ -955,10 +957,12 @@ int natport_ctnl_scan_step(struct natport_ctnl *ct, unsigned int max,
 			reset(&ct->obj);
 			if (nfct_nlmsg_parse(nlh, ct->obj) < 0)
 				continue;
-			if (!natport_ct_mark_id(ct->tag, nfct_get_attr_u32(
-							      ct->obj, ATTR_MARK)) ||
+			if (!natport_ct_mark_id(
+				    ct->tag,
+				    nfct_get_attr_u32(ct->obj, ATTR_MARK)) ||
 			    !known_family(ct->obj) ||
-			    nfct_get_attr_u8(ct->obj, ATTR_L4PROTO) != IPPROTO_UDP)
+			    nfct_get_attr_u8(ct->obj, ATTR_L4PROTO) !=
+				    IPPROTO_UDP)
 				continue;
 			entry_from_obj(ct->obj, &e, &c);
 			fn(&e, &c, arg);

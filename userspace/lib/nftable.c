@@ -96,13 +96,17 @@ static size_t guard_rule(struct natport_nft *nft, size_t len,
 			continue;
 		inet_ntop(family, &g->addr[i].addr, a, sizeof(a));
 		len += snprintf(nft->guard + len, sizeof(nft->guard) - len,
-				"%s%s", n++ ? ", " : family == AF_INET ?
-				"  ip daddr { " : "  ip6 daddr { ", a);
+				"%s%s",
+				n++		  ? ", " :
+				family == AF_INET ? "  ip daddr { " :
+						    "  ip6 daddr { ",
+				a);
 	}
 	if (n && len < sizeof(nft->guard))
-		len += snprintf(nft->guard + len, sizeof(nft->guard) - len,
-				" } udp dport %u-%u ct state new counter name stray drop\n",
-				g->lo, g->hi);
+		len += snprintf(
+			nft->guard + len, sizeof(nft->guard) - len,
+			" } udp dport %u-%u ct state new counter name stray drop\n",
+			g->lo, g->hi);
 	return len;
 }
 

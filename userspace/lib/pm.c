@@ -254,12 +254,13 @@ static int check_same_family(struct natport_pm *pm,
 
 	if (internal->family == remote->family)
 		return 0;
-	return fail(pm, NATPORT_E_NOTSUP,
-		    "remote %s (%s) and internal %s (%s): conntrack cannot forward between address families",
-		    natport_endpoint_format(remote, b1, sizeof(b1)),
-		    remote->family == AF_INET6 ? "IPv6" : "IPv4",
-		    natport_endpoint_format(internal, b2, sizeof(b2)),
-		    internal->family == AF_INET6 ? "IPv6" : "IPv4");
+	return fail(
+		pm, NATPORT_E_NOTSUP,
+		"remote %s (%s) and internal %s (%s): conntrack cannot forward between address families",
+		natport_endpoint_format(remote, b1, sizeof(b1)),
+		remote->family == AF_INET6 ? "IPv6" : "IPv4",
+		natport_endpoint_format(internal, b2, sizeof(b2)),
+		internal->family == AF_INET6 ? "IPv6" : "IPv4");
 }
 
 static int check_remote(struct natport_pm *pm,
@@ -480,8 +481,9 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 		}
 	if (cfg->nat66 && (cfg->external6.family != AF_INET6 ||
 			   natport_endpoint_is_unspec(&cfg->external6))) {
-		snprintf(err, errlen,
-			 "NAT66 needs the router's global IPv6 address (external6)");
+		snprintf(
+			err, errlen,
+			"NAT66 needs the router's global IPv6 address (external6)");
 		return NULL;
 	}
 	if (cfg->ct_mark_tag & ~NATPORT_CT_MARK_MASK) {
@@ -887,12 +889,13 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 							    sizeof(b)),
 				    pm->pa.naddr > 1 ? " (nor any other)" : "");
 		}
-		pair = pa == &pm->pa ? get_pair(pm)
-				     : natport_portalloc_get(pa, now_ms());
+		pair = pa == &pm->pa ? get_pair(pm) :
+				       natport_portalloc_get(pa, now_ms());
 		if (pair == NATPORT_PAIR_NONE)
-			return fail(pm, NATPORT_E_NOPORT,
-				    "no free external port pair (%u in use, %u in quarantine, on %u address(es))",
-				    pa->nused, pa->nquarantine, pa->naddr);
+			return fail(
+				pm, NATPORT_E_NOPORT,
+				"no free external port pair (%u in use, %u in quarantine, on %u address(es))",
+				pa->nused, pa->nquarantine, pa->naddr);
 		fresh_pair = 1;
 		half = natport_port_type_is_rtcp(req->type);
 	}
@@ -1055,8 +1058,8 @@ int natport_pm_update_remote_many(struct natport_pm *pm,
 						   &u[i].external, b, sizeof(b)));
 			goto next;
 		}
-		u[i].result = check_same_family(pm, &s->m.internal,
-						&u[i].remote);
+		u[i].result =
+			check_same_family(pm, &s->m.internal, &u[i].remote);
 		if (!u[i].result)
 			u[i].result = check_remote(pm, &u[i].remote);
 		if (u[i].result)
@@ -1550,8 +1553,7 @@ static uint64_t *inbound_slot(struct natport_pm *pm,
 {
 	/* IPv4 only: an IPv6 mapping's port is no index into it */
 	if (!pm->inbound || ext->family != AF_INET ||
-	    ext->port < pm->cfg.port_min ||
-	    ext->port > pm->cfg.port_max)
+	    ext->port < pm->cfg.port_min || ext->port > pm->cfg.port_max)
 		return NULL;
 	return &pm->inbound[ext->port - pm->cfg.port_min];
 }
