@@ -102,6 +102,10 @@ check "RTCP remote -> phone" \
 mapcmd "counters $RTP_ID"
 check "kernel counters rose both ways ($REPLY)" \
 	bash -c "echo '$REPLY' | grep -q 'pkts_in=3 .*pkts_out=3 '"
+check "nat-portctl kernel list shows the IPv6 entries, bracketed" \
+	bash -c "$BIN/nat-portctl -n $NS_RTR kernel list | grep -F '[$LAN6_IP]:4000' | grep -qF '[$WAN6_IP]:6000'"
+check "nat-portctl kernel list -j has them too" \
+	bash -c "$BIN/nat-portctl -n $NS_RTR -j kernel list | grep -qF '\"[$LAN6_IP]:4001\"'"
 check "another remote cannot use the pinhole" \
 	not flow "$NS_WAN" $O:6000 $P:4000 "$NS_LAN" $P:4000 $O:6000
 check "the remote cannot reach another port of the phone" \
