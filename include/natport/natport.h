@@ -91,7 +91,8 @@
  *        forward policy with `ct state established` passes exactly that
  *        remote and that port of the phone, both ways, and nothing else.
  *        update_remote and release name the mapping by that external
- *        (= internal) endpoint.
+ *        (= internal) endpoint. A pinhole counts against the capacity
+ *        like any mapping.
  *      NAT66 (LANs with ULA addresses behind one global address,
  *        cfg.external6): DNAT/SNAT exactly as for IPv4, ports taken in
  *        pairs from the same range on external6, quarantined alike, and

@@ -112,7 +112,13 @@ check "the remote cannot reach another port of the phone" \
 	not flow "$NS_WAN" $R:6000 $P:4002 "$NS_LAN" $P:4002 $R:6000
 
 # --- hold across the UDP timeouts ------------------------------------------
+# an ordinary IPv6 flow, to show the short timeouts apply to IPv6 too
+in_lan "$U" send -b $P:4500 -d $R:6500 -n 1
+check "an ordinary IPv6 UDP flow is tracked" \
+	bash -c "ip netns exec $NS_RTR conntrack -L -f ipv6 -p udp --sport 4500 2>/dev/null | grep -q dport=6500"
 mapcmd "sleep 9000" # 9 s of silence > 3 s unreplied, 5 s stream timeout
+check "...and gone after 9 s: the 3 s timeout holds for IPv6" \
+	not bash -c "ip netns exec $NS_RTR conntrack -L -f ipv6 -p udp --sport 4500 2>/dev/null | grep -q dport=6500"
 check "IPv6 entries still there after 9 s of silence" \
 	test "$(np6_entries)" = 2
 check "refreshes happened ($(stat_of refreshes))" \

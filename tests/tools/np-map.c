@@ -260,7 +260,8 @@ static void command(char *line)
 int main(int argc, char **argv)
 {
 	struct natport_pm_config cfg = { 0 };
-	char err[256], line[512];
+	char err[256], line[512], in[4096];
+	size_t inlen = 0;
 	struct pollfd pfd[2];
 	unsigned int lo, hi;
 	int opt;
@@ -340,13 +341,34 @@ int main(int argc, char **argv)
 		if (pfd[1].revents & POLLIN)
 			natport_pm_dispatch(pm);
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
-			if (!fgets(line, sizeof(line), stdin))
+			/* read(), not fgets(): stdio would keep lines of a
+			 * burst in its buffer, where poll() cannot see them,
+			 * and they would wait for the next write (a burst of
+			 * releases stalled so in test_scale) */
+			ssize_t n = read(0, in + inlen, sizeof(in) - inlen);
+			char *nl;
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
 				break;
-			if (!strncmp(line, "quit", 4))
-				break;
-			command(line);
+			inlen += n;
+			while ((nl = memchr(in, '\n', inlen))) {
+				size_t l = nl - in + 1;
+
+				snprintf(line, sizeof(line), "%.*s",
+					 (int)(l - 1), in);
+				memmove(in, in + l, inlen - l);
+				inlen -= l;
+				if (!strncmp(line, "quit", 4))
+					goto out;
+				command(line);
+			}
+			if (inlen == sizeof(in))
+				inlen = 0; /* a line longer than any command */
 		}
 	}
+out:
 	natport_pm_close(pm);
 	return 0;
 }
