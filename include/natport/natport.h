@@ -379,9 +379,26 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 			   const struct natport_mapping_req *req,
 			   struct natport_mapping *out);
 
+/* natport_pm_is_mapping - 1 if ep is the external endpoint (the router's
+ * WAN address and a port) of one of pm's live mappings, else 0. */
+int natport_pm_is_mapping(struct natport_pm *pm,
+			  const struct natport_endpoint *ep);
+/* natport_pm_hairpin_hook - natport_pm_is_mapping in the shape of
+ * natport_policy_hairpin_fn (policy.h), arg the pm: a policy with it
+ * accepts another live mapping of pm as a remote. The port manager's
+ * own checks use it. */
+int natport_pm_hairpin_hook(const struct natport_endpoint *ep, void *pm);
+
 /* natport_pm_update_remote - UpdateRemoteAddress: install the kernel entry
  * for the mapping at @external so media flows between @remote and the
  * client both ways, replacing the previous entry if the remote changed.
+ * A hairpin (@remote is another live mapping's external endpoint: two LAN
+ * clients calling each other through the router's WAN address) gets one
+ * entry for both mappings, original other.internal -> external, DNAT to
+ * internal, SNAT to other.external, so each client sends to and hears
+ * from the router address its SDP named; it is installed (and marked) by
+ * the first of the two, the second is carried by it (no entry of its
+ * own; releasing the first ends the media of both).
  * Clashing entries (early RTP that masquerading tracked, or packets that
  * reached the held socket) are deleted first. Same remote again: refresh
  * only. out may be NULL. */

@@ -4,14 +4,18 @@
  * received by one process, for the media benchmarks: concurrent calls at
  * 50 packets/s, and one stream ramped until it loses packets.
  *
- *   bench_rtp -t SECONDS -r PPS [-s SIZE] [-w DRAIN_MS] < STREAMS
+ *   bench_rtp -t SECONDS -r PPS [-s SIZE] [-w DRAIN_MS] [-S UNIX_TIME]
+ *             < STREAMS
  *
  * STREAMS: one "LOCAL_IP:PORT DEST_IP:PORT" line per stream ("-" as DEST
  * only receives). Streams sharing a local address share its socket, as a
  * phone's RTP socket would. Each stream sends PPS packets/s for SECONDS,
  * its start offset spread over one interval so the streams do not send in
  * lockstep; every socket counts what it receives until DRAIN_MS (default
- * 500) after the last send. Prints one line:
+ * 500) after the last send. With -S, sending starts at that wall-clock
+ * time (after every socket is bound), so the two ends of a benchmark start
+ * together and neither loses the other's first packets to an unbound
+ * port. Prints one line:
  *   streams=N sockets=N sent=N received=N
  * The receive side of a flow is the other instance (the far end's
  * namespace), so loss is 1 - received(B) / sent(A), summed both ways.
@@ -151,7 +155,7 @@ static unsigned long send_n(struct stream *s, unsigned long n, char *pkt,
 
 int main(int argc, char **argv)
 {
-	double secs = 0, pps = 0, t0, t, end, interval;
+	double secs = 0, pps = 0, start_at = 0, t0, t, end, interval;
 	unsigned long sent = 0, received = 0, due;
 	int opt, i, n, ep, drain_ms = 500;
 	char line[256], a[128], b[128];
@@ -159,12 +163,13 @@ int main(int argc, char **argv)
 	size_t size = 172;
 	static char pkt[2048];
 
-	while ((opt = getopt(argc, argv, "t:r:s:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:r:s:w:S:")) != -1) {
 		switch (opt) {
 		case 't': secs = atof(optarg); break;
 		case 'r': pps = atof(optarg); break;
 		case 's': size = atoi(optarg); break;
 		case 'w': drain_ms = atoi(optarg); break;
+		case 'S': start_at = atof(optarg); break;
 		default: goto usage;
 		}
 	}
@@ -204,6 +209,14 @@ int main(int argc, char **argv)
 	for (i = 0; i < nstreams; i++)
 		streams[i].offset = interval * i / nstreams;
 
+	if (start_at > 0) {
+		struct timespec ts = { .tv_sec = (time_t)start_at };
+
+		ts.tv_nsec = (long)((start_at - ts.tv_sec) * 1e9);
+		while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts,
+				       NULL) == EINTR)
+			;
+	}
 	t0 = now();
 	end = t0 + secs;
 	for (;;) {
@@ -240,6 +253,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: bench_rtp -t SECONDS -r PPS [-s SIZE] "
-		"[-w DRAIN_MS] < STREAMS\n");
+		"[-w DRAIN_MS] [-S UNIX_TIME] < STREAMS\n");
 	return 2;
 }

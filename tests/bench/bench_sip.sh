@@ -135,8 +135,10 @@ figure sip_direct_calls_per_s "$D" "calls/s" "ramp=$RAMP" \
 	"p50_ms=$D_P50" "p99_ms=$D_P99" "stop=$(json_str "$D_STOP")"
 echo "direct     ceiling $D calls/s, p50 $D_P50 ms, p99 $D_P99 ms ($D_STOP)"
 
+bench_no_limits
+rtr_ct_flush
 portd_start "media-port-range 20000-39999" "quarantine 1s" \
-	"max-mappings-per-client 65536" "max-calls 100000"
+	"max-mappings-per-client 65536" "max-calls 100000" "${BENCH_NO_LIMITS[@]}"
 ramp nat-portd "$RTR_LAN" $(((BENCH_BUDGET - 20 - ($(date +%s) - BENCH_T0)) / (nsys - 1))) "$PORTD_PID"
 N=$BEST N_P50=$BEST_P50 N_P99=$BEST_P99 N_CPU=$BEST_CPU N_STOP=$STOP
 sleep 1.5

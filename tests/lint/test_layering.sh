@@ -100,9 +100,15 @@ else
 		sed 's/@.*//' | grep -v '^NATPORT_0$' | sort -u >"$tmp/exported"
 	sed -n 's/^[[:space:]]*\(natport_[a-z0-9_]*\);.*/\1/p' "$map" |
 		sort -u >"$tmp/listed"
-	cat "$ROOT"/include/natport/{natport,policy,rtpstats,control,pcp}.h |
-		grep -o '\bnatport_[a-z0-9_]*(' | tr -d '(' |
-		sort -u >"$tmp/declared"
+	# every public header but the kernel module's uapi; static inline
+	# helpers are the header's own and export nothing
+	hdrs=$(ls "$ROOT"/include/natport/*.h | grep -v '/natport_rtp\.h$')
+	# shellcheck disable=SC2086
+	cat $hdrs | grep -o 'static inline[^(]*\bnatport_[a-z0-9_]*(' |
+		grep -o 'natport_[a-z0-9_]*' | sort -u >"$tmp/inline"
+	# shellcheck disable=SC2086
+	cat $hdrs | grep -o '\bnatport_[a-z0-9_]*(' | tr -d '(' |
+		sort -u | comm -23 - "$tmp/inline" >"$tmp/declared"
 	extra=$(comm -23 "$tmp/exported" "$tmp/listed")
 	undoc=$(comm -23 "$tmp/exported" "$tmp/declared")
 	missing=$(comm -13 "$tmp/exported" "$tmp/declared")

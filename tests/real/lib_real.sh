@@ -67,6 +67,14 @@ table inet npt_sip {
 		type filter hook input priority 0;
 		udp dport 5060 @ih,0,56 0x4f5054494f4e53 counter name options
 	}
+	# alice and bob share this namespace, so the kernel picks alice's
+	# address as the source of bob's RTP (baresip binds it to any
+	# address); on a real LAN bob is his own host: make his media leave
+	# from his own address, as his SDP says
+	chain post {
+		type nat hook postrouting priority 100;
+		ip saddr $LAN_IP udp sport ${PH_RTP[bob]}-$((${PH_RTP[bob]} + 19)) snat ip to $LAN2_IP
+	}
 }
 NFT
 	portd_start "upstream-proxy $WAN_IP:5060" "$@"
@@ -104,14 +112,18 @@ lan_options() { # OPTIONS requests that reached the LAN phones
 }
 
 phone_start() { # phone_start NAME [account params]
-	local n=$1 h=$TMP/ph-$1 ip=${PH_IP[$1]} ob=
+	local n=$1 h=$TMP/ph-$1 ip=${PH_IP[$1]} ob= net=
 	shift
 	mkdir -p "$h/.baresip" "$h/rec"
 	# LAN phones use the router as outbound proxy, as the README says
 	[ "${PH_NS[$n]}" = "$NS_LAN" ] && ob=";outbound=\"sip:$RTR_LAN;lr\""
+	# bob shares the LAN namespace with alice: without this his SDP
+	# names alice's address, the namespace's first (see real_up)
+	[ "$n" = bob ] && net="net_interface $ip"
 	cat >"$h/.baresip/config" <<CFG
 poll_method epoll
 sip_listen $ip:5060
+$net
 sip_trans_def udp
 audio_player aubridge,play-$n
 audio_alert aubridge,alert-$n

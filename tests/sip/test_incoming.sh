@@ -71,6 +71,17 @@ check "the provider's BYE removed the entries" wait_entries 0
 echo "== 3: outsiders"
 check "INVITE for an unregistered user: 404" refused "$RTR_WAN" bob 404
 check "INVITE aimed at a LAN address: 403" refused "$LAN_IP" alice 403
+# media at the router's own WAN address but a port no live mapping has
+# (a hairpin names one that has, tests/real/test_hairpin.sh): refused
+sed -e "s/@HOST@/$RTR_WAN/g" -e "s/@CODE@/488/g" \
+	-e "s/^\( *c=IN IP4 \).*/\1$RTR_WAN/" \
+	-e "s/^\( *m=audio \)[^ ]*/\120000/" \
+	"$SCN/wan_invite_refused.xml" >"$TMP/refused_media.xml"
+check "INVITE whose SDP points at the router, no mapping's port: 488" \
+	in_wan timeout 20 sipp -sf "$TMP/refused_media.xml" -i "$WAN_IP" \
+	-p 5070 -mp 7100 -s alice -m 1 -nostdin "$RTR_WAN:5060"
+check "...and the refusal names the router" \
+	grep -q "$RTR_WAN:20000 points at the router" "$PORTD_LOG"
 portd_stats
 check "nothing mapped for them (mappings=$(st mappings) calls=$(st calls))" \
 	[ "$(st mappings)/$(st calls)" = 0/0 ]

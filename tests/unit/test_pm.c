@@ -226,6 +226,110 @@ START_TEST(kernel_entries_and_events)
 }
 END_TEST
 
+static int first_entry(const struct natport_mapping *m,
+		       const struct natport_counters *c, uint32_t timeout,
+		       void *arg)
+{
+	*(struct natport_mapping *)arg = *m;
+	return 0;
+}
+
+/* Two LAN clients through the router's WAN address: one entry for both,
+ * installed by the first, the second carried; another router port than a
+ * live mapping's stays refused. */
+START_TEST(hairpin)
+{
+	struct natport_pm *pm = open_pm();
+	struct natport_mapping_req ra = req(NATPORT_PORT_AUDIO_RTP,
+					    "192.0.2.10:4000");
+	struct natport_mapping_req rb = req(NATPORT_PORT_AUDIO_RTP,
+					    "192.0.2.11:5000");
+	struct natport_mapping a, b, k, got;
+	struct natport_endpoint stray;
+	struct natport_counters c;
+	char err[256];
+
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &ra, &a), 0);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &rb, &b), 0);
+	ck_assert_int_eq(natport_pm_is_mapping(pm, &b.external), 1);
+	natport_endpoint_parse("198.51.100.1:30006", &stray);
+	ck_assert_int_eq(natport_pm_is_mapping(pm, &stray), 0);
+	ck_assert_int_eq(natport_pm_update_remote(pm, &a.external, &stray,
+						  NULL),
+			 -NATPORT_E_BADADDR);
+	ck_assert_int_eq(kernel_entries(), 0);
+
+	ck_assert_int_eq(natport_pm_update_remote(pm, &a.external,
+						  &b.external, &got),
+			 0);
+	ck_assert(natport_endpoint_equal(&got.remote, &b.external));
+	ck_assert_int_eq(kernel_entries(), 1);
+	memset(&k, 0, sizeof(k));
+	ck_assert_int_eq(natport_kernel_list(0, first_entry, &k, err,
+					     sizeof(err)),
+			 1);
+	/* original b.internal -> a.external, DNAT to a.internal */
+	ck_assert_uint_eq(k.id, a.id);
+	ck_assert(natport_endpoint_equal(&k.remote, &b.internal));
+	ck_assert(natport_endpoint_equal(&k.external, &a.external));
+	ck_assert(natport_endpoint_equal(&k.internal, &a.internal));
+
+	/* the other half: carried, no entry of its own, twice the same */
+	ck_assert_int_eq(natport_pm_update_remote(pm, &b.external,
+						  &a.external, &got),
+			 0);
+	ck_assert(natport_endpoint_equal(&got.remote, &a.external));
+	ck_assert_int_eq(got.state, NATPORT_MAP_ACTIVE);
+	ck_assert_int_eq(natport_pm_update_remote(pm, &b.external,
+						  &a.external, NULL),
+			 0);
+	ck_assert_int_eq(kernel_entries(), 1);
+	ck_assert_int_eq(natport_pm_counters(pm, b.id, &c), 0);
+	ck_assert_int_eq(natport_pm_dispatch(pm), 0);
+	ck_assert_int_eq(kernel_entries(), 1);
+
+	/* a's media moves elsewhere (re-INVITE): b gets an entry of its
+	 * own, still toward a's external endpoint */
+	natport_endpoint_parse("203.0.113.9:6000", &stray);
+	ck_assert_int_eq(natport_pm_update_remote(pm, &a.external, &stray,
+						  NULL),
+			 0);
+	ck_assert_int_eq(kernel_entries(), 2);
+	ck_assert_int_eq(natport_pm_release_id(pm, a.id), 0);
+	ck_assert_int_eq(kernel_entries(), 1);
+	ck_assert_int_eq(natport_pm_release_id(pm, b.id), 0);
+	ck_assert_int_eq(kernel_entries(), 0);
+	natport_pm_close(pm);
+}
+END_TEST
+
+/* Releasing the carried half of a hairpin keeps the carrier's entry. */
+START_TEST(hairpin_release)
+{
+	struct natport_pm *pm = open_pm();
+	struct natport_mapping_req ra = req(NATPORT_PORT_AUDIO_RTP,
+					    "192.0.2.10:4000");
+	struct natport_mapping_req rb = req(NATPORT_PORT_AUDIO_RTP,
+					    "192.0.2.11:5000");
+	struct natport_mapping a, b;
+
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &ra, &a), 0);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &rb, &b), 0);
+	ck_assert_int_eq(natport_pm_update_remote(pm, &b.external,
+						  &a.external, NULL),
+			 0);
+	ck_assert_int_eq(natport_pm_update_remote(pm, &a.external,
+						  &b.external, NULL),
+			 0);
+	ck_assert_int_eq(kernel_entries(), 1);
+	ck_assert_int_eq(natport_pm_release_id(pm, a.id), 0);
+	ck_assert_int_eq(kernel_entries(), 1);
+	ck_assert_int_eq(natport_pm_release_id(pm, b.id), 0);
+	ck_assert_int_eq(kernel_entries(), 0);
+	natport_pm_close(pm);
+}
+END_TEST
+
 START_TEST(update_many)
 {
 	struct natport_pm *pm = open_pm();
@@ -550,6 +654,8 @@ int main(void)
 	tcase_add_test(tc, pairing);
 	tcase_add_test(tc, kernel_entries_and_events);
 	tcase_add_test(tc, update_many);
+	tcase_add_test(tc, hairpin);
+	tcase_add_test(tc, hairpin_release);
 	tcase_add_test(tc, remote_in_request_and_close);
 	tcase_add_test(tc, bad_requests_change_nothing);
 	tcase_add_test(tc, address_policy);

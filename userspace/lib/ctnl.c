@@ -107,11 +107,23 @@ static int set_tuple(struct nf_conntrack **objp,
 	return set_udp(objp, &e->remote, &e->external);
 }
 
-/* The tuple the LAN client's own packets to the remote have before NAT. */
+/* The tuple the LAN client's own packets to the remote have before NAT
+ * (in a hairpin, to the router address the other client is known by). */
 static int set_client_tuple(struct nf_conntrack **objp,
 			    const struct natport_ct_entry *e)
 {
-	return set_udp(objp, &e->internal, &e->remote);
+	return set_udp(objp, &e->internal,
+		       e->snat.family ? &e->snat : &e->remote);
+}
+
+/* What every shape of entry carries after its NAT attributes. */
+static int finish_entry(struct nf_conntrack *obj,
+			const struct natport_ct_entry *e)
+{
+	nfct_set_attr_u32(obj, ATTR_STATUS, IPS_SEEN_REPLY | IPS_ASSURED);
+	nfct_set_attr_u32(obj, ATTR_TIMEOUT, e->timeout_s);
+	nfct_set_attr_u32(obj, ATTR_MARK, e->mark);
+	return 0;
 }
 
 /* Both tuples must be present before the NAT attributes, or the kernel
@@ -136,35 +148,41 @@ static int set_entry(struct nf_conntrack **objp,
 		 * stays internal -> remote as SETUP_REPLY made it. ctnetlink
 		 * then sets up no binding (ctnetlink_setup_nat returns early),
 		 * and as the entry is ESTABLISHED from its first packet the
-		 * nat chains never run for it: an operator's IPv6 nat rule
-		 * cannot rewrite a pinhole (checked on 6.18). A clash with
-		 * the client's early entry still fails with EEXIST (the hash
-		 * insert checks both tuples), as with the IPv4 shape. */
-	} else if (e->internal.family == AF_INET) {
-		nfct_set_attr_u32(obj, ATTR_DNAT_IPV4,
-				  e->internal.addr.v4.s_addr);
-		nfct_set_attr_u16(obj, ATTR_DNAT_PORT, htons(e->internal.port));
-		/* An identity SNAT (remote to itself). Without it the
-		 * kernel's null source binding resolves a clash of our reply
-		 * tuple with the client's early, masqueraded entry by
-		 * silently moving the remote port (found on 6.18: reply
-		 * dport 6400 became 1434) and the client's packets keep
-		 * leaving through masquerade. Pinned, the create fails with
-		 * EEXIST instead, and install() removes the clash. */
-		nfct_set_attr_u32(obj, ATTR_SNAT_IPV4,
-				  e->remote.addr.v4.s_addr);
-		nfct_set_attr_u16(obj, ATTR_SNAT_PORT, htons(e->remote.port));
-	} else {
+		 * nat chains never run for it: an operator's IPv6 masquerade
+		 * does not rewrite a pinhole (checked on 6.18,
+		 * test_kernel_path_v6). A clash with the client's early entry
+		 * still fails with EEXIST (the hash insert checks both
+		 * tuples), as with the IPv4 shape. */
+		return finish_entry(obj, e);
+	}
+	if (e->internal.family == AF_INET6) {
 		/* NAT66: the same shape as IPv4, with the same pin. */
+		const struct natport_endpoint *sn =
+			e->snat.family == AF_INET6 ? &e->snat : &e->remote;
+
 		nfct_set_attr(obj, ATTR_DNAT_IPV6, &e->internal.addr.v6);
 		nfct_set_attr_u16(obj, ATTR_DNAT_PORT, htons(e->internal.port));
-		nfct_set_attr(obj, ATTR_SNAT_IPV6, &e->remote.addr.v6);
+		nfct_set_attr(obj, ATTR_SNAT_IPV6, &sn->addr.v6);
+		nfct_set_attr_u16(obj, ATTR_SNAT_PORT, htons(sn->port));
+		return finish_entry(obj, e);
+	}
+	nfct_set_attr_u32(obj, ATTR_DNAT_IPV4, e->internal.addr.v4.s_addr);
+	nfct_set_attr_u16(obj, ATTR_DNAT_PORT, htons(e->internal.port));
+	/* An explicit SNAT always: the hairpin's (the other phone's external
+	 * endpoint), else an identity SNAT (remote to itself). Without one the
+	 * kernel's null source binding resolves a clash of our reply tuple
+	 * with the client's early, masqueraded entry by silently moving the
+	 * remote port (found on 6.18: reply dport 6400 became 1434) and the
+	 * client's packets keep leaving through masquerade. Pinned, the create
+	 * fails with EEXIST instead, and install() removes the clash. */
+	if (e->snat.family == AF_INET) {
+		nfct_set_attr_u32(obj, ATTR_SNAT_IPV4, e->snat.addr.v4.s_addr);
+		nfct_set_attr_u16(obj, ATTR_SNAT_PORT, htons(e->snat.port));
+	} else {
+		nfct_set_attr_u32(obj, ATTR_SNAT_IPV4, e->remote.addr.v4.s_addr);
 		nfct_set_attr_u16(obj, ATTR_SNAT_PORT, htons(e->remote.port));
 	}
-	nfct_set_attr_u32(obj, ATTR_STATUS, IPS_SEEN_REPLY | IPS_ASSURED);
-	nfct_set_attr_u32(obj, ATTR_TIMEOUT, e->timeout_s);
-	nfct_set_attr_u32(obj, ATTR_MARK, e->mark);
-	return 0;
+	return finish_entry(obj, e);
 }
 
 static void batch_begin(struct natport_ctnl *ct)

@@ -21,8 +21,13 @@
 struct natport_ctnl;
 
 /* One natport entry: orig remote -> external, DNAT to internal. */
+/* remote -> external, DNAT to internal; with snat set (a hairpin: the
+ * remote is another LAN client, internal and remote both behind this
+ * router) the source is also rewritten to snat, so the client sees the
+ * router's address its SDP named, not the other client's LAN address. */
 struct natport_ct_entry {
 	struct natport_endpoint remote, external, internal;
+	struct natport_endpoint snat; /* AF_UNSPEC (zero): no SNAT */
 	uint32_t mark;
 	uint32_t timeout_s;
 };

@@ -32,6 +32,13 @@ struct natport_map_slot {
 	uint32_t restores;        /* re-creations in the current window */
 	uint64_t restore_window_ms;
 	uint64_t last_pkts;       /* both directions, at the last scan */
+	/* hairpin (two LAN clients through the router's WAN address): the
+	 * other mapping's internal and external endpoints when this one's
+	 * entry carries both (its kernel remote is hp_internal, SNAT'd to
+	 * hp_external), or carried_by: the mapping whose entry carries
+	 * this one's media (then installed stays 0) */
+	struct natport_endpoint hp_internal, hp_external;
+	uint32_t carried_by;
 };
 
 struct natport_maptable {

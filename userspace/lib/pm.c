@@ -437,6 +437,11 @@ static void slot_entry(const struct natport_pm *pm,
 	e->remote = s->m.remote;
 	e->external = s->m.external;
 	e->internal = s->m.internal;
+	memset(&e->snat, 0, sizeof(e->snat));
+	if (s->hp_internal.family) {
+		e->remote = s->hp_internal;
+		e->snat = s->hp_external;
+	}
 	e->mark = pm->cfg.ct_mark_tag + s->m.id;
 	e->timeout_s = pm->entry_timeout_s;
 }
@@ -525,6 +530,8 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	}
 	pm->cfg = *cfg;
 	natport_policy_init(&pm->policy);
+	pm->policy.hairpin = natport_pm_hairpin_hook;
+	pm->policy.hairpin_arg = pm;
 	for (i = 0; i < cfg->n_internal; i++) {
 		natport_policy_add_lan(&pm->policy, &cfg->internal[i]);
 		if (cfg->internal[i].base.family == AF_INET6)
@@ -690,11 +697,21 @@ static struct natport_portalloc *slot_pa(struct natport_pm *pm,
 	return s->m.internal.family == AF_INET6 ? &pm->pa6 : &pm->pa;
 }
 
+static struct natport_map_slot *find_external(struct natport_pm *pm,
+					      const struct natport_endpoint *ext);
+
 static void release_slot(struct natport_pm *pm, struct natport_map_slot *s)
 {
 	struct natport_portalloc *pa = slot_pa(pm, s);
 	struct natport_ct_entry e;
 
+	if (s->hp_internal.family) {
+		/* the other half of a hairpin loses its carrier */
+		struct natport_map_slot *o = find_external(pm, &s->hp_external);
+
+		if (o && o->carried_by == s->m.id)
+			o->carried_by = 0;
+	}
 	if (s->installed) {
 		slot_entry(pm, s, &e);
 		/* A failure here leaves an orphan the sweep removes. */
@@ -746,24 +763,83 @@ void natport_pm_close(struct natport_pm *pm)
 	free(pm);
 }
 
+/*
+ * A hairpin: r is another live mapping's external endpoint (two LAN
+ * clients calling each other through the router's WAN address). A packet
+ * crosses conntrack once, so one entry carries both mappings' media:
+ *
+ *   original  p.internal -> s.external  DNAT to s.internal
+ *                                      SNAT to p.external
+ *   reply     s.internal -> p.external  (becomes s.external -> p.internal)
+ *
+ * Each client sends to, and hears from, the router address its SDP named.
+ * The first of the two to get its remote installs the entry; the other,
+ * whose remote is the first one's external, is carried by it. Returns 1
+ * if s is carried (nothing to install), 0 otherwise (s->hp_* set for a
+ * hairpin, cleared for an ordinary remote).
+ */
+/* Whether c's entry carries s's media (c is the first half of s's
+ * hairpin and still installed that way). */
+static int carries(const struct natport_map_slot *c,
+		   const struct natport_map_slot *s)
+{
+	return c && c != s && c->live && c->installed &&
+	       c->hp_internal.family &&
+	       natport_endpoint_equal(&c->hp_internal, &s->m.internal) &&
+	       natport_endpoint_equal(&c->m.remote, &s->m.external);
+}
+
+static int hairpin_setup(struct natport_pm *pm, struct natport_map_slot *s,
+			 const struct natport_endpoint *r)
+{
+	struct natport_map_slot *p = find_external(pm, r);
+
+	memset(&s->hp_internal, 0, sizeof(s->hp_internal));
+	memset(&s->hp_external, 0, sizeof(s->hp_external));
+	s->carried_by = 0;
+	if (!p || p == s)
+		return 0;
+	if (carries(p, s)) {
+		s->carried_by = p->m.id;
+		return 1;
+	}
+	s->hp_internal = p->m.internal;
+	s->hp_external = p->m.external;
+	return 0;
+}
+
 /* Install (or replace) the kernel entry of s for remote r. */
 static int install(struct natport_pm *pm, struct natport_map_slot *s,
 		   const struct natport_endpoint *r)
 {
 	struct natport_ct_entry e, old;
+	struct natport_map_slot keep = *s;
 	unsigned int clashes = 0;
 	int err;
 
 	if (s->installed)
 		slot_entry(pm, s, &old);
+	if (hairpin_setup(pm, s, r)) {
+		/* carried by the other mapping's entry: ours goes */
+		if (s->installed && natport_ctnl_delete(pm->ct, &old))
+			pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_KERNEL)]++;
+		s->installed = 0;
+		s->m.remote = *r;
+		s->m.state = NATPORT_MAP_ACTIVE;
+		s->m.updated_ms = now_ms();
+		return 0;
+	}
+	s->m.remote = *r; /* slot_entry reads it */
 	slot_entry(pm, s, &e);
-	e.remote = *r;
+	s->m.remote = keep.m.remote;
 	err = natport_ctnl_install(pm->ct, &e, s->installed ? &old : NULL,
 				   &clashes);
 	pm->stats.clashes_removed += clashes;
 	if (err && err != -EEXIST) {
 		/* The batch deleted the old entry before the create failed:
 		 * put it back, so a failed call changes nothing. */
+		s->hp_internal = keep.hp_internal;
+		s->hp_external = keep.hp_external;
 		if (s->installed &&
 		    natport_ctnl_install(pm->ct, &old, NULL, NULL))
 			set_installed(pm, s, 0);
@@ -775,6 +851,18 @@ static int install(struct natport_pm *pm, struct natport_map_slot *s,
 	s->last_pkts = 0;
 	s->m.state = NATPORT_MAP_ACTIVE;
 	s->m.updated_ms = now_ms();
+	if (keep.hp_internal.family) {
+		/* s's entry carried the other half of a hairpin: if it no
+		 * longer does (a re-INVITE moved s's media), that half gets
+		 * an entry of its own */
+		struct natport_map_slot *o = find_external(pm,
+							   &keep.hp_external);
+
+		if (o && o->carried_by == s->m.id && !carries(s, o)) {
+			o->carried_by = 0;
+			install(pm, o, &o->m.remote);
+		}
+	}
 	return 0;
 }
 
@@ -971,6 +1059,17 @@ static struct natport_map_slot *find_external(struct natport_pm *pm,
 	return natport_maptable_get(&pm->mt, id);
 }
 
+int natport_pm_is_mapping(struct natport_pm *pm,
+			  const struct natport_endpoint *ep)
+{
+	return find_external(pm, ep) != NULL;
+}
+
+int natport_pm_hairpin_hook(const struct natport_endpoint *ep, void *pm)
+{
+	return natport_pm_is_mapping(pm, ep);
+}
+
 int natport_pm_update_remote(struct natport_pm *pm,
 			     const struct natport_endpoint *external,
 			     const struct natport_endpoint *remote,
@@ -993,6 +1092,12 @@ int natport_pm_update_remote(struct natport_pm *pm,
 		err = check_remote(pm, remote);
 	if (err)
 		return err;
+	if (s->carried_by && natport_endpoint_equal(&s->m.remote, remote) &&
+	    carries(natport_maptable_get(&pm->mt, s->carried_by), s)) {
+		if (out) /* carried by the other mapping's entry */
+			*out = s->m;
+		return 0;
+	}
 	if (s->installed && natport_endpoint_equal(&s->m.remote, remote)) {
 		struct natport_ct_entry e;
 		int res = 0;
@@ -1064,7 +1169,8 @@ int natport_pm_update_remote_many(struct natport_pm *pm,
 			u[i].result = check_remote(pm, &u[i].remote);
 		if (u[i].result)
 			goto next;
-		if (s->installed) {
+		if (s->installed || find_external(pm, &u[i].remote)) {
+			/* a hairpin takes the single path too */
 			u[i].result = natport_pm_update_remote(
 				pm, &u[i].external, &u[i].remote, &u[i].mapping);
 			goto next;
@@ -1254,6 +1360,21 @@ int natport_pm_counters(struct natport_pm *pm, uint32_t id,
 			return natport_pm_inbound_counters(pm, &s->m.external,
 							   out);
 	}
+	if (s->carried_by) {
+		/* a hairpin's carried half: the carrier's entry, seen from
+		 * this side (its original direction is our client's) */
+		struct natport_map_slot *c =
+			natport_maptable_get(&pm->mt, s->carried_by);
+		struct natport_counters cc;
+
+		if (!carries(c, s) || natport_pm_counters(pm, c->m.id, &cc))
+			return 0;
+		out->pkts_in = cc.pkts_out;
+		out->bytes_in = cc.bytes_out;
+		out->pkts_out = cc.pkts_in;
+		out->bytes_out = cc.bytes_in;
+		return 0;
+	}
 	if (!s->installed)
 		return 0;
 	slot_entry(pm, s, &e);
@@ -1297,13 +1418,16 @@ static void on_destroy(const struct natport_ct_entry *e, void *arg)
 {
 	struct natport_pm *pm = arg;
 	struct natport_map_slot *s;
+	struct natport_ct_entry k;
 
 	s = natport_maptable_get(&pm->mt, mark_id(pm, e->mark));
 	/* Ours only if it is the entry the mapping has now: the ones we
 	 * replaced or released ourselves also end with DESTROY. */
-	if (!s || !s->installed ||
-	    !natport_endpoint_equal(&s->m.remote, &e->remote) ||
-	    !natport_endpoint_equal(&s->m.external, &e->external))
+	if (!s || !s->installed)
+		return;
+	slot_entry(pm, s, &k);
+	if (!natport_endpoint_equal(&k.remote, &e->remote) ||
+	    !natport_endpoint_equal(&k.external, &e->external))
 		return;
 	pm->stats.kernel_destroyed++;
 	emit(pm, NATPORT_EV_DESTROYED, s);
@@ -1345,12 +1469,17 @@ static int scan_one(const struct natport_ct_entry *e,
 {
 	struct natport_pm *pm = arg;
 	struct natport_map_slot *s;
+	struct natport_ct_entry k;
 	uint64_t pkts = c->pkts_in + c->pkts_out;
 
+	/* compared with the entry the slot would install, not with its
+	 * mapping: a hairpin entry's kernel remote is the other phone */
 	s = natport_maptable_get(&pm->mt, mark_id(pm, e->mark));
+	if (s && s->installed)
+		slot_entry(pm, s, &k);
 	if (!s || !s->installed ||
-	    !natport_endpoint_equal(&s->m.remote, &e->remote) ||
-	    !natport_endpoint_equal(&s->m.external, &e->external)) {
+	    !natport_endpoint_equal(&k.remote, &e->remote) ||
+	    !natport_endpoint_equal(&k.external, &e->external)) {
 		if (pm->ndelete < SCAN_ROOM)
 			pm->scratch[SCAN_ROOM + pm->ndelete++] = *e;
 		return 0;

@@ -31,7 +31,7 @@ struct natport_media *natport_media_new(struct natport_pm *pm,
 		return NULL;
 	m->pm = pm;
 	m->sessions = sessions;
-	m->cfg = *cfg;
+	natport_media_set_config(m, cfg);
 	return m;
 }
 
@@ -44,6 +44,11 @@ void natport_media_set_config(struct natport_media *m,
 			      const struct natport_config *cfg)
 {
 	m->cfg = *cfg;
+	/* a far end's media at another of our live mappings is a hairpin
+	 * (two LAN phones through the provider): the port manager installs
+	 * one entry for both; any other router address stays refused */
+	m->cfg.policy.hairpin = natport_pm_hairpin_hook;
+	m->cfg.policy.hairpin_arg = m->pm;
 }
 
 static int refuse_cap(struct natport_media *m, char *reason, size_t rlen)

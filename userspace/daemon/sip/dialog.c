@@ -44,6 +44,7 @@ struct natport_call_table *natport_call_table_new(unsigned int max_calls)
 static void free_call(struct natport_call *c)
 {
 	free(c->call_id);
+	free(c->caller_tag);
 	free(c->invite_cseq);
 	free(c->offer_cseq);
 	free(c->lan_contact);
@@ -79,6 +80,19 @@ struct natport_call *natport_call_find(struct natport_call_table *t,
 
 	for (c = t->buckets[bucket(t, call_id)]; c; c = c->hnext)
 		if (!strcmp(c->call_id, call_id))
+			return c;
+	return NULL;
+}
+
+struct natport_call *natport_call_find_leg(struct natport_call_table *t,
+					   const char *call_id,
+					   enum natport_side caller_side)
+{
+	struct natport_call *c;
+
+	for (c = t->buckets[bucket(t, call_id)]; c; c = c->hnext)
+		if (!strcmp(c->call_id, call_id) &&
+		    c->caller_side == caller_side)
 			return c;
 	return NULL;
 }

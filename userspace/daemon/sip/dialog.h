@@ -35,6 +35,7 @@ struct natport_call_table;
 
 struct natport_call {
 	char *call_id;
+	char *caller_tag;        /* From tag of the first INVITE, or NULL */
 	char from[128], to[128]; /* URIs as the caller sent them */
 	enum natport_side caller_side;
 	struct natport_session *sess; /* its media, state and times */
@@ -75,6 +76,13 @@ void natport_call_table_set_max(struct natport_call_table *t,
 /* NULL if absent. */
 struct natport_call *natport_call_find(struct natport_call_table *t,
 				       const char *call_id);
+/* The leg of a Call-ID whose caller is on caller_side: a call between two
+ * LAN phones through the provider crosses the router twice with one
+ * Call-ID (LAN caller to the WAN, then the WAN to the LAN callee), two
+ * calls with a session each. NULL if absent. */
+struct natport_call *natport_call_find_leg(struct natport_call_table *t,
+					   const char *call_id,
+					   enum natport_side caller_side);
 /* NULL on ENOMEM or when the table is full (errno ENOSPC). The caller
  * gives it a session next. */
 struct natport_call *natport_call_new(struct natport_call_table *t,

@@ -392,7 +392,7 @@ const char *natport_sip_to_tag(osip_message_t *m)
 static uint64_t loop_hash(osip_message_t *req, uint64_t secret)
 {
 	uint64_t h = 0xcbf29ce484222325ull ^ secret;
-	char *uri = NULL;
+	char *uri = NULL, n[16];
 
 	if (!osip_uri_to_str(req->req_uri, &uri)) {
 		h = natport_sip_hash(h, uri);
@@ -402,6 +402,11 @@ static uint64_t loop_hash(osip_message_t *req, uint64_t secret)
 	h = natport_sip_hash(h, req->call_id->host);
 	h = natport_sip_hash(h, natport_sip_from_tag(req));
 	h = natport_sip_hash(h, req->cseq->number);
+	/* a spiral along the route set (two LAN phones' in-dialog requests
+	 * through the provider reach us twice with one Request-URI, the
+	 * router's own WAN address) arrives with fewer Route entries left */
+	snprintf(n, sizeof(n), "%d", osip_list_size(&req->routes));
+	h = natport_sip_hash(h, n);
 	return h;
 }
 

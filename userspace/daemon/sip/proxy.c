@@ -464,6 +464,37 @@ static struct natport_srclimit_conf limits_of(const struct natport_proxy *p,
 					       p->cfg.wan_source_calls };
 }
 
+/*
+ * The call a message belongs to. Through a proxy two LAN phones' call
+ * crosses the router twice with one Call-ID: leg LAN (the caller's, out
+ * to the WAN) and leg WAN (back in to the callee). A request arriving
+ * from side X is sent by the caller (its From tag is the caller's) or the
+ * callee; a response arriving from side X answers a request sent from
+ * the other side. The caller's leg is the one whose caller side is the
+ * caller's side of the router at that moment.
+ */
+static struct natport_call *call_of(struct natport_proxy *p,
+				    osip_message_t *m, enum natport_side side,
+				    int is_response)
+{
+	const char *id = m->call_id->number, *ft = natport_sip_from_tag(m);
+	struct natport_call *l = natport_call_find_leg(p->calls, id,
+						       NATPORT_SIDE_LAN);
+	struct natport_call *w = natport_call_find_leg(p->calls, id,
+						       NATPORT_SIDE_WAN);
+	enum natport_side sender = side;
+
+	if (!l || !w)
+		return l ?: w;
+	if (is_response)
+		sender = side == NATPORT_SIDE_LAN ? NATPORT_SIDE_WAN :
+						    NATPORT_SIDE_LAN;
+	if (ft && l->caller_tag && strcmp(ft, l->caller_tag))
+		sender = sender == NATPORT_SIDE_LAN ? NATPORT_SIDE_WAN :
+						      NATPORT_SIDE_LAN;
+	return sender == NATPORT_SIDE_LAN ? l : w;
+}
+
 /* Call bookkeeping and media for a request crossing the router. Returns
  * 0 to forward, a SIP status to refuse, or -1 to drop. */
 static int request_call(struct natport_proxy *p, osip_message_t *m,
@@ -473,9 +504,15 @@ static int request_call(struct natport_proxy *p, osip_message_t *m,
 			char *reason, size_t rlen)
 {
 	const char *method = m->sip_method;
-	struct natport_call *c = natport_call_find(p->calls, m->call_id->number);
+	struct natport_call *c;
 	uint64_t now = natport_evloop_now(p->loop);
 	int ret, is_new = 0;
+
+	/* a new call from side X is X's leg, even if the same Call-ID
+	 * already crossed the other way (a hairpin through the provider) */
+	c = !in_dialog && !strcmp(method, "INVITE") ?
+		    natport_call_find_leg(p->calls, m->call_id->number, side) :
+		    call_of(p, m, side, 0);
 
 	if (!c && !strcmp(method, "INVITE") && !in_dialog) {
 		struct natport_srclimit_conf lc = limits_of(p, side);
@@ -511,6 +548,8 @@ static int request_call(struct natport_proxy *p, osip_message_t *m,
 		}
 		is_new = 1;
 		c->caller_side = side;
+		if (natport_sip_from_tag(m))
+			c->caller_tag = strdup(natport_sip_from_tag(m));
 		c->invite_cseq = strdup(m->cseq->number);
 		if (side == NATPORT_SIDE_LAN) {
 			c->sess->client = *src;
@@ -607,22 +646,33 @@ static int route_request(struct natport_proxy *p, osip_message_t *m,
 	if (uri_is_us(p, m->req_uri) || (m->req_uri->username &&
 					 natport_sip_uri_endpoint(m->req_uri, dst) == 0 &&
 					 is_us(p, dst))) {
-		struct natport_call *c = natport_call_find(p->calls,
-							   m->call_id->number);
+		struct natport_call *c = call_of(p, m, side, 0);
 		const char *target = NULL;
 		osip_uri_t *u = NULL;
 
 		if (in_dialog && side == NATPORT_SIDE_WAN && c &&
 		    c->lan_contact) {
-			/* a phone's hidden Contact (hide_contact) */
+			/* a phone's hidden Contact (hide_contact): the
+			 * Request-URI becomes the phone's own Contact, but
+			 * the request goes to the phone the call came from
+			 * (RFC 5626's flow), whatever that Contact names: a
+			 * GRUU on the provider, a host name, a public
+			 * address. A LAN Contact (a phone that listens on
+			 * another port than it sends from) is honoured. */
 			target = c->lan_contact;
-			if (osip_uri_init(&u) || osip_uri_parse(u, target) ||
-			    natport_sip_uri_endpoint(u, dst)) {
+			if (osip_uri_init(&u) || osip_uri_parse(u, target)) {
 				osip_uri_free(u);
-				snprintf(reason, rlen,
-					 "the phone's Contact is not an IP "
-					 "address");
-				return 404;
+				snprintf(reason, rlen, "bad Contact kept");
+				return 500;
+			}
+			if (c->lan_contact_ep.family)
+				*dst = c->lan_contact_ep;
+			else if (c->lan_party.family)
+				*dst = c->lan_party;
+			else {
+				osip_uri_free(u);
+				snprintf(reason, rlen, "no LAN party");
+				return 481;
 			}
 			osip_uri_free(m->req_uri);
 			m->req_uri = u;
@@ -686,8 +736,7 @@ static int wan_target_check(struct natport_proxy *p, osip_message_t *m,
 			    const struct natport_endpoint *dst, char *reason,
 			    size_t rlen)
 {
-	struct natport_call *c = natport_call_find(p->calls,
-						   m->call_id->number);
+	struct natport_call *c = call_of(p, m, NATPORT_SIDE_WAN, 0);
 
 	if (c) {
 		if (natport_endpoint_equal(dst, &c->lan_party) ||
@@ -805,8 +854,7 @@ static void handle_request(struct natport_proxy *p,
 	if (!strcmp(method, "REGISTER") && side == NATPORT_SIDE_LAN) {
 		rewrite_register(p, m, src);
 	} else if (side == NATPORT_SIDE_LAN) {
-		struct natport_call *c = natport_call_find(p->calls,
-							   m->call_id->number);
+		struct natport_call *c = call_of(p, m, side, 0);
 
 		if (c)
 			hide_contact(p, c, m);
@@ -993,12 +1041,11 @@ static void handle_response(struct natport_proxy *p,
 	}
 	if (side == NATPORT_SIDE_WAN && !strcmp(m->cseq->method, "REGISTER"))
 		register_answer(p, m);
-	c = natport_call_find(p->calls, m->call_id->number);
+	c = call_of(p, m, side, 1);
 	if (c)
 		response_call(p, c, m, side, src, &drop);
 	if (c && !drop && side == NATPORT_SIDE_LAN && m->status_code > 100 &&
-	    m->status_code < 300 &&
-	    (c = natport_call_find(p->calls, m->call_id->number)))
+	    m->status_code < 300 && (c = call_of(p, m, side, 1)))
 		hide_contact(p, c, m); /* looked up again: c may have ended */
 	if (drop) {
 		p->st.dropped++;

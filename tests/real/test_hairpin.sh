@@ -13,7 +13,7 @@
 # Today nat-portd refuses the returning offer with 488 ("pointing at the
 # router"), so bob never rings.
 set -eu
-. "$(dirname "$0")/../lib_real.sh"
+. "$(dirname "$0")/lib_real.sh"
 trap real_cleanup EXIT
 need_real
 real_up

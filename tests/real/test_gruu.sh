@@ -12,14 +12,14 @@
 # BYE to the Contact's host, the provider itself, and refuses it as
 # relaying (403): dave never sees it.
 set -eu
-. "$(dirname "$0")/../lib_real.sh"
+. "$(dirname "$0")/lib_real.sh"
 trap real_cleanup EXIT
 need_real
 real_up
 phone_start carol
 
 printf 'SEQUENTIAL\n%s;%s\n' "$DOMAIN" "$RTR_LAN" >"$TMP/fields.csv"
-uac_bg "$REAL/pending/gruu_phone.xml" -inf "$TMP/fields.csv" -m 1
+uac_bg "$REAL/gruu_phone.xml" -inf "$TMP/fields.csv" -m 1
 check "carol rings" phone_wait carol "Incoming call" 10
 phone carol /accept
 check "carol established" phone_wait carol "Call established" 10
