@@ -76,10 +76,36 @@
  *    mapping. An entry the kernel destroyed anyway (conntrack -F, an
  *    overflowing table) is re-created at once from its DESTROY event,
  *    counted as kernel_restored.
- *  - Hold: an unspecified remote (0.0.0.0, c=0.0.0.0 in SDP) is hold, not a
- *    remote. Do not call update_remote for it: keep the mapping as it is.
- *  - Addresses are family-neutral. The kernel path supports IPv4 today; an
- *    IPv6 endpoint gets -NATPORT_E_NOTSUP, never a silent failure.
+ *  - Hold: an unspecified remote (0.0.0.0 or ::, c=0.0.0.0 in SDP) is
+ *    hold, not a remote. Do not call update_remote for it: keep the
+ *    mapping as it is.
+ *  - Addresses are family-neutral, and IPv6 has the kernel path too, in
+ *    one of two shapes chosen per handle (cfg.nat66):
+ *      pinhole (the default; LAN hosts with global addresses): no
+ *        translation. The external endpoint is the internal one, the
+ *        phone's own address and port: nothing is allocated from the range
+ *        and nothing is reserved or guarded for it. The entry is
+ *          original  remote:rport   -> internal:iport   (no NAT)
+ *          reply     internal:iport -> remote:rport
+ *        with SEEN_REPLY|ASSURED and the mark, so a default-drop IPv6
+ *        forward policy with `ct state established` passes exactly that
+ *        remote and that port of the phone, both ways, and nothing else.
+ *        update_remote and release name the mapping by that external
+ *        (= internal) endpoint. A pinhole counts against the capacity
+ *        like any mapping.
+ *      NAT66 (LANs with ULA addresses behind one global address,
+ *        cfg.external6): DNAT/SNAT exactly as for IPv4, ports taken in
+ *        pairs from the same range on external6, quarantined alike, and
+ *        guarded by natport's table (`ip6 daddr`).
+ *    Both shapes have the same marks, refresh scan, re-creation after
+ *    DESTROY and sweep as IPv4 (the inet table's hooks serve both
+ *    families). Families never mix: an IPv6 remote for an IPv4 mapping (or
+ *    the reverse) is -NATPORT_E_NOTSUP, as conntrack cannot forward between
+ *    families; so is an IPv6 internal endpoint on a handle with no IPv6
+ *    LAN prefix. Not for IPv6 yet: PCP inbound mappings, the
+ *    quarantined listing (natport_pm_foreach_quarantined lists IPv4
+ *    only), and the ports_* figures of the stats (the IPv4 range's).
+ *    Hold is :: as well as 0.0.0.0.
  *  - Conntrack is made active in the namespace by an nft table the library
  *    owns (NATPORT_NFT_TABLE, family inet): a counter rule using ct state
  *    and empty nat chains, so conntrack and NAT hooks are registered
@@ -195,7 +221,8 @@ enum natport_error {
 			    * prefixes or the router's own; remote inside the
 			    * LAN, local, loopback, multicast or unspecified
 			    * (see natport/policy.h) */
-	NATPORT_E_NOTSUP,  /* not supported (IPv6 on the kernel path today) */
+	NATPORT_E_NOTSUP,  /* not supported (mixed families, an IPv6 PCP
+			    * inbound mapping) */
 	NATPORT_E_NOPORT,  /* no free external port pair */
 	NATPORT_E_NOENT,   /* unknown mapping */
 	NATPORT_E_EXIST,   /* internal endpoint already mapped as another type */
@@ -245,6 +272,13 @@ struct natport_pm_config {
 	 * clamped and told in natport_pm_limits() otherwise); else at most
 	 * this many concurrent mappings. */
 	uint32_t max_mappings;
+	/* IPv6 (see "IPv6" at the top). IPv6 prefixes in internal[] are the
+	 * LANs whose hosts get IPv6 mappings. nat66 = 0: every IPv6 mapping
+	 * is a pinhole (no translation, external == internal). nat66 = 1:
+	 * IPv6 mappings are NAT66, with ports of the same range on
+	 * external6, the router's one global address (required then). */
+	struct natport_endpoint external6;
+	uint8_t nat66;
 };
 
 struct natport_mapping_req {

@@ -7,6 +7,12 @@
  *
  *   np-map -e EXT_ADDR [-e ...] -l LAN_PREFIX [-l ...] [-p MIN-MAX] [-q MS]
  *          [-t TABLE]      (a second -e and more: more external addresses)
+ *          [-E EXT6_ADDR -N]   (IPv6: -l 2001:db8:1::/64 gives pinholes;
+ *                               -N makes them NAT66 on EXT6_ADDR)
+ *
+ * Addresses are IPv4 or IPv6, bare in the address arguments below and
+ * [bracketed] where a port follows (a remote "[2001:db8:2::20]:5000");
+ * answers give them bare.
  *
  *   get <type> <int_addr> <int_port> [<remote_addr>[:<port>]] [rtp=<port>]
  *                                   -> ok <id> <ext_addr> <ext_port>
@@ -36,7 +42,8 @@ static int verbose_events;
 static void usage(void)
 {
 	fprintf(stderr, "usage: np-map -e EXT_ADDR -l LAN_PREFIX [-l ...] "
-			"[-p MIN-MAX] [-q QUARANTINE_MS] [-t NFT_TABLE] [-v]\n");
+			"[-p MIN-MAX] [-q QUARANTINE_MS] [-t NFT_TABLE] "
+			"[-E EXT6 [-N]] [-v]\n");
 	exit(2);
 }
 
@@ -127,6 +134,7 @@ static void command(char *line)
 	struct natport_endpoint i, e, r;
 	struct natport_mapping m;
 	char a[NATPORT_ENDPOINT_STRLEN];
+	unsigned int port;
 
 	for (tok = strtok_r(line, " \t\r\n", &save); tok && argc < 8;
 	     tok = strtok_r(NULL, " \t\r\n", &save))
@@ -154,9 +162,10 @@ static void command(char *line)
 		err = natport_pm_get_mapping(pm, &req, &m);
 		if (err)
 			return reply_err(err);
+		port = m.external.port;
+		m.external.port = 0; /* the bare address, the port apart */
 		natport_endpoint_format(&m.external, a, sizeof(a));
-		*strrchr(a, ':') = ' ';
-		printf("ok %u %s\n", m.id, a);
+		printf("ok %u %s %u\n", m.id, a, port);
 	} else if (!strcmp(argv[0], "update") && argc == 5) {
 		if (parse_ep(argv[1], argv[2], &e) ||
 		    parse_ep(argv[3], argv[4], &r)) {
@@ -251,7 +260,8 @@ static void command(char *line)
 int main(int argc, char **argv)
 {
 	struct natport_pm_config cfg = { 0 };
-	char err[256], line[512];
+	char err[256], line[512], in[4096];
+	size_t inlen = 0;
 	struct pollfd pfd[2];
 	unsigned int lo, hi;
 	int opt;
@@ -259,8 +269,15 @@ int main(int argc, char **argv)
 	cfg.port_min = 20000;
 	cfg.port_max = 20099;
 	cfg.quarantine_ms = 2000;
-	while ((opt = getopt(argc, argv, "e:l:p:q:t:r:v")) != -1) {
+	while ((opt = getopt(argc, argv, "e:E:Nl:p:q:t:r:v")) != -1) {
 		switch (opt) {
+		case 'E':
+			if (natport_endpoint_parse(optarg, &cfg.external6))
+				usage();
+			break;
+		case 'N':
+			cfg.nat66 = 1;
+			break;
 		case 'e':
 			if (cfg.external.family == AF_UNSPEC) {
 				if (natport_endpoint_parse(optarg,
@@ -324,13 +341,34 @@ int main(int argc, char **argv)
 		if (pfd[1].revents & POLLIN)
 			natport_pm_dispatch(pm);
 		if (pfd[0].revents & (POLLIN | POLLHUP)) {
-			if (!fgets(line, sizeof(line), stdin))
+			/* read(), not fgets(): stdio would keep lines of a
+			 * burst in its buffer, where poll() cannot see them,
+			 * and they would wait for the next write (a burst of
+			 * releases stalled so in test_scale) */
+			ssize_t n = read(0, in + inlen, sizeof(in) - inlen);
+			char *nl;
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
 				break;
-			if (!strncmp(line, "quit", 4))
-				break;
-			command(line);
+			inlen += n;
+			while ((nl = memchr(in, '\n', inlen))) {
+				size_t l = nl - in + 1;
+
+				snprintf(line, sizeof(line), "%.*s",
+					 (int)(l - 1), in);
+				memmove(in, in + l, inlen - l);
+				inlen -= l;
+				if (!strncmp(line, "quit", 4))
+					goto out;
+				command(line);
+			}
+			if (inlen == sizeof(in))
+				inlen = 0; /* a line longer than any command */
 		}
 	}
+out:
 	natport_pm_close(pm);
 	return 0;
 }

@@ -17,7 +17,8 @@
  *   np-udp sink  -b LOCAL:PORT -t SECONDS
  *       counts for SECONDS after the first packet; prints "sink <count> <pps>".
  *
- * IPv4 only, like the kernel path today.
+ * ADDR:PORT is IPv4 (192.0.2.10:4000) or IPv6 in brackets
+ * ([2001:db8:1::10]:4000); sources print the same way.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,13 +42,21 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int parse(const char *s, struct sockaddr_in *sin)
+/* A sockaddr_storage holding an IPv4 or IPv6 address and port. */
+static socklen_t sa_len(const struct sockaddr_storage *ss)
 {
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					   sizeof(struct sockaddr_in);
+}
+
+static int parse(const char *s, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 	char buf[64];
 	char *colon;
 
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
+	memset(ss, 0, sizeof(*ss));
 	if (strlen(s) >= sizeof(buf))
 		return -1;
 	strcpy(buf, s);
@@ -55,8 +64,41 @@ static int parse(const char *s, struct sockaddr_in *sin)
 	if (!colon)
 		return -1;
 	*colon = '\0';
+	if (buf[0] == '[' && colon > buf + 1 && colon[-1] == ']') {
+		colon[-1] = '\0';
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(atoi(colon + 1));
+		return inet_pton(AF_INET6, buf + 1, &sin6->sin6_addr) == 1 ? 0 :
+									     -1;
+	}
+	sin->sin_family = AF_INET;
 	sin->sin_port = htons(atoi(colon + 1));
 	return inet_pton(AF_INET, buf, &sin->sin_addr) == 1 ? 0 : -1;
+}
+
+static int same(const struct sockaddr_storage *a,
+		const struct sockaddr_storage *b)
+{
+	return a->ss_family == b->ss_family && !memcmp(a, b, sa_len(a));
+}
+
+static const char *show(const struct sockaddr_storage *ss, char *out,
+			size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		snprintf(out, len, "[%s]:%u", a, ntohs(s6->sin6_port));
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		snprintf(out, len, "%s:%u", a, ntohs(s4->sin_port));
+	}
+	return out;
 }
 
 static void usage(void)
@@ -68,7 +110,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in local, dest;
+	struct sockaddr_storage local, dest;
 	const char *mode;
 	char *b = NULL, *d = NULL;
 	long count = 1, interval = 0, size = 172, timeout = 2000, rate = 0;
@@ -96,11 +138,11 @@ int main(int argc, char **argv)
 	if (!b || parse(b, &local) || (d && parse(d, &dest)) || size < 12 ||
 	    size > 1400)
 		usage();
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	fd = socket(local.ss_family, SOCK_DGRAM, 0);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
-	if (bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
+	if (bind(fd, (struct sockaddr *)&local, sa_len(&local)) < 0) {
 		perror("np-udp: bind");
 		return 1;
 	}
@@ -113,8 +155,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < count; i++) {
 			memset(buf[0], 0, size);
 			snprintf(buf[0], size, "np-udp %ld", i);
-			if (sendto(fd, buf[0], size, 0, (struct sockaddr *)&dest,
-				   sizeof(dest)) < 0)
+			if (sendto(fd, buf[0], size, 0,
+				   (struct sockaddr *)&dest, sa_len(&dest)) < 0)
 				perror("np-udp: sendto");
 			if (interval)
 				usleep(interval);
@@ -123,7 +165,8 @@ int main(int argc, char **argv)
 	}
 
 	if (!strcmp(mode, "recv") || !strcmp(mode, "talk")) {
-		struct sockaddr_in src[MAX_SOURCES];
+		struct sockaddr_storage src[MAX_SOURCES];
+		char show_buf[80];
 		long got[MAX_SOURCES] = { 0 }, total = 0, sent = 0;
 		int nsrc = 0, i, talk = !strcmp(mode, "talk");
 		double start = now(), end;
@@ -137,7 +180,7 @@ int main(int argc, char **argv)
 		end = start + timeout / 1000.0 +
 		      (talk ? count * interval / 1e6 : 0);
 		while (total < count || (talk && sent < count)) {
-			struct sockaddr_in from;
+			struct sockaddr_storage from;
 			socklen_t fl = sizeof(from);
 			int left = (end - now()) * 1000;
 
@@ -146,7 +189,7 @@ int main(int argc, char **argv)
 				memset(buf[1], 0, size);
 				snprintf(buf[1], size, "np-udp %ld", sent);
 				sendto(fd, buf[1], size, 0,
-				       (struct sockaddr *)&dest, sizeof(dest));
+				       (struct sockaddr *)&dest, sa_len(&dest));
 				sent++;
 				continue;
 			}
@@ -168,9 +211,7 @@ int main(int argc, char **argv)
 				continue;
 			total++;
 			for (i = 0; i < nsrc; i++)
-				if (src[i].sin_addr.s_addr ==
-					    from.sin_addr.s_addr &&
-				    src[i].sin_port == from.sin_port)
+				if (same(&src[i], &from))
 					break;
 			if (i == nsrc && nsrc < MAX_SOURCES)
 				src[nsrc++] = from;
@@ -178,9 +219,8 @@ int main(int argc, char **argv)
 				got[i]++;
 		}
 		for (i = 0; i < nsrc; i++)
-			printf("recv %ld from %s:%u\n", got[i],
-			       inet_ntoa(src[i].sin_addr),
-			       ntohs(src[i].sin_port));
+			printf("recv %ld from %s\n", got[i],
+			       show(&src[i], show_buf, sizeof(show_buf)));
 		printf("total %ld\n", total);
 		return total >= count ? 0 : 1;
 	}
@@ -202,7 +242,7 @@ int main(int argc, char **argv)
 			msgs[i].msg_hdr.msg_iov = &iov[i];
 			msgs[i].msg_hdr.msg_iovlen = 1;
 			msgs[i].msg_hdr.msg_name = &dest;
-			msgs[i].msg_hdr.msg_namelen = sizeof(dest);
+			msgs[i].msg_hdr.msg_namelen = sa_len(&dest);
 		}
 		while ((t = now()) < end) {
 			if (rate && sent > (t - start) * rate) {

@@ -73,21 +73,28 @@ static void reset(struct nf_conntrack **obj)
 	*obj = n;
 }
 
-/* A UDP/IPv4 original tuple src -> dst on a fresh object. */
-static int set_udp4(struct nf_conntrack **objp,
-		    const struct natport_endpoint *src,
-		    const struct natport_endpoint *dst)
+/* A UDP original tuple src -> dst (both IPv4 or both IPv6) on a fresh
+ * object. */
+static int set_udp(struct nf_conntrack **objp,
+		   const struct natport_endpoint *src,
+		   const struct natport_endpoint *dst)
 {
 	struct nf_conntrack *obj;
 
 	reset(objp);
 	obj = *objp;
-	if (src->family != AF_INET || dst->family != AF_INET)
+	if (src->family != dst->family ||
+	    (src->family != AF_INET && src->family != AF_INET6))
 		return -EAFNOSUPPORT;
-	nfct_set_attr_u8(obj, ATTR_L3PROTO, AF_INET);
+	nfct_set_attr_u8(obj, ATTR_L3PROTO, src->family);
 	nfct_set_attr_u8(obj, ATTR_L4PROTO, IPPROTO_UDP);
-	nfct_set_attr_u32(obj, ATTR_IPV4_SRC, src->addr.v4.s_addr);
-	nfct_set_attr_u32(obj, ATTR_IPV4_DST, dst->addr.v4.s_addr);
+	if (src->family == AF_INET) {
+		nfct_set_attr_u32(obj, ATTR_IPV4_SRC, src->addr.v4.s_addr);
+		nfct_set_attr_u32(obj, ATTR_IPV4_DST, dst->addr.v4.s_addr);
+	} else {
+		nfct_set_attr(obj, ATTR_IPV6_SRC, &src->addr.v6);
+		nfct_set_attr(obj, ATTR_IPV6_DST, &dst->addr.v6);
+	}
 	nfct_set_attr_u16(obj, ATTR_PORT_SRC, htons(src->port));
 	nfct_set_attr_u16(obj, ATTR_PORT_DST, htons(dst->port));
 	return 0;
@@ -97,7 +104,7 @@ static int set_udp4(struct nf_conntrack **objp,
 static int set_tuple(struct nf_conntrack **objp,
 		     const struct natport_ct_entry *e)
 {
-	return set_udp4(objp, &e->remote, &e->external);
+	return set_udp(objp, &e->remote, &e->external);
 }
 
 /* The tuple the LAN client's own packets to the remote have before NAT
@@ -105,8 +112,18 @@ static int set_tuple(struct nf_conntrack **objp,
 static int set_client_tuple(struct nf_conntrack **objp,
 			    const struct natport_ct_entry *e)
 {
-	return set_udp4(objp, &e->internal,
-			e->snat.family ? &e->snat : &e->remote);
+	return set_udp(objp, &e->internal,
+		       e->snat.family ? &e->snat : &e->remote);
+}
+
+/* What every shape of entry carries after its NAT attributes. */
+static int finish_entry(struct nf_conntrack *obj,
+			const struct natport_ct_entry *e)
+{
+	nfct_set_attr_u32(obj, ATTR_STATUS, IPS_SEEN_REPLY | IPS_ASSURED);
+	nfct_set_attr_u32(obj, ATTR_TIMEOUT, e->timeout_s);
+	nfct_set_attr_u32(obj, ATTR_MARK, e->mark);
+	return 0;
 }
 
 /* Both tuples must be present before the NAT attributes, or the kernel
@@ -123,9 +140,32 @@ static int set_entry(struct nf_conntrack **objp,
 
 	if (err)
 		return err;
-	if (e->internal.family != AF_INET)
+	if (e->internal.family != e->external.family)
 		return -EAFNOSUPPORT;
 	nfct_setobjopt(obj, NFCT_SOPT_SETUP_REPLY);
+	if (natport_endpoint_equal(&e->internal, &e->external)) {
+		/* An IPv6 pinhole: no NAT attribute at all, so the reply tuple
+		 * stays internal -> remote as SETUP_REPLY made it. ctnetlink
+		 * then sets up no binding (ctnetlink_setup_nat returns early),
+		 * and as the entry is ESTABLISHED from its first packet the
+		 * nat chains never run for it: an operator's IPv6 masquerade
+		 * does not rewrite a pinhole (checked on 6.18,
+		 * test_kernel_path_v6). A clash with the client's early entry
+		 * still fails with EEXIST (the hash insert checks both
+		 * tuples), as with the IPv4 shape. */
+		return finish_entry(obj, e);
+	}
+	if (e->internal.family == AF_INET6) {
+		/* NAT66: the same shape as IPv4, with the same pin. */
+		const struct natport_endpoint *sn =
+			e->snat.family == AF_INET6 ? &e->snat : &e->remote;
+
+		nfct_set_attr(obj, ATTR_DNAT_IPV6, &e->internal.addr.v6);
+		nfct_set_attr_u16(obj, ATTR_DNAT_PORT, htons(e->internal.port));
+		nfct_set_attr(obj, ATTR_SNAT_IPV6, &sn->addr.v6);
+		nfct_set_attr_u16(obj, ATTR_SNAT_PORT, htons(sn->port));
+		return finish_entry(obj, e);
+	}
 	nfct_set_attr_u32(obj, ATTR_DNAT_IPV4, e->internal.addr.v4.s_addr);
 	nfct_set_attr_u16(obj, ATTR_DNAT_PORT, htons(e->internal.port));
 	/* An explicit SNAT always: the hairpin's (the other phone's external
@@ -142,10 +182,7 @@ static int set_entry(struct nf_conntrack **objp,
 		nfct_set_attr_u32(obj, ATTR_SNAT_IPV4, e->remote.addr.v4.s_addr);
 		nfct_set_attr_u16(obj, ATTR_SNAT_PORT, htons(e->remote.port));
 	}
-	nfct_set_attr_u32(obj, ATTR_STATUS, IPS_SEEN_REPLY | IPS_ASSURED);
-	nfct_set_attr_u32(obj, ATTR_TIMEOUT, e->timeout_s);
-	nfct_set_attr_u32(obj, ATTR_MARK, e->mark);
-	return 0;
+	return finish_entry(obj, e);
 }
 
 static void batch_begin(struct natport_ctnl *ct)
@@ -168,7 +205,9 @@ static int batch_add(struct natport_ctnl *ct, uint16_t type, uint16_t flags,
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	nlh->nlmsg_seq = ct->seq++;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_INET;
+	/* ctnetlink parses the tuples with this family, not the
+	 * object's: an IPv6 tuple under AF_INET is refused (EINVAL) */
+	nfg->nfgen_family = nfct_get_attr_u8(obj, ATTR_L3PROTO);
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
 	if (nfct_nlmsg_build(nlh, obj) < 0)
@@ -564,13 +603,27 @@ static void entry_from_obj(const struct nf_conntrack *obj,
 			   struct natport_ct_entry *e,
 			   struct natport_counters *c)
 {
+	uint8_t family = nfct_get_attr_u8(obj, ATTR_L3PROTO);
+
 	memset(e, 0, sizeof(*e));
-	e->remote.family = e->external.family = e->internal.family = AF_INET;
-	e->remote.addr.v4.s_addr = nfct_get_attr_u32(obj, ATTR_ORIG_IPV4_SRC);
+	e->remote.family = e->external.family = e->internal.family = family;
+	if (family == AF_INET6) {
+		memcpy(&e->remote.addr.v6,
+		       nfct_get_attr(obj, ATTR_ORIG_IPV6_SRC), 16);
+		memcpy(&e->external.addr.v6,
+		       nfct_get_attr(obj, ATTR_ORIG_IPV6_DST), 16);
+		memcpy(&e->internal.addr.v6,
+		       nfct_get_attr(obj, ATTR_REPL_IPV6_SRC), 16);
+	} else {
+		e->remote.addr.v4.s_addr =
+			nfct_get_attr_u32(obj, ATTR_ORIG_IPV4_SRC);
+		e->external.addr.v4.s_addr =
+			nfct_get_attr_u32(obj, ATTR_ORIG_IPV4_DST);
+		e->internal.addr.v4.s_addr =
+			nfct_get_attr_u32(obj, ATTR_REPL_IPV4_SRC);
+	}
 	e->remote.port = ntohs(nfct_get_attr_u16(obj, ATTR_ORIG_PORT_SRC));
-	e->external.addr.v4.s_addr = nfct_get_attr_u32(obj, ATTR_ORIG_IPV4_DST);
 	e->external.port = ntohs(nfct_get_attr_u16(obj, ATTR_ORIG_PORT_DST));
-	e->internal.addr.v4.s_addr = nfct_get_attr_u32(obj, ATTR_REPL_IPV4_SRC);
 	e->internal.port = ntohs(nfct_get_attr_u16(obj, ATTR_REPL_PORT_SRC));
 	e->mark = nfct_get_attr_u32(obj, ATTR_MARK);
 	e->timeout_s = nfct_get_attr_u32(obj, ATTR_TIMEOUT);
@@ -580,6 +633,13 @@ static void entry_from_obj(const struct nf_conntrack *obj,
 	c->bytes_in = nfct_get_attr_u64(obj, ATTR_ORIG_COUNTER_BYTES);
 	c->pkts_out = nfct_get_attr_u64(obj, ATTR_REPL_COUNTER_PACKETS);
 	c->bytes_out = nfct_get_attr_u64(obj, ATTR_REPL_COUNTER_BYTES);
+}
+
+static int known_family(const struct nf_conntrack *obj)
+{
+	uint8_t f = nfct_get_attr_u8(obj, ATTR_L3PROTO);
+
+	return f == AF_INET || f == AF_INET6;
 }
 
 struct get_ctx {
@@ -662,7 +722,7 @@ int natport_ctnl_counters(struct natport_ctnl *ct,
 	err = set_tuple(&obj, e);
 	if (err)
 		goto out;
-	nlh = put_get(ct, NLM_F_ACK, AF_INET);
+	nlh = put_get(ct, NLM_F_ACK, e->external.family);
 	nfct_nlmsg_build(nlh, obj);
 	g.obj = obj; /* get_cb renews it: never hand it ct->obj */
 	err = request(ct, nlh, get_cb, &g);
@@ -694,7 +754,7 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	/* the kernel filtered by mark already; check anyway, cheaply */
 	if (!natport_ct_mark_id(d->tag, nfct_get_attr_u32(d->obj, ATTR_MARK)) ||
-	    nfct_get_attr_u8(d->obj, ATTR_L3PROTO) != AF_INET ||
+	    !known_family(d->obj) ||
 	    nfct_get_attr_u8(d->obj, ATTR_L4PROTO) != IPPROTO_UDP)
 		return MNL_CB_OK;
 	entry_from_obj(d->obj, &e, &c);
@@ -815,9 +875,10 @@ int natport_ctnl_events_read(struct natport_ctnl *ct,
 			reset(&ct->obj);
 			if (nfct_nlmsg_parse(nlh, ct->obj) < 0)
 				continue;
-			if (!natport_ct_mark_id(ct->tag, nfct_get_attr_u32(
-							      ct->obj, ATTR_MARK)) ||
-			    nfct_get_attr_u8(ct->obj, ATTR_L3PROTO) != AF_INET)
+			if (!natport_ct_mark_id(
+				    ct->tag,
+				    nfct_get_attr_u32(ct->obj, ATTR_MARK)) ||
+			    !known_family(ct->obj))
 				continue;
 			entry_from_obj(ct->obj, &e, NULL);
 			fn(&e, arg);
@@ -851,7 +912,7 @@ int natport_ctnl_scan_start(struct natport_ctnl *ct)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = ct->scan_seq = ct->seq++;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_INET;
+	nfg->nfgen_family = AF_UNSPEC; /* both families in one dump */
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
 	fd = nfct_filter_dump_create();
@@ -914,10 +975,12 @@ int natport_ctnl_scan_step(struct natport_ctnl *ct, unsigned int max,
 			reset(&ct->obj);
 			if (nfct_nlmsg_parse(nlh, ct->obj) < 0)
 				continue;
-			if (!natport_ct_mark_id(ct->tag, nfct_get_attr_u32(
-							      ct->obj, ATTR_MARK)) ||
-			    nfct_get_attr_u8(ct->obj, ATTR_L3PROTO) != AF_INET ||
-			    nfct_get_attr_u8(ct->obj, ATTR_L4PROTO) != IPPROTO_UDP)
+			if (!natport_ct_mark_id(
+				    ct->tag,
+				    nfct_get_attr_u32(ct->obj, ATTR_MARK)) ||
+			    !known_family(ct->obj) ||
+			    nfct_get_attr_u8(ct->obj, ATTR_L4PROTO) !=
+				    IPPROTO_UDP)
 				continue;
 			entry_from_obj(ct->obj, &e, &c);
 			fn(&e, &c, arg);

@@ -83,27 +83,44 @@ static int install(struct natport_nft *nft, char *err, size_t errlen)
 	return run(nft, cmd, err, errlen);
 }
 
+/* One rule per family present: "ip daddr { ... }" and "ip6 daddr { ... }"
+ * (an inet chain takes both; a set of one family cannot hold the other). */
+static size_t guard_rule(struct natport_nft *nft, size_t len,
+			 const struct natport_nft_guard *g, int family)
+{
+	char a[INET6_ADDRSTRLEN];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < g->n && len < sizeof(nft->guard); i++) {
+		if (g->addr[i].family != family)
+			continue;
+		inet_ntop(family, &g->addr[i].addr, a, sizeof(a));
+		len += snprintf(nft->guard + len, sizeof(nft->guard) - len,
+				"%s%s",
+				n++		  ? ", " :
+				family == AF_INET ? "  ip daddr { " :
+						    "  ip6 daddr { ",
+				a);
+	}
+	if (n && len < sizeof(nft->guard))
+		len += snprintf(
+			nft->guard + len, sizeof(nft->guard) - len,
+			" } udp dport %u-%u ct state new counter name stray drop\n",
+			g->lo, g->hi);
+	return len;
+}
+
 static void make_guard(struct natport_nft *nft,
 		       const struct natport_nft_guard *g)
 {
-	size_t len = 0;
-	unsigned int i;
-	char a[INET_ADDRSTRLEN];
+	size_t len;
 
 	nft->guard[0] = '\0';
 	if (!g || !g->n)
 		return;
-	len += snprintf(nft->guard + len, sizeof(nft->guard) - len,
-			"  ip daddr { ");
-	for (i = 0; i < g->n && len < sizeof(nft->guard); i++) {
-		inet_ntop(AF_INET, &g->addr[i].addr.v4, a, sizeof(a));
-		len += snprintf(nft->guard + len, sizeof(nft->guard) - len,
-				"%s%s", i ? ", " : "", a);
-	}
+	len = guard_rule(nft, 0, g, AF_INET);
 	if (len < sizeof(nft->guard))
-		snprintf(nft->guard + len, sizeof(nft->guard) - len,
-			 " } udp dport %u-%u ct state new counter name stray drop\n",
-			 g->lo, g->hi);
+		guard_rule(nft, len, g, AF_INET6);
 }
 
 int natport_nft_stray(struct natport_nft *nft, uint64_t *pkts)

@@ -26,10 +26,10 @@
 
 struct natport_nft;
 
-/* The range to guard: ports lo..hi on each of n addresses (IPv4). n = 0
- * guards nothing. */
+/* The range to guard: ports lo..hi on each of n addresses (IPv4, and the
+ * NAT66 address: one more than the IPv4 maximum). n = 0 guards nothing. */
 struct natport_nft_guard {
-	struct natport_endpoint addr[NATPORT_MAX_EXTERNAL];
+	struct natport_endpoint addr[NATPORT_MAX_EXTERNAL + 1];
 	unsigned int n;
 	uint16_t lo, hi;
 };

@@ -49,6 +49,11 @@
 struct natport_pm {
 	struct natport_pm_config cfg;
 	struct natport_portalloc pa;
+	/* NAT66 (cfg.nat66): the range on external6; pa6.pairs is NULL
+	 * otherwise. IPv6 pinholes take no pair at all (pair
+	 * NATPORT_PAIR_NONE): their external endpoint is the internal one. */
+	struct natport_portalloc pa6;
+	int has_v6_lan;
 	struct natport_maptable mt;
 	struct natport_ctnl *ct;
 	struct natport_nft *nft;
@@ -88,6 +93,8 @@ struct natport_pm {
 
 static void inbound_drop(struct natport_pm *pm, struct natport_map_slot *s);
 static void inbound_restore(struct natport_pm *pm);
+static uint64_t *inbound_slot(struct natport_pm *pm,
+			      const struct natport_endpoint *ext);
 
 static uint64_t now_ms(void)
 {
@@ -210,9 +217,11 @@ static int check_family(struct natport_pm *pm,
 
 	if (ep->family == AF_INET)
 		return 0;
+	if (ep->family == AF_INET6 && pm->has_v6_lan)
+		return 0;
 	if (ep->family == AF_INET6)
 		return fail(pm, NATPORT_E_NOTSUP,
-			    "%s %s: IPv6 is not supported on the kernel path yet",
+			    "%s %s: this port manager has no IPv6 LAN prefix",
 			    what, natport_endpoint_format(ep, b, sizeof(b)));
 	return fail(pm, NATPORT_E_INVAL, "%s: no address family", what);
 }
@@ -233,6 +242,25 @@ static int check_internal(struct natport_pm *pm,
 		return fail(pm, NATPORT_E_BADADDR, "internal endpoint %s %s", b,
 			    why);
 	return 0;
+}
+
+/* conntrack forwards within one family: a stream between an IPv4 phone
+ * and an IPv6 remote (or the reverse) cannot take the kernel path. */
+static int check_same_family(struct natport_pm *pm,
+			     const struct natport_endpoint *internal,
+			     const struct natport_endpoint *remote)
+{
+	char b1[NATPORT_ENDPOINT_STRLEN], b2[NATPORT_ENDPOINT_STRLEN];
+
+	if (internal->family == remote->family)
+		return 0;
+	return fail(
+		pm, NATPORT_E_NOTSUP,
+		"remote %s (%s) and internal %s (%s): conntrack cannot forward between address families",
+		natport_endpoint_format(remote, b1, sizeof(b1)),
+		remote->family == AF_INET6 ? "IPv6" : "IPv4",
+		natport_endpoint_format(internal, b2, sizeof(b2)),
+		internal->family == AF_INET6 ? "IPv6" : "IPv4");
 }
 
 static int check_remote(struct natport_pm *pm,
@@ -450,11 +478,19 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 		return NULL;
 	}
 	for (i = 0; i < cfg->n_internal; i++)
-		if (cfg->internal[i].base.family != AF_INET) {
+		if (cfg->internal[i].base.family != AF_INET &&
+		    cfg->internal[i].base.family != AF_INET6) {
 			snprintf(err, errlen,
-				 "internal prefix %u: IPv4 only for now", i);
+				 "internal prefix %u: no address family", i);
 			return NULL;
 		}
+	if (cfg->nat66 && (cfg->external6.family != AF_INET6 ||
+			   natport_endpoint_is_unspec(&cfg->external6))) {
+		snprintf(
+			err, errlen,
+			"NAT66 needs the router's global IPv6 address (external6)");
+		return NULL;
+	}
 	if (cfg->ct_mark_tag & ~NATPORT_CT_MARK_MASK) {
 		snprintf(err, errlen, "ct mark tag 0x%08x: low 16 bits must be 0",
 			 cfg->ct_mark_tag);
@@ -496,8 +532,11 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	natport_policy_init(&pm->policy);
 	pm->policy.hairpin = natport_pm_hairpin_hook;
 	pm->policy.hairpin_arg = pm;
-	for (i = 0; i < cfg->n_internal; i++)
+	for (i = 0; i < cfg->n_internal; i++) {
 		natport_policy_add_lan(&pm->policy, &cfg->internal[i]);
+		if (cfg->internal[i].base.family == AF_INET6)
+			pm->has_v6_lan = 1;
+	}
 	pm->cfg.nft_table = NULL; /* the caller's string is not ours */
 	if (!pm->cfg.ct_mark_tag)
 		pm->cfg.ct_mark_tag = NATPORT_CT_MARK_TAG;
@@ -514,6 +553,13 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 					   cfg->port_min, cfg->port_max,
 					   cfg->quarantine_ms);
 	}
+	/* NAT66 uses the same range on its one address. The range is
+	 * reserved once: ip_local_reserved_ports lives under net.ipv4 but
+	 * steers the ephemeral choice of IPv6 sockets too. */
+	if (!r && cfg->nat66)
+		r = natport_portalloc_init(&pm->pa6, &cfg->external6, 1,
+					   cfg->port_min, cfg->port_max,
+					   cfg->quarantine_ms);
 	if (r) {
 		snprintf(err, errlen, "port range %u-%u: %s", cfg->port_min,
 			 cfg->port_max,
@@ -555,7 +601,12 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	if (*table) {
 		struct natport_nft_guard g = { .n = pm->pa.naddr };
 
-		memcpy(g.addr, pm->pa.addr, sizeof(g.addr));
+		memcpy(g.addr, pm->pa.addr, sizeof(pm->pa.addr));
+		/* NAT66's address is guarded too (ip6 daddr); pinholes need
+		 * no guard: their ports are the phones', and the router's
+		 * forward policy drops what no entry lets through. */
+		if (cfg->nat66)
+			g.addr[g.n++] = cfg->external6;
 		g.lo = pm->pa.base;
 		g.hi = pm->pa.base + 2 * pm->pa.addr_pairs - 1;
 		pm->nft = natport_nft_open(table, &g, err, errlen);
@@ -632,8 +683,18 @@ err_scratch:
 err_maptable:
 	natport_portalloc_uninit(&pm->pa);
 err_portalloc:
+	natport_portalloc_uninit(&pm->pa6);
 	free(pm);
 	return NULL;
+}
+
+/* The allocator a slot's pair comes from; NULL for an IPv6 pinhole. */
+static struct natport_portalloc *slot_pa(struct natport_pm *pm,
+					 const struct natport_map_slot *s)
+{
+	if (s->pair == NATPORT_PAIR_NONE)
+		return NULL;
+	return s->m.internal.family == AF_INET6 ? &pm->pa6 : &pm->pa;
 }
 
 static struct natport_map_slot *find_external(struct natport_pm *pm,
@@ -641,7 +702,7 @@ static struct natport_map_slot *find_external(struct natport_pm *pm,
 
 static void release_slot(struct natport_pm *pm, struct natport_map_slot *s)
 {
-	struct natport_pair *p = &pm->pa.pairs[s->pair];
+	struct natport_portalloc *pa = slot_pa(pm, s);
 	struct natport_ct_entry e;
 
 	if (s->hp_internal.family) {
@@ -659,12 +720,16 @@ static void release_slot(struct natport_pm *pm, struct natport_map_slot *s)
 		set_installed(pm, s, 0);
 	}
 	inbound_drop(pm, s);
-	p->map[s->half] = 0;
-	if (!p->map[0] && !p->map[1])
-		natport_portalloc_put(&pm->pa, s->pair, now_ms());
+	if (pa) {
+		struct natport_pair *p = &pa->pairs[s->pair];
+
+		p->map[s->half] = 0;
+		if (!p->map[0] && !p->map[1])
+			natport_portalloc_put(pa, s->pair, now_ms());
+	}
 	pm->stats.released++;
 	s->m.state = NATPORT_MAP_QUARANTINED;
-	if (pm->released) {
+	if (pm->released && pa == &pm->pa) {
 		s->m.updated_ms = now_ms();
 		pm->released[2 * s->pair + s->half] = s->m;
 	}
@@ -694,6 +759,7 @@ void natport_pm_close(struct natport_pm *pm)
 	free(pm->inbound);
 	natport_maptable_uninit(&pm->mt);
 	natport_portalloc_uninit(&pm->pa);
+	natport_portalloc_uninit(&pm->pa6);
 	free(pm);
 }
 
@@ -831,6 +897,7 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 			   struct natport_mapping *out)
 {
 	struct natport_map_slot *s, *rtp = NULL;
+	struct natport_portalloc *pa;
 	uint32_t pair;
 	unsigned int half = 0;
 	int fresh_pair = 0, err, have_remote;
@@ -848,9 +915,10 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 			    req->internal.port);
 	have_remote = req->remote.family != AF_UNSPEC &&
 		      !natport_endpoint_is_unspec(&req->remote);
-	if (req->remote.family == AF_INET6)
-		return check_family(pm, &req->remote, "remote endpoint");
 	if (have_remote) {
+		err = check_same_family(pm, &req->internal, &req->remote);
+		if (err)
+			return err;
 		err = check_remote(pm, &req->remote);
 		if (err && !(err == -NATPORT_E_INVAL && !req->remote.port))
 			return err;
@@ -873,16 +941,26 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 		return 0;
 	}
 
-	if (natport_port_type_is_rtcp(req->type)) {
+	pa = &pm->pa;
+	if (req->internal.family == AF_INET6)
+		pa = pm->cfg.nat66 ? &pm->pa6 : NULL;
+	if (pa && natport_port_type_is_rtcp(req->type)) {
 		struct natport_endpoint ep = req->internal;
 
 		ep.port = req->rtp_internal_port ?: req->internal.port - 1;
 		rtp = natport_maptable_find(&pm->mt, &ep);
 		if (rtp && (rtp->m.type != rtcp_partner(req->type) ||
-			    pm->pa.pairs[rtp->pair].map[1]))
+			    pa->pairs[rtp->pair].map[1]))
 			rtp = NULL;
 	}
-	if (rtp) {
+	if (!pa) {
+		/* An IPv6 pinhole: the phone's own port, no pair. */
+		if (pm->mt.count >= pm->capacity)
+			return fail(pm, NATPORT_E_NOPORT,
+				    "capacity of %u mappings reached (%s)",
+				    pm->capacity, pm->limits);
+		pair = NATPORT_PAIR_NONE;
+	} else if (rtp) {
 		pair = rtp->pair;
 		half = 1;
 	} else {
@@ -890,7 +968,7 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 			return fail(pm, NATPORT_E_NOPORT,
 				    "capacity of %u mappings reached (%s)",
 				    pm->capacity, pm->limits);
-		if (!pm->next_up) {
+		if (pa == &pm->pa && !pm->next_up) {
 			char b[NATPORT_ENDPOINT_STRLEN];
 
 			return fail(pm, NATPORT_E_NOPORT,
@@ -899,32 +977,38 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 							    sizeof(b)),
 				    pm->pa.naddr > 1 ? " (nor any other)" : "");
 		}
-		pair = get_pair(pm);
+		pair = pa == &pm->pa ? get_pair(pm) :
+				       natport_portalloc_get(pa, now_ms());
 		if (pair == NATPORT_PAIR_NONE)
-			return fail(pm, NATPORT_E_NOPORT,
-				    "no free external port pair (%u in use, %u in quarantine, on %u address(es))",
-				    pm->pa.nused, pm->pa.nquarantine,
-				    pm->pa.naddr);
+			return fail(
+				pm, NATPORT_E_NOPORT,
+				"no free external port pair (%u in use, %u in quarantine, on %u address(es))",
+				pa->nused, pa->nquarantine, pa->naddr);
 		fresh_pair = 1;
 		half = natport_port_type_is_rtcp(req->type);
 	}
 	s = natport_maptable_alloc(&pm->mt);
 	if (!s) {
 		if (fresh_pair)
-			natport_portalloc_put(&pm->pa, pair, 0);
+			natport_portalloc_put(pa, pair, 0);
 		return fail(pm, NATPORT_E_NOPORT, "mapping table full");
 	}
 	s->m.type = req->type;
 	s->m.state = NATPORT_MAP_HELD;
 	s->m.internal = req->internal;
-	s->m.external = *natport_portalloc_addr(&pm->pa, pair);
-	s->m.external.port = natport_portalloc_port(&pm->pa, pair, half);
+	if (pa) {
+		s->m.external = *natport_portalloc_addr(pa, pair);
+		s->m.external.port = natport_portalloc_port(pa, pair, half);
+	} else {
+		s->m.external = req->internal;
+	}
 	s->m.owner = req->owner;
 	s->m.created_ms = s->m.updated_ms = now_ms();
 	s->pair = pair;
 	s->half = half;
 	natport_maptable_insert(&pm->mt, s);
-	pm->pa.pairs[pair].map[half] = s->m.id;
+	if (pa)
+		pa->pairs[pair].map[half] = s->m.id;
 
 	if (have_remote) {
 		err = install(pm, s, &req->remote);
@@ -932,10 +1016,11 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 			char keep[sizeof(pm->errbuf)];
 
 			memcpy(keep, pm->errbuf, sizeof(keep));
-			pm->pa.pairs[pair].map[half] = 0;
+			if (pa)
+				pa->pairs[pair].map[half] = 0;
 			set_installed(pm, s, 0);
 			if (fresh_pair)
-				natport_portalloc_put(&pm->pa, pair, 0);
+				natport_portalloc_put(pa, pair, 0);
 			natport_maptable_free(&pm->mt, s);
 			memcpy(pm->errbuf, keep, sizeof(keep));
 			return err;
@@ -952,15 +1037,25 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 static struct natport_map_slot *find_external(struct natport_pm *pm,
 					      const struct natport_endpoint *ext)
 {
+	struct natport_portalloc *pa = &pm->pa;
 	uint32_t pair;
 	unsigned int half;
 	uint32_t id;
 
-	if (natport_portalloc_find(&pm->pa, ext, &pair, &half))
+	if (ext->family == AF_INET6 && !pm->cfg.nat66) {
+		/* a pinhole is found by its internal (= external) endpoint */
+		struct natport_map_slot *s =
+			natport_maptable_find(&pm->mt, ext);
+
+		return s && s->pair == NATPORT_PAIR_NONE ? s : NULL;
+	}
+	if (ext->family == AF_INET6)
+		pa = &pm->pa6;
+	if (natport_portalloc_find(pa, ext, &pair, &half))
 		return NULL;
-	if (pm->pa.pairs[pair].state != PAIR_USED)
+	if (pa->pairs[pair].state != PAIR_USED)
 		return NULL;
-	id = pm->pa.pairs[pair].map[half];
+	id = pa->pairs[pair].map[half];
 	return natport_maptable_get(&pm->mt, id);
 }
 
@@ -992,7 +1087,9 @@ int natport_pm_update_remote(struct natport_pm *pm,
 	if (!s)
 		return fail(pm, NATPORT_E_NOENT, "no mapping at %s",
 			    natport_endpoint_format(external, b, sizeof(b)));
-	err = check_remote(pm, remote);
+	err = check_same_family(pm, &s->m.internal, remote);
+	if (!err)
+		err = check_remote(pm, remote);
 	if (err)
 		return err;
 	if (s->carried_by && natport_endpoint_equal(&s->m.remote, remote) &&
@@ -1066,7 +1163,10 @@ int natport_pm_update_remote_many(struct natport_pm *pm,
 						   &u[i].external, b, sizeof(b)));
 			goto next;
 		}
-		u[i].result = check_remote(pm, &u[i].remote);
+		u[i].result =
+			check_same_family(pm, &s->m.internal, &u[i].remote);
+		if (!u[i].result)
+			u[i].result = check_remote(pm, &u[i].remote);
 		if (u[i].result)
 			goto next;
 		if (s->installed || find_external(pm, &u[i].remote)) {
@@ -1253,8 +1353,13 @@ int natport_pm_counters(struct natport_pm *pm, uint32_t id,
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return fail(pm, NATPORT_E_NOENT, "no mapping with id %u", id);
-	if (pm->inbound && pm->inbound[s->m.external.port - pm->cfg.port_min])
-		return natport_pm_inbound_counters(pm, &s->m.external, out);
+	{
+		uint64_t *in = inbound_slot(pm, &s->m.external);
+
+		if (in && *in)
+			return natport_pm_inbound_counters(pm, &s->m.external,
+							   out);
+	}
 	if (s->carried_by) {
 		/* a hairpin's carried half: the carrier's entry, seen from
 		 * this side (its original direction is our client's) */
@@ -1437,6 +1542,8 @@ static void tick(struct natport_pm *pm)
 	uint32_t old = pm->refresh_ms;
 
 	natport_portalloc_expire(&pm->pa, now_ms());
+	if (pm->pa6.pairs)
+		natport_portalloc_expire(&pm->pa6, now_ms());
 	load_timeouts(pm);
 	if (pm->refresh_ms != old)
 		arm_timer(pm);
@@ -1573,8 +1680,9 @@ int natport_kernel_list(uint32_t mark_tag, natport_kernel_fn fn, void *arg,
 static uint64_t *inbound_slot(struct natport_pm *pm,
 			      const struct natport_endpoint *ext)
 {
-	if (!pm->inbound || ext->port < pm->cfg.port_min ||
-	    ext->port > pm->cfg.port_max)
+	/* IPv4 only: an IPv6 mapping's port is no index into it */
+	if (!pm->inbound || ext->family != AF_INET ||
+	    ext->port < pm->cfg.port_min || ext->port > pm->cfg.port_max)
 		return NULL;
 	return &pm->inbound[ext->port - pm->cfg.port_min];
 }

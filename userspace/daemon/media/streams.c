@@ -96,14 +96,21 @@ static int status_of(struct natport_media *m, int err, const char *what,
 
 /* Whether a far end's media address is acceptable: 0, or -1 with the
  * reason (a phrase that follows the address) in why. Hold (an unspecified
- * address, or none) is acceptable; IPv6 is refused before the policy as
- * the kernel path cannot carry it yet, whatever the address. */
+ * address, or none) is acceptable; IPv6 media takes the kernel path (a
+ * pinhole or NAT66, natport.h) only when an IPv6 lan-prefix is configured,
+ * and is refused before the policy otherwise. */
 static int bad_remote(const struct natport_media *m,
 		      const struct natport_endpoint *ep, char *why, size_t len)
 {
-	if (ep->family == AF_INET6 && !natport_endpoint_is_unspec(ep)) {
+	unsigned int i;
+	int v6_lan = 0;
+
+	for (i = 0; i < m->cfg.policy.n_lan; i++)
+		v6_lan |= m->cfg.policy.lan[i].base.family == AF_INET6;
+	if (ep->family == AF_INET6 && !natport_endpoint_is_unspec(ep) &&
+	    !v6_lan) {
 		snprintf(why, len,
-			 "IPv6 media is not supported on the kernel path yet");
+			 "is IPv6, and no IPv6 lan-prefix is configured");
 		return -1;
 	}
 	return natport_policy_check_remote(&m->cfg.policy, ep,
