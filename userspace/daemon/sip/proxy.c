@@ -1218,3 +1218,14 @@ void natport_proxy_get_stats(struct natport_proxy *p,
 	natport_call_table_counters(p->calls, &out->calls_created,
 				    &out->calls_ended, &out->calls_full);
 }
+
+/* The state file (core/state.h) saves and restores these. */
+struct natport_call_table *natport_proxy_calls(struct natport_proxy *p)
+{
+	return p->calls;
+}
+
+struct natport_registrar *natport_proxy_registrar(struct natport_proxy *p)
+{
+	return p->reg;
+}

@@ -63,4 +63,8 @@ void natport_proxy_get_stats(struct natport_proxy *p,
 /* Run the timeouts now (the proxy also does it every 500 ms). */
 void natport_proxy_sweep(struct natport_proxy *p);
 
+/* The call table and registrar, for the state file (core/state.h). */
+struct natport_call_table *natport_proxy_calls(struct natport_proxy *p);
+struct natport_registrar *natport_proxy_registrar(struct natport_proxy *p);
+
 #endif /* NATPORT_SIP_PROXY_H */
