@@ -384,7 +384,11 @@ int main(int argc, char **argv)
 	if (err)
 		log_warnx("event loop: %s", strerror(-err));
 stop:
-	if (!err && d.ctl && !d.cfg.release_on_stop) {
+	/* an idle daemon leaves nothing (bindings stay in the file) */
+	if (!err && d.ctl && !d.cfg.release_on_stop &&
+	    natport_session_count(d.sessions, NATPORT_SESSION_SIP) == 0) {
+		state_save(&d);
+	} else if (!err && d.ctl && !d.cfg.release_on_stop) {
 		/* Stopping on purpose keeps the calls (issue 14): the kernel
 		 * forwards on, the state file says whose the entries are,
 		 * and the next instance adopts them. Nothing is released. */
@@ -409,7 +413,8 @@ stop:
 	natport_evloop_del_fd(d.loop, natport_pm_fd(d.pm));
 	natport_pm_close(d.pm);
 	/* everything released: nothing for a next instance to take back */
-	if (state_enabled(&d) && unlink(d.cfg.state_file) && errno != ENOENT)
+	if (state_enabled(&d) && d.cfg.release_on_stop &&
+	    unlink(d.cfg.state_file) && errno != ENOENT)
 		log_warnx("state file %s: %s", d.cfg.state_file,
 			  strerror(errno));
 	natport_evloop_free(d.loop);

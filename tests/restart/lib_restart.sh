@@ -1,0 +1,126 @@
+# shellcheck shell=bash
+# lib_restart.sh - media across a nat-portd restart, measured at both ends.
+#
+# One call's media is two np-udp talkers (not sipp, so the counts are
+# exact): the phone 192.0.2.10:PORT and the provider 198.51.100.20:7200,
+# through the call's natport entries. nft counters at each receiver are
+# read every 100 ms; media_gap reports the longest run of empty 100 ms
+# bins while both talkers run, per side.
+#
+# talk_up PORT N INTERVAL_US   start both talkers ($TALK_LAN, $TALK_WAN)
+# talk_ok                      both received all N packets
+# sampler_up / sampler_down    the 100 ms counter samples ($TMP/samples)
+# media_gap                    "lan_gap_ms wan_gap_ms" over the samples
+# calls_snapshot               nat-portctl calls list, ages and counters out
+# portd_restart [config]       start nat-portd again (log kept, appended)
+# portd_ready_ms               ms from the start to "ready" of the last one
+
+# shellcheck source=../lib/sip.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/sip.sh"
+RSCN=$TOP/tests/restart/scenarios
+NPUDP=$BIN/tests/np-udp
+
+need_restart() {
+	need_sip
+	[ -x "$NPUDP" ] || skip "no $NPUDP (make)"
+}
+
+rcount_up() { # counters for the talkers' packets at each receiver
+	in_lan nft -f - <<NFT
+table inet nprs {
+	counter m { }
+	chain in {
+		type filter hook input priority -10;
+		ip saddr $WAN_IP udp sport 7200 counter name m
+	}
+}
+NFT
+	in_wan nft -f - <<NFT
+table inet nprs {
+	counter m { }
+	chain in {
+		type filter hook input priority -10;
+		ip saddr $RTR_WAN udp dport 7200 counter name m
+	}
+}
+NFT
+}
+rcount() { # rcount NS -> packets
+	ip netns exec "$1" nft list counter inet nprs m |
+		awk '/packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+
+talk_up() { # talk_up LAN_PORT EXT_PORT N INTERVAL_US
+	bg "$NS_LAN" "$NPUDP" talk -b "$LAN_IP:$1" -d "$WAN_IP:7200" -n "$3" \
+		-i "$4" -t 3000 -w 300 >"$TMP/talk_lan.out" 2>&1
+	TALK_LAN=$!
+	bg "$NS_WAN" "$NPUDP" talk -b "$WAN_IP:7200" -d "$RTR_WAN:$2" -n "$3" \
+		-i "$4" -t 3000 -w 300 >"$TMP/talk_wan.out" 2>&1
+	TALK_WAN=$!
+}
+talk_ok() { wait_pid "$TALK_LAN" && wait_pid "$TALK_WAN"; }
+talk_total() { sed -n 's/^total //p' "$TMP/talk_$1.out" | tail -n 1; }
+talk_show() { head -n 5 "$TMP/talk_lan.out" "$TMP/talk_wan.out"; }
+
+sampler_up() {
+	: >"$TMP/samples"
+	(
+		while :; do
+			echo "$(date +%s.%N) $(rcount "$NS_LAN") $(rcount "$NS_WAN")"
+			sleep 0.1
+		done
+	) >>"$TMP/samples" 2>/dev/null &
+	SAMPLER=$!
+	bg_add "$SAMPLER"
+}
+sampler_down() { kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true; }
+
+# Longest run without a packet, in ms, per receiver, between the first
+# and the last sample where it moved (the talkers' start and end).
+media_gap() {
+	awk '
+	NR > 1 { for (s = 1; s <= 2; s++) {
+		d = $(s + 1) - last[s]
+		if (d > 0) {
+			if (seen[s] && $1 - lastmove[s] > gap[s])
+				gap[s] = $1 - lastmove[s]
+			lastmove[s] = $1; seen[s] = 1
+		}
+	} }
+	{ last[1] = $2; last[2] = $3 }
+	END { printf "%d %d\n", gap[1] * 1000, gap[2] * 1000 }' "$TMP/samples"
+}
+
+portd_restart() { # portd_restart [config lines]: the log is kept
+	cat "$PORTD_LOG" >>"$TMP/portd.all.log"
+	RESTART_T0=$(date +%s%N)
+	portd_start "$@"
+	RESTART_T1=$(date +%s%N)
+}
+portd_ready_ms() { echo $(((RESTART_T1 - RESTART_T0) / 1000000)); }
+
+# nat-portctl calls list without what moves (ages, counters): session
+# ids, owner, Call-ID, parties, state, streams and their mappings.
+calls_snapshot() {
+	"$BIN/nat-portctl" -s "$TMP/ctl.sock" calls list 2>/dev/null |
+		sed -E -e 's/ age [0-9]+//' -e 's/ (pkts|bytes)_(in|out) [0-9]+//g'
+}
+
+# The natport entry of the phone's port: its external port.
+ext_of_lan() { # ext_of_lan LAN_PORT
+	np_entries_raw | grep " src=$LAN_IP dst=$WAN_IP sport=$1 dport=7200 " |
+		sed -n "s/.* sport=7200 dport=\([0-9]*\) .*/\1/p" | head -n 1
+}
+
+# Final: stop for good releasing everything (SIGHUP makes release-on-stop
+# yes live), then the usual closing checks.
+restart_final_checks() {
+	local l keep=()
+	for l in "$@"; do
+		[ "${l%% *}" = release-on-stop ] || keep+=("$l")
+	done
+	portd_conf "${keep[@]}" "release-on-stop yes"
+	kill -HUP "$PORTD_PID"
+	sleep 0.3
+	sip_final_checks
+}
