@@ -10,7 +10,7 @@
 # talk_up PORT N INTERVAL_US   start both talkers ($TALK_LAN, $TALK_WAN)
 # talk_ok                      both received all N packets
 # sampler_up / sampler_down    the 100 ms counter samples ($TMP/samples)
-# media_gap                    "lan_gap_ms wan_gap_ms" over the samples
+# media_gap INTERVAL_US         "gap_lan gap_wan lag_lan lag_wan" (ms)
 # calls_snapshot               nat-portctl calls list, ages and counters out
 # portd_restart [config]       start nat-portd again (log kept, appended)
 # portd_ready_ms               ms from the start to "ready" of the last one
@@ -25,29 +25,40 @@ need_restart() {
 	[ -x "$NPUDP" ] || skip "no $NPUDP (make)"
 }
 
-rcount_up() { # counters for the talkers' packets at each receiver
+rcount_up() { # counters for the talkers' packets, sent and received
 	in_lan nft -f - <<NFT
 table inet nprs {
 	counter m { }
+	counter s { }
 	chain in {
 		type filter hook input priority -10;
 		ip saddr $WAN_IP udp sport 7200 counter name m
+	}
+	chain out {
+		type filter hook output priority -10;
+		ip daddr $WAN_IP udp dport 7200 counter name s
 	}
 }
 NFT
 	in_wan nft -f - <<NFT
 table inet nprs {
 	counter m { }
+	counter s { }
 	chain in {
 		type filter hook input priority -10;
 		ip saddr $RTR_WAN udp dport 7200 counter name m
 	}
+	chain out {
+		type filter hook output priority -10;
+		udp sport 7200 counter name s
+	}
 }
 NFT
 }
-rcount() { # rcount NS -> packets
-	ip netns exec "$1" nft list counter inet nprs m |
-		awk '/packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'
+rcount() { # rcount NS -> "received sent" packets
+	ip netns exec "$1" nft list table inet nprs |
+		awk '/counter (m|s) /{ n = $2 } /packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") c[n] = $(i + 1) }
+			END { print c["m"] + 0, c["s"] + 0 }'
 }
 
 talk_up() { # talk_up LAN_PORT EXT_PORT N INTERVAL_US
@@ -75,20 +86,28 @@ sampler_up() {
 }
 sampler_down() { kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true; }
 
-# Longest run without a packet, in ms, per receiver, between the first
-# and the last sample where it moved (the talkers' start and end).
-media_gap() {
-	awk '
+# From the samples (time, phone received/sent, provider received/sent):
+# "gap_lan gap_wan lag_lan lag_wan" in ms. gap: the longest time a
+# receiver's counter stood still between its first and last packet (the
+# 100 ms bins, so it includes the sampler's and the sender's own stalls
+# on a loaded machine). lag: the most packets sent by the far end and not
+# yet received at any sample, times the interval INTERVAL_US: what the
+# router held back or lost, independent of the sender's pace.
+media_gap() { # media_gap INTERVAL_US
+	awk -v us="$1" '
 	NR > 1 { for (s = 1; s <= 2; s++) {
-		d = $(s + 1) - last[s]
-		if (d > 0) {
+		v = (s == 1) ? $2 : $4
+		if (v > last[s]) {
 			if (seen[s] && $1 - lastmove[s] > gap[s])
 				gap[s] = $1 - lastmove[s]
 			lastmove[s] = $1; seen[s] = 1
 		}
 	} }
-	{ last[1] = $2; last[2] = $3 }
-	END { printf "%d %d\n", gap[1] * 1000, gap[2] * 1000 }' "$TMP/samples"
+	{ last[1] = $2; last[2] = $4
+	  if ($5 - $2 > lag[1]) lag[1] = $5 - $2
+	  if ($3 - $4 > lag[2]) lag[2] = $3 - $4 }
+	END { printf "%d %d %d %d\n", gap[1] * 1000, gap[2] * 1000,
+		lag[1] * us / 1000, lag[2] * us / 1000 }' "$TMP/samples"
 }
 
 portd_restart() { # portd_restart [config lines]: the log is kept

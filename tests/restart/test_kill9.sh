@@ -60,10 +60,10 @@ echo "talkers: phone received $(talk_total lan), provider $(talk_total wan) of 2
 check "zero lost media packets: both talkers got all 2000" [ "$ok" = 1 ]
 sleep 0.3
 sampler_down
-read -r gap_lan gap_wan < <(media_gap)
-echo "media gap: phone $gap_lan ms, provider $gap_wan ms (longest time without a packet, 100 ms samples)"
-check "no 100 ms bin without media at the phone ($gap_lan ms)" [ "$gap_lan" -le 250 ]
-check "no 100 ms bin without media at the provider ($gap_wan ms)" [ "$gap_wan" -le 250 ]
+read -r gap_lan gap_wan lag_lan lag_wan < <(media_gap 5000)
+echo "media gap (longest still 100 ms bins): phone $gap_lan ms, provider $gap_wan ms; router lag (sent, not yet received): phone $lag_lan ms, provider $lag_wan ms"
+check "the router never held media back more than 100 ms (phone $lag_lan ms)" [ "$lag_lan" -le 100 ]
+check "...nor toward the provider ($lag_wan ms)" [ "$lag_wan" -le 100 ]
 check "the phone's sipp ended all $N calls through the new instance" wait_pid "$UAC_PID"
 grep -E "Successful call|Failed call" "$TMP/uac.out" | tail -n 2
 check "sipp: $N successful, 0 failed" awk -v n="$N" '/Successful call/ { s = $NF } /Failed call/ { f = $NF }

@@ -60,11 +60,13 @@ static int state_enabled(const struct daemon *d)
 
 static void state_save(struct daemon *d)
 {
+	uint64_t secret = natport_proxy_secret(d->proxy);
 	struct natport_state_src src = {
 		.pm = d->pm,
 		.sessions = d->sessions,
 		.calls = natport_proxy_calls(d->proxy),
 		.reg = natport_proxy_registrar(d->proxy),
+		.secret = &secret,
 	};
 	char err[400];
 
@@ -94,11 +96,13 @@ static void on_state_timer(void *arg)
  * the port manager at open; the file says whose they are. */
 static void state_restore(struct daemon *d)
 {
+	uint64_t secret = 0;
 	struct natport_state_src src = {
 		.pm = d->pm,
 		.sessions = d->sessions,
 		.calls = natport_proxy_calls(d->proxy),
 		.reg = natport_proxy_registrar(d->proxy),
+		.secret = &secret,
 	};
 	struct natport_state_result res;
 	struct natport_pm_stats st;
@@ -109,6 +113,7 @@ static void state_restore(struct daemon *d)
 	if (state_enabled(d))
 		r = natport_state_load(d->cfg.state_file, &src, t0, &res, err,
 				       sizeof(err));
+	natport_proxy_set_secret(d->proxy, secret); /* 0: keep the new one */
 	natport_pm_get_stats(d->pm, &st);
 	if (r < 0)
 		log_warnx("state file %s: refused: %s; its calls are not "

@@ -222,6 +222,11 @@ int natport_state_save(const char *path, const struct natport_state_src *src,
 	int fd, dfd, ret = -1;
 
 	sb_printf(&b, "%s %llu\n", STATE_MAGIC, (unsigned long long)now_ms);
+	if (src->secret) {
+		sb_printf(&b, "secret %016llx\n",
+			  (unsigned long long)*src->secret);
+		x.records++;
+	}
 	if (src->calls)
 		natport_call_walk(src->calls, save_call, &x);
 	if (src->reg)
@@ -376,7 +381,9 @@ static void load_line(struct load_ctx *x, char *line)
 
 	if (!n)
 		return;
-	if (!strcmp(f[0], "session") && n >= 8) {
+	if (!strcmp(f[0], "secret") && n >= 2 && x->src->secret) {
+		*x->src->secret = strtoull(f[1], NULL, 16);
+	} else if (!strcmp(f[0], "session") && n >= 8) {
 		unsigned long long id = strtoull(f[1], NULL, 10);
 		int kind = atoi(f[2]);
 
@@ -429,7 +436,7 @@ static void load_line(struct load_ctx *x, char *line)
 		    ep_parse(f[16], &st->remote_rtcp))
 			return;
 		x->s->n_streams++;
-	} else if (!strcmp(f[0], "sip") && n >= 14 && x->s && !x->c) {
+	} else if (!strcmp(f[0], "sip") && n >= 13 && x->s && !x->c) {
 		struct natport_call *c;
 		unsigned int ntags;
 

@@ -43,6 +43,9 @@ struct natport_state_src {
 	struct natport_session_table *sessions;
 	struct natport_call_table *calls; /* NULL: no SIP */
 	struct natport_registrar *reg;    /* NULL: no registrar */
+	/* the SIP proxy's branch secret (sip/proxy.h): saved from here,
+	 * restored into here (0 in the file: none) */
+	uint64_t *secret;
 };
 
 /* natport_state_save - write the state of src to path (atomically, see

@@ -1229,3 +1229,17 @@ struct natport_registrar *natport_proxy_registrar(struct natport_proxy *p)
 {
 	return p->reg;
 }
+
+/* The branch secret: a response to a request the previous instance
+ * forwarded carries its MAC; a restart keeps it so the answer is not
+ * taken for a forgery. */
+uint64_t natport_proxy_secret(const struct natport_proxy *p)
+{
+	return p->secret;
+}
+
+void natport_proxy_set_secret(struct natport_proxy *p, uint64_t secret)
+{
+	if (secret)
+		p->secret = secret;
+}
