@@ -33,6 +33,8 @@
  * 0x4e000000..0x4e4fffff, if any: natport ignores those). ct labels are left
  * alone: conntrackd replicates them like the mark, and they are kept for
  * per-session identifiers (issue 14), 128 bits each, never for the id.
+ * (Labels given at create are kept only while some nft rule in the
+ * namespace uses `ct label`; otherwise the kernel drops them silently.)
  *
  * Rules of the contract:
  *

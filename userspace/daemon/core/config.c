@@ -584,5 +584,9 @@ const char *natport_config_restart_needed(const struct natport_config *o,
 		return "ng-listen";
 	if (o->pcp != n->pcp) /* the PCP socket is opened at start */
 		return "pcp";
+	if (strcmp(o->state_file, n->state_file)) /* read at start */
+		return "state-file";
+	if (o->adopt_grace_ms != n->adopt_grace_ms) /* given at open */
+		return "adopt-grace";
 	return NULL;
 }
