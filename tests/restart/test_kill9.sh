@@ -55,7 +55,7 @@ check "no adopted entry left unclaimed, none rejected" \
 	grep -q "restart: .* 0 failed), .* 0 entries left unclaimed, 0 rejected" "$PORTD_LOG"
 
 echo "== 3: media, then the BYEs"
-talk_ok && ok=1 || { ok=0; talk_show; }
+if talk_ok; then ok=1; else ok=0; talk_show; fi
 echo "talkers: phone received $(talk_total lan), provider $(talk_total wan) of 2000 each"
 check "zero lost media packets: both talkers got all 2000" [ "$ok" = 1 ]
 sleep 0.3

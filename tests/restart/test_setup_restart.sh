@@ -45,7 +45,7 @@ check "the phone got the 200 with the router's address in the SDP" \
 	grep -q "c=IN IP4 $RTR_LAN" "$TMP/uac.msg"
 sampler_up
 talk_up 10 "$ext" 400 5000
-talk_ok && ok=1 || { ok=0; talk_show; }
+if talk_ok; then ok=1; else ok=0; talk_show; fi
 sampler_down
 echo "talkers: phone received $(talk_total lan), provider $(talk_total wan) of 400 each; gap/lag $(media_gap 5000) ms"
 check "media both ways through the entries the new instance made" [ "$ok" = 1 ]

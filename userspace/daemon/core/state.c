@@ -74,8 +74,8 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		sb_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n
-						      : sizeof(tmp) - 1);
+		sb_put(b, tmp,
+		       (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 /* A string as one field: "-" for none/empty, else printable ASCII with
@@ -391,8 +391,8 @@ static void load_line(struct load_ctx *x, char *line)
 		if (kind != NATPORT_SESSION_SIP || !x->src->calls)
 			return; /* its entries are left to the grace */
 		unescape(f[7]);
-		x->s = natport_session_restore(x->src->sessions, id, kind,
-					       f[7], x->now_ms);
+		x->s = natport_session_restore(x->src->sessions, id, kind, f[7],
+					       x->now_ms);
 		if (!x->s)
 			return;
 		x->s->state = atoi(f[3]);
@@ -473,10 +473,10 @@ static void load_line(struct load_ctx *x, char *line)
 		unescape(f[2]);
 		if (ep_parse(f[3], &addr) || exp <= x->now_ms)
 			return;
-		if (natport_registrar_update(x->src->reg, f[1], f[2], &addr,
-					     (uint32_t)((exp - x->now_ms) /
-							1000) + 1,
-					     x->now_ms) == 0)
+		if (natport_registrar_update(
+			    x->src->reg, f[1], f[2], &addr,
+			    (uint32_t)((exp - x->now_ms) / 1000) + 1,
+			    x->now_ms) == 0)
 			x->res->bindings++;
 	}
 }

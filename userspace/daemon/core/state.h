@@ -42,7 +42,7 @@ struct natport_state_src {
 	struct natport_pm *pm;
 	struct natport_session_table *sessions;
 	struct natport_call_table *calls; /* NULL: no SIP */
-	struct natport_registrar *reg;    /* NULL: no registrar */
+	struct natport_registrar *reg;	  /* NULL: no registrar */
 	/* the SIP proxy's branch secret (sip/proxy.h): saved from here,
 	 * restored into here (0 in the file: none) */
 	uint64_t *secret;
