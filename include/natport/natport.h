@@ -300,7 +300,9 @@ struct natport_pm_stats {
 	uint64_t kernel_restored;  /* entries re-created after those */
 	uint64_t refreshes;        /* entry timeouts refreshed */
 	uint64_t clashes_removed;  /* foreign entries deleted before ours */
-	uint64_t stale_removed;    /* natport entries found at open */
+	uint64_t stale_removed;    /* natport entries found at open and
+				    * removed (at once, or unclaimed after
+				    * the adopt grace) */
 	uint64_t stray_packets;    /* packets to an unmapped port of the
 				    * range, dropped by natport's nft table */
 	uint64_t scans;            /* refresh scans completed */

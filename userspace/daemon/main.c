@@ -104,7 +104,7 @@ static void state_restore(struct daemon *d)
 		.reg = natport_proxy_registrar(d->proxy),
 		.secret = &secret,
 	};
-	struct natport_state_result res;
+	struct natport_state_result res = { 0 };
 	struct natport_pm_stats st;
 	uint64_t t0 = natport_mono_ms();
 	char err[400];
@@ -121,7 +121,7 @@ static void state_restore(struct daemon *d)
 			  "after adopt-grace unless claimed",
 			  d->cfg.state_file, err,
 			  (unsigned long long)st.adopted);
-	else if (st.adopted || r)
+	else if (st.adopted || r || res.bindings)
 		log_info("restart: %llu kernel entries adopted, %u calls "
 			 "restored (%u mappings, %u failed), %u bindings, "
 			 "%llu entries left unclaimed, %llu rejected, in "

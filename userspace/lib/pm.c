@@ -661,6 +661,7 @@ static void adopt_expire(struct natport_pm *pm)
 			s->unclaimed = 0;
 			pm->nunclaimed--;
 			pm->stats.adopt_expired++;
+			pm->stats.stale_removed++; /* found at open, removed */
 			release_slot(pm, s);
 		}
 	}
@@ -877,6 +878,22 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		goto err_epoll;
 	arm_timer(pm);
+	if (pm->nunclaimed) {
+		/* the first tick when the grace ends, not up to a refresh
+		 * period later; then the usual period */
+		struct itimerspec its = { 0 };
+		uint32_t g = pm->cfg.adopt_grace_ms ?: 30000;
+
+		its.it_value.tv_sec = g / 1000;
+		its.it_value.tv_nsec = (g % 1000) * 1000000L + 1000000L;
+		if (its.it_value.tv_nsec >= 1000000000L) {
+			its.it_value.tv_sec++;
+			its.it_value.tv_nsec -= 1000000000L;
+		}
+		its.it_interval.tv_sec = pm->refresh_ms / 1000;
+		its.it_interval.tv_nsec = (pm->refresh_ms % 1000) * 1000000L;
+		timerfd_settime(pm->timerfd, 0, &its, NULL);
+	}
 	return pm;
 
 err_epoll:

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <natport/natport.h>
@@ -216,11 +217,15 @@ static int write_all(int fd, const char *p, size_t n)
 int natport_state_save(const char *path, const struct natport_state_src *src,
 		       uint64_t now_ms, char *err, size_t errlen)
 {
-	struct sbuf b = { 0 };
+	/* kept between saves: one buffer as large as the largest state,
+	 * not a fresh one five times a second */
+	static struct sbuf b;
 	struct save_ctx x = { .b = &b, .src = src };
 	char tmp[300], dir[300], *slash;
 	int fd, dfd, ret = -1;
 
+	b.n = 0;
+	b.oom = 0;
 	sb_printf(&b, "%s %llu\n", STATE_MAGIC, (unsigned long long)now_ms);
 	if (src->secret) {
 		sb_printf(&b, "secret %016llx\n",
@@ -270,7 +275,6 @@ int natport_state_save(const char *path, const struct natport_state_src *src,
 	}
 	ret = 0;
 out:
-	free(b.p);
 	return ret;
 }
 
@@ -489,6 +493,7 @@ int natport_state_load(const char *path, const struct natport_state_src *src,
 	char *buf, *end, *line, *next;
 	unsigned int records = 0, want;
 	uint32_t crc;
+	struct stat sb;
 	size_t n = 0;
 	ssize_t r;
 	int fd;
@@ -501,13 +506,19 @@ int natport_state_load(const char *path, const struct natport_state_src *src,
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
-	buf = malloc(MAX_STATE + 1);
+	if (fstat(fd, &sb) || sb.st_size > (off_t)MAX_STATE) {
+		close(fd);
+		snprintf(err, errlen, "larger than %u bytes", MAX_STATE);
+		return -1;
+	}
+	buf = malloc((size_t)sb.st_size + 1);
 	if (!buf) {
 		close(fd);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	while (n < MAX_STATE && (r = read(fd, buf + n, MAX_STATE - n)) > 0)
+	while (n < (size_t)sb.st_size &&
+	       (r = read(fd, buf + n, (size_t)sb.st_size - n)) > 0)
 		n += (size_t)r;
 	close(fd);
 	buf[n] = '\0';
