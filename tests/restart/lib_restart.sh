@@ -77,7 +77,14 @@ sampler_up() {
 	: >"$TMP/samples"
 	(
 		while :; do
-			echo "$(date +%s.%N) $(rcount "$NS_LAN") $(rcount "$NS_WAN")"
+			# each sender's count is read before its receiver's,
+			# so a stall of the sampler itself never looks like
+			# packets the router held back (see media_gap)
+			w1=$(rcount "$NS_WAN")
+			t=$(date +%s.%N)
+			l=$(rcount "$NS_LAN")
+			w2=$(rcount "$NS_WAN")
+			echo "$t $l ${w2% *} ${w1#* }"
 			sleep 0.1
 		done
 	) >>"$TMP/samples" 2>/dev/null &
@@ -92,7 +99,9 @@ sampler_down() { kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/nul
 # 100 ms bins, so it includes the sampler's and the sender's own stalls
 # on a loaded machine). lag: the most packets sent by the far end and not
 # yet received at any sample, times the interval INTERVAL_US: what the
-# router held back or lost, independent of the sender's pace.
+# router held back or lost, independent of the sender's pace (the sent
+# count is read before the received one, so the sampler's own stalls
+# only make it smaller).
 media_gap() { # media_gap INTERVAL_US
 	awk -v us="$1" '
 	NR > 1 { for (s = 1; s <= 2; s++) {
