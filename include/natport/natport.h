@@ -33,6 +33,8 @@
  * 0x4e000000..0x4e4fffff, if any: natport ignores those). ct labels are left
  * alone: conntrackd replicates them like the mark, and they are kept for
  * per-session identifiers (issue 14), 128 bits each, never for the id.
+ * (Labels given at create are kept only while some nft rule in the
+ * namespace uses `ct label`; otherwise the kernel drops them silently.)
  *
  * Rules of the contract:
  *
@@ -128,7 +130,8 @@
  *    owner's event loop). Event callbacks run on that thread, from inside
  *    natport_pm_* calls; they must not call back into the handle.
  *  - Ownership: the library owns every kernel entry, socket and port it
- *    creates; natport_pm_close() deletes them all. Results are copied into
+ *    creates; natport_pm_close() deletes them all; natport_pm_detach()
+ *    leaves them to the next instance, which adopts them (adopt = 1). Results are copied into
  *    caller storage; no pointer into the library outlives the call.
  *  - Events: natport_pm_fd() is one file descriptor (an epoll fd) to poll
  *    for reading; call natport_pm_dispatch() when it is readable. It wakes
@@ -279,6 +282,13 @@ struct natport_pm_config {
 	 * external6, the router's one global address (required then). */
 	struct natport_endpoint external6;
 	uint8_t nat66;
+	/* Restart without a media gap (natport_pm_adopt): 1 = at open, take
+	 * the natport entries a previous instance left in as mappings
+	 * instead of deleting them; 0 = delete them (the default). */
+	uint8_t adopt;
+	/* With adopt: an adopted mapping nobody claims (natport_pm_adopt)
+	 * this long after open is released, its entry deleted. 0 = 30 s. */
+	uint32_t adopt_grace_ms;
 };
 
 struct natport_mapping_req {
@@ -324,13 +334,20 @@ struct natport_pm_stats {
 	uint64_t kernel_restored;  /* entries re-created after those */
 	uint64_t refreshes;        /* entry timeouts refreshed */
 	uint64_t clashes_removed;  /* foreign entries deleted before ours */
-	uint64_t stale_removed;    /* natport entries found at open */
+	uint64_t stale_removed;    /* natport entries found at open and
+				    * removed (at once, or unclaimed after
+				    * the adopt grace) */
 	uint64_t stray_packets;    /* packets to an unmapped port of the
 				    * range, dropped by natport's nft table */
 	uint64_t scans;            /* refresh scans completed */
 	uint64_t refresh_skipped;  /* entries a scan found moving: no refresh */
 	uint64_t event_overruns;   /* event socket overflowed: resynced */
 	uint64_t nft_restored;     /* nft table re-created after removal */
+	uint64_t adopted;          /* entries taken in at open (adopt) */
+	uint64_t adopt_claimed;    /* ...claimed by the caller since */
+	uint64_t adopt_expired;    /* ...released unclaimed after the grace */
+	uint64_t adopt_rejected;   /* entries found at open that no mapping
+				    * can take (range, id, duplicate): gone */
 };
 
 enum natport_event_type {
@@ -359,7 +376,8 @@ struct natport_pm;
 /* natport_pm_open - create a port manager in the current network namespace.
  * Validates cfg, turns on conntrack accounting, installs the nft table,
  * reserves the range, deletes natport entries left by a previous instance
- * with the same tag (old 16-bit-id marks included). Works out the capacity
+ * with the same tag (old 16-bit-id marks included), or with cfg->adopt
+ * takes them in (natport_pm_adopt). Works out the capacity
  * first: refuses a range the mark's ids cannot number, or too few free
  * descriptors under RLIMIT_NOFILE for the handle's fixed few, and clamps to
  * nf_conntrack_max (see natport_pm_limits). Returns NULL on failure with the
@@ -370,6 +388,42 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 /* natport_pm_close - release every mapping, delete every entry, close every
  * socket and remove the nft table. NULL is allowed. */
 void natport_pm_close(struct natport_pm *pm);
+
+/*
+ * Restarts (adopt = 1 in the config). The kernel is the state: an entry
+ * keeps forwarding while no port manager runs, and its mark carries the
+ * mapping id. At open every natport entry whose id the handle can number,
+ * whose external endpoint is in the range and whose internal endpoint is
+ * allowed becomes a mapping again: same id, internal, external and remote,
+ * state ACTIVE, its port pair held (and in ip_local_reserved_ports), its
+ * entry refreshed by the scan as any other; type DATA (NATPORT_PORT_DATA,
+ * the kernel does not know it) and owner 0, "unclaimed". Entries that
+ * cannot be taken in (out of range, a second entry for one id or port)
+ * are deleted (adopt_rejected).
+ *
+ * natport_pm_foreach_unclaimed - the adopted mappings not claimed yet.
+ * natport_pm_adopt - claim or re-create the mapping m describes (from the
+ * caller's own record of it: id, type, internal, external, remote, owner):
+ *  - an unclaimed mapping with m->id and m->external: it takes m's type
+ *    and owner and is kept (its remote from the kernel wins);
+ *  - no mapping with that id, and m->external's port free: the mapping is
+ *    made again with that id and port, HELD, or ACTIVE with a new entry
+ *    when m->remote is a full endpoint (the entry was lost meanwhile, or
+ *    the mapping never had one: a call in setup);
+ *  - else -NATPORT_E_EXIST (the id or the port is taken by another).
+ * After adopt_grace_ms the mappings still unclaimed are released
+ * (adopt_expired). No event is reported for any of these.
+ *
+ * natport_pm_detach - free the handle but leave its kernel state for the
+ * next instance: the entries (forwarding on), the nft table (the conntrack
+ * and NAT hooks stay registered, strays stay dropped) and the range in
+ * ip_local_reserved_ports. Use natport_pm_close() to release everything.
+ */
+int natport_pm_foreach_unclaimed(struct natport_pm *pm, natport_mapping_fn fn,
+				 void *arg);
+int natport_pm_adopt(struct natport_pm *pm, const struct natport_mapping *m,
+		     struct natport_mapping *out);
+void natport_pm_detach(struct natport_pm *pm);
 
 /* natport_pm_get_mapping - GetMapping: allocate (or find again) the
  * external endpoint for req->internal. Nothing enters the kernel until the

@@ -23,6 +23,7 @@
 #include "core/quality.h"
 #include "core/quota.h"
 #include "core/session.h"
+#include "core/state.h"
 #include "ctl/records.h"
 #include "ctl/server.h"
 #include "media/streams.h"
@@ -44,7 +45,94 @@ struct daemon {
 	struct natport_control *ctl; /* control socket (nat-portctl) */
 	struct natport_quality *q;   /* RTP statistics (natport_rtp) */
 	struct natport_alg alg;      /* the kernel's SIP helper */
+	/* the state file (core/state.h): saved shortly after a change */
+	int state_dirty;
+	unsigned int state_ticks;
 };
+
+#define STATE_SAVE_MS 200 /* debounce: at most this late after a change */
+#define STATE_REFRESH_TICKS 25 /* and every 5 s (registrar bindings) */
+
+static int state_enabled(const struct daemon *d)
+{
+	return strcmp(d->cfg.state_file, "/dev/null") != 0;
+}
+
+static void state_save(struct daemon *d)
+{
+	uint64_t secret = natport_proxy_secret(d->proxy);
+	struct natport_state_src src = {
+		.pm = d->pm,
+		.sessions = d->sessions,
+		.calls = natport_proxy_calls(d->proxy),
+		.reg = natport_proxy_registrar(d->proxy),
+		.secret = &secret,
+	};
+	char err[400];
+
+	if (!state_enabled(d))
+		return;
+	if (natport_state_save(d->cfg.state_file, &src,
+			       natport_mono_ms(), err, sizeof(err)))
+		log_warnx_rl("state file %s: not saved: %s",
+			     d->cfg.state_file, err);
+	d->state_dirty = 0;
+}
+
+static void on_state_timer(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->state_dirty || ++d->state_ticks >= STATE_REFRESH_TICKS) {
+		d->state_ticks = 0;
+		state_save(d);
+	}
+	if (!natport_evloop_timer_add(d->loop, STATE_SAVE_MS, on_state_timer,
+				      d))
+		log_warnx("state file: no timer (out of memory)");
+}
+
+/* Take back what a previous instance left: its entries were adopted by
+ * the port manager at open; the file says whose they are. */
+static void state_restore(struct daemon *d)
+{
+	uint64_t secret = 0;
+	struct natport_state_src src = {
+		.pm = d->pm,
+		.sessions = d->sessions,
+		.calls = natport_proxy_calls(d->proxy),
+		.reg = natport_proxy_registrar(d->proxy),
+		.secret = &secret,
+	};
+	struct natport_state_result res = { 0 };
+	struct natport_pm_stats st;
+	uint64_t t0 = natport_mono_ms();
+	char err[400];
+	int r = 0;
+
+	if (state_enabled(d))
+		r = natport_state_load(d->cfg.state_file, &src, t0, &res, err,
+				       sizeof(err));
+	natport_proxy_set_secret(d->proxy, secret); /* 0: keep the new one */
+	natport_pm_get_stats(d->pm, &st);
+	if (r < 0)
+		log_warnx("state file %s: refused: %s; its calls are not "
+			  "restored, the %llu adopted entries are removed "
+			  "after adopt-grace unless claimed",
+			  d->cfg.state_file, err,
+			  (unsigned long long)st.adopted);
+	else if (st.adopted || r || res.bindings)
+		log_info("restart: %llu kernel entries adopted, %u calls "
+			 "restored (%u mappings, %u failed), %u bindings, "
+			 "%llu entries left unclaimed, %llu rejected, in "
+			 "%llu ms",
+			 (unsigned long long)st.adopted, res.sessions,
+			 res.mappings, res.failed, res.bindings,
+			 (unsigned long long)(st.adopted - st.adopt_claimed),
+			 (unsigned long long)st.adopt_rejected,
+			 (unsigned long long)(natport_mono_ms() - t0));
+	d->state_dirty = 1;
+}
 
 static void usage(FILE *f)
 {
@@ -54,7 +142,8 @@ static void usage(FILE *f)
 		"  -f        stay in the foreground, log to stderr\n"
 		"  -n        check the configuration and exit\n"
 		"  -h        this help\n"
-		"signals: SIGHUP reloads, SIGTERM exits, SIGUSR1 logs counters\n",
+		"signals: SIGHUP reloads, SIGTERM exits (keeping calls unless\n"
+		"release-on-stop yes), SIGUSR1 logs counters\n",
 		NATPORT_CONFIG_DEFAULT_PATH);
 }
 
@@ -92,6 +181,7 @@ static void on_session_event(enum natport_session_event type,
 	struct daemon *d = arg;
 
 	natport_control_session_event(d->ctl, type, s);
+	d->state_dirty = 1;
 	if (type != NATPORT_SESSION_EV_END) /* the end logs its own line */
 		log_debug("session %llu (%s %s) %s: %s",
 			  (unsigned long long)s->id,
@@ -180,6 +270,10 @@ static struct natport_pm *open_pm(const struct natport_config *cfg)
 	for (unsigned int i = 0; i < cfg->n_media_address; i++)
 		pc.external_more[i] = cfg->media_address[i];
 	pc.n_external_more = cfg->n_media_address;
+	/* a previous instance's entries are calls to take back, not litter
+	 * (issue 14); whatever nobody claims goes after adopt-grace */
+	pc.adopt = 1;
+	pc.adopt_grace_ms = cfg->adopt_grace_ms;
 	pm = natport_pm_open(&pc, err, sizeof(err));
 	if (!pm)
 		fatalx("port manager: %s", err);
@@ -285,6 +379,8 @@ int main(int argc, char **argv)
 	}
 	natport_control_set_alg(d.ctl, &d.alg);
 	natport_control_set_pcp(d.ctl, d.pcp);
+	state_restore(&d);
+	on_state_timer(&d);
 	natport_alg_check(&d.alg, d.pm, natport_evloop_now(d.loop));
 	log_info("nat-portd %s: SIP on %s (LAN) and %s (WAN), ready",
 		 NATPORT_VERSION,
@@ -295,6 +391,23 @@ int main(int argc, char **argv)
 	if (err)
 		log_warnx("event loop: %s", strerror(-err));
 stop:
+	/* an idle daemon leaves nothing (bindings stay in the file) */
+	if (!err && d.ctl && !d.cfg.release_on_stop &&
+	    natport_session_count(d.sessions, NATPORT_SESSION_SIP) == 0) {
+		state_save(&d);
+	} else if (!err && d.ctl && !d.cfg.release_on_stop) {
+		/* Stopping on purpose keeps the calls (issue 14): the kernel
+		 * forwards on, the state file says whose the entries are,
+		 * and the next instance adopts them. Nothing is released. */
+		state_save(&d);
+		natport_control_free(d.ctl);
+		natport_evloop_del_fd(d.loop, natport_pm_fd(d.pm));
+		log_info("stopped; %u calls and their media kept for the next "
+			 "start (release-on-stop no)",
+			 natport_session_count(d.sessions, NATPORT_SESSION_SIP));
+		natport_pm_detach(d.pm);
+		return 0;
+	}
 	natport_control_free(d.ctl);
 	d.ctl = NULL;
 	natport_ng_free(d.ng);	     /* ends its calls */
@@ -306,6 +419,11 @@ stop:
 	natport_quality_free(d.q);
 	natport_evloop_del_fd(d.loop, natport_pm_fd(d.pm));
 	natport_pm_close(d.pm);
+	/* everything released: nothing for a next instance to take back */
+	if (state_enabled(&d) && d.cfg.release_on_stop &&
+	    unlink(d.cfg.state_file) && errno != ENOENT)
+		log_warnx("state file %s: %s", d.cfg.state_file,
+			  strerror(errno));
 	natport_evloop_free(d.loop);
 	log_info("stopped");
 	return err ? 1 : 0;

@@ -81,6 +81,46 @@ struct natport_map_slot *natport_maptable_alloc(struct natport_maptable *mt)
 	return s;
 }
 
+struct natport_map_slot *natport_maptable_alloc_id(struct natport_maptable *mt,
+						   uint32_t id)
+{
+	struct natport_map_slot *s;
+	uint32_t *link, prev = 0;
+
+	if (id == 0 || id >= mt->cap || mt->slots[id].live)
+		return NULL;
+	if (id >= mt->fresh) {
+		/* the ids skipped over become free ones, in order */
+		while (mt->fresh < id) {
+			uint32_t f = mt->fresh++;
+
+			mt->slots[f].m.id = f;
+			mt->slots[f].hnext = 0;
+			if (mt->free_tail)
+				mt->slots[mt->free_tail].hnext = f;
+			else
+				mt->free_head = f;
+			mt->free_tail = f;
+		}
+		mt->fresh = id + 1;
+	} else {
+		link = &mt->free_head;
+		while (*link && *link != id) {
+			prev = *link;
+			link = &mt->slots[*link].hnext;
+		}
+		if (!*link)
+			return NULL;
+		*link = mt->slots[id].hnext;
+		if (mt->free_tail == id)
+			mt->free_tail = prev;
+	}
+	s = &mt->slots[id];
+	memset(s, 0, sizeof(*s));
+	s->m.id = id;
+	return s;
+}
+
 void natport_maptable_insert(struct natport_maptable *mt,
 			     struct natport_map_slot *s)
 {

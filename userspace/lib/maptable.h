@@ -30,6 +30,7 @@ struct natport_map_slot {
 	uint8_t half;
 	uint8_t live;
 	uint8_t installed;        /* kernel entry present for m.remote */
+	uint8_t unclaimed;        /* adopted at open, not claimed yet */
 	uint32_t hnext;           /* hash chain, or free list link */
 	uint32_t scan_gen;        /* scan that saw (or made) its entry */
 	uint32_t restores;        /* re-creations in the current window */
@@ -60,6 +61,12 @@ int natport_maptable_init(struct natport_maptable *mt, uint32_t max_mappings);
 void natport_maptable_uninit(struct natport_maptable *mt);
 /* A fresh slot with its id set, or NULL when all ids are used. */
 struct natport_map_slot *natport_maptable_alloc(struct natport_maptable *mt);
+/* The slot of a given id (adoption after a restart: the id is the one
+ * the entry's mark carries), or NULL when it is live or out of range.
+ * Cheap for ids at or above the cursor (call in ascending id order);
+ * an id below it is unlinked from the free list by a walk. */
+struct natport_map_slot *natport_maptable_alloc_id(struct natport_maptable *mt,
+						   uint32_t id);
 /* Make a filled-in slot findable by its internal endpoint. */
 void natport_maptable_insert(struct natport_maptable *mt,
 			     struct natport_map_slot *s);

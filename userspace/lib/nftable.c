@@ -339,6 +339,16 @@ void natport_nft_close(struct natport_nft *nft)
 	free(nft);
 }
 
+void natport_nft_detach(struct natport_nft *nft)
+{
+	if (!nft)
+		return;
+	if (nft->mon)
+		mnl_socket_close(nft->mon);
+	nft_ctx_free(nft->ctx);
+	free(nft);
+}
+
 /* --- PCP inbound mappings (nftable.h). Appended as one block: the
  * element commands are built here and nowhere else. ------------------ */
 

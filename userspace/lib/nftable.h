@@ -53,6 +53,9 @@ int natport_nft_pin(struct natport_nft *nft, const char *addr,
 		    size_t errlen);
 /* Delete the table and free the handle. NULL is allowed. */
 void natport_nft_close(struct natport_nft *nft);
+/* Free the handle and leave the table in place (a restart: the next
+ * instance's open re-creates it in one transaction). */
+void natport_nft_detach(struct natport_nft *nft);
 /* Re-create the table if it is gone (a firewall reload flushed it).
  * Returns 1 if it was re-created, 0 if present, -1 on error. */
 int natport_nft_check(struct natport_nft *nft);

@@ -89,12 +89,19 @@ struct natport_pm {
 	 * ms; 0: none); NULL until the first. */
 	uint64_t *inbound;
 	int inbound_ready; /* the nft maps and chains exist */
+	/* adoption: mappings taken in at open and not claimed yet, and when
+	 * the grace for claiming them ends (CLOCK_MONOTONIC ms) */
+	uint32_t nunclaimed;
+	uint64_t adopt_until_ms;
 };
 
 static void inbound_drop(struct natport_pm *pm, struct natport_map_slot *s);
 static void inbound_restore(struct natport_pm *pm);
 static uint64_t *inbound_slot(struct natport_pm *pm,
 			      const struct natport_endpoint *ext);
+static void release_slot(struct natport_pm *pm, struct natport_map_slot *s);
+static int install(struct natport_pm *pm, struct natport_map_slot *s,
+		   const struct natport_endpoint *r);
 
 static uint64_t now_ms(void)
 {
@@ -454,6 +461,262 @@ static int kernel_fail(struct natport_pm *pm, int err, const char *what)
 		    msg && *msg ? msg : strerror(-err));
 }
 
+/* --- adoption after a restart (natport.h "Restarts") ------------------ */
+
+struct adopt_ctx {
+	struct natport_ct_entry *v;
+	uint32_t *pair;
+	uint8_t *half;
+	size_t n, cap;
+};
+
+static int adopt_collect(const struct natport_ct_entry *e,
+			 const struct natport_counters *c, void *arg)
+{
+	struct adopt_ctx *a = arg;
+
+	(void)c;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 256;
+		void *v = realloc(a->v, cap * sizeof(*a->v));
+
+		if (!v)
+			return -1;
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n++] = *e;
+	return 0;
+}
+
+static int by_mark(const void *x, const void *y)
+{
+	const struct natport_ct_entry *a = x, *b = y;
+
+	return a->mark < b->mark ? -1 : a->mark > b->mark;
+}
+
+static int by_external_port(const void *x, const void *y)
+{
+	const struct natport_ct_entry *a = x, *b = y;
+
+	if (a->external.port != b->external.port)
+		return a->external.port < b->external.port ? -1 : 1;
+	return memcmp(&a->external.addr.v4, &b->external.addr.v4, 4);
+}
+
+/* Take in what one entry describes, or say why not (1: rejected). Pairs
+ * are taken in port order first (cheap for the allocator), then ids. */
+static int adopt_entry(struct natport_pm *pm, const struct natport_ct_entry *e)
+{
+	struct natport_map_slot *s;
+	uint32_t id = mark_id(pm, e->mark), pair;
+	unsigned int half;
+
+	if (!id || id > pm->capacity ||
+	    natport_portalloc_find(&pm->pa, &e->external, &pair, &half) ||
+	    check_internal(pm, &e->internal) || check_remote(pm, &e->remote) ||
+	    natport_maptable_find(&pm->mt, &e->internal))
+		return 1;
+	if (pm->pa.pairs[pair].state != PAIR_USED || pair >= pm->pa.fresh)
+		return 1; /* not taken in the first pass: a duplicate */
+	if (pm->pa.pairs[pair].map[half])
+		return 1;
+	s = natport_maptable_alloc_id(&pm->mt, id);
+	if (!s)
+		return 1;
+	s->m.type = NATPORT_PORT_DATA;
+	s->m.state = NATPORT_MAP_ACTIVE;
+	s->m.internal = e->internal;
+	s->m.external = e->external;
+	s->m.remote = e->remote;
+	s->m.created_ms = s->m.updated_ms = now_ms();
+	s->pair = pair;
+	s->half = half;
+	s->unclaimed = 1;
+	natport_maptable_insert(&pm->mt, s);
+	pm->pa.pairs[pair].map[half] = id;
+	set_installed(pm, s, 1);
+	pm->nunclaimed++;
+	pm->stats.adopted++;
+	return 0;
+}
+
+static int adopt_all(struct natport_pm *pm)
+{
+	struct adopt_ctx a = { 0 };
+	size_t i;
+	int r;
+
+	pm->adopt_until_ms = now_ms() + (pm->cfg.adopt_grace_ms ?: 30000);
+	r = natport_ctnl_dump(pm->ct, adopt_collect, &a);
+	if (r < 0) {
+		free(a.v);
+		return r;
+	}
+	/* pass 1: the pairs, ascending */
+	qsort(a.v, a.n, sizeof(*a.v), by_external_port);
+	for (i = 0; i < a.n; i++) {
+		uint32_t pair;
+		unsigned int half;
+
+		if (natport_portalloc_find(&pm->pa, &a.v[i].external, &pair,
+					   &half))
+			continue;
+		if (pair >= pm->pa.fresh ||
+		    pm->pa.pairs[pair].state == PAIR_FREE)
+			natport_portalloc_take(&pm->pa, pair);
+	}
+	/* pass 2: the mappings, by id ascending (cheap for the table) */
+	qsort(a.v, a.n, sizeof(*a.v), by_mark);
+	for (i = 0; i < a.n; i++)
+		if (adopt_entry(pm, &a.v[i])) {
+			pm->stats.adopt_rejected++;
+			natport_ctnl_delete(pm->ct, &a.v[i]);
+		}
+	/* a pair taken for entries all rejected goes back */
+	for (i = 0; i < a.n; i++) {
+		uint32_t pair;
+		unsigned int half;
+
+		if (!natport_portalloc_find(&pm->pa, &a.v[i].external, &pair,
+					    &half) &&
+		    pm->pa.pairs[pair].state == PAIR_USED &&
+		    !pm->pa.pairs[pair].map[0] && !pm->pa.pairs[pair].map[1])
+			natport_portalloc_unget(&pm->pa, pair);
+	}
+	free(a.v);
+	return 0;
+}
+
+int natport_pm_foreach_unclaimed(struct natport_pm *pm, natport_mapping_fn fn,
+				 void *arg)
+{
+	uint32_t id;
+	int r;
+
+	for (id = 1; id < pm->mt.fresh && pm->nunclaimed; id++) {
+		struct natport_map_slot *s = &pm->mt.slots[id];
+
+		if (s->live && s->unclaimed) {
+			r = fn(&s->m, arg);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int natport_pm_adopt(struct natport_pm *pm, const struct natport_mapping *m,
+		     struct natport_mapping *out)
+{
+	struct natport_map_slot *s;
+	uint32_t pair;
+	unsigned int half;
+	int err, have_remote;
+
+	pm->errbuf[0] = '\0';
+	if ((unsigned int)m->type >= (unsigned int)__NATPORT_PORT_MAX)
+		return fail(pm, NATPORT_E_INVAL, "port type %d unknown",
+			    m->type);
+	s = natport_maptable_get(&pm->mt, m->id);
+	if (s) {
+		if (!s->unclaimed ||
+		    !natport_endpoint_equal(&s->m.external, &m->external) ||
+		    !natport_endpoint_equal(&s->m.internal, &m->internal))
+			return fail(pm, NATPORT_E_EXIST,
+				    "mapping id %u is another mapping", m->id);
+		s->unclaimed = 0;
+		pm->nunclaimed--;
+		pm->stats.adopt_claimed++;
+		s->m.type = m->type;
+		s->m.owner = m->owner;
+		if (out)
+			*out = s->m;
+		return 0;
+	}
+	/* not in the kernel (still in setup, or lost): make it again */
+	err = check_internal(pm, &m->internal);
+	if (err)
+		return err;
+	if (natport_portalloc_find(&pm->pa, &m->external, &pair, &half))
+		return fail(pm, NATPORT_E_INVAL,
+			    "external endpoint not in the range");
+	if (natport_maptable_find(&pm->mt, &m->internal))
+		return fail(pm, NATPORT_E_EXIST,
+			    "internal endpoint already mapped");
+	if (pm->pa.pairs[pair].map[half] || !m->id || m->id > pm->capacity ||
+	    pm->mt.count >= pm->capacity)
+		return fail(pm, NATPORT_E_EXIST, "port or id %u taken",
+			    m->id);
+	if (pm->pa.pairs[pair].state != PAIR_USED &&
+	    natport_portalloc_take(&pm->pa, pair))
+		return fail(pm, NATPORT_E_EXIST,
+			    "port pair taken or in quarantine");
+	s = natport_maptable_alloc_id(&pm->mt, m->id);
+	if (!s) {
+		if (!pm->pa.pairs[pair].map[half ^ 1])
+			natport_portalloc_unget(&pm->pa, pair);
+		return fail(pm, NATPORT_E_EXIST, "mapping id %u taken", m->id);
+	}
+	s->m.type = m->type;
+	s->m.state = NATPORT_MAP_HELD;
+	s->m.internal = m->internal;
+	s->m.external = m->external;
+	s->m.owner = m->owner;
+	s->m.created_ms = s->m.updated_ms = now_ms();
+	s->pair = pair;
+	s->half = half;
+	natport_maptable_insert(&pm->mt, s);
+	pm->pa.pairs[pair].map[half] = s->m.id;
+	have_remote = m->remote.family == AF_INET && m->remote.port &&
+		      !natport_endpoint_is_unspec(&m->remote) &&
+		      m->state == NATPORT_MAP_ACTIVE;
+	if (have_remote && install(pm, s, &m->remote) == 0)
+		pm->stats.kernel_restored++;
+	pm->stats.created++;
+	if (out)
+		*out = s->m;
+	return 0;
+}
+
+/* The grace for claiming is over: what nobody claimed goes. */
+static void adopt_expire(struct natport_pm *pm)
+{
+	uint32_t id;
+
+	if (!pm->nunclaimed || now_ms() < pm->adopt_until_ms)
+		return;
+	for (id = 1; id < pm->mt.fresh && pm->nunclaimed; id++) {
+		struct natport_map_slot *s = &pm->mt.slots[id];
+
+		if (s->live && s->unclaimed) {
+			s->unclaimed = 0;
+			pm->nunclaimed--;
+			pm->stats.adopt_expired++;
+			pm->stats.stale_removed++; /* found at open, removed */
+			release_slot(pm, s);
+		}
+	}
+}
+
+void natport_pm_detach(struct natport_pm *pm)
+{
+	if (!pm)
+		return;
+	close(pm->epfd);
+	close(pm->timerfd);
+	natport_nft_detach(pm->nft);
+	natport_ctnl_close(pm->ct);
+	free(pm->scratch);
+	free(pm->scratch_res);
+	free(pm->released);
+	free(pm->inbound);
+	natport_maptable_uninit(&pm->mt);
+	natport_portalloc_uninit(&pm->pa);
+	free(pm);
+}
+
 struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 				   char *err, size_t errlen)
 {
@@ -587,15 +850,19 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	pm->ct = natport_ctnl_open(pm->cfg.ct_mark_tag, err, errlen);
 	if (!pm->ct)
 		goto err_scratch;
-	/* A previous instance that died left its entries; they point at
-	 * ports and clients we know nothing about. */
-	r = natport_ctnl_flush(pm->ct);
-	if (r < 0) {
-		snprintf(err, errlen, "removing stale entries: %s",
-			 strerror(-r));
-		goto err_flush;
+	/* A previous instance left its entries. Without adopt they point at
+	 * ports and clients we know nothing about; with it they are the
+	 * calls a restart must not cut (taken in below, once the timeouts
+	 * are known). */
+	if (!cfg->adopt) {
+		r = natport_ctnl_flush(pm->ct);
+		if (r < 0) {
+			snprintf(err, errlen, "removing stale entries: %s",
+				 strerror(-r));
+			goto err_flush;
+		}
+		pm->stats.stale_removed = r;
 	}
-	pm->stats.stale_removed = r;
 
 	table = cfg->nft_table ? cfg->nft_table : NATPORT_NFT_TABLE;
 	if (*table) {
@@ -638,6 +905,14 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	}
 	load_local_addrs(pm);
 	load_timeouts(pm);
+	if (cfg->adopt) {
+		r = adopt_all(pm);
+		if (r < 0) {
+			snprintf(err, errlen, "adopting entries: %s",
+				 strerror(-r));
+			goto err_fds;
+		}
+	}
 
 	pm->epfd = epoll_create1(EPOLL_CLOEXEC);
 	pm->timerfd = timerfd_create(CLOCK_MONOTONIC,
@@ -661,6 +936,22 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		goto err_epoll;
 	arm_timer(pm);
+	if (pm->nunclaimed) {
+		/* the first tick when the grace ends, not up to a refresh
+		 * period later; then the usual period */
+		struct itimerspec its = { 0 };
+		uint32_t g = pm->cfg.adopt_grace_ms ?: 30000;
+
+		its.it_value.tv_sec = g / 1000;
+		its.it_value.tv_nsec = (g % 1000) * 1000000L + 1000000L;
+		if (its.it_value.tv_nsec >= 1000000000L) {
+			its.it_value.tv_sec++;
+			its.it_value.tv_nsec -= 1000000000L;
+		}
+		its.it_interval.tv_sec = pm->refresh_ms / 1000;
+		its.it_interval.tv_nsec = (pm->refresh_ms % 1000) * 1000000L;
+		timerfd_settime(pm->timerfd, 0, &its, NULL);
+	}
 	return pm;
 
 err_epoll:
@@ -720,6 +1011,10 @@ static void release_slot(struct natport_pm *pm, struct natport_map_slot *s)
 		set_installed(pm, s, 0);
 	}
 	inbound_drop(pm, s);
+	if (s->unclaimed) {
+		s->unclaimed = 0;
+		pm->nunclaimed--;
+	}
 	if (pa) {
 		struct natport_pair *p = &pa->pairs[s->pair];
 
@@ -1544,6 +1839,7 @@ static void tick(struct natport_pm *pm)
 	natport_portalloc_expire(&pm->pa, now_ms());
 	if (pm->pa6.pairs)
 		natport_portalloc_expire(&pm->pa6, now_ms());
+	adopt_expire(pm);
 	load_timeouts(pm);
 	if (pm->refresh_ms != old)
 		arm_timer(pm);

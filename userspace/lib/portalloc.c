@@ -110,6 +110,40 @@ uint32_t natport_portalloc_get(struct natport_portalloc *pa, uint64_t now_ms)
 	return i;
 }
 
+int natport_portalloc_take(struct natport_portalloc *pa, uint32_t i)
+{
+	uint32_t *link, prev = NATPORT_PAIR_NONE;
+
+	if (i >= pa->npairs)
+		return -1;
+	if (i >= pa->fresh) {
+		while (pa->fresh < i) {
+			pa->pairs[pa->fresh].state = PAIR_FREE;
+			fifo_push(pa, &pa->free_head, &pa->free_tail,
+				  pa->fresh++);
+		}
+		pa->fresh = i + 1;
+	} else {
+		if (pa->pairs[i].state != PAIR_FREE)
+			return -1;
+		link = &pa->free_head;
+		while (*link != NATPORT_PAIR_NONE && *link != i) {
+			prev = *link;
+			link = &pa->pairs[*link].next;
+		}
+		if (*link == NATPORT_PAIR_NONE)
+			return -1;
+		*link = pa->pairs[i].next;
+		if (pa->free_tail == i)
+			pa->free_tail = prev;
+	}
+	pa->nfree--;
+	pa->pairs[i].state = PAIR_USED;
+	pa->pairs[i].map[0] = pa->pairs[i].map[1] = 0;
+	pa->nused++;
+	return 0;
+}
+
 void natport_portalloc_unget(struct natport_portalloc *pa, uint32_t i)
 {
 	if (pa->pairs[i].state != PAIR_USED)

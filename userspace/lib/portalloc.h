@@ -70,6 +70,10 @@ uint32_t natport_portalloc_get(struct natport_portalloc *pa, uint64_t now_ms);
 /* Give back a pair just taken and not used: free again at once, at the end
  * of the FIFO (an address that is not up, say). */
 void natport_portalloc_unget(struct natport_portalloc *pa, uint32_t pair);
+/* Take this free pair (adoption after a restart): 0, or -1 when it is
+ * not free. Cheap in ascending pair order from the cursor; a pair below
+ * it is unlinked from the free FIFO by a walk. */
+int natport_portalloc_take(struct natport_portalloc *pa, uint32_t pair);
 /* Return a pair: quarantined until now_ms + quarantine_ms. */
 void natport_portalloc_put(struct natport_portalloc *pa, uint32_t pair,
 			   uint64_t now_ms);

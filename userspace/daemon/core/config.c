@@ -36,6 +36,9 @@ void natport_config_defaults(struct natport_config *cfg)
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
 		 NATPORT_CTL_DEFAULT_PATH);
 	cfg->log_level = LOG_INFO;
+	snprintf(cfg->state_file, sizeof(cfg->state_file), "%s",
+		 NATPORT_STATE_DEFAULT_PATH);
+	cfg->adopt_grace_ms = 30000;
 	/* PCP / NAT-PMP */
 	cfg->pcp = 1;
 	cfg->natpmp = 1;
@@ -125,6 +128,9 @@ enum key {
 	K_LAN_SOURCE_CALLS,
 	K_WAN_SOURCE_RATE,
 	K_WAN_SOURCE_CALLS,
+	K_STATE_FILE,
+	K_RELEASE_ON_STOP,
+	K_ADOPT_GRACE,
 	__K_MAX
 };
 
@@ -160,6 +166,9 @@ static const char *const key_names[__K_MAX] = {
 	[K_LAN_SOURCE_CALLS] = "lan-source-calls",
 	[K_WAN_SOURCE_RATE] = "wan-source-rate",
 	[K_WAN_SOURCE_CALLS] = "wan-source-calls",
+	[K_STATE_FILE] = "state-file",
+	[K_RELEASE_ON_STOP] = "release-on-stop",
+	[K_ADOPT_GRACE] = "adopt-grace",
 };
 
 /* A group name as useradd(8) takes it; resolved when the socket is made
@@ -347,6 +356,21 @@ static const char *apply(struct natport_config *cfg, enum key k,
 	case K_NATPMP:
 		if (parse_bool(v, &cfg->natpmp))
 			return "expected on or off";
+		break;
+	case K_STATE_FILE:
+		if (v[0] != '/' || strlen(v) >= sizeof(cfg->state_file))
+			return "expected an absolute path under 256 bytes, or "
+			       "/dev/null for none";
+		snprintf(cfg->state_file, sizeof(cfg->state_file), "%s", v);
+		break;
+	case K_RELEASE_ON_STOP:
+		if (parse_bool(v, &cfg->release_on_stop))
+			return "expected yes or no";
+		break;
+	case K_ADOPT_GRACE:
+		if (natport_config_parse_duration(v, &cfg->adopt_grace_ms) ||
+		    cfg->adopt_grace_ms < 1000)
+			return "expected a duration of at least 1s";
 		break;
 	case K_PCP_THIRD_PARTY:
 		if (parse_bool(v, &cfg->pcp_third_party))
@@ -560,5 +584,9 @@ const char *natport_config_restart_needed(const struct natport_config *o,
 		return "ng-listen";
 	if (o->pcp != n->pcp) /* the PCP socket is opened at start */
 		return "pcp";
+	if (strcmp(o->state_file, n->state_file)) /* read at start */
+		return "state-file";
+	if (o->adopt_grace_ms != n->adopt_grace_ms) /* given at open */
+		return "adopt-grace";
 	return NULL;
 }

@@ -62,6 +62,10 @@
 #define NATPORT_CONFIG_MAX_PREFIXES 8
 #define NATPORT_CONFIG_DEFAULT_PATH "/etc/natport/nat-portd.conf"
 
+/* Under RuntimeDirectory: the kernel's entries do not outlive a reboot,
+ * and neither must the state that describes them. */
+#define NATPORT_STATE_DEFAULT_PATH "/run/natport/state"
+
 struct natport_config {
 	struct natport_endpoint lan_address, wan_address; /* port = sip_port */
 	struct natport_endpoint media_address[NATPORT_MAX_EXTERNAL - 1];
@@ -95,6 +99,12 @@ struct natport_config {
 	/* per source address (issue 10 point 5): requests/s, calls in setup */
 	unsigned int lan_source_rate, lan_source_calls;
 	unsigned int wan_source_rate, wan_source_calls;
+	/* restarts (issue 14, core/state.h): where the state lives, whether
+	 * a stop releases every mapping, how long adopted entries wait to
+	 * be claimed */
+	char state_file[256];
+	int release_on_stop;
+	uint32_t adopt_grace_ms;
 
 	/* Built by natport_config_parse from lan-prefix, lan-address and
 	 * wan-address: the one address policy the proxy and the media code

@@ -84,11 +84,10 @@ static unsigned int bucket(uint64_t id)
 	return (unsigned int)(id * 0x9e3779b97f4a7c15ull >> 40) & (BUCKETS - 1);
 }
 
-struct natport_session *
-natport_session_new(struct natport_session_table *t,
-		    enum natport_session_kind kind, const char *key,
-		    const struct natport_session_ops *ops, void *owner,
-		    uint64_t now_ms)
+static struct natport_session *
+session_new(struct natport_session_table *t, uint64_t restore_id,
+	    enum natport_session_kind kind, const char *key,
+	    const struct natport_session_ops *ops, void *owner, uint64_t now_ms)
 {
 	struct natport_session *s = calloc(1, sizeof(*s));
 	unsigned int b;
@@ -100,7 +99,9 @@ natport_session_new(struct natport_session_table *t,
 		free(s);
 		return NULL;
 	}
-	s->id = ++t->serial;
+	s->id = restore_id ? restore_id : ++t->serial;
+	if (s->id > t->serial)
+		t->serial = s->id; /* later sessions never take a restored id */
 	s->kind = kind;
 	s->ops = ops;
 	s->owner = owner;
@@ -118,6 +119,25 @@ natport_session_new(struct natport_session_table *t,
 	t->tail = s;
 	t->count[kind]++;
 	return s;
+}
+
+struct natport_session *
+natport_session_new(struct natport_session_table *t,
+		    enum natport_session_kind kind, const char *key,
+		    const struct natport_session_ops *ops, void *owner,
+		    uint64_t now_ms)
+{
+	return session_new(t, 0, kind, key, ops, owner, now_ms);
+}
+
+struct natport_session *
+natport_session_restore(struct natport_session_table *t, uint64_t id,
+			enum natport_session_kind kind, const char *key,
+			uint64_t now_ms)
+{
+	if (!id || natport_session_find(t, id))
+		return NULL;
+	return session_new(t, id, kind, key, NULL, NULL, now_ms);
 }
 
 void natport_session_announce(struct natport_session_table *t,

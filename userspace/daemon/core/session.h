@@ -164,6 +164,12 @@ natport_session_new(struct natport_session_table *t,
 		    enum natport_session_kind kind, const char *key,
 		    const struct natport_session_ops *ops, void *owner,
 		    uint64_t now_ms);
+/* The same with the id a previous instance gave it (core/state.h), no
+ * ops and owner yet (the owner sets them); NULL if the id is taken. */
+struct natport_session *
+natport_session_restore(struct natport_session_table *t, uint64_t id,
+			enum natport_session_kind kind, const char *key,
+			uint64_t now_ms);
 void natport_session_announce(struct natport_session_table *t,
 			      const struct natport_session *s);
 /* The one way a session ends (see above). s is freed on return. */

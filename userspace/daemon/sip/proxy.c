@@ -1299,3 +1299,28 @@ void natport_proxy_get_stats(struct natport_proxy *p,
 	natport_call_table_counters(p->calls, &out->calls_created,
 				    &out->calls_ended, &out->calls_full);
 }
+
+/* The state file (core/state.h) saves and restores these. */
+struct natport_call_table *natport_proxy_calls(struct natport_proxy *p)
+{
+	return p->calls;
+}
+
+struct natport_registrar *natport_proxy_registrar(struct natport_proxy *p)
+{
+	return p->reg;
+}
+
+/* The branch secret: a response to a request the previous instance
+ * forwarded carries its MAC; a restart keeps it so the answer is not
+ * taken for a forgery. */
+uint64_t natport_proxy_secret(const struct natport_proxy *p)
+{
+	return p->secret;
+}
+
+void natport_proxy_set_secret(struct natport_proxy *p, uint64_t secret)
+{
+	if (secret)
+		p->secret = secret;
+}

@@ -63,4 +63,11 @@ void natport_proxy_get_stats(struct natport_proxy *p,
 /* Run the timeouts now (the proxy also does it every 500 ms). */
 void natport_proxy_sweep(struct natport_proxy *p);
 
+/* The call table and registrar, for the state file (core/state.h). */
+struct natport_call_table *natport_proxy_calls(struct natport_proxy *p);
+struct natport_registrar *natport_proxy_registrar(struct natport_proxy *p);
+/* The branch MAC's secret, kept across a restart by the state file. */
+uint64_t natport_proxy_secret(const struct natport_proxy *p);
+void natport_proxy_set_secret(struct natport_proxy *p, uint64_t secret);
+
 #endif /* NATPORT_SIP_PROXY_H */
