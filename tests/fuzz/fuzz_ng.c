@@ -112,7 +112,8 @@ static void round_trip(const char *buf, size_t len)
 	la = natport_benc_finish(&w, &werr);
 	if (la <= 0 || (size_t)la > len)
 		abort(); /* sorting keys never makes a value longer */
-	if (natport_benc_decode(&b, out_a, (size_t)la, &lim, err, sizeof(err)) ||
+	if (natport_benc_decode(&b, out_a, (size_t)la, &lim, err,
+				sizeof(err)) ||
 	    b.n != a.n)
 		abort();
 	natport_benc_writer_init(&w, out_b, sizeof(out_b));

@@ -114,11 +114,9 @@ static const struct natport_sip_transport_ops stub_ops = {
 
 /* the proxy opens its LAN side first, then its WAN side; the side is
  * told apart by address so the order does not matter here */
-struct natport_sip_transport *
-natport_sip_udp_open(struct natport_evloop *l,
-		     const struct natport_endpoint *local,
-		     natport_sip_recv_fn fn, void *arg, char *err,
-		     size_t errlen)
+struct natport_sip_transport *natport_sip_udp_open(
+	struct natport_evloop *l, const struct natport_endpoint *local,
+	natport_sip_recv_fn fn, void *arg, char *err, size_t errlen)
 {
 	struct stub_transport *s = calloc(1, sizeof(*s));
 	int side = natport_endpoint_equal(local, &cfg.lan_address) ?
