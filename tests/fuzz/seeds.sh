@@ -12,11 +12,15 @@
 #   config   tools/nat-portd.conf.example, and one file per key line of it
 #   ctlmsg   three builder programs written here (fuzz_ctlmsg.c reads
 #            its input both as one and as raw payloads)
+#   pcp      tests/pcp/corpus/*.hex as binary, and a MAP then its PEER
+#            and its delete in one input (fuzz_pcp.c splits on PCP!)
+#   ng       tests/ng/corpus/*.ng and *.b
 set -eu
 cd "$(dirname "$0")/../.."
 out=$1
 rm -rf "$out"
-mkdir -p "$out"/sdp "$out"/sip_msg "$out"/proxy "$out"/config "$out"/ctlmsg
+mkdir -p "$out"/sdp "$out"/sip_msg "$out"/proxy "$out"/config "$out"/ctlmsg \
+	"$out"/pcp "$out"/ng
 
 for f in tests/sip/corpus/sdp/*.sdp; do
 	cp "$f" "$out/sdp/"
@@ -65,3 +69,21 @@ printf '\000\021\002id\002\020\002ab\023\005calls\002\000\004\000\004\000' \
 	>"$out/ctlmsg/record"
 printf '\001\006\005hello' >"$out/ctlmsg/done"
 printf '\002\005\011audio_rtp\005\017192.0.2.10:6000' >"$out/ctlmsg/request"
+
+# pcp: hex, whitespace ignored, to the octets themselves (bash's printf,
+# so no xxd is needed)
+for f in tests/pcp/corpus/*.hex; do
+	hex=$(tr -cd '0-9a-fA-F' <"$f" | sed 's/../\\x&/g')
+	printf "$hex" >"$out/pcp/$(basename "$f" .hex)"
+done
+{
+	cat "$out/pcp/pcp-map-ok"
+	printf 'PCP!'
+	cat "$out/pcp/pcp-peer-ok"
+	printf 'PCP!'
+	cat "$out/pcp/pcp-map-delete-none"
+	printf 'PCP!'
+	cat "$out/pcp/natpmp-map-udp-ok"
+} >"$out/pcp/sequence"
+
+cp tests/ng/corpus/*.ng tests/ng/corpus/*.b "$out/ng/"

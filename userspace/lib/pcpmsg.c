@@ -158,10 +158,13 @@ static int decode_options(const uint8_t *p, const uint8_t *end,
 			break;
 		case NATPORT_PCP_OPT_FILTER: {
 			struct natport_pcp_filter *f;
-			uint8_t plen = p[1];
+			uint8_t plen;
 
+			/* the length first: a FILTER of length 0 ends the
+			 * packet, and its prefix length octet is past it */
 			if (m->opcode != NATPORT_PCP_OP_MAP || olen != 20)
 				return NATPORT_PCP_MALFORMED_OPTION;
+			plen = p[1];
 			if (m->n_filters == NATPORT_PCP_MAX_FILTERS)
 				return NATPORT_PCP_EXCESSIVE_REMOTE_PEERS;
 			f = &m->filters[m->n_filters];

@@ -691,7 +691,9 @@ static const char *const profiles[] = {
 static int check_transport(struct ctx *c)
 {
 	const struct natport_ng_str *tp = &c->req->transport_protocol;
-	const char *s = c->req->sdp.p, *end = s + c->req->sdp.len, *line;
+	/* no "sdp" (query, delete): p is NULL, and NULL + 0 is undefined */
+	const char *s = c->req->sdp.p, *end = s ? s + c->req->sdp.len : s;
+	const char *line;
 	unsigned int mline = 0;
 	size_t i;
 	bool known = false;
