@@ -554,8 +554,10 @@ static int adopt_all(struct natport_pm *pm)
 		free(a.v);
 		return r;
 	}
-	/* pass 1: the pairs, ascending */
-	qsort(a.v, a.n, sizeof(*a.v), by_external_port);
+	/* pass 1: the pairs, ascending (qsort wants a non-NULL array even
+	 * for zero entries: UBSan stops on it) */
+	if (a.n)
+		qsort(a.v, a.n, sizeof(*a.v), by_external_port);
 	for (i = 0; i < a.n; i++) {
 		uint32_t pair;
 		unsigned int half;
@@ -568,7 +570,8 @@ static int adopt_all(struct natport_pm *pm)
 			natport_portalloc_take(&pm->pa, pair);
 	}
 	/* pass 2: the mappings, by id ascending (cheap for the table) */
-	qsort(a.v, a.n, sizeof(*a.v), by_mark);
+	if (a.n)
+		qsort(a.v, a.n, sizeof(*a.v), by_mark);
 	for (i = 0; i < a.n; i++)
 		if (adopt_entry(pm, &a.v[i])) {
 			pm->stats.adopt_rejected++;
