@@ -233,6 +233,16 @@ wait $r
 sed 's/^/    /' "$TMP/recv_s"
 check "S: strict passes RTP, drops junk (40 of 50 delivered)" \
 	grep -qx received=40 "$TMP/recv_s"
+if ! grep -qx received=40 "$TMP/recv_s"; then
+	# what the network looked like: is it the module or the path?
+	sed 's/^/    sender: /' "$TMP/exp_s"
+	in_rtr ip -6 neigh show | sed 's/^/    rtr neigh: /'
+	in_wan ip -6 neigh show | sed 's/^/    wan neigh: /'
+	in_rtr ip -6 -br addr show | sed 's/^/    rtr addr: /'
+	in_rtr conntrack -L -f ipv6 2>/dev/null | sed 's/^/    ct: /'
+	in_rtr nft list chain inet router forward | sed 's/^/    nft: /'
+	in_rtr ip -s -s link show r1 | sed 's/^/    r1: /'
+fi
 in_rtr "$T/np-rtpstat" get "$S" in >"$TMP/got_s"
 sed 's/^/    /' "$TMP/got_s"
 for k in packets bytes rtp not_rtp expected lost ext_max_seq; do

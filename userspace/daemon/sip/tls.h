@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tls.h - TLS streams for SIP over TLS (RFC 3261 section 26.3, RFC 5630),
+ * with OpenSSL. A context holds what one side of the router needs: its own
+ * certificate and key (listeners; optional client certificate toward the
+ * provider), the CAs that verify the peer (the system store or a file),
+ * and TLS 1.2 as the minimum. A stream made from a context is a
+ * natport_sip_stream (stream.h) whose handshake runs non-blocking inside
+ * the event loop; for an outgoing connection the peer's name is sent as
+ * SNI and checked against its certificate.
+ */
+#ifndef NATPORT_SIP_TLS_H
+#define NATPORT_SIP_TLS_H
+
+#include <stddef.h>
+
+#include "sip/stream.h"
+
+struct natport_tls_ctx;
+
+struct natport_tls_config {
+	const char *cert_file; /* PEM chain; required for a server */
+	const char *key_file;  /* PEM key; required with cert_file */
+	const char *ca_file;   /* NULL: the system store */
+	int verify_peer;       /* client side: verify the server (default 1) */
+	int min_version;       /* 0: TLS 1.2; else an OpenSSL TLS1_x_VERSION */
+};
+
+struct natport_tls_ctx *natport_tls_ctx_new(const struct natport_tls_config *c,
+					    int server, char *err,
+					    size_t errlen);
+void natport_tls_ctx_free(struct natport_tls_ctx *ctx);
+
+/*
+ * A TLS stream over fd. host (client side only) is the name used for SNI
+ * and the certificate check; NULL with verify_peer set is refused.
+ */
+struct natport_sip_stream *natport_tls_stream_new(struct natport_tls_ctx *ctx,
+						  int fd, const char *host,
+						  char *err, size_t errlen);
+
+/*
+ * Checks for `nat-portd -n`: files exist, parse, key matches certificate,
+ * key not readable by group/other. 0 or -errno with err set.
+ */
+int natport_tls_check_files(const struct natport_tls_config *c, char *err,
+			    size_t errlen);
+
+/* Counters for `nat-portctl stats`. */
+struct natport_tls_stats {
+	unsigned long handshakes_ok, handshakes_failed, verify_failed;
+};
+void natport_tls_stats_get(struct natport_tls_stats *st);
+
+#endif /* NATPORT_SIP_TLS_H */
