@@ -18,6 +18,11 @@ PKGS="$PKGS iproute2 nftables conntrack sip-tester jq procps psmisc natpmpc"
 # fuzzing (libFuzzer) and the sanitizer build of the suites
 PKGS="$PKGS clang libfuzzer-14-dev"
 PKGS="$PKGS kamailio" # ng tests: its rtpengine module drives ng
+# SIP over TLS: OpenSSL to build against, the CLI to make the tests' own
+# CA, Kamailio's TLS module as a TLS provider
+PKGS="$PKGS libssl-dev openssl kamailio-tls-modules"
+# failover tests: the field's engines for address takeover and entry sync
+PKGS="$PKGS keepalived conntrackd"
 # install test: man pages must render without a warning (groff -ww)
 PKGS="$PKGS groff-base"
 PKGS="$PKGS baresip-core kamailio sox"  # tests/real: phones, provider, tones
@@ -53,7 +58,7 @@ apt-get update -q >/dev/null
 apt-get install -y -q --no-install-recommends $missing >/dev/null
 # rtpengine-daemon and kamailio come with system services; the bench runs
 # its own instances inside its namespaces, so keep the services off
-for s in rtpengine-daemon kamailio; do
+for s in rtpengine-daemon kamailio keepalived conntrackd; do
 	case " $missing " in
 	*" $s "*) systemctl disable --now "$s" >/dev/null 2>&1 || true ;;
 	esac
