@@ -35,7 +35,6 @@ NS_R1=np-ha1-$NP_TAG
 NS_R2=np-ha2-$NP_TAG
 NS_SW=np-sw-$NP_TAG
 NS_RTR=$NS_R1 # what np_entries and ext_of_lan look at; moved at failover
-HA_VRRP_PIDS=()
 
 need_ha() {
 	need_restart
@@ -96,14 +95,22 @@ ha_up() {
 	done
 }
 
-# The README's firewall, with what a pair needs instead of masquerade:
-# forwarded flows are SNATed to the moving WAN address (masquerade would
-# take the router's own), and nat chains on both hooks exist before
-# nat-portd starts, so the NAT of committed entries applies from the first
-# packet after the takeover.
+# The README's firewall, with what a pair needs (README "HA pair"): VRRP
+# and conntrackd's sync accepted, forwarded flows SNATed to the moving WAN
+# address (masquerade would take the router's own), and nat chains on
+# both hooks before nat-portd starts, so the NAT of committed entries
+# applies from the first packet after the takeover.
 ha_firewall() {
 	in_r "$1" nft -f - <<NFT
 table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		iifname "lo" accept
+		udp dport 5060 accept
+		iifname { "lan0", "wan0" } ip protocol vrrp accept
+		iifname "sync0" udp dport 3780 accept
+	}
 	chain forward {
 		type filter hook forward priority filter; policy drop;
 		ct state established,related accept
@@ -159,6 +166,8 @@ STATE_FILE=$d/state
 RUN_DIR=$d
 STATE_PUSH=yes
 STATE_PUSH_INTERVAL=0.2
+GATE=${HA_GATE:-yes}
+MEDIA_PORTS=20000-21999
 state_push() { cp "\$1" "$p/state.push" && mv -f "$p/state.push" "$p/state"; }
 ha_log() { echo "\$(date +%s.%N) \$*" >>"$d/ha.log"; }
 natportd_start() {

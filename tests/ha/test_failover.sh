@@ -92,14 +92,26 @@ check "...and alice's binding, though the backup's clock is another" \
 	grep -q "restart: .* 1 bindings" "$D2/portd.log"
 check "...none left unclaimed, none rejected" \
 	grep -q "restart: .* 0 failed), .* 0 entries left unclaimed, 0 rejected" "$D2/portd.log"
+e1=$(np_entries_raw | grep " sport=10 dport=7200 " || true)
+echo "call 1's entry on the backup: $e1"
+check "call 1's entry was committed as the primary had it (not moved by a clash)" \
+	grep -q "sport=7200 dport=$ext src=$LAN_IP dst=$WAN_IP sport=10 dport=7200 " <<<"$e1"
 ha_calls 2 >"$TMP/calls.after"
 diff "$TMP/calls.before" "$TMP/calls.after" | head -n 6 || true
 check "the backup lists the same $N calls" cmp -s "$TMP/calls.before" "$TMP/calls.after"
 
 echo "== 3: the media, then the BYEs through the backup"
 talk_ok || true
-rl=$(talk_total lan)
-rw=$(talk_total wan)
+grep -H '^recv' "$TMP/talk_lan.out" "$TMP/talk_wan.out" | sed "s|$TMP/||"
+# only what came from the call's own addresses counts: a packet that
+# crossed the backup before the commit on an entry of its own (SNATed to
+# another port) is not the call's media
+check "the phone got media from the provider's media address only" \
+	[ "$(grep -c '^recv' "$TMP/talk_lan.out")" = 1 ]
+check "the provider got it from the router's external port $ext only" \
+	[ "$(grep -c '^recv' "$TMP/talk_wan.out")" = 1 ]
+rl=$(sed -n "s/^recv \([0-9]*\) from $WAN_IP:7200\$/\1/p" "$TMP/talk_lan.out")
+rw=$(sed -n "s/^recv \([0-9]*\) from $RTR_WAN:$ext\$/\1/p" "$TMP/talk_wan.out")
 sleep 0.3
 sampler_down
 read -r gap_lan gap_wan lag_lan lag_wan < <(media_gap 5000)
