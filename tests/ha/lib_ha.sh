@@ -23,6 +23,7 @@
 #                       conntrackd and the push loop killed -9, links down
 # ha_revive 1           its links up again, conntrackd and keepalived started
 # ha_master R           router R's notify script ran MASTER last
+# ha_gate R             R's gate for new flows is closed (not master)
 # ha_portd_pid R        the nat-portd the notify script started in R
 # ha_entries R          natport conntrack entries in R's kernel
 # ha_ext_entries R      natport entries in R's conntrackd external cache
@@ -243,6 +244,8 @@ ha_keepalived() { # ha_keepalived R: tools/ha/keepalived.conf, paths here
 ha_state() { sed -n 's/^[0-9.]* \([A-Z]*\):.*/\1/p' "$(ha_dir "$1")/ha.log" 2>/dev/null | tail -n 1; }
 ha_master() { [ "$(ha_state "$1")" = MASTER ]; }
 ha_backup() { [ "$(ha_state "$1")" = BACKUP ]; }
+# natport-ha-notify's gate (nft table inet natport_ha) closed in R
+ha_gate() { in_r "$1" nft list table inet natport_ha >/dev/null 2>&1; }
 ha_portd_pid() { cat "$(ha_dir "$1")/portd.pid" 2>/dev/null; }
 ha_portd_up() { local p; p=$(ha_portd_pid "$1") && kill -0 "$p" 2>/dev/null; }
 

@@ -7,15 +7,20 @@
 # the sync link) with tools/ha's configs and notify script (lib_ha.sh).
 #
 # 1. The primary becomes master; its notify starts nat-portd. The backup
-#    stays backup. HA_CALLS (default 20) calls from the phone through the
-#    moving address, each with its RTP/RTCP entries; conntrackd carries
-#    them to the backup's external cache, the notify script's push loop
-#    the state file. Call 1 carries np-udp media both ways at 200
-#    packets/s, counted at both receivers every 100 ms.
+#    stays backup, its gate closed (no new flow through it). The phone
+#    registers; HA_CALLS (default 50, the issue's figure) calls from the
+#    phone through the moving address, each with its RTP/RTCP entries;
+#    conntrackd carries them to the backup's external cache, the notify
+#    script's push loop the state file. Call 1 carries np-udp media both ways at 200
+#    packets/s, counted at both receivers every 100 ms and per source.
+#    The backup's monotonic clock runs 1,000,000 s ahead (a time
+#    namespace), as another machine's would.
 # 2. Power cut of the primary (every process -9, links down). The backup's
 #    keepalived takes the addresses; its notify commits the external
-#    cache and starts nat-portd, which adopts every entry and restores
-#    every call from the pushed state file.
+#    cache, opens its gate and starts nat-portd, which adopts every entry
+#    and restores every call and the binding from the pushed state file.
+#    Call 1's entry is the primary's, not one moved by a clash with a
+#    flow let through before the commit.
 # 3. Packets lost at each receiver and the gap, reported; the phone's BYEs
 #    end every call through the backup: sipp N successful, no entry left.
 # 4. The primary comes back: it stays backup (nopreempt), conntrackd -t
@@ -25,7 +30,7 @@ set -eu
 . "$(dirname "$0")/lib_ha.sh"
 trap cleanup EXIT
 need_ha
-N=${HA_CALLS:-20}
+N=${HA_CALLS:-50}
 ha_up
 rcount_up
 D1=$(ha_dir 1)
@@ -44,6 +49,8 @@ check "no nat-portd runs on the backup" not ha_portd_up 2
 sleep 1
 check "the backup has not taken the addresses" \
 	sh -c "! ip -n $NS_R2 -br addr | grep -q ' $RTR_LAN/24'"
+check "the backup's gate is closed" ha_gate 2
+check "the master's is open" not ha_gate 1
 
 register_once() { # register_once EXPIRES CODE: the provider answers CODE
 	sed -e "s/@CODE@/$2/g" "$SCN/itsp_reg_answer.xml" >"$TMP/reg_ans.xml"
@@ -80,6 +87,7 @@ ha_crash 1
 NS_RTR=$NS_R2
 check "the backup becomes master" wait_until 100 ha_master 2
 check "the backup's nat-portd runs" wait_until 50 ha_portd_up 2
+check "its gate is open" not ha_gate 2
 check "the takeover is done (nat-portd started)" \
 	wait_until 50 grep -q ' MASTER: conntrackd commit' "$D2/ha.log"
 t_master=$(awk '/ MASTER: taking over/ { print $1 }' "$D2/ha.log" | tail -n 1)
@@ -146,6 +154,7 @@ stale=$(ha_entries 1)
 echo "the dead primary's kernel kept $stale natport entries"
 ha_revive 1
 check "the returning primary stays backup (nopreempt)" wait_until 100 ha_backup 1
+check "...with its gate closed" ha_gate 1
 check "conntrackd -t purged its stale entries" wait_until 150 ha_entries_are 1 0
 check "the new master still holds the addresses" \
 	sh -c "ip -n $NS_R2 -br addr | grep -q ' $RTR_WAN/24'"
