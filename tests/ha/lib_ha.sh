@@ -265,19 +265,20 @@ ha_calls() {
 		sed -E -e 's/ age [0-9]+//' -e 's/ (pkts|bytes)_(in|out) [0-9]+//g'
 }
 
-# Every process of router R, -9 (keepalived's VRRP child first, so no
-# notify runs), and its links down: the router is gone at once, as if
-# its power failed.
+# Router R's links down, all three in one ip command, then every process
+# of it -9 (keepalived's VRRP child first, so no notify runs): the router
+# is gone at once, as if its power failed. Media and VRRP adverts stop
+# together, so the time from here to the backup's takeover is what the
+# calls' media lose.
 ha_crash() {
 	local d p
 	d=$(ha_dir "$1")
+	printf 'link set %s down\n' lan0 wan0 sync0 |
+		ip -n "$(ha_ns "$1")" -batch -
 	for p in "$d/vrrp.pid" "$d/keepalived.main" "$d/portd.pid" \
 		"$d/push.pid" "$d/conntrackd.pid"; do
 		[ -s "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
 	done
-	in_r "$1" ip link set lan0 down
-	in_r "$1" ip link set wan0 down
-	in_r "$1" ip link set sync0 down
 	rm -f "$d/portd.pid" "$d/push.pid" "$d/vrrp.pid" "$d/keepalived.pid"
 }
 ha_revive() {

@@ -15,7 +15,7 @@
 #    packets/s, counted at both receivers every 100 ms and per source.
 #    The backup's monotonic clock runs 1,000,000 s ahead (a time
 #    namespace), as another machine's would.
-# 2. Power cut of the primary (every process -9, links down). The backup's
+# 2. Power cut of the primary (links down, every process -9). The backup's
 #    keepalived takes the addresses; its notify commits the external
 #    cache, opens its gate and starts nat-portd, which adopts every entry
 #    and restores every call and the binding from the pushed state file.
@@ -92,7 +92,9 @@ check "the takeover is done (nat-portd started)" \
 	wait_until 50 grep -q ' MASTER: conntrackd commit' "$D2/ha.log"
 t_master=$(awk '/ MASTER: taking over/ { print $1 }' "$D2/ha.log" | tail -n 1)
 grep ' MASTER: conntrackd' "$D2/ha.log" | tail -n 1 | cut -d' ' -f2-
-echo "takeover: the backup's keepalived went MASTER $(awk -v a="$t_cut" -v b="$t_master" 'BEGIN { printf "%d", (b - a) * 1000 }') ms after the power cut (VRRPv3: 3 x 0.2 s adverts + skew)"
+t_done=$(awk '/ MASTER: conntrackd/ { print $1 }' "$D2/ha.log" | tail -n 1)
+commit_ms=$(sed -n 's/.* MASTER: conntrackd commit \([0-9]*\) ms.*/\1/p' "$D2/ha.log" | tail -n 1)
+echo "takeover: the backup's keepalived went MASTER $(awk -v a="$t_cut" -v b="$t_master" 'BEGIN { printf "%d", (b - a) * 1000 }') ms after the power cut (VRRPv3: 3 x 0.2 s adverts + skew), entries committed $(awk -v a="$t_cut" -v b="$t_master" -v c="$commit_ms" 'BEGIN { printf "%d", (b - a) * 1000 + c }') ms after it, nat-portd ready $(awk -v a="$t_cut" -v b="$t_done" 'BEGIN { printf "%d", (b - a) * 1000 }') ms after it"
 grep 'restart:' "$D2/portd.log" || true
 check "the backup's nat-portd adopted every entry and restored every call" \
 	grep -q "restart: $((2 * N)) kernel entries adopted, $N calls restored" "$D2/portd.log"
