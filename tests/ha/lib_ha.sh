@@ -17,6 +17,12 @@
 #   live in a switch namespace $NS_SW.
 #
 # ha_up                 namespaces, links, addresses, each router's firewall
+# ha_pair_up            conntrackd on both, keepalived: primary master
+# ha_calls_up N         alice registered, N calls through the primary,
+#                       replicated; $ext: call 1's external port
+# ha_takeover_checks N  router 2 adopted and restored everything
+# ha_media_and_byes L N call 1's media lost (reported as "L: lost ..."),
+#                       then the BYEs through router 2, nothing left
 # ha_conntrackd R       conntrackd in router R (1 primary, 2 backup)
 # ha_keepalived R       keepalived in router R (VRRP only)
 # ha_crash 1            power cut of the primary: nat-portd, keepalived,
@@ -32,6 +38,8 @@
 # shellcheck source=../restart/lib_restart.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../restart/lib_restart.sh"
 HA=$TOP/tools/ha
+D1=$TMP/r1 # each router's files: configs, logs, pid files, state
+D2=$TMP/r2
 NS_R1=np-ha1-$NP_TAG
 NS_R2=np-ha2-$NP_TAG
 NS_SW=np-sw-$NP_TAG
@@ -44,7 +52,7 @@ need_ha() {
 }
 
 ha_ns() { if [ "$1" = 1 ]; then echo "$NS_R1"; else echo "$NS_R2"; fi; }
-ha_dir() { echo "$TMP/r$1"; }
+ha_dir() { echo "$TMP/r$1"; } # $D1, $D2
 in_r() { # in_r R CMD...
 	local ns
 	ns=$(ha_ns "$1")
@@ -194,6 +202,137 @@ natportd_stop() {
 	rm -f "$d/portd.pid"
 }
 EOF
+}
+
+# The pair up: conntrackd on both, the primary's keepalived (it becomes
+# master and starts nat-portd), then the backup's (it stays backup).
+ha_pair_up() {
+	ha_conntrackd 1
+	ha_conntrackd 2
+	ha_keepalived 1
+	check "the primary becomes master and starts nat-portd" wait_until 100 ha_portd_up 1
+	check "the primary holds both moving addresses" \
+		sh -c "ip -n $NS_R1 -br addr | grep -q ' $RTR_LAN/24' && ip -n $NS_R1 -br addr | grep -q ' $RTR_WAN/24'"
+	ha_keepalived 2
+	check "the backup's keepalived says backup" wait_until 100 ha_backup 2
+	check "no nat-portd runs on the backup" not ha_portd_up 2
+	sleep 1
+	check "the backup has not taken the addresses" \
+		sh -c "! ip -n $NS_R2 -br addr | grep -q ' $RTR_LAN/24'"
+	check "the backup's gate is closed" ha_gate 2
+	check "the master's is open" not ha_gate 1
+}
+
+register_once() { # register_once EXPIRES CODE: the provider answers CODE
+	sed -e "s/@CODE@/$2/g" "$SCN/itsp_reg_answer.xml" >"$TMP/reg_ans.xml"
+	sed -e "s/@CODE@/$2/g" -e "s/@EXPIRES@/$1/g" \
+		"$SCN/phone_reg_once.xml" >"$TMP/reg_once.xml"
+	bg "$NS_WAN" timeout 20 sipp -sf "$TMP/reg_ans.xml" -i "$WAN_IP" \
+		-p 5060 -m 1 -nostdin >/dev/null 2>&1
+	local pid=$!
+	sleep 0.3
+	in_lan timeout 20 sipp -sf "$TMP/reg_once.xml" -i "$LAN_IP" -p 5060 \
+		-m 1 -nostdin "$RTR_LAN:5060" >/dev/null 2>&1 && wait_pid "$pid"
+}
+
+# alice registers and N calls go up through the primary, replicated to
+# the backup (entries and state file); $ext is call 1's external port.
+ha_calls_up() { # ha_calls_up N
+	local N=$1
+	check "alice registered through the primary (200)" register_once 600 200
+	uas "$RSCN/uas_media.xml" -m "$N"
+	uac_bg uac_short.xml -m "$N" -r 20 -l "$N" -d 20000
+	check "$N calls up on the primary: $((2 * N)) natport entries" \
+		wait_until 200 ha_entries_are 1 $((2 * N))
+	check "conntrackd replicated all $((2 * N)) to the backup's external cache" \
+		wait_until 100 ha_ext_entries_are 2 $((2 * N))
+	check "the backup's kernel holds none of them yet" ha_entries_are 2 0
+	ext=$(ext_of_lan 10)
+	check "call 1's entry found (external port $ext)" [ -n "$ext" ]
+	ha_calls 1 >"$TMP/calls.before"
+	check "the primary lists the $N calls" [ "$(grep -c '^id ' "$TMP/calls.before")" = "$N" ]
+	check "the push loop brought the state file to the backup ($N calls)" \
+		wait_until 50 sh -c "[ \"\$(grep -c '^session ' $D2/state 2>/dev/null)\" = $N ]"
+}
+
+# The new master (router 2) took the calls over: adopted, restored, call
+# 1's entry as the primary had it, the same calls listed.
+ha_takeover_checks() { # ha_takeover_checks N
+	local N=$1 e1
+	grep 'restart:' "$D2/portd.log" || true
+	check "the new master's nat-portd adopted every entry and restored every call" \
+		grep -q "restart: $((2 * N)) kernel entries adopted, $N calls restored" "$D2/portd.log"
+	check "...and alice's binding, though its clock is another" \
+		grep -q "restart: .* 1 bindings" "$D2/portd.log"
+	check "...none left unclaimed, none rejected" \
+		grep -q "restart: .* 0 failed), .* 0 entries left unclaimed, 0 rejected" "$D2/portd.log"
+	e1=$(np_entries_raw | grep " sport=10 dport=7200 " || true)
+	echo "call 1's entry on the new master: $e1"
+	check "call 1's entry was committed as the primary had it (not moved by a clash)" \
+		grep -q "sport=7200 dport=$ext src=$LAN_IP dst=$WAN_IP sport=10 dport=7200 " <<<"$e1"
+	ha_calls 2 >"$TMP/calls.after"
+	diff "$TMP/calls.before" "$TMP/calls.after" | head -n 6 || true
+	check "the new master lists the same $N calls" cmp -s "$TMP/calls.before" "$TMP/calls.after"
+}
+
+# When router 2 went master, had its entries committed and nat-portd
+# ready, from T0 (its notify script's log).
+ha_takeover_times() { # ha_takeover_times T0 WHAT
+	local t_master t_done commit_ms
+	t_master=$(awk '/ MASTER: taking over/ { print $1 }' "$D2/ha.log" | tail -n 1)
+	t_done=$(awk '/ MASTER: conntrackd/ { print $1 }' "$D2/ha.log" | tail -n 1)
+	commit_ms=$(sed -n 's/.* MASTER: conntrackd commit \([0-9]*\) ms.*/\1/p' "$D2/ha.log" | tail -n 1)
+	grep ' MASTER: conntrackd' "$D2/ha.log" | tail -n 1 | cut -d' ' -f2-
+	awk -v a="$1" -v b="$t_master" -v c="$commit_ms" -v d="$t_done" -v w="$2" 'BEGIN {
+		printf "takeover: router 2 went MASTER %d ms after %s, its entries were committed %d ms after it, nat-portd ready %d ms after it\n",
+			(b - a) * 1000, w, (b - a) * 1000 + c, (d - a) * 1000 }'
+}
+
+ha_in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+# The measured call's media (exact counts per source at each receiver),
+# the gap reported as "LABEL: lost ...", then the BYEs through router 2.
+ha_media_and_byes() { # ha_media_and_byes LABEL N
+	local N=$2 rl rw lost_lan lost_wan gap_lan gap_wan lag_lan lag_wan
+	talk_ok || true
+	grep -H '^recv' "$TMP/talk_lan.out" "$TMP/talk_wan.out" | sed "s|$TMP/||"
+	# only what came from the call's own addresses counts: a packet that
+	# crossed the backup before the commit on an entry of its own (SNATed to
+	# another port) is not the call's media
+	check "the phone got media from the provider's media address only" \
+		[ "$(grep -c '^recv' "$TMP/talk_lan.out")" = 1 ]
+	check "the provider got it from the router's external port $ext only" \
+		[ "$(grep -c '^recv' "$TMP/talk_wan.out")" = 1 ]
+	rl=$(sed -n "s/^recv \([0-9]*\) from $WAN_IP:7200\$/\1/p" "$TMP/talk_lan.out")
+	rw=$(sed -n "s/^recv \([0-9]*\) from $RTR_WAN:$ext\$/\1/p" "$TMP/talk_wan.out")
+	sleep 0.3
+	sampler_down
+	read -r gap_lan gap_wan lag_lan lag_wan < <(media_gap 5000)
+	[ -n "$rl" ] && [ -n "$rw" ] || talk_show
+	lost_lan=$((2000 - ${rl:-0}))
+	lost_wan=$((2000 - ${rw:-0}))
+	echo "$1: lost at the phone $lost_lan of 2000 ($((lost_lan * 5)) ms of media), at the provider $lost_wan of 2000 ($((lost_wan * 5)) ms); longest still 100 ms bins: phone $gap_lan ms, provider $gap_wan ms"
+	if [ "$lost_lan" -le 200 ] && [ "$lost_wan" -le 200 ]; then
+		echo "target (gap under 1 s): met"
+	else
+		echo "target (gap under 1 s): NOT met"
+	fi
+	check "media went on through the new master: the phone lost under 2 s ($lost_lan packets)" \
+		ha_in_range "$lost_lan" 0 399
+	check "...and so did the provider ($lost_wan packets)" \
+		ha_in_range "$lost_wan" 0 399
+	check "the phone's sipp ended all $N calls through the new master" wait_pid "$UAC_PID"
+	grep -E "Successful call|Failed call" "$TMP/uac.out" | tail -n 2
+	check "sipp: $N successful, 0 failed" awk -v n="$N" '/Successful call/ { s = $NF } /Failed call/ { f = $NF }
+		END { exit !(s == n && f == 0) }' "$TMP/uac.out"
+	check "the provider's sipp saw every BYE" wait_pid "$UAS_PID"
+	check "the BYEs removed every entry on the new master" wait_until 100 ha_entries_are 2 0
+	PORTD_PID=$(ha_portd_pid 2)
+	PORTD_LOG=$D2/portd.log
+	portd_stats
+	check "no call left in the new master's nat-portd (calls=$(st calls))" [ "$(st calls)" = 0 ]
+	check "no mapping left (mappings=$(st mappings))" [ "$(st mappings)" = 0 ]
+	check "no port held (ports_held=$(st ports_held))" [ "$(st ports_held)" = 0 ]
 }
 
 ha_conntrackd() { # ha_conntrackd R: tools/ha/conntrackd.conf, paths here
