@@ -294,7 +294,9 @@ ha_in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 # the gap reported as "LABEL: lost ...", then the BYEs through router 2.
 ha_media_and_byes() { # ha_media_and_byes LABEL N
 	local N=$2 rl rw lost_lan lost_wan gap_lan gap_wan lag_lan lag_wan
-	talk_ok || true
+	# both, whatever the first one's status (talk_ok stops at the first)
+	wait_pid "$TALK_LAN" || true
+	wait_pid "$TALK_WAN" || true
 	grep -H '^recv' "$TMP/talk_lan.out" "$TMP/talk_wan.out" | sed "s|$TMP/||"
 	# only what came from the call's own addresses counts: a packet that
 	# crossed the backup before the commit on an entry of its own (SNATed to
