@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <natport/natport.h>
@@ -19,6 +20,15 @@
 
 #define STATE_MAGIC "natport-state 1"
 #define MAX_STATE (64u * 1024 * 1024)
+
+/* The wall clock, written beside the monotonic one (see rebase()). */
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static uint32_t crc32_update(uint32_t crc, const void *buf, size_t n)
 {
@@ -226,7 +236,8 @@ int natport_state_save(const char *path, const struct natport_state_src *src,
 
 	b.n = 0;
 	b.oom = 0;
-	sb_printf(&b, "%s %llu\n", STATE_MAGIC, (unsigned long long)now_ms);
+	sb_printf(&b, "%s %llu %llu\n", STATE_MAGIC, (unsigned long long)now_ms,
+		  (unsigned long long)wall_ms());
 	if (src->secret) {
 		sb_printf(&b, "secret %016llx\n",
 			  (unsigned long long)*src->secret);
@@ -329,9 +340,42 @@ struct load_ctx {
 	struct natport_session *s;
 	struct natport_call *c;
 	uint64_t now_ms;
+	int64_t shift; /* added to the file's times, see rebase() */
 	unsigned int nmaps;
 	struct natport_mapping maps[NATPORT_SESSION_MAX_MAPS];
 };
+
+/* The file's times are the saver's CLOCK_MONOTONIC: another clock when
+ * the saver was the other router of an HA pair (its backup reads the
+ * file the master pushed) or ran before a reboot. Left as they are, a
+ * call in setup would look older than invite-timeout (or born in the
+ * future) and every binding expired or far too long-lived. The header
+ * gives the saver's monotonic and wall clocks at the save: each time
+ * moves by what makes the saver's "now" ours minus the wall time passed
+ * since. On one router without a reboot that shift is about 0. A file
+ * without the wall clock (an older nat-portd) is read unshifted. 0 stays
+ * 0 (unset); nothing moves below 1. */
+static uint64_t rebase(const struct load_ctx *x, uint64_t t)
+{
+	if (!t)
+		return 0;
+	if (x->shift < 0 && (uint64_t)-x->shift >= t)
+		return 1;
+	return t + (uint64_t)x->shift;
+}
+
+/* The shift rebase() adds, from the header's rest: " MONO WALL". */
+static int64_t clock_shift(const char *hdr, uint64_t now_ms)
+{
+	unsigned long long mono, wall;
+	uint64_t w = wall_ms(), passed;
+
+	if (sscanf(hdr, " %llu %llu", &mono, &wall) != 2)
+		return 0;
+	/* a wall clock set back since: no time passed */
+	passed = w > wall ? w - (uint64_t)wall : 0;
+	return (int64_t)(now_ms - passed) - (int64_t)mono;
+}
 
 /* The session's records are all read: claim its mappings, own them. */
 static void finish_session(struct load_ctx *x)
@@ -400,8 +444,8 @@ static void load_line(struct load_ctx *x, char *line)
 		if (!x->s)
 			return;
 		x->s->state = atoi(f[3]);
-		x->s->created_ms = strtoull(f[4], NULL, 10);
-		x->s->active_ms = strtoull(f[5], NULL, 10);
+		x->s->created_ms = rebase(x, strtoull(f[4], NULL, 10));
+		x->s->active_ms = rebase(x, strtoull(f[5], NULL, 10));
 		ep_parse(f[6], &x->s->client);
 	} else if (!strcmp(f[0], "map") && n >= 7 && x->s &&
 		   x->nmaps < NATPORT_SESSION_MAX_MAPS) {
@@ -463,14 +507,14 @@ static void load_line(struct load_ctx *x, char *line)
 		c->lan_contact = dup_or_null(f[8]);
 		ep_parse(f[9], &c->lan_party);
 		ep_parse(f[10], &c->lan_contact_ep);
-		c->refused_ms = strtoull(f[11], NULL, 10);
+		c->refused_ms = rebase(x, strtoull(f[11], NULL, 10));
 		ntags = strtoul(f[12], NULL, 10);
 		for (unsigned int i = 0; i < ntags && 13 + i < n; i++)
 			natport_call_tag_add(c, f[13 + i]);
 		x->c = c;
 	} else if (!strcmp(f[0], "binding") && n >= 5 && x->src->reg) {
 		struct natport_endpoint addr;
-		uint64_t exp = strtoull(f[4], NULL, 10);
+		uint64_t exp = rebase(x, strtoull(f[4], NULL, 10));
 
 		finish_session(x);
 		unescape(f[1]);
@@ -560,6 +604,7 @@ int natport_state_load(const char *path, const struct natport_state_src *src,
 	x->src = src;
 	x->res = res;
 	x->now_ms = now_ms;
+	x->shift = clock_shift(buf + strlen(STATE_MAGIC), now_ms);
 	line = strchr(buf, '\n');
 	for (line = line ? line + 1 : NULL; line && *line; line = next) {
 		next = strchr(line, '\n');
