@@ -50,6 +50,8 @@ struct natport_pcplease {
 	uint64_t created_ms;
 	unsigned int n_filters;
 	struct natport_pcp_filter filters[NATPORT_PCP_MAX_FILTERS];
+	uint32_t filter_gen; /* bumped when the filters change, so the
+			      * front end knows to reprogram the kernel */
 	uint64_t cookie; /* the port manager's own handle for the lease */
 };
 

@@ -165,20 +165,55 @@ static int lease_create(struct natport_pcpsrv *s, uint8_t owner,
 	return 0;
 }
 
-static void filters_apply(struct natport_pcplease *l,
-			  const struct natport_pcp_msg *m)
+/* Section 13.3: a prefix length of 0 removes every filter; the others
+ * add to what the lease l (NULL: a new one) has, and a refresh that
+ * repeats its filters changes nothing. The result in f, n; 0, or
+ * MALFORMED_OPTION for a filter the lease could never match (another
+ * address family than the internal address), EXCESSIVE_REMOTE_PEERS
+ * when more than the lease can hold would result. */
+static int filters_merge(const struct natport_pcplease *l,
+			 const struct natport_endpoint *internal,
+			 const struct natport_pcp_msg *m,
+			 struct natport_pcp_filter *f, unsigned int *n_out)
 {
-	unsigned int i;
+	unsigned int i, j, n = l ? l->n_filters : 0;
 
+	memset(f, 0, NATPORT_PCP_MAX_FILTERS * sizeof(*f));
+	if (l)
+		memcpy(f, l->filters, n * sizeof(*f));
 	for (i = 0; i < m->n_filters; i++)
 		if (!m->filters[i].prefix_len)
-			l->n_filters = 0;
+			n = 0;
 	for (i = 0; i < m->n_filters; i++) {
-		if (!m->filters[i].prefix_len ||
-		    l->n_filters == NATPORT_PCP_MAX_FILTERS)
+		const struct natport_pcp_filter *nf = &m->filters[i];
+
+		if (!nf->prefix_len)
 			continue;
-		l->filters[l->n_filters++] = m->filters[i];
+		if (nf->remote.family != internal->family)
+			return NATPORT_PCP_MALFORMED_OPTION;
+		for (j = 0; j < n; j++)
+			if (f[j].prefix_len == nf->prefix_len &&
+			    natport_endpoint_equal(&f[j].remote, &nf->remote))
+				break;
+		if (j < n)
+			continue;
+		if (n == NATPORT_PCP_MAX_FILTERS)
+			return NATPORT_PCP_EXCESSIVE_REMOTE_PEERS;
+		f[n++] = *nf;
 	}
+	*n_out = n;
+	return 0;
+}
+
+static void filters_set(struct natport_pcplease *l,
+			const struct natport_pcp_filter *f, unsigned int n)
+{
+	if (n == l->n_filters && !memcmp(f, l->filters, n * sizeof(*f)))
+		return;
+	memset(l->filters, 0, sizeof(l->filters));
+	memcpy(l->filters, f, n * sizeof(*f));
+	l->n_filters = n;
+	l->filter_gen++;
 }
 
 static int nonce_owns(const struct natport_pcplease *l,
@@ -216,6 +251,8 @@ static int pcp_mapping(struct natport_pcpsrv *s, struct natport_pcp_msg *m,
 	int peer = m->opcode == NATPORT_PCP_OP_PEER;
 	struct natport_pcplease *l;
 	struct natport_endpoint in = *internal;
+	struct natport_pcp_filter filters[NATPORT_PCP_MAX_FILTERS];
+	unsigned int n_filters = 0;
 	uint32_t lt;
 	int r, created = 0;
 
@@ -274,10 +311,14 @@ static int pcp_mapping(struct natport_pcpsrv *s, struct natport_pcp_msg *m,
 		return NATPORT_PCP_MALFORMED_OPTION;
 	lt = clamp(s, m->lifetime);
 	l = natport_pcplease_find(&s->leases, m->protocol, &in);
-	if (l) {
-		if (!nonce_owns(l, m))
-			return NATPORT_PCP_NOT_AUTHORIZED;
-	} else {
+	if (l && !nonce_owns(l, m))
+		return NATPORT_PCP_NOT_AUTHORIZED;
+	if (!peer) {
+		r = filters_merge(l, internal, m, filters, &n_filters);
+		if (r)
+			return r;
+	}
+	if (!l) {
 		/* a suggested address that is not ours (section 11.3) */
 		if (!is_unspec_addr(&m->external) &&
 		    !natport_endpoint_addr_equal(&m->external,
@@ -310,7 +351,7 @@ static int pcp_mapping(struct natport_pcpsrv *s, struct natport_pcp_msg *m,
 		l->peer_until_ms = now_ms + (uint64_t)lt * 1000;
 	} else {
 		l->map_until_ms = now_ms + (uint64_t)lt * 1000;
-		filters_apply(l, m);
+		filters_set(l, filters, n_filters);
 	}
 	m->external = l->external;
 	m->lifetime = lt;

@@ -46,8 +46,12 @@
  *    port (or address) is CANNOT_PROVIDE_EXTERNAL and nothing is kept; a
  *    refresh returns the lease as it is. Without any suggestion it is
  *    MALFORMED_OPTION.
- *  - FILTER (13.3): kept in the lease (prefix length 0 clears them) and
- *    echoed; the front end narrows the kernel side to them.
+ *  - FILTER (13.3): added to the lease's filters (a prefix length 0 in
+ *    the request clears them first; one the lease has already is not
+ *    added twice), echoed, and l->filter_gen bumped when they change, so
+ *    the front end narrows the kernel side to them; more than
+ *    NATPORT_PCP_MAX_FILTERS is EXCESSIVE_REMOTE_PEERS, a remote of
+ *    another family than the internal address MALFORMED_OPTION.
  *  - ANNOUNCE: SUCCESS, lifetime 0. Every response carries the epoch:
  *    seconds since this server's start (8.5); a restart restarts it, and
  *    natport_pcpsrv_announce() builds the unsolicited ANNOUNCE of 14.1.3.

@@ -2145,3 +2145,63 @@ static void inbound_restore(struct natport_pm *pm)
 			*slot = 0;
 	}
 }
+
+/* FILTER on an inbound mapping (natport.h): the filters live in the nft
+ * handle, which restores them with the maps and renews them with the
+ * mapping's element; this only checks and converts. */
+int natport_pm_filter_inbound(struct natport_pm *pm,
+			      const struct natport_endpoint *external,
+			      const struct natport_inbound_filter *f,
+			      unsigned int n, uint32_t timeout_s)
+{
+	struct natport_map_slot *s = find_external(pm, external);
+	struct natport_nft_filter nf[NATPORT_NFT_MAX_FILTERS];
+	unsigned int i;
+	int err;
+
+	pm->errbuf[0] = '\0';
+	if (!s)
+		return fail(pm, NATPORT_E_NOENT, "no mapping at external port %u",
+			    external->port);
+	if (s->m.internal.family != AF_INET)
+		return fail(pm, NATPORT_E_NOTSUP,
+			    "inbound filters are IPv4 only today");
+	if (n > NATPORT_INBOUND_MAX_FILTERS || n > NATPORT_NFT_MAX_FILTERS ||
+	    (n && (!timeout_s || timeout_s > 30 * 24 * 3600)))
+		return fail(pm, NATPORT_E_INVAL, "%u filters for %u s", n,
+			    timeout_s);
+	for (i = 0; i < n; i++) {
+		if (f[i].remote.family != AF_INET || f[i].prefix_len > 32)
+			return fail(pm, NATPORT_E_INVAL,
+				    "filter %u: not an IPv4 prefix", i);
+		nf[i].addr = f[i].remote.addr.v4;
+		nf[i].plen = f[i].prefix_len;
+		nf[i].port = f[i].remote.port;
+	}
+	err = inbound_setup(pm);
+	if (err)
+		return err;
+	if (natport_nft_inbound_filter(pm->nft, s->m.external.port, nf, n,
+				       n ? timeout_s + INBOUND_MARGIN_S : 0))
+		return fail(pm, NATPORT_E_KERNEL,
+			    "nft: cannot set the filters of port %u",
+			    s->m.external.port);
+	return 0;
+}
+
+int natport_pm_inbound_filtered(struct natport_pm *pm,
+				const struct natport_endpoint *external,
+				uint64_t *pkts)
+{
+	struct natport_map_slot *s = find_external(pm, external);
+	unsigned long long n;
+
+	*pkts = 0;
+	if (!s)
+		return fail(pm, NATPORT_E_NOENT, "no mapping at external port %u",
+			    external->port);
+	if (pm->nft && pm->inbound_ready &&
+	    !natport_nft_inbound_filtered(pm->nft, s->m.external.port, &n))
+		*pkts = n;
+	return 0;
+}

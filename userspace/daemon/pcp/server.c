@@ -33,7 +33,11 @@ struct lease {
 	struct natport_pcp_server *srv;
 	uint32_t lease_id;     /* 0: the processor forgot the lease */
 	uint64_t inbound_until; /* map_until_ms programmed into the kernel */
+	uint32_t filter_gen;    /* the lease's filter_gen the kernel has */
+	unsigned int filters_synced : 1; /* ... valid */
+	unsigned int kfilters : 1;       /* the kernel holds filters */
 	char buf[6][NATPORT_ENDPOINT_STRLEN]; /* describe()'s values */
+	char fbuf[NATPORT_PCP_MAX_FILTERS * (NATPORT_ENDPOINT_STRLEN + 5)];
 };
 
 struct natport_pcp_server {
@@ -75,6 +79,35 @@ static struct natport_pcplease *lease_of(const struct natport_session *s)
 
 /* --- the session owner ops ------------------------------------------ */
 
+/* "203.0.113.0/24,198.51.100.20/32:7000": the prefix length in the
+ * address's own family (the wire counts IPv4 in the 128-bit form). */
+static void filters_format(const struct natport_pcplease *l, char *buf,
+			   size_t len)
+{
+	size_t k = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->n_filters && k < len; i++) {
+		const struct natport_pcp_filter *f = &l->filters[i];
+		struct natport_endpoint a = f->remote;
+		char t[NATPORT_ENDPOINT_STRLEN];
+		unsigned int plen = f->prefix_len;
+
+		if (a.family == AF_INET)
+			plen = plen >= 96 ? plen - 96 : 0;
+		a.port = 0;
+		natport_endpoint_format(&a, t, sizeof(t));
+		if (a.family == AF_INET && strchr(t, ':'))
+			*strchr(t, ':') = '\0'; /* no ":0" */
+		k += (size_t)snprintf(buf + k, len - k, "%s%s/%u", i ? "," : "",
+				      t, plen);
+		if (f->remote.port && k < len)
+			k += (size_t)snprintf(buf + k, len - k, ":%u",
+					      f->remote.port);
+	}
+}
+
 static unsigned int describe(const struct natport_session *s,
 			     struct natport_session_field *f, unsigned int max)
 {
@@ -105,6 +138,17 @@ static unsigned int describe(const struct natport_session *s,
 				"any" :
 				natport_endpoint_format(&l->peer, o->buf[3],
 							sizeof(o->buf[3])) };
+	if (max >= n + 2 && l->n_filters) {
+		uint64_t drops = 0;
+
+		filters_format(l, o->fbuf, sizeof(o->fbuf));
+		f[n++] = (struct natport_session_field){ "filters", o->fbuf };
+		natport_pm_inbound_filtered(o->srv->pm, &l->external, &drops);
+		snprintf(o->buf[4], sizeof(o->buf[4]), "%llu",
+			 (unsigned long long)drops);
+		f[n++] = (struct natport_session_field){ "filtered",
+							 o->buf[4] };
+	}
 	return n;
 }
 
@@ -258,9 +302,42 @@ static const struct natport_pcpsrv_ops pcp_ops = {
 
 /* --- kernel state in step with the leases ----------------------------- */
 
-/* A lease is open to every remote while its MAP lives and no PEER narrows
- * it; the kernel's element lasts the MAP's lifetime (plus the port
- * manager's margin), renewed whenever a request extends it. */
+/* The lease's FILTERs into the kernel when they changed, or when the
+ * inbound side opens again (closing it took them). */
+static int sync_filters(struct natport_pcp_server *srv,
+			struct natport_pcplease *l, struct lease *o,
+			uint32_t timeout_s)
+{
+	struct natport_inbound_filter f[NATPORT_PCP_MAX_FILTERS];
+	unsigned int i;
+	int r;
+
+	if (o->filters_synced && o->filter_gen == l->filter_gen)
+		return 0;
+	if (l->n_filters || o->kfilters) {
+		for (i = 0; i < l->n_filters; i++) {
+			f[i].remote = l->filters[i].remote;
+			f[i].prefix_len = l->filters[i].prefix_len;
+			if (f[i].remote.family == AF_INET)
+				f[i].prefix_len -= 96; /* checked at decode */
+		}
+		r = natport_pm_filter_inbound(srv->pm, &l->external, f,
+					      l->n_filters, timeout_s);
+		if (r)
+			return r;
+	}
+	o->kfilters = l->n_filters > 0;
+	o->filters_synced = 1;
+	o->filter_gen = l->filter_gen;
+	return 0;
+}
+
+/* A lease is open to every remote (or to those its FILTERs name) while
+ * its MAP lives and no PEER narrows it; the kernel's element lasts the
+ * MAP's lifetime (plus the port manager's margin), renewed whenever a
+ * request extends it. The filters go in before the first open, so no
+ * packet finds the port open to all; if they cannot be set, the port
+ * stays closed rather than open wider than the client asked. */
 static void sync_kernel(struct natport_pcp_server *srv, uint64_t now)
 {
 	struct natport_pcplease *l;
@@ -271,18 +348,34 @@ static void sync_kernel(struct natport_pcp_server *srv, uint64_t now)
 			natport_session_find(srv->sessions, l->cookie);
 		struct lease *o = s ? s->owner : NULL;
 		int open = l->map_until_ms > now && l->peer.family == AF_UNSPEC;
+		uint32_t left;
 		int r = 0;
 
 		if (!o)
 			continue;
-		if (open && o->inbound_until != l->map_until_ms) {
-			r = natport_pm_open_inbound(
-				srv->pm, &l->external,
-				(uint32_t)((l->map_until_ms - now + 999) / 1000));
+		left = open ? (uint32_t)((l->map_until_ms - now + 999) / 1000) : 0;
+		if (open && (o->inbound_until != l->map_until_ms ||
+			     !o->filters_synced ||
+			     o->filter_gen != l->filter_gen)) {
+			int first = !o->inbound_until;
+
+			r = sync_filters(srv, l, o, left);
+			if (!r)
+				r = natport_pm_open_inbound(srv->pm,
+							    &l->external, left);
+			if (r && first && o->kfilters) {
+				natport_pm_filter_inbound(srv->pm,
+							  &l->external, NULL,
+							  0, 0);
+				o->kfilters = 0;
+				o->filters_synced = 0;
+			}
 			o->inbound_until = r ? 0 : l->map_until_ms;
 		} else if (!open && o->inbound_until) {
 			r = natport_pm_close_inbound(srv->pm, &l->external);
 			o->inbound_until = 0;
+			o->kfilters = 0; /* closing took them */
+			o->filters_synced = 0;
 		}
 		if (r) {
 			srv->st.kernel_errors++;

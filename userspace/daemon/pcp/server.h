@@ -10,6 +10,8 @@
  * port-manager mapping, counted against its client's quota together with
  * its SIP calls. A MAP opens the mapping endpoint-independently in the
  * kernel (natport_pm_open_inbound, element timeouts = lifetime + margin);
+ * FILTERs narrow that to the remotes they name (natport_pm_filter_inbound,
+ * set before the first open, so no packet finds the port open to all);
  * a PEER narrows it to the signalled remote with today's per-remote
  * conntrack entry (natport_pm_update_remote) and closes the inbound side.
  * Lifetime 0 ends a lease with reason hangup, expiry with reason
