@@ -299,6 +299,11 @@ struct natport_mapping_req {
 	 * whose pair this mapping takes (RTP+1). 0 = internal.port - 1. */
 	uint16_t rtp_internal_port;
 	uint64_t owner; /* caller's tag (a call), shown in listings */
+	/* A wish for the external endpoint (a PCP MAP's suggestion): taken
+	 * when its pair is free, on an address of the range (unspecified:
+	 * the first), with the even port for RTP and single mappings; port
+	 * 0 or anything else: the usual allocation. */
+	struct natport_endpoint suggested;
 };
 
 struct natport_mapping {

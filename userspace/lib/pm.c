@@ -97,6 +97,9 @@ struct natport_pm {
 
 static void inbound_drop(struct natport_pm *pm, struct natport_map_slot *s);
 static void inbound_restore(struct natport_pm *pm);
+static uint32_t suggested_pair(struct natport_pm *pm,
+			       struct natport_portalloc *pa,
+			       const struct natport_mapping_req *req);
 static uint64_t *inbound_slot(struct natport_pm *pm,
 			      const struct natport_endpoint *ext);
 static void release_slot(struct natport_pm *pm, struct natport_map_slot *s);
@@ -1275,8 +1278,10 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 							    sizeof(b)),
 				    pm->pa.naddr > 1 ? " (nor any other)" : "");
 		}
-		pair = pa == &pm->pa ? get_pair(pm) :
-				       natport_portalloc_get(pa, now_ms());
+		pair = suggested_pair(pm, pa, req);
+		if (pair == NATPORT_PAIR_NONE)
+			pair = pa == &pm->pa ? get_pair(pm) :
+					       natport_portalloc_get(pa, now_ms());
 		if (pair == NATPORT_PAIR_NONE)
 			return fail(
 				pm, NATPORT_E_NOPORT,
@@ -2204,4 +2209,31 @@ int natport_pm_inbound_filtered(struct natport_pm *pm,
 	    !natport_nft_inbound_filtered(pm->nft, s->m.external.port, &n))
 		*pkts = n;
 	return 0;
+}
+
+/* The external endpoint a PCP client suggested (RFC 6887 section 11.3:
+ * honoured when free), as the pair natport_pm_get_mapping() takes: its
+ * even port for RTP and single mappings (RTCP follows its RTP). Any
+ * other case, or a pair in use or in quarantine, or on an address that
+ * is down: NATPORT_PAIR_NONE, and the usual allocation goes on. */
+static uint32_t suggested_pair(struct natport_pm *pm,
+			       struct natport_portalloc *pa,
+			       const struct natport_mapping_req *req)
+{
+	struct natport_endpoint ep = req->suggested;
+	unsigned int half;
+	uint32_t pair;
+
+	if (!ep.port || natport_port_type_is_rtcp(req->type))
+		return NATPORT_PAIR_NONE;
+	if (ep.family == AF_UNSPEC || natport_endpoint_is_unspec(&ep)) {
+		ep = pa->addr[0];
+		ep.port = req->suggested.port;
+	}
+	natport_portalloc_expire(pa, now_ms()); /* as _get() does */
+	if (natport_portalloc_find(pa, &ep, &pair, &half) || half ||
+	    (pa == &pm->pa && !pm->ext_up[pair % pa->naddr]) ||
+	    natport_portalloc_take(pa, pair))
+		return NATPORT_PAIR_NONE;
+	return pair;
 }

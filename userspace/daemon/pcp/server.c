@@ -199,8 +199,6 @@ static int op_map(void *arg, struct natport_pcplease *l, uint8_t kind,
 	char key[NATPORT_ENDPOINT_STRLEN + 8];
 	int r;
 
-	/* suggested ports are not honoured: the port manager hands out
-	 * pairs of its own range (PREFER_FAILURE then fails, 13.2) */
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return -NATPORT_E_NOMEM;
@@ -222,6 +220,13 @@ static int op_map(void *arg, struct natport_pcplease *l, uint8_t kind,
 		req.rtp_internal_port = partner->internal.port;
 	req.internal = l->internal;
 	req.owner = s->id;
+	/* RFC 6887 section 11.3 (and RFC 6886 section 3.3): the suggested
+	 * port when its pair is free and of the range, else another one
+	 * (which PREFER_FAILURE then refuses, 13.2) */
+	if (suggested) {
+		req.suggested = srv->pcp.cfg.external;
+		req.suggested.port = suggested;
+	}
 	r = natport_pm_get_mapping(srv->pm, &req, &m);
 	if (!r && m.owner != s->id)
 		r = -NATPORT_E_EXIST; /* a SIP call's or a static mapping */
