@@ -6,6 +6,8 @@
  *       the client API (include/natport/pcp.h) driven line by line on
  *       stdin: "map PORT pair|single" -> "ok ID EXTPORT LIFETIME",
  *       "peer ID ADDR:PORT" -> "ok", "release ID" -> "ok", "quit";
+ *       "lookup ID" -> "ok EXTPORT", "events" -> "events renewed N
+ *       changed N lost N restart N deleted N" (the callback's counts);
  *       errors are "err TEXT". Renewals run between lines.
  *   np-pcp raw -s ROUTER FILE.hex...
  *       send each packet (hex, whitespace ignored), print "NAME ANSWER"
@@ -259,6 +261,15 @@ static int cmd_many(unsigned int port, unsigned int count, int one,
 	return failed ? 1 : 0;
 }
 
+static unsigned int client_events[8];
+
+static void on_client_event(const struct natport_pcp_event *ev, void *arg)
+{
+	(void)arg;
+	if ((unsigned int)ev->type < 8)
+		client_events[ev->type]++;
+}
+
 static int cmd_client(void)
 {
 	struct natport_pcp_config cfg = { .server = server, .local = local,
@@ -271,6 +282,7 @@ static int cmd_client(void)
 		printf("err %s\n", err);
 		return 1;
 	}
+	natport_pcp_set_event_cb(c, on_client_event, NULL);
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
@@ -307,6 +319,18 @@ static int cmd_client(void)
 				printf("err %s\n", natport_pcp_last_error(c));
 			else
 				printf("ok\n");
+		} else if (sscanf(line, "lookup %u", &id) == 1) {
+			if (natport_pcp_lookup(c, id, &m))
+				printf("err no such mapping\n");
+			else
+				printf("ok %u\n", m.external.port);
+		} else if (!strncmp(line, "events", 6)) {
+			printf("events renewed %u changed %u lost %u restart %u deleted %u\n",
+			       client_events[NATPORT_PCP_EV_RENEWED],
+			       client_events[NATPORT_PCP_EV_CHANGED],
+			       client_events[NATPORT_PCP_EV_LOST],
+			       client_events[NATPORT_PCP_EV_RESTART],
+			       client_events[NATPORT_PCP_EV_DELETED]);
 		} else if (sscanf(line, "release %u", &id) == 1) {
 			r = natport_pcp_release(c, id);
 			printf(r ? "err %s\n" : "ok\n",

@@ -351,6 +351,50 @@ START_TEST(filters_merge)
 }
 END_TEST
 
+/* What the router sends unasked (sections 14.1.3, 14.2): an unsolicited
+ * MAP response names the lease (nonce, internal port, external, time
+ * left, or 0 when deleted); the ANNOUNCE targets are the distinct
+ * clients not heard from since the announcement began. */
+START_TEST(unsolicited)
+{
+	struct natport_pcp_msg m = req(NATPORT_PCP_OP_MAP, 5000, 600), r;
+	struct natport_endpoint to[8];
+	struct natport_pcplease *l;
+	uint8_t out[NATPORT_PCP_MAX_LEN];
+	int n;
+
+	ask(&m, 0);
+	m.internal_port = 5002;
+	ask(&m, 1000);
+	m.internal_port = 5004;
+	send_from(&m, "192.0.2.10:5999", 2000); /* another source port */
+	l = natport_pcplease_next(&srv.leases, NULL);
+	ck_assert(natport_endpoint_equal(&l->told, &l->external));
+	n = natport_pcpsrv_unsolicited(&srv, l, 0, 100000, out, sizeof(out));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(natport_pcpmsg_decode_response(out, n, &r), 0);
+	ck_assert_uint_eq(r.opcode, NATPORT_PCP_OP_MAP);
+	ck_assert_uint_eq(r.result, 0);
+	ck_assert_uint_eq(r.internal_port, 5000);
+	ck_assert_uint_eq(r.external.port, l->external.port);
+	ck_assert_uint_eq(r.lifetime, 500);
+	ck_assert_uint_eq(r.epoch, 100);
+	ck_assert_mem_eq(r.nonce, "nonce-A-1234", 12);
+	n = natport_pcpsrv_unsolicited(&srv, l, 1, 100000, out, sizeof(out));
+	ck_assert_int_eq(natport_pcpmsg_decode_response(out, n, &r), 0);
+	ck_assert_uint_eq(r.lifetime, 0);
+	/* two distinct sources; the one heard at 2000 has heard */
+	ck_assert_uint_eq(natport_pcpsrv_announce_targets(&srv, 5000, to, 8),
+			  2);
+	ck_assert_uint_eq(to[0].port, 5350);
+	ck_assert_uint_eq(to[1].port, 5999);
+	ck_assert_uint_eq(natport_pcpsrv_announce_targets(&srv, 1500, to, 8),
+			  1);
+	ck_assert_uint_eq(natport_pcpsrv_announce_targets(&srv, 5000, to, 1),
+			  1);
+}
+END_TEST
+
 START_TEST(rtp_parity)
 {
 	struct natport_pcp_msg m = req(NATPORT_PCP_OP_MAP, 5000, 3600), r;
@@ -566,6 +610,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, prefer_failure);
 	tcase_add_test(tc, filters);
 	tcase_add_test(tc, filters_merge);
+	tcase_add_test(tc, unsolicited);
 	tcase_add_test(tc, rtp_parity);
 	tcase_add_test(tc, peer);
 	tcase_add_test(tc, expiry);

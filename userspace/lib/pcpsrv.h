@@ -146,4 +146,24 @@ int natport_pcpsrv_natpmp_announce(const struct natport_pcpsrv *s,
 				   uint64_t now_ms, uint8_t *out,
 				   size_t outlen);
 
+/* natport_pcpsrv_unsolicited - an unsolicited MAP (or, for a PEER-only
+ * lease, PEER) response for lease l (RFC 6887 section 14.2), to send to
+ * l->client: its nonce, internal port, current external endpoint and the
+ * lifetime left, or lifetime 0 when deleted (the router ended the lease:
+ * an operator deleted it). A PCP client handles it as any response, so
+ * it learns a new external endpoint or re-requests a lost mapping. The
+ * length, -EINVAL for a NAT-PMP lease (RFC 6886 has no such message) or
+ * -ENOSPC. */
+int natport_pcpsrv_unsolicited(const struct natport_pcpsrv *s,
+			       const struct natport_pcplease *l, int deleted,
+			       uint64_t now_ms, uint8_t *out, size_t outlen);
+/* natport_pcpsrv_announce_targets - the distinct addresses and ports of
+ * PCP clients (each lease's last request source) not heard from since
+ * since_ms: where a restart's unicast ANNOUNCE goes (section 14.1.3).
+ * Sorted; at most max; returns how many. */
+unsigned int natport_pcpsrv_announce_targets(const struct natport_pcpsrv *s,
+					     uint64_t since_ms,
+					     struct natport_endpoint *out,
+					     unsigned int max);
+
 #endif /* NATPORT_PCPSRV_H */

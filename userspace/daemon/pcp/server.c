@@ -21,6 +21,7 @@
 #define RATE_BUCKETS 1024 /* clients remembered by the rate limit */
 #define ANNOUNCE_TIMES 10 /* RFC 6886 section 3.2.1: ten, 250 ms doubling */
 #define ANNOUNCE_FIRST_MS 250
+#define ANNOUNCE_UNICAST_MAX 1024 /* clients told per round */
 
 struct rate {
 	struct natport_endpoint addr; /* port 0; AF_UNSPEC: free */
@@ -51,6 +52,8 @@ struct natport_pcp_server {
 	struct natport_evloop_timer *expiry, *announce;
 	uint64_t expiry_at;
 	unsigned int announced;
+	uint64_t announce_since; /* the schedule's start: who spoke since
+				  * then has heard of it */
 	uint32_t rate; /* requests/s per client */
 	enum natport_session_end end_reason; /* for the release op */
 	struct natport_pcp_server_stats st;
@@ -152,6 +155,37 @@ static unsigned int describe(const struct natport_session *s,
 	return n;
 }
 
+static void send_to(struct natport_pcp_server *srv,
+		    const struct natport_endpoint *to, const uint8_t *b,
+		    int n)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (n <= 0 || to->family == AF_UNSPEC || !to->port)
+		return;
+	sl = natport_endpoint_to_sockaddr(to, &ss);
+	if (sendto(srv->fd, b, (size_t)n, 0, (struct sockaddr *)&ss, sl) < 0)
+		log_debug("pcp: unsolicited: %s", strerror(errno));
+	else
+		srv->st.unsolicited++;
+}
+
+static void send_unsolicited(struct natport_pcp_server *srv,
+			     struct natport_pcplease *l, int deleted)
+{
+	uint8_t out[NATPORT_PCP_MAX_LEN];
+	int n;
+
+	if (srv->pcp.cfg.no_pcp || l->owner != NATPORT_PCPLEASE_PCP)
+		return;
+	n = natport_pcpsrv_unsolicited(&srv->pcp, l, deleted,
+				       natport_mono_ms(), out, sizeof(out));
+	send_to(srv, &l->client, out, n);
+	if (!deleted && n > 0)
+		l->told = l->external;
+}
+
 /* The session ends (here or from elsewhere): forget the lease. */
 static void on_end(struct natport_session *s)
 {
@@ -160,7 +194,11 @@ static void on_end(struct natport_session *s)
 
 	if (l) {
 		/* ended from outside the processor (nat-portctl): drop the
-		 * lease without calling back into the session */
+		 * lease without calling back into the session, and tell the
+		 * client (RFC 6887 section 14.2: an unsolicited response
+		 * with lifetime 0), which re-requests it if it still needs
+		 * it; once, as a lost one is found by its next renewal */
+		send_unsolicited(o->srv, l, 1);
 		p = natport_pcplease_get(&o->srv->pcp.leases, l->partner);
 		if (p && p->partner == l->id)
 			p->partner = 0;
@@ -496,6 +534,42 @@ static void on_packet(int fd, uint32_t events, void *arg)
 	arm_expiry(srv);
 }
 
+/* Beside the multicast, each round tells the clients the server knows
+ * (leases restored after a restart) directly: an ANNOUNCE to every
+ * client that has not sent a request since the schedule began (one that
+ * did has heard), and an unsolicited MAP response for every lease whose
+ * external endpoint is not the one its client was last told (section
+ * 14.2). The schedule is the rate limit: ten rounds at doubling
+ * intervals, each client once per round, and a client drops out as soon
+ * as it re-requests. */
+static void announce_unicast(struct natport_pcp_server *srv, uint64_t now)
+{
+	struct natport_endpoint *to;
+	struct natport_pcplease *l;
+	uint8_t out[NATPORT_PCP_MAX_LEN];
+	unsigned int i, n;
+	int len;
+
+	for (l = natport_pcplease_next(&srv->pcp.leases, NULL); l;
+	     l = natport_pcplease_next(&srv->pcp.leases, l))
+		if (l->owner == NATPORT_PCPLEASE_PCP &&
+		    !natport_endpoint_equal(&l->told, &l->external))
+			send_unsolicited(srv, l, 0);
+	if (!srv->pcp.leases.n)
+		return;
+	to = calloc(ANNOUNCE_UNICAST_MAX, sizeof(*to));
+	len = natport_pcpsrv_announce(&srv->pcp, now, out, sizeof(out));
+	if (!to || len <= 0) {
+		free(to);
+		return;
+	}
+	n = natport_pcpsrv_announce_targets(&srv->pcp, srv->announce_since,
+					    to, ANNOUNCE_UNICAST_MAX);
+	for (i = 0; i < n; i++)
+		send_to(srv, &to[i], out, len);
+	free(to);
+}
+
 /* RFC 6887 section 14.1.3 and RFC 6886 section 3.2.1: tell the LAN that
  * this server (re)started, so clients re-request their mappings. */
 static void on_announce(void *arg)
@@ -519,6 +593,8 @@ static void on_announce(void *arg)
 	    sendto(srv->fd, out, (size_t)n, 0, (struct sockaddr *)&to,
 		   sizeof(to)) < 0)
 		log_debug("pcp: NAT-PMP announce: %s", strerror(errno));
+	if (!srv->pcp.cfg.no_pcp)
+		announce_unicast(srv, now);
 	if (++srv->announced < ANNOUNCE_TIMES)
 		srv->announce = natport_evloop_timer_add(
 			srv->loop, (uint64_t)ANNOUNCE_FIRST_MS << srv->announced,
@@ -614,6 +690,7 @@ natport_pcp_server_new(struct natport_evloop *loop,
 		snprintf(err, errlen, "pcp: event loop: %s", strerror(-r));
 		goto err_socket;
 	}
+	srv->announce_since = now;
 	on_announce(srv);
 	log_info("pcp: PCP%s on %s port %u", cfg->natpmp ? " and NAT-PMP" : "",
 		 natport_endpoint_format(&cfg->lan_address, err, errlen),
@@ -642,6 +719,18 @@ void natport_pcp_server_free(struct natport_pcp_server *srv)
 	srv->end_reason = NATPORT_END_SHUTDOWN;
 	natport_pcpsrv_uninit(&srv->pcp);
 	free(srv);
+}
+
+void natport_pcp_server_announce(struct natport_pcp_server *srv)
+{
+	if (!srv)
+		return;
+	if (srv->announce)
+		natport_evloop_timer_cancel(srv->loop, srv->announce);
+	srv->announce = NULL;
+	srv->announced = 0;
+	srv->announce_since = natport_mono_ms();
+	on_announce(srv);
 }
 
 void natport_pcp_server_reload(struct natport_pcp_server *srv,
