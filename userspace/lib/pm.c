@@ -1279,9 +1279,10 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 				    pm->pa.naddr > 1 ? " (nor any other)" : "");
 		}
 		pair = suggested_pair(pm, pa, req);
-		if (pair == NATPORT_PAIR_NONE)
-			pair = pa == &pm->pa ? get_pair(pm) :
-					       natport_portalloc_get(pa, now_ms());
+		if (pair == NATPORT_PAIR_NONE && pa == &pm->pa)
+			pair = get_pair(pm);
+		else if (pair == NATPORT_PAIR_NONE)
+			pair = natport_portalloc_get(pa, now_ms());
 		if (pair == NATPORT_PAIR_NONE)
 			return fail(
 				pm, NATPORT_E_NOPORT,

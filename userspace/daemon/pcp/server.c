@@ -396,7 +396,8 @@ static void sync_kernel(struct natport_pcp_server *srv, uint64_t now)
 
 		if (!o)
 			continue;
-		left = open ? (uint32_t)((l->map_until_ms - now + 999) / 1000) : 0;
+		left = open ? (uint32_t)((l->map_until_ms - now + 999) / 1000)
+			    : 0;
 		if (open && (o->inbound_until != l->map_until_ms ||
 			     !o->filters_synced ||
 			     o->filter_gen != l->filter_gen)) {
