@@ -299,6 +299,11 @@ struct natport_mapping_req {
 	 * whose pair this mapping takes (RTP+1). 0 = internal.port - 1. */
 	uint16_t rtp_internal_port;
 	uint64_t owner; /* caller's tag (a call), shown in listings */
+	/* A wish for the external endpoint (a PCP MAP's suggestion): taken
+	 * when its pair is free, on an address of the range (unspecified:
+	 * the first), with the even port for RTP and single mappings; port
+	 * 0 or anything else: the usual allocation. */
+	struct natport_endpoint suggested;
 };
 
 struct natport_mapping {
@@ -572,6 +577,33 @@ int natport_pm_close_inbound(struct natport_pm *pm,
 int natport_pm_inbound_counters(struct natport_pm *pm,
 				const struct natport_endpoint *external,
 				struct natport_counters *out);
+
+/*
+ * Filters on an inbound mapping (RFC 6887 section 13.3, a MAP's FILTER
+ * options): only remotes in one of the prefixes (and at the port, unless
+ * it is 0) reach the mapping; every other remote's packets to external
+ * are dropped in the kernel before DNAT and counted. Replies to what the
+ * client itself sent pass. Overlapping filters are allowed.
+ *
+ * natport_pm_filter_inbound - replace the mapping's filters with n (at
+ * most NATPORT_INBOUND_MAX_FILTERS; n = 0: open to every remote again)
+ * for timeout_s seconds (renewed with the mapping by each
+ * natport_pm_open_inbound; closing it removes them). Set them before
+ * the first open, so that no packet finds the mapping unfiltered. IPv4.
+ * natport_pm_inbound_filtered - the packets they dropped (0 if none).
+ */
+#define NATPORT_INBOUND_MAX_FILTERS 8
+struct natport_inbound_filter {
+	struct natport_endpoint remote; /* prefix; port 0: any port */
+	uint8_t prefix_len;             /* bits of remote's family */
+};
+int natport_pm_filter_inbound(struct natport_pm *pm,
+			      const struct natport_endpoint *external,
+			      const struct natport_inbound_filter *f,
+			      unsigned int n, uint32_t timeout_s);
+int natport_pm_inbound_filtered(struct natport_pm *pm,
+				const struct natport_endpoint *external,
+				uint64_t *pkts);
 
 /* Helpers, no handle needed. */
 /* natport_strerror - text of a NATPORT_E_* code or an errno, given as err

@@ -26,6 +26,11 @@
  * in every answer (section 8.5) and re-requests every mapping when the
  * router restarted (epoch gone back, or an unsolicited ANNOUNCE), telling
  * the caller through the event callback if an external port changed.
+ * The router's unsolicited responses (section 14.2) are taken like
+ * answers: a new external endpoint is CHANGED; a lifetime of 0 for a
+ * mapping still held means the router deleted it (an operator did), and
+ * the library stops renewing it (LOST, or DELETED for one half of a
+ * pair) rather than undo that.
  *
  * A NAT-PMP router has no PEER: update_remote then only records the
  * remote (the mapping already accepts every remote). Errors: 0 or a
@@ -82,6 +87,10 @@ enum natport_pcp_event_type {
 				 * (the handle forgets it) */
 	NATPORT_PCP_EV_RESTART, /* the router lost its state; mapping is
 				 * zero; re-requests are under way */
+	NATPORT_PCP_EV_DELETED, /* the router deleted one half of a pair
+				 * (an operator did): that half is no
+				 * longer renewed; release the mapping.
+				 * Both halves, or a single port: LOST */
 };
 
 struct natport_pcp_event {

@@ -85,5 +85,14 @@ done
 	printf 'PCP!'
 	cat "$out/pcp/natpmp-map-udp-ok"
 } >"$out/pcp/sequence"
+{	# FILTERs added, cleared, then the lease deleted
+	cat "$out/pcp/pcp-filter-ok"
+	printf 'PCP!'
+	cat "$out/pcp/pcp-filter-overlap-ok"
+	printf 'PCP!'
+	cat "$out/pcp/pcp-filter-clear"
+	printf 'PCP!'
+	cat "$out/pcp/pcp-map-delete-none"
+} >"$out/pcp/filter-sequence"
 
 cp tests/ng/corpus/*.ng tests/ng/corpus/*.b "$out/ng/"

@@ -6,6 +6,8 @@
  *       the client API (include/natport/pcp.h) driven line by line on
  *       stdin: "map PORT pair|single" -> "ok ID EXTPORT LIFETIME",
  *       "peer ID ADDR:PORT" -> "ok", "release ID" -> "ok", "quit";
+ *       "lookup ID" -> "ok EXTPORT", "events" -> "events renewed N
+ *       changed N lost N restart N deleted N" (the callback's counts);
  *       errors are "err TEXT". Renewals run between lines.
  *   np-pcp raw -s ROUTER FILE.hex...
  *       send each packet (hex, whitespace ignored), print "NAME ANSWER"
@@ -16,7 +18,12 @@
  *       and odd ports pair up), one at a time, retransmitted; prints "ok
  *       N failed M FIRST-RESULT"; -T asks for THIRD_PARTY LOCAL instead.
  *   np-pcp one -s ROUTER -l LOCAL -p PORT -t LIFETIME [-3 ADDR]
- *       one MAP; prints "RESULT EXTPORT LIFETIME"; -3 adds THIRD_PARTY.
+ *              [-N NONCE] [-f ADDR/LEN[:PORT] | -f 0]... [-e EXTPORT] [-P]
+ *       one MAP; prints "RESULT EXTPORT LIFETIME"; -3 adds THIRD_PARTY,
+ *       -N fixes the nonce (any text: hashed into 12 octets), so that a
+ *       second call refreshes the first's lease, -f adds a FILTER (IPv4
+ *       prefix length; "0" is the prefix length 0 that removes them),
+ *       -e suggests an external port, -P adds PREFER_FAILURE.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +41,41 @@
 
 static struct natport_endpoint server, local;
 static unsigned long lifetime = 3600;
+static struct natport_pcp_filter filters[NATPORT_PCP_MAX_FILTERS];
+static unsigned int n_filters;
+static uint16_t suggest_port;
+static int prefer_failure;
+static const char *nonce_text;
+
+/* "203.0.113.0/24:7000" or "0" into a FILTER (the wire's 128-bit
+ * prefix length). */
+static int filter_parse(const char *s, struct natport_pcp_filter *f)
+{
+	char a[64], *slash, *colon;
+	unsigned long plen;
+
+	memset(f, 0, sizeof(*f));
+	if (!strcmp(s, "0")) {
+		f->remote.family = AF_INET;
+		return 0;
+	}
+	snprintf(a, sizeof(a), "%s", s);
+	slash = strchr(a, '/');
+	if (!slash)
+		return -1;
+	*slash++ = '\0';
+	colon = strchr(slash, ':');
+	if (colon) {
+		*colon++ = '\0';
+		f->remote.port = (uint16_t)strtoul(colon, NULL, 10);
+	}
+	plen = strtoul(slash, NULL, 10);
+	if (plen > 32 || inet_pton(AF_INET, a, &f->remote.addr.v4) != 1)
+		return -1;
+	f->remote.family = AF_INET;
+	f->prefix_len = (uint8_t)(plen + 96);
+	return 0;
+}
 
 static int udp_socket(void)
 {
@@ -147,6 +189,13 @@ static int map_req(uint8_t *buf, const uint8_t *nonce, unsigned int port,
 
 	memcpy(m.nonce, nonce, NATPORT_PCP_NONCE_LEN);
 	m.client.port = 0;
+	m.n_filters = n_filters;
+	memcpy(m.filters, filters, sizeof(filters));
+	m.prefer_failure = (uint8_t)prefer_failure;
+	if (suggest_port) {
+		m.external.family = AF_INET;
+		m.external.port = suggest_port;
+	}
 	if (third) {
 		m.has_third_party = 1;
 		m.third_party = *third;
@@ -164,6 +213,16 @@ static int cmd_many(unsigned int port, unsigned int count, int one,
 
 	if (fd < 0 || getrandom(nonce, sizeof(nonce), 0) != sizeof(nonce))
 		return 1;
+	if (nonce_text) {
+		uint32_t h = 2166136261u;
+
+		for (i = 0; i < sizeof(nonce); i++) {
+			for (const char *c = nonce_text; *c; c++)
+				h = (h ^ (uint8_t)*c) * 16777619u;
+			h = (h ^ i) * 16777619u;
+			nonce[i] = (uint8_t)(h >> 24);
+		}
+	}
 	for (i = 0; i < count; i++) {
 		struct natport_pcp_msg r;
 		int n = map_req(req, nonce, port + i, (uint32_t)lifetime,
@@ -202,6 +261,15 @@ static int cmd_many(unsigned int port, unsigned int count, int one,
 	return failed ? 1 : 0;
 }
 
+static unsigned int client_events[8];
+
+static void on_client_event(const struct natport_pcp_event *ev, void *arg)
+{
+	(void)arg;
+	if ((unsigned int)ev->type < 8)
+		client_events[ev->type]++;
+}
+
 static int cmd_client(void)
 {
 	struct natport_pcp_config cfg = { .server = server, .local = local,
@@ -214,6 +282,7 @@ static int cmd_client(void)
 		printf("err %s\n", err);
 		return 1;
 	}
+	natport_pcp_set_event_cb(c, on_client_event, NULL);
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
@@ -250,6 +319,18 @@ static int cmd_client(void)
 				printf("err %s\n", natport_pcp_last_error(c));
 			else
 				printf("ok\n");
+		} else if (sscanf(line, "lookup %u", &id) == 1) {
+			if (natport_pcp_lookup(c, id, &m))
+				printf("err no such mapping\n");
+			else
+				printf("ok %u\n", m.external.port);
+		} else if (!strncmp(line, "events", 6)) {
+			printf("events renewed %u changed %u lost %u restart %u deleted %u\n",
+			       client_events[NATPORT_PCP_EV_RENEWED],
+			       client_events[NATPORT_PCP_EV_CHANGED],
+			       client_events[NATPORT_PCP_EV_LOST],
+			       client_events[NATPORT_PCP_EV_RESTART],
+			       client_events[NATPORT_PCP_EV_DELETED]);
 		} else if (sscanf(line, "release %u", &id) == 1) {
 			r = natport_pcp_release(c, id);
 			printf(r ? "err %s\n" : "ok\n",
@@ -271,8 +352,22 @@ int main(int argc, char **argv)
 	int opt, have_third = 0;
 
 	optind = 2;
-	while ((opt = getopt(argc, argv, "s:l:p:n:t:T3:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:l:p:n:t:T3:N:f:e:P")) != -1) {
 		switch (opt) {
+		case 'N':
+			nonce_text = optarg;
+			break;
+		case 'f':
+			if (n_filters == NATPORT_PCP_MAX_FILTERS ||
+			    filter_parse(optarg, &filters[n_filters++]))
+				return 2;
+			break;
+		case 'e':
+			suggest_port = (uint16_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'P':
+			prefer_failure = 1;
+			break;
 		case 's':
 			if (natport_endpoint_parse(optarg, &server))
 				return 2;

@@ -42,6 +42,7 @@ static uint64_t mono_ms(void)
 /* The responder: one thread owns the server and its fake port manager. */
 static struct {
 	int fd, stop, restart, silent;
+	int unsolicited; /* 1: delete the lease, 2: move its port; tell */
 	struct natport_pcpsrv srv;
 	struct natport_pcpsrv_config cfg;
 	struct natport_policy pol;
@@ -82,6 +83,36 @@ static void *responder(void *arg)
 						    sizeof(out));
 			cl = natport_endpoint_to_sockaddr(&R.last_client, &cs);
 			sendto(R.fd, out, r, 0, (struct sockaddr *)&cs, cl);
+		}
+		if (R.unsolicited) {
+			/* RFC 6887 section 14.2, as nat-portd does it when an
+			 * operator deletes a lease or its port changes */
+			struct natport_pcplease *l =
+				natport_pcplease_next(&R.srv.leases, NULL);
+			struct sockaddr_storage cs;
+			socklen_t cl;
+
+			if (l) {
+				if (R.unsolicited == 2) {
+					l->external.port += 10;
+					R.fpm.used[l->external.port -
+						   FAKE_BASE] = 1;
+				}
+				r = natport_pcpsrv_unsolicited(
+					&R.srv, l, R.unsolicited == 1,
+					srv_now(), out, sizeof(out));
+				cl = natport_endpoint_to_sockaddr(&l->client,
+								  &cs);
+				sendto(R.fd, out, r, 0, (struct sockaddr *)&cs,
+				       cl);
+				if (R.unsolicited == 1) {
+					R.fpm.live--;
+					R.fpm.used[l->external.port -
+						   FAKE_BASE] = 0;
+					natport_pcplease_del(&R.srv.leases, l);
+				}
+			}
+			R.unsolicited = 0;
 		}
 		natport_pcpsrv_expire(&R.srv, srv_now());
 		pthread_mutex_unlock(&R.mu);
@@ -174,7 +205,7 @@ static void setup(void)
 	ck_assert_int_eq(system("ip addr add 192.0.2.10/24 dev np0"), 0);
 }
 
-static unsigned int events[4];
+static unsigned int events[5];
 
 static void on_event(const struct natport_pcp_event *ev, void *arg)
 {
@@ -272,6 +303,56 @@ START_TEST(renewal_and_restart)
 }
 END_TEST
 
+/* Unsolicited responses (RFC 6887 section 14.2): a new external port is
+ * taken and reported CHANGED; a lifetime of 0 for a mapping the client
+ * holds (an operator deleted it) is LOST and not asked for again. */
+START_TEST(unsolicited)
+{
+	struct natport_pcp *c;
+	struct natport_pcp_mapping m, now;
+	unsigned int before;
+
+	memset(events, 0, sizeof(events));
+	responder_start(0);
+	c = client(2000);
+	natport_pcp_set_event_cb(c, on_event, NULL);
+	ck_assert_int_eq(natport_pcp_get_mapping(c, 6000, 0, &m), 0);
+	pthread_mutex_lock(&R.mu);
+	R.unsolicited = 2;
+	pthread_mutex_unlock(&R.mu);
+	run(c, 200);
+	ck_assert_uint_eq(events[NATPORT_PCP_EV_CHANGED], 1);
+	ck_assert_int_eq(natport_pcp_lookup(c, m.id, &now), 0);
+	ck_assert_uint_eq(now.external.port, m.external.port + 10);
+	pthread_mutex_lock(&R.mu);
+	R.unsolicited = 1;
+	pthread_mutex_unlock(&R.mu);
+	run(c, 200);
+	ck_assert_uint_eq(events[NATPORT_PCP_EV_LOST], 1);
+	ck_assert_int_eq(natport_pcp_lookup(c, m.id, &now), -NATPORT_E_NOENT);
+	before = R.maps_seen;
+	run(c, 1500); /* past the renewal time: nothing asked again */
+	ck_assert_uint_eq(R.maps_seen, before);
+	ck_assert_uint_eq(live(), 0);
+	/* a pair with one half deleted: DELETED, the other half renewed */
+	ck_assert_int_eq(natport_pcp_get_mapping(c, 6002, 1, &m), 0);
+	pthread_mutex_lock(&R.mu);
+	R.unsolicited = 1; /* the first lease: RTP */
+	pthread_mutex_unlock(&R.mu);
+	run(c, 200);
+	ck_assert_uint_eq(events[NATPORT_PCP_EV_DELETED], 1);
+	ck_assert_uint_eq(live(), 1);
+	before = R.maps_seen;
+	run(c, 1000);
+	ck_assert_uint_gt(R.maps_seen, before);
+	ck_assert_uint_eq(live(), 1);
+	ck_assert_int_eq(natport_pcp_release(c, m.id), 0);
+	ck_assert_uint_eq(live(), 0);
+	natport_pcp_close(c);
+	responder_stop();
+}
+END_TEST
+
 START_TEST(natpmp_fallback)
 {
 	struct natport_pcp *c;
@@ -325,6 +406,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, pair_peer_release);
 	tcase_add_test(tc, renewal_and_restart);
+	tcase_add_test(tc, unsolicited);
 	tcase_add_test(tc, natpmp_fallback);
 	tcase_add_test(tc, silent_router);
 	suite_add_tcase(s, tc);

@@ -4,6 +4,7 @@
  * PREFER_FAILURE, FILTER, RTP parity, PEER, expiry, quotas, NAT-PMP. */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pcp_fake.h"
@@ -279,6 +280,121 @@ START_TEST(filters)
 }
 END_TEST
 
+/* Filters add up over refreshes, a repeated one changes nothing (and
+ * does not bump the generation the front end reprograms on), a 0 in the
+ * same request clears first, more than the lease holds is
+ * EXCESSIVE_REMOTE_PEERS, another family than the internal address's is
+ * MALFORMED_OPTION, and a refused refresh keeps what the lease had. */
+START_TEST(filters_merge)
+{
+	struct natport_pcp_msg m = req(NATPORT_PCP_OP_MAP, 5000, 3600), r;
+	struct natport_pcplease *l;
+	uint32_t gen;
+	char a[32];
+	int i;
+
+	m.n_filters = 2;
+	m.filters[0].prefix_len = 120;
+	m.filters[0].remote = ep("203.0.113.0:0");
+	m.filters[1].prefix_len = 128;
+	m.filters[1].remote = ep("198.51.100.20:7000");
+	r = ask(&m, 0);
+	ck_assert_uint_eq(r.result, 0);
+	l = natport_pcplease_next(&srv.leases, NULL);
+	ck_assert_uint_eq(l->n_filters, 2);
+	gen = l->filter_gen;
+	ck_assert_uint_ne(gen, 0);
+	r = ask(&m, 1000); /* the same two again: a plain refresh */
+	ck_assert_uint_eq(r.result, 0);
+	ck_assert_uint_eq(l->n_filters, 2);
+	ck_assert_uint_eq(l->filter_gen, gen);
+	m.n_filters = 1; /* refresh without FILTER keeps them */
+	m.filters[0].remote = ep("203.0.113.64:0");
+	m.filters[0].prefix_len = 122;
+	r = ask(&m, 2000);
+	ck_assert_uint_eq(l->n_filters, 3);
+	ck_assert_uint_ne(l->filter_gen, gen);
+	m.n_filters = 0;
+	ask(&m, 2500);
+	ck_assert_uint_eq(l->n_filters, 3);
+	/* 3 + 6 new: more than 8 */
+	m.n_filters = 6;
+	for (i = 0; i < 6; i++) {
+		snprintf(a, sizeof(a), "203.0.114.%d:0", i);
+		m.filters[i].remote = ep(a);
+		m.filters[i].prefix_len = 128;
+	}
+	gen = l->filter_gen;
+	r = ask(&m, 3000);
+	ck_assert_uint_eq(r.result, NATPORT_PCP_EXCESSIVE_REMOTE_PEERS);
+	ck_assert_uint_eq(l->n_filters, 3);
+	ck_assert_uint_eq(l->filter_gen, gen);
+	/* with a prefix length 0 first they fit: 6 */
+	m.filters[6].prefix_len = 0;
+	m.filters[6].remote = ep("0.0.0.0:0");
+	m.n_filters = 7;
+	r = ask(&m, 4000);
+	ck_assert_uint_eq(r.result, 0);
+	ck_assert_uint_eq(l->n_filters, 6);
+	/* an IPv6 remote on an IPv4 mapping could never match */
+	m.n_filters = 1;
+	m.filters[0].remote = ep("[2001:db8::7]:0");
+	m.filters[0].prefix_len = 64;
+	r = ask(&m, 5000);
+	ck_assert_uint_eq(r.result, NATPORT_PCP_MALFORMED_OPTION);
+	ck_assert_uint_eq(l->n_filters, 6);
+	/* nor does a new lease come to be with one */
+	m.internal_port = 5010;
+	r = ask(&m, 5000);
+	ck_assert_uint_eq(r.result, NATPORT_PCP_MALFORMED_OPTION);
+	ck_assert_uint_eq(srv.leases.n, 1);
+}
+END_TEST
+
+/* What the router sends unasked (sections 14.1.3, 14.2): an unsolicited
+ * MAP response names the lease (nonce, internal port, external, time
+ * left, or 0 when deleted); the ANNOUNCE targets are the distinct
+ * clients not heard from since the announcement began. */
+START_TEST(unsolicited)
+{
+	struct natport_pcp_msg m = req(NATPORT_PCP_OP_MAP, 5000, 600), r;
+	struct natport_endpoint to[8];
+	struct natport_pcplease *l;
+	uint8_t out[NATPORT_PCP_MAX_LEN];
+	int n;
+
+	ask(&m, 0);
+	m.internal_port = 5002;
+	ask(&m, 1000);
+	m.internal_port = 5004;
+	send_from(&m, "192.0.2.10:5999", 2000); /* another source port */
+	l = natport_pcplease_next(&srv.leases, NULL);
+	ck_assert(natport_endpoint_equal(&l->told, &l->external));
+	n = natport_pcpsrv_unsolicited(&srv, l, 0, 100000, out, sizeof(out));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(natport_pcpmsg_decode_response(out, n, &r), 0);
+	ck_assert_uint_eq(r.opcode, NATPORT_PCP_OP_MAP);
+	ck_assert_uint_eq(r.result, 0);
+	ck_assert_uint_eq(r.internal_port, 5000);
+	ck_assert_uint_eq(r.external.port, l->external.port);
+	ck_assert_uint_eq(r.lifetime, 500);
+	ck_assert_uint_eq(r.epoch, 100);
+	ck_assert_mem_eq(r.nonce, "nonce-A-1234", 12);
+	n = natport_pcpsrv_unsolicited(&srv, l, 1, 100000, out, sizeof(out));
+	ck_assert_int_eq(natport_pcpmsg_decode_response(out, n, &r), 0);
+	ck_assert_uint_eq(r.lifetime, 0);
+	/* two distinct sources; the one heard at 2000 has heard */
+	ck_assert_uint_eq(natport_pcpsrv_announce_targets(&srv, 5000, to, 8),
+			  2);
+	ck_assert_uint_eq(to[0].port, 5350);
+	ck_assert_uint_eq(to[1].port, 5999);
+	ck_assert_uint_eq(natport_pcpsrv_announce_targets(&srv, 1500, to, 8),
+			  1);
+	ck_assert_uint_eq(natport_pcpsrv_announce_targets(&srv, 5000, to, 1),
+			  1);
+}
+END_TEST
+
 START_TEST(rtp_parity)
 {
 	struct natport_pcp_msg m = req(NATPORT_PCP_OP_MAP, 5000, 3600), r;
@@ -493,6 +609,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, epoch);
 	tcase_add_test(tc, prefer_failure);
 	tcase_add_test(tc, filters);
+	tcase_add_test(tc, filters_merge);
+	tcase_add_test(tc, unsolicited);
 	tcase_add_test(tc, rtp_parity);
 	tcase_add_test(tc, peer);
 	tcase_add_test(tc, expiry);

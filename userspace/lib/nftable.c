@@ -23,7 +23,10 @@ struct natport_nft {
 	char guard[1024];       /* the guard rule, "" for none */
 	uint64_t stray_base;    /* counted by tables since replaced */
 	uint64_t stray_last;    /* the current table's, at the last read */
+	struct pcp_filters *pcpf; /* PCP FILTERs per port (see below) */
 };
+
+static void pcp_filters_free(struct natport_nft *nft);
 
 static int run(struct natport_nft *nft, const char *cmd, char *err,
 	       size_t errlen)
@@ -336,6 +339,7 @@ void natport_nft_close(struct natport_nft *nft)
 	snprintf(cmd, sizeof(cmd), "delete table inet %s", nft->name);
 	run(nft, cmd, NULL, 0);
 	nft_ctx_free(nft->ctx);
+	pcp_filters_free(nft);
 	free(nft);
 }
 
@@ -346,6 +350,7 @@ void natport_nft_detach(struct natport_nft *nft)
 	if (nft->mon)
 		mnl_socket_close(nft->mon);
 	nft_ctx_free(nft->ctx);
+	pcp_filters_free(nft);
 	free(nft);
 }
 
@@ -355,52 +360,88 @@ void natport_nft_detach(struct natport_nft *nft)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+static void filters_restore(struct natport_nft *nft, FILE *f);
+
 int natport_nft_inbound_setup(struct natport_nft *nft,
 			      const struct in_addr *wan)
 {
-	char cmd[2048], w[INET_ADDRSTRLEN];
+	char w[INET_ADDRSTRLEN], *cmd = NULL;
+	size_t len = 0;
+	FILE *f;
 	int r;
 
 	inet_ntop(AF_INET, wan, w, sizeof(w));
+	f = open_memstream(&cmd, &len);
+	if (!f)
+		return -1;
 	/* add (no-op when present) then flush: one idempotent transaction,
 	 * so a second setup neither fails nor doubles a rule. A lookup that
 	 * misses in "dnat ... map" breaks the rule (no NAT), which is what
 	 * a port without a lease needs. The counter sets carry no timeout:
 	 * re-adding an element to renew it would zero its counter, and a
-	 * stale counter element forwards nothing. */
-	snprintf(cmd, sizeof(cmd),
-		 "add map inet %1$s pcp_in { type inet_service : ipv4_addr . inet_service; flags timeout; }\n"
-		 "add map inet %1$s pcp_out { type ipv4_addr . inet_service : ipv4_addr . inet_service; flags timeout; }\n"
-		 "add set inet %1$s pcp_cin { type inet_service; counter; }\n"
-		 "add set inet %1$s pcp_cout { type inet_service; counter; }\n"
-		 "add chain inet %1$s pcp_dnat { type nat hook prerouting priority dstnat - 1; policy accept; }\n"
-		 "add chain inet %1$s pcp_snat { type nat hook postrouting priority srcnat - 1; policy accept; }\n"
-		 "add chain inet %1$s pcp_cnt_in { type filter hook prerouting priority mangle + 10; policy accept; }\n"
-		 "add chain inet %1$s pcp_cnt_out { type filter hook postrouting priority srcnat + 10; policy accept; }\n"
-		 "flush chain inet %1$s pcp_dnat\n"
-		 "flush chain inet %1$s pcp_snat\n"
-		 "flush chain inet %1$s pcp_cnt_in\n"
-		 "flush chain inet %1$s pcp_cnt_out\n"
-		 "flush map inet %1$s pcp_in\n"
-		 "flush map inet %1$s pcp_out\n"
-		 "flush set inet %1$s pcp_cin\n"
-		 "flush set inet %1$s pcp_cout\n"
-		 "add rule inet %1$s pcp_dnat ip daddr %2$s dnat ip to udp dport map @pcp_in\n"
-		 "add rule inet %1$s pcp_snat snat ip to ip saddr . udp sport map @pcp_out\n"
-		 "add rule inet %1$s pcp_cnt_in ip daddr %2$s udp dport @pcp_cin\n"
-		 "add rule inet %1$s pcp_cnt_out ip saddr %2$s udp sport @pcp_cout\n",
-		 nft->name, w);
+	 * stale counter element forwards nothing. The FILTER sets and
+	 * chains are described at natport_nft_inbound_filter(). */
+	fprintf(f,
+		"add map inet %1$s pcp_in { type inet_service : ipv4_addr . inet_service; flags timeout; }\n"
+		"add map inet %1$s pcp_out { type ipv4_addr . inet_service : ipv4_addr . inet_service; flags timeout; }\n"
+		"add set inet %1$s pcp_cin { type inet_service; counter; }\n"
+		"add set inet %1$s pcp_cout { type inet_service; counter; }\n"
+		"add set inet %1$s pcp_fgate { type inet_service; flags timeout; }\n"
+		"add set inet %1$s pcp_fany { type inet_service . ipv4_addr; flags interval; }\n"
+		"add set inet %1$s pcp_fport { type inet_service . ipv4_addr . inet_service; flags interval; }\n"
+		"add set inet %1$s pcp_fdrop { type inet_service; counter; }\n"
+		"add chain inet %1$s pcp_dnat { type nat hook prerouting priority dstnat - 1; policy accept; }\n"
+		"add chain inet %1$s pcp_snat { type nat hook postrouting priority srcnat - 1; policy accept; }\n"
+		"add chain inet %1$s pcp_cnt_in { type filter hook prerouting priority mangle + 10; policy accept; }\n"
+		"add chain inet %1$s pcp_cnt_out { type filter hook postrouting priority srcnat + 10; policy accept; }\n"
+		"add chain inet %1$s pcp_filter { type filter hook prerouting priority mangle + 5; policy accept; }\n"
+		"add chain inet %1$s pcp_fcheck\n"
+		"flush chain inet %1$s pcp_dnat\n"
+		"flush chain inet %1$s pcp_snat\n"
+		"flush chain inet %1$s pcp_cnt_in\n"
+		"flush chain inet %1$s pcp_cnt_out\n"
+		"flush chain inet %1$s pcp_filter\n"
+		"flush chain inet %1$s pcp_fcheck\n"
+		"flush map inet %1$s pcp_in\n"
+		"flush map inet %1$s pcp_out\n"
+		"flush set inet %1$s pcp_cin\n"
+		"flush set inet %1$s pcp_cout\n"
+		"flush set inet %1$s pcp_fgate\n"
+		"flush set inet %1$s pcp_fany\n"
+		"flush set inet %1$s pcp_fport\n"
+		"flush set inet %1$s pcp_fdrop\n"
+		"add rule inet %1$s pcp_dnat ip daddr %2$s dnat ip to udp dport map @pcp_in\n"
+		"add rule inet %1$s pcp_snat snat ip to ip saddr . udp sport map @pcp_out\n"
+		"add rule inet %1$s pcp_cnt_in ip daddr %2$s udp dport @pcp_cin\n"
+		"add rule inet %1$s pcp_cnt_out ip saddr %2$s udp sport @pcp_cout\n"
+		"add rule inet %1$s pcp_filter ip daddr %2$s udp dport @pcp_fgate ct direction original jump pcp_fcheck\n"
+		"add rule inet %1$s pcp_fcheck udp dport . ip saddr @pcp_fany return\n"
+		"add rule inet %1$s pcp_fcheck udp dport . ip saddr . udp sport @pcp_fport return\n"
+		"add rule inet %1$s pcp_fcheck udp dport @pcp_fdrop drop\n"
+		"add rule inet %1$s pcp_fcheck drop\n",
+		nft->name, w);
+	filters_restore(nft, f);
+	if (fclose(f)) {
+		free(cmd);
+		return -1;
+	}
 	r = run(nft, cmd, NULL, 0);
+	free(cmd);
 	drain(nft); /* our own change must not look like a firewall reload */
 	return r;
 }
+
+static void filters_renew(struct natport_nft *nft, unsigned int eport,
+			  unsigned int timeout_s, char *buf, size_t len);
+static void filters_renewed(struct natport_nft *nft, unsigned int eport,
+			    unsigned int timeout_s);
 
 int natport_nft_inbound_add(struct natport_nft *nft, const struct in_addr *wan,
 			    unsigned int eport, const struct in_addr *iaddr,
 			    unsigned int iport, unsigned int timeout_s,
 			    int fresh)
 {
-	char cmd[1024], w[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
+	char cmd[2048], w[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
 	int n, r;
 
 	inet_ntop(AF_INET, wan, w, sizeof(w));
@@ -424,35 +465,56 @@ int natport_nft_inbound_add(struct natport_nft *nft, const struct in_addr *wan,
 			 "delete element inet %1$s pcp_cout { %2$u }\n"
 			 "add element inet %1$s pcp_cout { %2$u }\n",
 			 nft->name, eport);
+	n = (int)strlen(cmd);
+	filters_renew(nft, eport, timeout_s, cmd + n, sizeof(cmd) - n);
 	r = run(nft, cmd, NULL, 0);
 	drain(nft);
+	if (!r)
+		filters_renewed(nft, eport, timeout_s);
 	return r;
 }
+
+static void filters_del_cmd(struct natport_nft *nft, unsigned int eport,
+			    FILE *f);
+static void filters_forget(struct natport_nft *nft, unsigned int eport);
 
 int natport_nft_inbound_del(struct natport_nft *nft, const struct in_addr *wan,
 			    unsigned int eport, const struct in_addr *iaddr,
 			    unsigned int iport)
 {
-	char cmd[768], a[INET_ADDRSTRLEN], w[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], w[INET_ADDRSTRLEN], *cmd = NULL;
+	size_t len = 0;
+	FILE *f;
 	int r;
 
 	inet_ntop(AF_INET, wan, w, sizeof(w));
 	inet_ntop(AF_INET, iaddr, a, sizeof(a));
+	f = open_memstream(&cmd, &len);
+	if (!f)
+		return -1;
 	/* each add makes the delete after it safe when the element timed
 	 * out in the kernel already; it must carry the element's own data,
 	 * since an add whose data differs is a clash (EBUSY), not a no-op */
-	snprintf(cmd, sizeof(cmd),
-		 "add element inet %1$s pcp_in { %2$u : %3$s . %4$u }\n"
-		 "delete element inet %1$s pcp_in { %2$u }\n"
-		 "add element inet %1$s pcp_out { %3$s . %4$u : %5$s . %2$u }\n"
-		 "delete element inet %1$s pcp_out { %3$s . %4$u }\n"
-		 "add element inet %1$s pcp_cin { %2$u }\n"
-		 "delete element inet %1$s pcp_cin { %2$u }\n"
-		 "add element inet %1$s pcp_cout { %2$u }\n"
-		 "delete element inet %1$s pcp_cout { %2$u }\n",
-		 nft->name, eport, a, iport, w);
+	fprintf(f,
+		"add element inet %1$s pcp_in { %2$u : %3$s . %4$u }\n"
+		"delete element inet %1$s pcp_in { %2$u }\n"
+		"add element inet %1$s pcp_out { %3$s . %4$u : %5$s . %2$u }\n"
+		"delete element inet %1$s pcp_out { %3$s . %4$u }\n"
+		"add element inet %1$s pcp_cin { %2$u }\n"
+		"delete element inet %1$s pcp_cin { %2$u }\n"
+		"add element inet %1$s pcp_cout { %2$u }\n"
+		"delete element inet %1$s pcp_cout { %2$u }\n",
+		nft->name, eport, a, iport, w);
+	filters_del_cmd(nft, eport, f); /* the mapping's filters go too */
+	if (fclose(f)) {
+		free(cmd);
+		return -1;
+	}
 	r = run(nft, cmd, NULL, 0);
+	free(cmd);
 	drain(nft);
+	if (!r)
+		filters_forget(nft, eport);
 	return r;
 }
 
@@ -486,4 +548,287 @@ int natport_nft_inbound_counters(struct natport_nft *nft, unsigned int eport,
 		return -1;
 	element_counter(nft, "pcp_cout", eport, pkts_out, bytes_out);
 	return 0;
+}
+
+/* --- PCP FILTER (RFC 6887 section 13.3; nftable.h). ------------------- */
+
+#include <time.h>
+
+struct pcp_fentry {
+	uint16_t eport;
+	unsigned int n;   /* what is written to the kernel, see normalise */
+	uint64_t until_ms; /* the gate's timeout, CLOCK_MONOTONIC */
+	struct natport_nft_filter f[NATPORT_NFT_MAX_FILTERS];
+};
+
+struct pcp_filters {
+	struct pcp_fentry *e;
+	unsigned int n, cap;
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void pcp_filters_free(struct natport_nft *nft)
+{
+	if (!nft->pcpf)
+		return;
+	free(nft->pcpf->e);
+	free(nft->pcpf);
+	nft->pcpf = NULL;
+}
+
+static struct pcp_fentry *fentry_find(struct natport_nft *nft,
+				      unsigned int eport)
+{
+	unsigned int i;
+
+	for (i = 0; nft->pcpf && i < nft->pcpf->n; i++)
+		if (nft->pcpf->e[i].eport == eport)
+			return &nft->pcpf->e[i];
+	return NULL;
+}
+
+static uint32_t prefix_mask(unsigned int plen)
+{
+	return plen ? htonl(~0u << (32 - plen)) : 0;
+}
+
+/* Does a let in everything b lets in? */
+static int covers(const struct natport_nft_filter *a,
+		  const struct natport_nft_filter *b)
+{
+	uint32_t m = prefix_mask(a->plen);
+
+	return a->plen <= b->plen &&
+	       (a->addr.s_addr & m) == (b->addr.s_addr & m) &&
+	       (!a->port || a->port == b->port);
+}
+
+/* The kernel's interval sets refuse an element that overlaps one already
+ * there, while FILTERs may overlap (the RFC lets a client send what it
+ * likes). Drop every filter another one covers (of two equal ones, the
+ * second): what is left cannot overlap within either set, since CIDR
+ * prefixes nest or are disjoint, a nested pair that survives differs in
+ * its port, and the any-port filters have a set of their own. */
+static unsigned int normalise(struct natport_nft_filter *out,
+			      const struct natport_nft_filter *in,
+			      unsigned int n)
+{
+	unsigned int i, j, k = 0;
+
+	for (i = 0; i < n; i++) {
+		struct natport_nft_filter f = in[i];
+
+		f.addr.s_addr &= prefix_mask(f.plen);
+		for (j = 0; j < n; j++) {
+			struct natport_nft_filter g = in[j];
+
+			g.addr.s_addr &= prefix_mask(g.plen);
+			if (j != i && covers(&g, &f) &&
+			    (!covers(&f, &g) || j < i))
+				break;
+		}
+		if (j == n)
+			out[k++] = f;
+	}
+	return k;
+}
+
+static void fentry_elems(struct natport_nft *nft, FILE *f, const char *verb,
+			 const struct pcp_fentry *e)
+{
+	char a[INET_ADDRSTRLEN];
+	unsigned int i;
+
+	for (i = 0; i < e->n; i++) {
+		inet_ntop(AF_INET, &e->f[i].addr, a, sizeof(a));
+		if (e->f[i].port)
+			fprintf(f, "%s element inet %s pcp_fport { %u . %s/%u . %u }\n",
+				verb, nft->name, e->eport, a, e->f[i].plen,
+				e->f[i].port);
+		else
+			fprintf(f, "%s element inet %s pcp_fany { %u . %s/%u }\n",
+				verb, nft->name, e->eport, a, e->f[i].plen);
+	}
+}
+
+/* The gate's element with a new timeout (nft 1.0.6 cannot change it in
+ * place: add, delete, add, atomically), as natport_nft_inbound_add does
+ * for the map elements it guards. */
+static void gate_add(struct natport_nft *nft, FILE *f, unsigned int eport,
+		     unsigned int timeout_s)
+{
+	fprintf(f,
+		"add element inet %1$s pcp_fgate { %2$u timeout %3$us }\n"
+		"delete element inet %1$s pcp_fgate { %2$u }\n"
+		"add element inet %1$s pcp_fgate { %2$u timeout %3$us }\n",
+		nft->name, eport, timeout_s);
+}
+
+/* The add makes the delete safe when the kernel timed the gate out. */
+static void gate_del(struct natport_nft *nft, FILE *f, unsigned int eport)
+{
+	fprintf(f,
+		"add element inet %1$s pcp_fgate { %2$u }\n"
+		"delete element inet %1$s pcp_fgate { %2$u }\n"
+		"add element inet %1$s pcp_fdrop { %2$u }\n"
+		"delete element inet %1$s pcp_fdrop { %2$u }\n",
+		nft->name, eport);
+}
+
+static unsigned int left_s(uint64_t until, uint64_t now)
+{
+	return until > now ? (unsigned int)((until - now + 999) / 1000) : 1;
+}
+
+/* Called by natport_nft_inbound_setup() after the flushes: the table was
+ * re-created (or the maps set up again), so put every live entry back.
+ * Entries whose gate ran out are forgotten. */
+static void filters_restore(struct natport_nft *nft, FILE *f)
+{
+	uint64_t now = mono_ms();
+	unsigned int i = 0;
+
+	while (nft->pcpf && i < nft->pcpf->n) {
+		struct pcp_fentry *e = &nft->pcpf->e[i];
+
+		if (e->until_ms <= now) {
+			*e = nft->pcpf->e[--nft->pcpf->n];
+			continue;
+		}
+		fprintf(f, "add element inet %s pcp_fdrop { %u }\n", nft->name,
+			e->eport);
+		gate_add(nft, f, e->eport, left_s(e->until_ms, now));
+		fentry_elems(nft, f, "add", e);
+		i++;
+	}
+}
+
+static void filters_renew(struct natport_nft *nft, unsigned int eport,
+			  unsigned int timeout_s, char *buf, size_t len)
+{
+	FILE *f;
+
+	if (!fentry_find(nft, eport) || len < 2)
+		return;
+	f = fmemopen(buf, len, "w");
+	if (!f)
+		return;
+	gate_add(nft, f, eport, timeout_s);
+	fclose(f);
+}
+
+static void filters_renewed(struct natport_nft *nft, unsigned int eport,
+			    unsigned int timeout_s)
+{
+	struct pcp_fentry *e = fentry_find(nft, eport);
+
+	if (e)
+		e->until_ms = mono_ms() + (uint64_t)timeout_s * 1000;
+}
+
+static void filters_del_cmd(struct natport_nft *nft, unsigned int eport,
+			    FILE *f)
+{
+	struct pcp_fentry *e = fentry_find(nft, eport);
+
+	if (!e)
+		return;
+	fentry_elems(nft, f, "delete", e);
+	gate_del(nft, f, eport);
+}
+
+static void filters_forget(struct natport_nft *nft, unsigned int eport)
+{
+	struct pcp_fentry *e = fentry_find(nft, eport);
+
+	if (e)
+		*e = nft->pcpf->e[--nft->pcpf->n];
+}
+
+int natport_nft_inbound_filter(struct natport_nft *nft, unsigned int eport,
+			       const struct natport_nft_filter *filters,
+			       unsigned int n, unsigned int timeout_s)
+{
+	struct pcp_fentry *e = fentry_find(nft, eport), ne = { 0 };
+	char *cmd = NULL;
+	size_t len = 0;
+	unsigned int i;
+	FILE *f;
+	int r;
+
+	if (n > NATPORT_NFT_MAX_FILTERS || (n && !timeout_s))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (filters[i].plen > 32)
+			return -1;
+	if (!e && !n)
+		return 0;
+	if (!nft->pcpf) {
+		nft->pcpf = calloc(1, sizeof(*nft->pcpf));
+		if (!nft->pcpf)
+			return -1;
+	}
+	if (!e && nft->pcpf->n == nft->pcpf->cap) {
+		unsigned int cap = nft->pcpf->cap ? 2 * nft->pcpf->cap : 16;
+		struct pcp_fentry *p = realloc(nft->pcpf->e,
+					       cap * sizeof(*p));
+
+		if (!p)
+			return -1;
+		nft->pcpf->e = p;
+		nft->pcpf->cap = cap;
+	}
+	ne.eport = (uint16_t)eport;
+	ne.n = normalise(ne.f, filters, n);
+	ne.until_ms = mono_ms() + (uint64_t)timeout_s * 1000;
+	f = open_memstream(&cmd, &len);
+	if (!f)
+		return -1;
+	/* one transaction: the old filters go and the new ones come at
+	 * once, so no packet sees the mapping open to all in between */
+	if (e)
+		fentry_elems(nft, f, "delete", e);
+	if (!n) {
+		gate_del(nft, f, eport);
+	} else {
+		if (!e)
+			fprintf(f, "add element inet %s pcp_fdrop { %u }\n",
+				nft->name, eport);
+		fentry_elems(nft, f, "add", &ne);
+		gate_add(nft, f, eport, timeout_s);
+	}
+	if (fclose(f)) {
+		free(cmd);
+		return -1;
+	}
+	r = run(nft, cmd, NULL, 0);
+	free(cmd);
+	drain(nft);
+	if (r)
+		return -1; /* the kernel kept the old state, and so do we */
+	if (!n)
+		filters_forget(nft, eport);
+	else if (e)
+		*e = ne;
+	else
+		nft->pcpf->e[nft->pcpf->n++] = ne;
+	return 0;
+}
+
+int natport_nft_inbound_filtered(struct natport_nft *nft, unsigned int eport,
+				 unsigned long long *pkts)
+{
+	unsigned long long bytes;
+
+	*pkts = 0;
+	if (!fentry_find(nft, eport))
+		return -1;
+	return element_counter(nft, "pcp_fdrop", eport, pkts, &bytes);
 }

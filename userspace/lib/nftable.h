@@ -102,7 +102,7 @@ int natport_nft_sip_helper(struct natport_nft *nft, char *why, size_t len);
  * natport_nft_inbound_counters - the packets and bytes counted for eport
  * ("in" toward the client); -1 if there is no element.
  */
-struct in_addr;
+#include <netinet/in.h>
 int natport_nft_inbound_setup(struct natport_nft *nft,
 			      const struct in_addr *wan);
 int natport_nft_inbound_add(struct natport_nft *nft, const struct in_addr *wan,
@@ -117,5 +117,42 @@ int natport_nft_inbound_counters(struct natport_nft *nft, unsigned int eport,
 				 unsigned long long *bytes_in,
 				 unsigned long long *pkts_out,
 				 unsigned long long *bytes_out);
+
+/*
+ * PCP FILTER (RFC 6887 section 13.3): a MAP may name the remotes allowed
+ * in (prefix and port, 0 = any); every other remote's packets to the
+ * external port are dropped in the kernel, before DNAT, and counted per
+ * port. Kept per external port in the handle, so a re-created table gets
+ * the filters back from natport_nft_inbound_setup(), a renewal of the
+ * port's element by natport_nft_inbound_add() renews them, and
+ * natport_nft_inbound_del() removes them. In the table:
+ *
+ *   set pcp_fgate   external ports with filters (timeout as the maps')
+ *   set pcp_fany    port . remote prefix             (any remote port)
+ *   set pcp_fport   port . remote prefix . remote port
+ *   set pcp_fdrop   port, with per-element counters: the drops
+ *   chain pcp_filter (filter prerouting, mangle + 5: after conntrack,
+ *   before the counters at mangle + 10 and before any DNAT) jumps to
+ *   pcp_fcheck for a packet to the WAN address and a gated port in a
+ *   flow's original direction: a reply to what the client itself sent
+ *   passes, as through a NAT whose filtering is address dependent.
+ *
+ * natport_nft_inbound_filter - replace eport's filters with n of them (n
+ * = 0: none, the port is open to every remote again) for timeout_s
+ * seconds; 0 or -1 (the kernel and the handle keep the old ones).
+ * natport_nft_inbound_filtered - packets dropped at eport since its
+ * first filter; -1 if it has none.
+ */
+#define NATPORT_NFT_MAX_FILTERS 8
+struct natport_nft_filter {
+	struct in_addr addr;
+	uint8_t plen;  /* 0..32 */
+	uint16_t port; /* 0: any */
+};
+int natport_nft_inbound_filter(struct natport_nft *nft, unsigned int eport,
+			       const struct natport_nft_filter *filters,
+			       unsigned int n, unsigned int timeout_s);
+int natport_nft_inbound_filtered(struct natport_nft *nft, unsigned int eport,
+				 unsigned long long *pkts);
 
 #endif /* NATPORT_NFTABLE_H */

@@ -28,6 +28,7 @@ struct half {
 	uint8_t result; /* PCP result (NAT-PMP results mapped) */
 	uint8_t has_peer;
 	uint8_t want_peer; /* the answer awaited is PEER's, not MAP's */
+	uint8_t deleted;   /* the router ended it: not renewed */
 };
 
 struct unit {
@@ -372,11 +373,40 @@ static void on_answer(struct natport_pcp *c, struct unit *u, int k,
 		      int peer, uint64_t now)
 {
 	struct half *h = &u->h[k];
+	int changed = !result && !peer && lt && u->established &&
+		      (h->eport != eport ||
+		       (k == 0 && ext &&
+			!natport_endpoint_addr_equal(ext, &u->m.external)));
 
-	if (peer != h->want_peer)
+	if (!result && !peer && !lt && u->established) {
+		/* A MAP of lifetime 0 for a mapping we hold and did not
+		 * delete: the router ended it (an unsolicited response,
+		 * RFC 6887 section 14.2: an operator deleted it). Asking
+		 * again would undo the operator; stop renewing that half
+		 * and say so. */
+		int j, all = 1;
+
+		if (h->deleted)
+			return;
+		h->deleted = 1;
+		for (j = 0; j <= u->m.rtcp; j++)
+			all &= u->h[j].deleted;
+		if (!all) {
+			emit(c, NATPORT_PCP_EV_DELETED, u);
+			return;
+		}
+		emit(c, NATPORT_PCP_EV_LOST, u);
+		memset(u, 0, sizeof(*u));
+		return;
+	}
+	if (peer == h->want_peer) {
+		h->done = 1;
+		h->result = result;
+	} else if (!changed) {
 		return; /* the other opcode's answer (a PEER's delete) */
-	h->done = 1;
-	h->result = result;
+	}
+	/* else an unsolicited MAP response naming a new external endpoint
+	 * (section 14.2) while a PEER is what we last asked: take it */
 	if (result || peer || !lt)
 		return;
 	if (u->established && (h->eport != eport ||
@@ -493,6 +523,8 @@ static void renew_due(struct natport_pcp *c, uint64_t now)
 			continue;
 		}
 		for (k = 0; k < (u->m.rtcp ? 2 : 1); k++) {
+			if (u->h[k].deleted)
+				continue;
 			send_req(c, u, k, 0, c->cfg.lifetime);
 			if (u->h[k].has_peer)
 				send_req(c, u, k, 1, c->cfg.lifetime);
@@ -694,6 +726,8 @@ int natport_pcp_release(struct natport_pcp *c, uint32_t id)
 
 	if (!u)
 		return seterr(c, -NATPORT_E_NOENT, "%s", "no such mapping");
+	u->established = 0; /* the answers of lifetime 0 are ours */
+	u->renew_at = 0;
 	for (k = 0; k <= u->m.rtcp; k++)
 		if (u->h[k].has_peer)
 			send_req(c, u, k, 1, 0);

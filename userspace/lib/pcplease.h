@@ -44,12 +44,18 @@ struct natport_pcplease {
 	struct natport_endpoint client;   /* last request's source, for
 					   * unsolicited responses */
 	struct natport_endpoint peer;     /* PEER remote, AF_UNSPEC if none */
+	struct natport_endpoint told;     /* the external endpoint the client
+					   * was last told (RFC 6887 section
+					   * 14.2: a change is announced) */
+	uint64_t heard_ms; /* the client's last request */
 	uint32_t partner;      /* id of the other half of an RTP/RTCP pair */
 	uint64_t map_until_ms;  /* 0: no MAP (a PEER-only lease) */
 	uint64_t peer_until_ms; /* 0: no PEER */
 	uint64_t created_ms;
 	unsigned int n_filters;
 	struct natport_pcp_filter filters[NATPORT_PCP_MAX_FILTERS];
+	uint32_t filter_gen; /* bumped when the filters change, so the
+			      * front end knows to reprogram the kernel */
 	uint64_t cookie; /* the port manager's own handle for the lease */
 };
 

@@ -2,6 +2,7 @@
 /* pcpsrv.c - PCP and NAT-PMP request processing on the router: decide
  * each response and the port manager's action (see pcpsrv.h). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pcpsrv.h"
@@ -165,20 +166,55 @@ static int lease_create(struct natport_pcpsrv *s, uint8_t owner,
 	return 0;
 }
 
-static void filters_apply(struct natport_pcplease *l,
-			  const struct natport_pcp_msg *m)
+/* Section 13.3: a prefix length of 0 removes every filter; the others
+ * add to what the lease l (NULL: a new one) has, and a refresh that
+ * repeats its filters changes nothing. The result in f, n; 0, or
+ * MALFORMED_OPTION for a filter the lease could never match (another
+ * address family than the internal address), EXCESSIVE_REMOTE_PEERS
+ * when more than the lease can hold would result. */
+static int filters_merge(const struct natport_pcplease *l,
+			 const struct natport_endpoint *internal,
+			 const struct natport_pcp_msg *m,
+			 struct natport_pcp_filter *f, unsigned int *n_out)
 {
-	unsigned int i;
+	unsigned int i, j, n = l ? l->n_filters : 0;
 
+	memset(f, 0, NATPORT_PCP_MAX_FILTERS * sizeof(*f));
+	if (l)
+		memcpy(f, l->filters, n * sizeof(*f));
 	for (i = 0; i < m->n_filters; i++)
 		if (!m->filters[i].prefix_len)
-			l->n_filters = 0;
+			n = 0;
 	for (i = 0; i < m->n_filters; i++) {
-		if (!m->filters[i].prefix_len ||
-		    l->n_filters == NATPORT_PCP_MAX_FILTERS)
+		const struct natport_pcp_filter *nf = &m->filters[i];
+
+		if (!nf->prefix_len)
 			continue;
-		l->filters[l->n_filters++] = m->filters[i];
+		if (nf->remote.family != internal->family)
+			return NATPORT_PCP_MALFORMED_OPTION;
+		for (j = 0; j < n; j++)
+			if (f[j].prefix_len == nf->prefix_len &&
+			    natport_endpoint_equal(&f[j].remote, &nf->remote))
+				break;
+		if (j < n)
+			continue;
+		if (n == NATPORT_PCP_MAX_FILTERS)
+			return NATPORT_PCP_EXCESSIVE_REMOTE_PEERS;
+		f[n++] = *nf;
 	}
+	*n_out = n;
+	return 0;
+}
+
+static void filters_set(struct natport_pcplease *l,
+			const struct natport_pcp_filter *f, unsigned int n)
+{
+	if (n == l->n_filters && !memcmp(f, l->filters, n * sizeof(*f)))
+		return;
+	memset(l->filters, 0, sizeof(l->filters));
+	memcpy(l->filters, f, n * sizeof(*f));
+	l->n_filters = n;
+	l->filter_gen++;
 }
 
 static int nonce_owns(const struct natport_pcplease *l,
@@ -216,6 +252,8 @@ static int pcp_mapping(struct natport_pcpsrv *s, struct natport_pcp_msg *m,
 	int peer = m->opcode == NATPORT_PCP_OP_PEER;
 	struct natport_pcplease *l;
 	struct natport_endpoint in = *internal;
+	struct natport_pcp_filter filters[NATPORT_PCP_MAX_FILTERS];
+	unsigned int n_filters = 0;
 	uint32_t lt;
 	int r, created = 0;
 
@@ -274,10 +312,14 @@ static int pcp_mapping(struct natport_pcpsrv *s, struct natport_pcp_msg *m,
 		return NATPORT_PCP_MALFORMED_OPTION;
 	lt = clamp(s, m->lifetime);
 	l = natport_pcplease_find(&s->leases, m->protocol, &in);
-	if (l) {
-		if (!nonce_owns(l, m))
-			return NATPORT_PCP_NOT_AUTHORIZED;
-	} else {
+	if (l && !nonce_owns(l, m))
+		return NATPORT_PCP_NOT_AUTHORIZED;
+	if (!peer) {
+		r = filters_merge(l, internal, m, filters, &n_filters);
+		if (r)
+			return r;
+	}
+	if (!l) {
 		/* a suggested address that is not ours (section 11.3) */
 		if (!is_unspec_addr(&m->external) &&
 		    !natport_endpoint_addr_equal(&m->external,
@@ -310,10 +352,12 @@ static int pcp_mapping(struct natport_pcpsrv *s, struct natport_pcp_msg *m,
 		l->peer_until_ms = now_ms + (uint64_t)lt * 1000;
 	} else {
 		l->map_until_ms = now_ms + (uint64_t)lt * 1000;
-		filters_apply(l, m);
+		filters_set(l, filters, n_filters);
 	}
 	m->external = l->external;
 	m->lifetime = lt;
+	l->told = l->external;
+	l->heard_ms = now_ms;
 	return 0;
 }
 
@@ -476,6 +520,7 @@ static int natpmp_handle(struct natport_pcpsrv *s, const uint8_t *req,
 		}
 	}
 	l->client = *src;
+	l->heard_ms = now_ms;
 	resp.lifetime = clamp(s, m.lifetime);
 	l->map_until_ms = now_ms + (uint64_t)resp.lifetime * 1000;
 	resp.external_port = l->external.port;
@@ -577,4 +622,89 @@ int natport_pcpsrv_natpmp_announce(const struct natport_pcpsrv *s,
 	};
 
 	return natport_natpmp_encode(&m, out, outlen);
+}
+
+int natport_pcpsrv_unsolicited(const struct natport_pcpsrv *s,
+			       const struct natport_pcplease *l, int deleted,
+			       uint64_t now_ms, uint8_t *out, size_t outlen)
+{
+	struct natport_pcp_msg m = {
+		.opcode = l->map_until_ms ? NATPORT_PCP_OP_MAP :
+					    NATPORT_PCP_OP_PEER,
+		.response = 1,
+		.epoch = natport_pcpsrv_epoch(s, now_ms),
+		.protocol = l->protocol,
+		.internal_port = l->internal.port,
+		.external = l->external,
+	};
+	uint64_t until = l->map_until_ms ? l->map_until_ms : l->peer_until_ms;
+
+	if (l->owner != NATPORT_PCPLEASE_PCP)
+		return -EINVAL; /* NAT-PMP has no such message */
+	memcpy(m.nonce, l->nonce, sizeof(m.nonce));
+	if (m.opcode == NATPORT_PCP_OP_PEER)
+		m.peer = l->peer;
+	else {
+		m.n_filters = l->n_filters;
+		memcpy(m.filters, l->filters, sizeof(m.filters));
+	}
+	if (!deleted && until > now_ms)
+		m.lifetime = (uint32_t)((until - now_ms) / 1000);
+	return natport_pcpmsg_encode(&m, out, outlen);
+}
+
+static int endpoint_cmp(const struct natport_endpoint *a,
+			const struct natport_endpoint *b)
+{
+	size_t n = a->family == AF_INET6 ? 16 : 4;
+	int r;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	r = memcmp(&a->addr, &b->addr, n);
+	if (r)
+		return r;
+	return a->port == b->port ? 0 : a->port < b->port ? -1 : 1;
+}
+
+unsigned int natport_pcpsrv_announce_targets(const struct natport_pcpsrv *s,
+					     uint64_t since_ms,
+					     struct natport_endpoint *out,
+					     unsigned int max)
+{
+	unsigned int n = 0, i, j, k = 0;
+	uint8_t *heard;
+	uint32_t x;
+
+	heard = calloc(max ? max : 1, 1);
+	if (!heard)
+		return 0;
+	for (x = 0; x < s->leases.cap; x++) {
+		const struct natport_pcplease *l = &s->leases.l[x];
+
+		if (!l->id || l->owner != NATPORT_PCPLEASE_PCP ||
+		    l->client.family == AF_UNSPEC)
+			continue;
+		/* insertion into a sorted array: a client with many leases
+		 * is told once; one that spoke for any of them has heard */
+		for (i = 0; i < n && endpoint_cmp(&out[i], &l->client) < 0; i++)
+			;
+		if (i == n || endpoint_cmp(&out[i], &l->client)) {
+			if (n == max)
+				continue;
+			for (j = n; j > i; j--) {
+				out[j] = out[j - 1];
+				heard[j] = heard[j - 1];
+			}
+			out[i] = l->client;
+			heard[i] = 0;
+			n++;
+		}
+		heard[i] |= l->heard_ms >= since_ms;
+	}
+	for (i = 0; i < n; i++)
+		if (!heard[i])
+			out[k++] = out[i];
+	free(heard);
+	return k;
 }

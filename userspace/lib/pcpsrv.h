@@ -46,8 +46,12 @@
  *    port (or address) is CANNOT_PROVIDE_EXTERNAL and nothing is kept; a
  *    refresh returns the lease as it is. Without any suggestion it is
  *    MALFORMED_OPTION.
- *  - FILTER (13.3): kept in the lease (prefix length 0 clears them) and
- *    echoed; the front end narrows the kernel side to them.
+ *  - FILTER (13.3): added to the lease's filters (a prefix length 0 in
+ *    the request clears them first; one the lease has already is not
+ *    added twice), echoed, and l->filter_gen bumped when they change, so
+ *    the front end narrows the kernel side to them; more than
+ *    NATPORT_PCP_MAX_FILTERS is EXCESSIVE_REMOTE_PEERS, a remote of
+ *    another family than the internal address MALFORMED_OPTION.
  *  - ANNOUNCE: SUCCESS, lifetime 0. Every response carries the epoch:
  *    seconds since this server's start (8.5); a restart restarts it, and
  *    natport_pcpsrv_announce() builds the unsolicited ANNOUNCE of 14.1.3.
@@ -141,5 +145,25 @@ int natport_pcpsrv_announce(const struct natport_pcpsrv *s, uint64_t now_ms,
 int natport_pcpsrv_natpmp_announce(const struct natport_pcpsrv *s,
 				   uint64_t now_ms, uint8_t *out,
 				   size_t outlen);
+
+/* natport_pcpsrv_unsolicited - an unsolicited MAP (or, for a PEER-only
+ * lease, PEER) response for lease l (RFC 6887 section 14.2), to send to
+ * l->client: its nonce, internal port, current external endpoint and the
+ * lifetime left, or lifetime 0 when deleted (the router ended the lease:
+ * an operator deleted it). A PCP client handles it as any response, so
+ * it learns a new external endpoint or re-requests a lost mapping. The
+ * length, -EINVAL for a NAT-PMP lease (RFC 6886 has no such message) or
+ * -ENOSPC. */
+int natport_pcpsrv_unsolicited(const struct natport_pcpsrv *s,
+			       const struct natport_pcplease *l, int deleted,
+			       uint64_t now_ms, uint8_t *out, size_t outlen);
+/* natport_pcpsrv_announce_targets - the distinct addresses and ports of
+ * PCP clients (each lease's last request source) not heard from since
+ * since_ms: where a restart's unicast ANNOUNCE goes (section 14.1.3).
+ * Sorted; at most max; returns how many. */
+unsigned int natport_pcpsrv_announce_targets(const struct natport_pcpsrv *s,
+					     uint64_t since_ms,
+					     struct natport_endpoint *out,
+					     unsigned int max);
 
 #endif /* NATPORT_PCPSRV_H */

@@ -97,6 +97,9 @@ struct natport_pm {
 
 static void inbound_drop(struct natport_pm *pm, struct natport_map_slot *s);
 static void inbound_restore(struct natport_pm *pm);
+static uint32_t suggested_pair(struct natport_pm *pm,
+			       struct natport_portalloc *pa,
+			       const struct natport_mapping_req *req);
 static uint64_t *inbound_slot(struct natport_pm *pm,
 			      const struct natport_endpoint *ext);
 static void release_slot(struct natport_pm *pm, struct natport_map_slot *s);
@@ -1275,8 +1278,11 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 							    sizeof(b)),
 				    pm->pa.naddr > 1 ? " (nor any other)" : "");
 		}
-		pair = pa == &pm->pa ? get_pair(pm) :
-				       natport_portalloc_get(pa, now_ms());
+		pair = suggested_pair(pm, pa, req);
+		if (pair == NATPORT_PAIR_NONE && pa == &pm->pa)
+			pair = get_pair(pm);
+		else if (pair == NATPORT_PAIR_NONE)
+			pair = natport_portalloc_get(pa, now_ms());
 		if (pair == NATPORT_PAIR_NONE)
 			return fail(
 				pm, NATPORT_E_NOPORT,
@@ -2144,4 +2150,91 @@ static void inbound_restore(struct natport_pm *pm)
 		if (*slot <= now || inbound_program(pm, s, *slot, 1))
 			*slot = 0;
 	}
+}
+
+/* FILTER on an inbound mapping (natport.h): the filters live in the nft
+ * handle, which restores them with the maps and renews them with the
+ * mapping's element; this only checks and converts. */
+int natport_pm_filter_inbound(struct natport_pm *pm,
+			      const struct natport_endpoint *external,
+			      const struct natport_inbound_filter *f,
+			      unsigned int n, uint32_t timeout_s)
+{
+	struct natport_map_slot *s = find_external(pm, external);
+	struct natport_nft_filter nf[NATPORT_NFT_MAX_FILTERS];
+	unsigned int i;
+	int err;
+
+	pm->errbuf[0] = '\0';
+	if (!s)
+		return fail(pm, NATPORT_E_NOENT, "no mapping at external port %u",
+			    external->port);
+	if (s->m.internal.family != AF_INET)
+		return fail(pm, NATPORT_E_NOTSUP,
+			    "inbound filters are IPv4 only today");
+	if (n > NATPORT_INBOUND_MAX_FILTERS || n > NATPORT_NFT_MAX_FILTERS ||
+	    (n && (!timeout_s || timeout_s > 30 * 24 * 3600)))
+		return fail(pm, NATPORT_E_INVAL, "%u filters for %u s", n,
+			    timeout_s);
+	for (i = 0; i < n; i++) {
+		if (f[i].remote.family != AF_INET || f[i].prefix_len > 32)
+			return fail(pm, NATPORT_E_INVAL,
+				    "filter %u: not an IPv4 prefix", i);
+		nf[i].addr = f[i].remote.addr.v4;
+		nf[i].plen = f[i].prefix_len;
+		nf[i].port = f[i].remote.port;
+	}
+	err = inbound_setup(pm);
+	if (err)
+		return err;
+	if (natport_nft_inbound_filter(pm->nft, s->m.external.port, nf, n,
+				       n ? timeout_s + INBOUND_MARGIN_S : 0))
+		return fail(pm, NATPORT_E_KERNEL,
+			    "nft: cannot set the filters of port %u",
+			    s->m.external.port);
+	return 0;
+}
+
+int natport_pm_inbound_filtered(struct natport_pm *pm,
+				const struct natport_endpoint *external,
+				uint64_t *pkts)
+{
+	struct natport_map_slot *s = find_external(pm, external);
+	unsigned long long n;
+
+	*pkts = 0;
+	if (!s)
+		return fail(pm, NATPORT_E_NOENT, "no mapping at external port %u",
+			    external->port);
+	if (pm->nft && pm->inbound_ready &&
+	    !natport_nft_inbound_filtered(pm->nft, s->m.external.port, &n))
+		*pkts = n;
+	return 0;
+}
+
+/* The external endpoint a PCP client suggested (RFC 6887 section 11.3:
+ * honoured when free), as the pair natport_pm_get_mapping() takes: its
+ * even port for RTP and single mappings (RTCP follows its RTP). Any
+ * other case, or a pair in use or in quarantine, or on an address that
+ * is down: NATPORT_PAIR_NONE, and the usual allocation goes on. */
+static uint32_t suggested_pair(struct natport_pm *pm,
+			       struct natport_portalloc *pa,
+			       const struct natport_mapping_req *req)
+{
+	struct natport_endpoint ep = req->suggested;
+	unsigned int half;
+	uint32_t pair;
+
+	if (!ep.port || natport_port_type_is_rtcp(req->type))
+		return NATPORT_PAIR_NONE;
+	if (ep.family == AF_UNSPEC || natport_endpoint_is_unspec(&ep)) {
+		ep = pa->addr[0];
+		ep.port = req->suggested.port;
+	}
+	natport_portalloc_expire(pa, now_ms()); /* as _get() does */
+	if (natport_portalloc_find(pa, &ep, &pair, &half) || half ||
+	    (pa == &pm->pa && !pm->ext_up[pair % pa->naddr]) ||
+	    natport_portalloc_take(pa, pair))
+		return NATPORT_PAIR_NONE;
+	return pair;
 }

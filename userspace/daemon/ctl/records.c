@@ -312,6 +312,7 @@ static const struct fig figs[] = {
 	{ G_PCP, "leases_deleted", NULL, V(pcp.deleted) },
 	{ G_PCP, "leases_expired", NULL, V(pcp.expired) },
 	{ G_PCP, "kernel_errors", NULL, V(pcp.kernel_errors) },
+	{ G_PCP, "unsolicited", NULL, V(pcp.unsolicited) },
 	{ G_CONTROL, "clients", NULL, V(ctl_clients) },
 	{ G_CONTROL, "watchers", NULL, V(ctl_watchers) },
 	{ G_CONTROL, "requests", NULL, V(ctl_requests) },

@@ -21,6 +21,7 @@
 #define RATE_BUCKETS 1024 /* clients remembered by the rate limit */
 #define ANNOUNCE_TIMES 10 /* RFC 6886 section 3.2.1: ten, 250 ms doubling */
 #define ANNOUNCE_FIRST_MS 250
+#define ANNOUNCE_UNICAST_MAX 1024 /* clients told per round */
 
 struct rate {
 	struct natport_endpoint addr; /* port 0; AF_UNSPEC: free */
@@ -33,7 +34,11 @@ struct lease {
 	struct natport_pcp_server *srv;
 	uint32_t lease_id;     /* 0: the processor forgot the lease */
 	uint64_t inbound_until; /* map_until_ms programmed into the kernel */
+	uint32_t filter_gen;    /* the lease's filter_gen the kernel has */
+	unsigned int filters_synced : 1; /* ... valid */
+	unsigned int kfilters : 1;       /* the kernel holds filters */
 	char buf[6][NATPORT_ENDPOINT_STRLEN]; /* describe()'s values */
+	char fbuf[NATPORT_PCP_MAX_FILTERS * (NATPORT_ENDPOINT_STRLEN + 5)];
 };
 
 struct natport_pcp_server {
@@ -47,6 +52,8 @@ struct natport_pcp_server {
 	struct natport_evloop_timer *expiry, *announce;
 	uint64_t expiry_at;
 	unsigned int announced;
+	uint64_t announce_since; /* the schedule's start: who spoke since
+				  * then has heard of it */
 	uint32_t rate; /* requests/s per client */
 	enum natport_session_end end_reason; /* for the release op */
 	struct natport_pcp_server_stats st;
@@ -74,6 +81,35 @@ static struct natport_pcplease *lease_of(const struct natport_session *s)
 }
 
 /* --- the session owner ops ------------------------------------------ */
+
+/* "203.0.113.0/24,198.51.100.20/32:7000": the prefix length in the
+ * address's own family (the wire counts IPv4 in the 128-bit form). */
+static void filters_format(const struct natport_pcplease *l, char *buf,
+			   size_t len)
+{
+	size_t k = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->n_filters && k < len; i++) {
+		const struct natport_pcp_filter *f = &l->filters[i];
+		struct natport_endpoint a = f->remote;
+		char t[NATPORT_ENDPOINT_STRLEN];
+		unsigned int plen = f->prefix_len;
+
+		if (a.family == AF_INET)
+			plen = plen >= 96 ? plen - 96 : 0;
+		a.port = 0;
+		natport_endpoint_format(&a, t, sizeof(t));
+		if (a.family == AF_INET && strchr(t, ':'))
+			*strchr(t, ':') = '\0'; /* no ":0" */
+		k += (size_t)snprintf(buf + k, len - k, "%s%s/%u", i ? "," : "",
+				      t, plen);
+		if (f->remote.port && k < len)
+			k += (size_t)snprintf(buf + k, len - k, ":%u",
+					      f->remote.port);
+	}
+}
 
 static unsigned int describe(const struct natport_session *s,
 			     struct natport_session_field *f, unsigned int max)
@@ -105,7 +141,49 @@ static unsigned int describe(const struct natport_session *s,
 				"any" :
 				natport_endpoint_format(&l->peer, o->buf[3],
 							sizeof(o->buf[3])) };
+	if (max >= n + 2 && l->n_filters) {
+		uint64_t drops = 0;
+
+		filters_format(l, o->fbuf, sizeof(o->fbuf));
+		f[n++] = (struct natport_session_field){ "filters", o->fbuf };
+		natport_pm_inbound_filtered(o->srv->pm, &l->external, &drops);
+		snprintf(o->buf[4], sizeof(o->buf[4]), "%llu",
+			 (unsigned long long)drops);
+		f[n++] = (struct natport_session_field){ "filtered",
+							 o->buf[4] };
+	}
 	return n;
+}
+
+static void send_to(struct natport_pcp_server *srv,
+		    const struct natport_endpoint *to, const uint8_t *b,
+		    int n)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (n <= 0 || to->family == AF_UNSPEC || !to->port)
+		return;
+	sl = natport_endpoint_to_sockaddr(to, &ss);
+	if (sendto(srv->fd, b, (size_t)n, 0, (struct sockaddr *)&ss, sl) < 0)
+		log_debug("pcp: unsolicited: %s", strerror(errno));
+	else
+		srv->st.unsolicited++;
+}
+
+static void send_unsolicited(struct natport_pcp_server *srv,
+			     struct natport_pcplease *l, int deleted)
+{
+	uint8_t out[NATPORT_PCP_MAX_LEN];
+	int n;
+
+	if (srv->pcp.cfg.no_pcp || l->owner != NATPORT_PCPLEASE_PCP)
+		return;
+	n = natport_pcpsrv_unsolicited(&srv->pcp, l, deleted,
+				       natport_mono_ms(), out, sizeof(out));
+	send_to(srv, &l->client, out, n);
+	if (!deleted && n > 0)
+		l->told = l->external;
 }
 
 /* The session ends (here or from elsewhere): forget the lease. */
@@ -116,7 +194,11 @@ static void on_end(struct natport_session *s)
 
 	if (l) {
 		/* ended from outside the processor (nat-portctl): drop the
-		 * lease without calling back into the session */
+		 * lease without calling back into the session, and tell the
+		 * client (RFC 6887 section 14.2: an unsolicited response
+		 * with lifetime 0), which re-requests it if it still needs
+		 * it; once, as a lost one is found by its next renewal */
+		send_unsolicited(o->srv, l, 1);
 		p = natport_pcplease_get(&o->srv->pcp.leases, l->partner);
 		if (p && p->partner == l->id)
 			p->partner = 0;
@@ -155,8 +237,6 @@ static int op_map(void *arg, struct natport_pcplease *l, uint8_t kind,
 	char key[NATPORT_ENDPOINT_STRLEN + 8];
 	int r;
 
-	/* suggested ports are not honoured: the port manager hands out
-	 * pairs of its own range (PREFER_FAILURE then fails, 13.2) */
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return -NATPORT_E_NOMEM;
@@ -178,6 +258,13 @@ static int op_map(void *arg, struct natport_pcplease *l, uint8_t kind,
 		req.rtp_internal_port = partner->internal.port;
 	req.internal = l->internal;
 	req.owner = s->id;
+	/* RFC 6887 section 11.3 (and RFC 6886 section 3.3): the suggested
+	 * port when its pair is free and of the range, else another one
+	 * (which PREFER_FAILURE then refuses, 13.2) */
+	if (suggested) {
+		req.suggested = srv->pcp.cfg.external;
+		req.suggested.port = suggested;
+	}
 	r = natport_pm_get_mapping(srv->pm, &req, &m);
 	if (!r && m.owner != s->id)
 		r = -NATPORT_E_EXIST; /* a SIP call's or a static mapping */
@@ -258,9 +345,42 @@ static const struct natport_pcpsrv_ops pcp_ops = {
 
 /* --- kernel state in step with the leases ----------------------------- */
 
-/* A lease is open to every remote while its MAP lives and no PEER narrows
- * it; the kernel's element lasts the MAP's lifetime (plus the port
- * manager's margin), renewed whenever a request extends it. */
+/* The lease's FILTERs into the kernel when they changed, or when the
+ * inbound side opens again (closing it took them). */
+static int sync_filters(struct natport_pcp_server *srv,
+			struct natport_pcplease *l, struct lease *o,
+			uint32_t timeout_s)
+{
+	struct natport_inbound_filter f[NATPORT_PCP_MAX_FILTERS];
+	unsigned int i;
+	int r;
+
+	if (o->filters_synced && o->filter_gen == l->filter_gen)
+		return 0;
+	if (l->n_filters || o->kfilters) {
+		for (i = 0; i < l->n_filters; i++) {
+			f[i].remote = l->filters[i].remote;
+			f[i].prefix_len = l->filters[i].prefix_len;
+			if (f[i].remote.family == AF_INET)
+				f[i].prefix_len -= 96; /* checked at decode */
+		}
+		r = natport_pm_filter_inbound(srv->pm, &l->external, f,
+					      l->n_filters, timeout_s);
+		if (r)
+			return r;
+	}
+	o->kfilters = l->n_filters > 0;
+	o->filters_synced = 1;
+	o->filter_gen = l->filter_gen;
+	return 0;
+}
+
+/* A lease is open to every remote (or to those its FILTERs name) while
+ * its MAP lives and no PEER narrows it; the kernel's element lasts the
+ * MAP's lifetime (plus the port manager's margin), renewed whenever a
+ * request extends it. The filters go in before the first open, so no
+ * packet finds the port open to all; if they cannot be set, the port
+ * stays closed rather than open wider than the client asked. */
 static void sync_kernel(struct natport_pcp_server *srv, uint64_t now)
 {
 	struct natport_pcplease *l;
@@ -271,18 +391,35 @@ static void sync_kernel(struct natport_pcp_server *srv, uint64_t now)
 			natport_session_find(srv->sessions, l->cookie);
 		struct lease *o = s ? s->owner : NULL;
 		int open = l->map_until_ms > now && l->peer.family == AF_UNSPEC;
+		uint32_t left;
 		int r = 0;
 
 		if (!o)
 			continue;
-		if (open && o->inbound_until != l->map_until_ms) {
-			r = natport_pm_open_inbound(
-				srv->pm, &l->external,
-				(uint32_t)((l->map_until_ms - now + 999) / 1000));
+		left = open ? (uint32_t)((l->map_until_ms - now + 999) / 1000)
+			    : 0;
+		if (open && (o->inbound_until != l->map_until_ms ||
+			     !o->filters_synced ||
+			     o->filter_gen != l->filter_gen)) {
+			int first = !o->inbound_until;
+
+			r = sync_filters(srv, l, o, left);
+			if (!r)
+				r = natport_pm_open_inbound(srv->pm,
+							    &l->external, left);
+			if (r && first && o->kfilters) {
+				natport_pm_filter_inbound(srv->pm,
+							  &l->external, NULL,
+							  0, 0);
+				o->kfilters = 0;
+				o->filters_synced = 0;
+			}
 			o->inbound_until = r ? 0 : l->map_until_ms;
 		} else if (!open && o->inbound_until) {
 			r = natport_pm_close_inbound(srv->pm, &l->external);
 			o->inbound_until = 0;
+			o->kfilters = 0; /* closing took them */
+			o->filters_synced = 0;
 		}
 		if (r) {
 			srv->st.kernel_errors++;
@@ -398,6 +535,42 @@ static void on_packet(int fd, uint32_t events, void *arg)
 	arm_expiry(srv);
 }
 
+/* Beside the multicast, each round tells the clients the server knows
+ * (leases restored after a restart) directly: an ANNOUNCE to every
+ * client that has not sent a request since the schedule began (one that
+ * did has heard), and an unsolicited MAP response for every lease whose
+ * external endpoint is not the one its client was last told (section
+ * 14.2). The schedule is the rate limit: ten rounds at doubling
+ * intervals, each client once per round, and a client drops out as soon
+ * as it re-requests. */
+static void announce_unicast(struct natport_pcp_server *srv, uint64_t now)
+{
+	struct natport_endpoint *to;
+	struct natport_pcplease *l;
+	uint8_t out[NATPORT_PCP_MAX_LEN];
+	unsigned int i, n;
+	int len;
+
+	for (l = natport_pcplease_next(&srv->pcp.leases, NULL); l;
+	     l = natport_pcplease_next(&srv->pcp.leases, l))
+		if (l->owner == NATPORT_PCPLEASE_PCP &&
+		    !natport_endpoint_equal(&l->told, &l->external))
+			send_unsolicited(srv, l, 0);
+	if (!srv->pcp.leases.n)
+		return;
+	to = calloc(ANNOUNCE_UNICAST_MAX, sizeof(*to));
+	len = natport_pcpsrv_announce(&srv->pcp, now, out, sizeof(out));
+	if (!to || len <= 0) {
+		free(to);
+		return;
+	}
+	n = natport_pcpsrv_announce_targets(&srv->pcp, srv->announce_since,
+					    to, ANNOUNCE_UNICAST_MAX);
+	for (i = 0; i < n; i++)
+		send_to(srv, &to[i], out, len);
+	free(to);
+}
+
 /* RFC 6887 section 14.1.3 and RFC 6886 section 3.2.1: tell the LAN that
  * this server (re)started, so clients re-request their mappings. */
 static void on_announce(void *arg)
@@ -421,6 +594,8 @@ static void on_announce(void *arg)
 	    sendto(srv->fd, out, (size_t)n, 0, (struct sockaddr *)&to,
 		   sizeof(to)) < 0)
 		log_debug("pcp: NAT-PMP announce: %s", strerror(errno));
+	if (!srv->pcp.cfg.no_pcp)
+		announce_unicast(srv, now);
 	if (++srv->announced < ANNOUNCE_TIMES)
 		srv->announce = natport_evloop_timer_add(
 			srv->loop, (uint64_t)ANNOUNCE_FIRST_MS << srv->announced,
@@ -516,6 +691,7 @@ natport_pcp_server_new(struct natport_evloop *loop,
 		snprintf(err, errlen, "pcp: event loop: %s", strerror(-r));
 		goto err_socket;
 	}
+	srv->announce_since = now;
 	on_announce(srv);
 	log_info("pcp: PCP%s on %s port %u", cfg->natpmp ? " and NAT-PMP" : "",
 		 natport_endpoint_format(&cfg->lan_address, err, errlen),
@@ -544,6 +720,18 @@ void natport_pcp_server_free(struct natport_pcp_server *srv)
 	srv->end_reason = NATPORT_END_SHUTDOWN;
 	natport_pcpsrv_uninit(&srv->pcp);
 	free(srv);
+}
+
+void natport_pcp_server_announce(struct natport_pcp_server *srv)
+{
+	if (!srv)
+		return;
+	if (srv->announce)
+		natport_evloop_timer_cancel(srv->loop, srv->announce);
+	srv->announce = NULL;
+	srv->announced = 0;
+	srv->announce_since = natport_mono_ms();
+	on_announce(srv);
 }
 
 void natport_pcp_server_reload(struct natport_pcp_server *srv,

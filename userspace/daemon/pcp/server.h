@@ -10,6 +10,8 @@
  * port-manager mapping, counted against its client's quota together with
  * its SIP calls. A MAP opens the mapping endpoint-independently in the
  * kernel (natport_pm_open_inbound, element timeouts = lifetime + margin);
+ * FILTERs narrow that to the remotes they name (natport_pm_filter_inbound,
+ * set before the first open, so no packet finds the port open to all);
  * a PEER narrows it to the signalled remote with today's per-remote
  * conntrack entry (natport_pm_update_remote) and closes the inbound side.
  * Lifetime 0 ends a lease with reason hangup, expiry with reason
@@ -18,7 +20,13 @@
  *
  * At start it sends the restart ANNOUNCE of RFC 6887 section 14.1.3 and
  * the NAT-PMP address announcement of RFC 6886 section 3.2.1 to
- * 224.0.0.1:5350, ten times at doubling intervals from 250 ms.
+ * 224.0.0.1:5350, ten times at doubling intervals from 250 ms; each
+ * round also sends a unicast ANNOUNCE to every known PCP client (the
+ * source of a lease's last request) that has not re-requested since,
+ * and an unsolicited MAP response (section 14.2) for each lease whose
+ * external endpoint differs from what its client was last told. A lease
+ * deleted by the operator is reported to its client at once with an
+ * unsolicited response of lifetime 0.
  *
  * Ownership: the server owns its socket, its lease table and the
  * sessions of its leases; it borrows the loop, the port manager and the
@@ -41,6 +49,8 @@ struct natport_pcp_server_stats {
 	uint64_t created, deleted, expired;
 	uint64_t success, errors;  /* PCP responses */
 	uint64_t kernel_errors;    /* inbound elements that failed */
+	uint64_t unsolicited;      /* unicast ANNOUNCE and unsolicited MAP
+				    * responses sent (RFC 6887 14.1.3, 14.2) */
 	unsigned int leases;
 };
 
@@ -53,6 +63,10 @@ natport_pcp_server_new(struct natport_evloop *loop,
 		       size_t errlen);
 /* Ends every lease (reason shutdown) and closes the socket. NULL ok. */
 void natport_pcp_server_free(struct natport_pcp_server *srv);
+/* Start the announcement schedule again (what server_new does): for a
+ * caller that just restored leases or changed their external endpoints,
+ * so their clients hear of it by unicast beside the multicast. */
+void natport_pcp_server_announce(struct natport_pcp_server *srv);
 /* SIGHUP: lifetime bounds, third party, rate, natpmp on/off. */
 void natport_pcp_server_reload(struct natport_pcp_server *srv,
 			       const struct natport_config *cfg);
