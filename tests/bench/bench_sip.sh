@@ -24,7 +24,8 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/sip/lib_sip.sh
 . tests/bench/lib_bench.sh
-trap 'kam_stop; rtpe_stop; [ -n "${KEEP:-}" ] && cp -r "$TMP" /tmp/h4-keep; topo_down' EXIT
+. tests/bench/lib_sipload.sh
+trap 'kam_stop; rtpe_stop; [ -z "${KEEP:-}" ] || cp -r "$TMP" "$KEEP"; topo_down' EXIT
 need_root
 command -v sipp >/dev/null || { echo "SKIP: missing sipp (make deps)"; exit 77; }
 [ -x "$PORTD" ] || { echo "SKIP: no $PORTD (make)"; exit 77; }
@@ -38,88 +39,6 @@ topo_up
 for ((i = 0; i < PAIRS; i++)); do
 	in_lan ip addr add 192.0.2.$((20 + i))/24 dev c0
 done
-
-# step TARGET_IP RATE -> "achieved ok failed p50 p99" over all pairs
-step() {
-	local target=$1 rate=$2 i per calls pids=() upids=()
-	per=$(((rate + PAIRS - 1) / PAIRS))
-	calls=$((per * STEP_SECS))
-	[ $calls -le 6000 ] || calls=6000 # one media port per call: 10 * n
-	rm -rf "$TMP/step" && mkdir -p "$TMP/step"
-	for ((i = 0; i < PAIRS; i++)); do
-		ip netns exec "$NS_WAN" timeout $((STEP_SECS * 3 + 20)) sipp \
-			-sf "$SCN/uas_short.xml" -i "$WAN_IP" -p $((5061 + i)) \
-			-mi "$WAN_IP" -mp $((7000 + 10 * i)) -nostdin -m $calls \
-			>"$TMP/step/uas$i.out" 2>&1 &
-		upids+=($!)
-	done
-	sleep 0.3
-	for ((i = 0; i < PAIRS; i++)); do
-		mkdir -p "$TMP/step/$i"
-		(cd "$TMP/step/$i" && exec ip netns exec "$NS_LAN" \
-			timeout $((STEP_SECS * 3 + 15)) sipp -sf "$SF" \
-			-key uasport $((5061 + i)) -i 192.0.2.$((20 + i)) -p 5060 \
-			-mi 192.0.2.$((20 + i)) -mp 6000 -s 1000 -nostdin \
-			-m $calls -r $per -l 20000 -d 100 -recv_timeout 4000 \
-			-trace_rtt -rtt_freq 1 -trace_stat -fd 1 \
-			"$target:$([ "$target" = "$WAN_IP" ] && echo $((5061 + i)) || echo 5060)" \
-			>"$TMP/step/uac$i.out" 2>&1) &
-		pids+=($!)
-	done
-	for i in "${pids[@]}"; do wait "$i"; done
-	sleep 0.5
-	for i in "${upids[@]}"; do kill "$i" 2>/dev/null; wait "$i" 2>/dev/null; done
-	cat "$TMP"/step/*/*_rtt.csv 2>/dev/null |
-		awk -F';' '$2 ~ /^[0-9.]+$/ { print $2 }' | sort -n >"$TMP/step/rtt"
-	awk -v rtt="$TMP/step/rtt" '
-		/Successful call/ { ok[FILENAME] = $NF }
-		/Failed call/ { bad[FILENAME] = $NF }
-		/Call Rate/ { split($0, f, "|"); gsub(/[^0-9.]/, "", f[3]); r[FILENAME] = f[3] }
-		END {
-			for (k in ok) o += ok[k]
-			for (k in bad) b += bad[k]
-			for (k in r) rate += r[k]
-			n = 0
-			while ((getline v < rtt) > 0) a[++n] = v
-			p50 = n ? a[int((n - 1) * 0.5) + 1] : 0
-			p99 = n ? a[int((n - 1) * 0.99) + 1] : 0
-			printf "%.0f %d %d %s %s\n", rate, o, b, p50, p99
-		}' "$TMP"/step/uac*.out
-}
-
-# ramp NAME TARGET BUDGET_S PIDS... -> BEST BEST_OK BEST_P50 BEST_P99
-# BEST_CPU (s per 1000 calls) STOP RAMP (JSON [offered, achieved, ok,
-# failed, p99, cpu_s_per_1000])
-ramp() {
-	local name=$1 target=$2 until=$(($(date +%s) + $3)) rate=$RATE0
-	shift 3
-	local got ok bad p50 p99 c0 c1 cpk retried=0
-	BEST=0 BEST_OK=0 BEST_P50=0 BEST_P99=0 BEST_CPU=0 STOP="budget spent" RAMP=
-	ABANDONED=0 # failed calls: the phone gave up without a BYE
-	while [ $(($(date +%s) + STEP_SECS * 2 + 3)) -le "$until" ]; do
-		c0=$(cpu_ticks "$@")
-		read -r got ok bad p50 p99 <<<"$(step "$target" $rate)"
-		c1=$(cpu_ticks "$@")
-		cpk=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v n="$ok" 'BEGIN { printf "%.3f", n ? c / hz / n * 1000 : 0 }')
-		printf '  %-9s offered %5d calls/s: achieved %5s, %5d ok, %3d failed, p50 %s ms, p99 %s ms, %s CPU s/1000 calls\n' \
-			"$name" $rate "$got" "$ok" "$bad" "$p50" "$p99" "$cpk"
-		RAMP="$RAMP${RAMP:+,}[$rate,$got,$ok,$bad,$p99,$cpk]"
-		ABANDONED=$((ABANDONED + bad))
-		if [ "$bad" != 0 ] || [ "$ok" = 0 ] || fcmp "$p99" '>' "$P99_MAX"; then
-			[ $retried = 0 ] && { retried=1; continue; }
-			STOP="$bad failed, p99 $p99 ms at $rate calls/s offered, twice"
-			break
-		fi
-		retried=0
-		BEST=$got BEST_OK=$ok BEST_P50=$p50 BEST_P99=$p99 BEST_CPU=$cpk
-		if fcmp "$got" '<' "$(awk -v r=$rate 'BEGIN { print 0.9 * r }')"; then
-			STOP="achieved $got of $rate calls/s offered: saturated"
-			break
-		fi
-		rate=$((rate * 3 / 2))
-	done
-	RAMP="[$RAMP]"
-}
 
 peer_why=$(peer_missing)
 nsys=3
