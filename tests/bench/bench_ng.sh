@@ -87,7 +87,12 @@ portd_start "sip-port 5099" "ng-listen $NG_ADDR" \
 	"media-port-range 20000-29999" "quarantine 1s" \
 	"max-mappings-per-client 65536" "max-calls 100000" "${BENCH_NO_LIMITS[@]}"
 kam_start >"$TMP/why" || { echo "SKIP: $(cat "$TMP/why")"; exit 77; }
+# ng errors up to the last clean step: an overload step's are the
+# modules' answers to calls Kamailio already gave up ("Unknown call-id")
+ramp_clean_hook() { ng_stats; CLEAN_NG_ERR=$(ngst errors); }
+CLEAN_NG_ERR=
 ramp ng-natportd "$RTR_LAN" $share "$PORTD_PID" "${KAM_PIDS[@]}"
+unset -f ramp_clean_hook
 N=$BEST N_P50=$BEST_P50 N_P99=$BEST_P99 N_CPU=$BEST_CPU N_STOP=$STOP N_RAMP=$RAMP N_AB=$ABANDONED
 # the relay's share of the CPU, on its own: Kamailio's is the same work
 n_own=$(awk -v c="$(cpu_ticks "$PORTD_PID")" -v hz="$HZ" 'BEGIN { printf "%.1f", c / hz }')
@@ -149,7 +154,8 @@ figure ng_kamailio_natportd_calls_per_s "$N" "calls/s" "ramp=$N_RAMP" \
 	"p50_ms=$N_P50" "p99_ms=$N_P99" "cpu_s_per_1000_calls=$N_CPU" \
 	"left_ng_calls=${left_ng:-null}" "left_calls=${left_calls:-null}" \
 	"left_mappings=${left_maps:-null}" "left_entries=$left_ct" \
-	"ng_errors=${ng_err:-null}" "abandoned_calls=$N_AB" \
+	"ng_errors=${ng_err:-null}" "ng_errors_to_ceiling=${CLEAN_NG_ERR:-null}" \
+	"abandoned_calls=$N_AB" \
 	"versions=$vers" "stop=$(json_str "$N_STOP")"
 cpu_ratio=null
 fcmp "$N_CPU" '>' 0 && cpu_ratio=$(fdiv "$K_CPU" "$N_CPU" 2)
@@ -159,10 +165,10 @@ figure ng_cpu_s_per_1000_calls "$N_CPU" "CPU s/1000 calls, Kamailio+nat-portd" \
 echo "  ng: nat-portd $N vs rtpengine $K calls/s ($(fdiv "$N" "$K") x);" \
 	"CPU per 1000 calls $N_CPU vs $K_CPU s ($cpu_ratio x less with nat-portd)"
 ok=met
-[ "${left_ng:-1}" -le "$N_AB" ] && [ "${ng_err:-1}" = 0 ] &&
+[ "${left_ng:-1}" -le "$N_AB" ] && [ "${CLEAN_NG_ERR:-1}" = 0 ] &&
 	fcmp "$N" '>=' "$K" && fcmp "$N" '>' 0 || ok=not
 verdict ng_natportd_setup_rate $ok ">= Kamailio+rtpengine calls/s, 0 failed, 0 ng errors, no leak" \
-	"$N vs $K calls/s with 0 failed (p99 $N_P99 vs $K_P99 ms), ng errors ${ng_err:-?}$leftover"
+	"$N vs $K calls/s with 0 failed (p99 $N_P99 vs $K_P99 ms), ng errors ${CLEAN_NG_ERR:-?} up to the ceiling, ${ng_err:-?} in all$leftover"
 ok=met
 fcmp "$N_CPU" '<' "$K_CPU" && fcmp "$N_CPU" '>' 0 || ok=not
 verdict ng_natportd_cpu_per_call $ok "Kamailio+nat-portd < Kamailio+rtpengine CPU per call" \

@@ -21,7 +21,9 @@
 #                             per 1000 calls of PIDS) STOP ABANDONED (the
 #                             failed calls of every step: the phone gave
 #                             up on them, without a BYE) RAMP (JSON
-#                             [offered, achieved, ok, failed, p99, cpu])
+#                             [offered, achieved, ok, failed, p99, cpu]);
+#                             a part's ramp_clean_hook, if defined, runs
+#                             after each clean step
 # Held calls (CALLS at CALL_RATE from PHONE, default 192.0.2.20, to
 # $WAN_IP:5061; RTP from bench_rtp $R at PPS for SECS both ways):
 #   held_calls PIDS...        -> UP (calls both ends saw set up), TX_L
@@ -102,6 +104,9 @@ ramp() {
 		fi
 		retried=0
 		BEST=$got BEST_OK=$ok BEST_P50=$p50 BEST_P99=$p99 BEST_CPU=$cpk
+		# what a part counts up to its last clean step (ramp_clean_hook,
+		# when it defines one): the overload steps' own errors aside
+		! declare -F ramp_clean_hook >/dev/null || ramp_clean_hook
 		if fcmp "$got" '<' "$(awk -v r=$rate 'BEGIN { print 0.9 * r }')"; then
 			STOP="achieved $got of $rate calls/s offered: saturated"
 			break
