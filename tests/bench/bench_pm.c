@@ -18,14 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include <natport/natport.h>
 
-#define RAW_BATCH 64
+#include "rawct.h"
 
 static double now(void)
 {
@@ -42,95 +39,43 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Raw: entries like natport's (DNAT, mark, SEEN_REPLY), 64 per sendmsg,
- * each acknowledged; created, then deleted the same way. Returns the
- * creation rate; *cycle_rate gets create+delete, the kernel's floor for a
+/* Raw: entries like natport's (DNAT, mark, SEEN_REPLY), built alike for
+ * the create and the delete. */
+static void raw_fill(struct nf_conntrack *ct, int id, bool del, void *arg)
+{
+	(void)del;
+	(void)arg;
+	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+	nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_UDP);
+	nfct_set_attr_u32(ct, ATTR_IPV4_SRC, inet_addr("198.51.100.20"));
+	nfct_set_attr_u32(ct, ATTR_IPV4_DST, inet_addr("198.51.100.1"));
+	nfct_set_attr_u16(ct, ATTR_PORT_SRC, htons(6000));
+	nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(10000 + id % 50000));
+	nfct_setobjopt(ct, NFCT_SOPT_SETUP_REPLY);
+	nfct_set_attr_u32(ct, ATTR_DNAT_IPV4,
+			  htonl(0xc0000200 + 10 + id / 50000));
+	nfct_set_attr_u16(ct, ATTR_DNAT_PORT, htons(4000 + 2 * (id % 20000)));
+	nfct_set_attr_u32(ct, ATTR_STATUS, IPS_SEEN_REPLY | IPS_ASSURED);
+	nfct_set_attr_u32(ct, ATTR_TIMEOUT, 600);
+	nfct_set_attr_u32(ct, ATTR_MARK, 0x12340000);
+}
+
+/* n raw entries created, then deleted (rawct.h). Returns the creation
+ * rate; *cycle_rate gets create+delete, the kernel's floor for a
  * mapping's whole life. */
 static double raw_create(int n, double *cycle_rate)
 {
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	static char buf[RAW_BATCH * 512], rbuf[1 << 16];
-	uint32_t seq = time(NULL), portid;
-	struct nf_conntrack *ct;
-	double t0, t = 0, tdel = 0;
-	int done = 0, del;
+	double t0 = now(), t, tdel;
 
-	mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID);
-	portid = mnl_socket_get_portid(nl);
-	for (del = 0; del < 2; del++) {
-		if (del)
-			t = now() - t0;
-		t0 = now();
-		done = 0;
-		while (done < n) {
-			size_t len = 0;
-			int k, acks = 0;
-
-			for (k = 0; k < RAW_BATCH && done + k < n; k++) {
-				struct nlmsghdr *nlh =
-					mnl_nlmsg_put_header(buf + len);
-				struct nfgenmsg *nfg;
-				int id = done + k;
-
-				nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) |
-						  (del ? IPCTNL_MSG_CT_DELETE :
-							 IPCTNL_MSG_CT_NEW);
-				nlh->nlmsg_flags =
-					NLM_F_REQUEST | NLM_F_ACK |
-					(del ? 0 : NLM_F_CREATE | NLM_F_EXCL);
-				nlh->nlmsg_seq = seq++;
-				nfg = mnl_nlmsg_put_extra_header(nlh,
-								 sizeof(*nfg));
-				nfg->nfgen_family = AF_INET;
-				nfg->version = NFNETLINK_V0;
-				ct = nfct_new();
-				nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
-				nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_UDP);
-				nfct_set_attr_u32(ct, ATTR_IPV4_SRC,
-						  inet_addr("198.51.100.20"));
-				nfct_set_attr_u32(ct, ATTR_IPV4_DST,
-						  inet_addr("198.51.100.1"));
-				nfct_set_attr_u16(ct, ATTR_PORT_SRC,
-						  htons(6000));
-				nfct_set_attr_u16(ct, ATTR_PORT_DST,
-						  htons(10000 + id % 50000));
-				nfct_setobjopt(ct, NFCT_SOPT_SETUP_REPLY);
-				nfct_set_attr_u32(
-					ct, ATTR_DNAT_IPV4,
-					htonl(0xc0000200 + 10 + id / 50000));
-				nfct_set_attr_u16(
-					ct, ATTR_DNAT_PORT,
-					htons(4000 + 2 * (id % 20000)));
-				nfct_set_attr_u32(ct, ATTR_STATUS,
-						  IPS_SEEN_REPLY | IPS_ASSURED);
-				nfct_set_attr_u32(ct, ATTR_TIMEOUT, 600);
-				nfct_set_attr_u32(ct, ATTR_MARK, 0x12340000);
-				nfct_nlmsg_build(nlh, ct);
-				nfct_destroy(ct);
-				len += NLMSG_ALIGN(nlh->nlmsg_len);
-			}
-			mnl_socket_sendto(nl, buf, len);
-			while (acks < k) {
-				int r = mnl_socket_recvfrom(nl, rbuf,
-							    sizeof(rbuf));
-				struct nlmsghdr *h;
-
-				for (h = (struct nlmsghdr *)rbuf;
-				     mnl_nlmsg_ok(h, r);
-				     h = mnl_nlmsg_next(h, &r))
-					if (h->nlmsg_type == NLMSG_ERROR)
-						acks++;
-			}
-			done += k;
-		}
-	}
+	rawct_run(n, false, raw_fill, NULL);
+	t = now() - t0;
+	t0 = now();
+	rawct_run(n, true, raw_fill, NULL);
 	tdel = now() - t0;
-	mnl_socket_close(nl);
 	*cycle_rate = n / (t + tdel);
 	/* the next round must start from an empty table too */
 	if (system("conntrack -D -m 0x12340000 >/dev/null 2>&1") < 0)
 		perror("bench_pm: conntrack -D");
-	(void)portid;
 	return n / t;
 }
 

@@ -32,14 +32,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include <natport/natport.h>
 
-#define RAW_BATCH 64
+#include "rawct.h"
 #define RELEASE_CALLS 10000
 
 static double now(void)
@@ -120,103 +117,41 @@ static uint32_t ext_addr(int a)
 	return htonl(0xc6336401 + a); /* 198.51.100.1 + a */
 }
 
-/* Raw: entries like natport's (DNAT, identity SNAT, mark, SEEN_REPLY), 64
- * per sendmsg, acknowledged; created, then deleted. Returns create+delete
- * rate (mappings/s). */
-static double raw_cycle(int n, int naddr, int per_addr)
+/* Raw: entries like natport's (DNAT, identity SNAT, mark, SEEN_REPLY);
+ * a delete names only the original tuple. */
+static void raw_fill(struct nf_conntrack *ct, int id, bool del, void *arg)
 {
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	static char buf[RAW_BATCH * 512], rbuf[1 << 16];
-	uint32_t seq = time(NULL);
+	int naddr = *(const int *)arg, pair = id / 2;
+
+	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+	nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_UDP);
+	nfct_set_attr_u32(ct, ATTR_IPV4_SRC, inet_addr("198.51.100.20"));
+	nfct_set_attr_u32(ct, ATTR_IPV4_DST, ext_addr(pair % naddr));
+	nfct_set_attr_u16(ct, ATTR_PORT_SRC, htons(6000 + (id & 1)));
+	nfct_set_attr_u16(ct, ATTR_PORT_DST,
+			  htons(10000 + 2 * (pair / naddr) + (id & 1)));
+	if (del)
+		return;
+	nfct_setobjopt(ct, NFCT_SOPT_SETUP_REPLY);
+	nfct_set_attr_u32(ct, ATTR_DNAT_IPV4,
+			  htonl(0xc0000200 + 10 + pair % 200));
+	nfct_set_attr_u16(ct, ATTR_DNAT_PORT,
+			  htons(4000 + 2 * (pair / 200) + (id & 1)));
+	nfct_set_attr_u32(ct, ATTR_SNAT_IPV4, inet_addr("198.51.100.20"));
+	nfct_set_attr_u16(ct, ATTR_SNAT_PORT, htons(6000 + (id & 1)));
+	nfct_set_attr_u32(ct, ATTR_STATUS, IPS_SEEN_REPLY | IPS_ASSURED);
+	nfct_set_attr_u32(ct, ATTR_TIMEOUT, 600);
+	nfct_set_attr_u32(ct, ATTR_MARK, 0x12340000);
+}
+
+/* n raw entries created, then deleted (rawct.h). Returns the
+ * create+delete rate (mappings/s). */
+static double raw_cycle(int n, int naddr)
+{
 	double t0 = now();
-	int del;
 
-	mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID);
-	for (del = 0; del < 2; del++) {
-		int done = 0;
-
-		while (done < n) {
-			size_t len = 0;
-			int k, acks = 0;
-
-			for (k = 0; k < RAW_BATCH && done + k < n; k++) {
-				struct nlmsghdr *nlh =
-					mnl_nlmsg_put_header(buf + len);
-				struct nfgenmsg *nfg;
-				struct nf_conntrack *ct = nfct_new();
-				int id = done + k, pair = id / 2;
-
-				nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) |
-						  (del ? IPCTNL_MSG_CT_DELETE :
-							 IPCTNL_MSG_CT_NEW);
-				nlh->nlmsg_flags =
-					NLM_F_REQUEST | NLM_F_ACK |
-					(del ? 0 : NLM_F_CREATE | NLM_F_EXCL);
-				nlh->nlmsg_seq = seq++;
-				nfg = mnl_nlmsg_put_extra_header(nlh,
-								 sizeof(*nfg));
-				nfg->nfgen_family = AF_INET;
-				nfg->version = NFNETLINK_V0;
-				nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
-				nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_UDP);
-				nfct_set_attr_u32(ct, ATTR_IPV4_SRC,
-						  inet_addr("198.51.100.20"));
-				nfct_set_attr_u32(ct, ATTR_IPV4_DST,
-						  ext_addr(pair % naddr));
-				nfct_set_attr_u16(ct, ATTR_PORT_SRC,
-						  htons(6000 + (id & 1)));
-				nfct_set_attr_u16(ct, ATTR_PORT_DST,
-						  htons(10000 +
-							2 * (pair / naddr) +
-							(id & 1)));
-				if (!del) {
-					nfct_setobjopt(ct,
-						       NFCT_SOPT_SETUP_REPLY);
-					nfct_set_attr_u32(ct, ATTR_DNAT_IPV4,
-							  htonl(0xc0000200 +
-								10 +
-								pair % 200));
-					nfct_set_attr_u16(
-						ct, ATTR_DNAT_PORT,
-						htons(4000 + 2 * (pair / 200) +
-						      (id & 1)));
-					nfct_set_attr_u32(
-						ct, ATTR_SNAT_IPV4,
-						inet_addr("198.51.100.20"));
-					nfct_set_attr_u16(
-						ct, ATTR_SNAT_PORT,
-						htons(6000 + (id & 1)));
-					nfct_set_attr_u32(ct, ATTR_STATUS,
-							  IPS_SEEN_REPLY |
-								  IPS_ASSURED);
-					nfct_set_attr_u32(ct, ATTR_TIMEOUT,
-							  600);
-					nfct_set_attr_u32(ct, ATTR_MARK,
-							  0x12340000);
-				}
-				nfct_nlmsg_build(nlh, ct);
-				nfct_destroy(ct);
-				len += NLMSG_ALIGN(nlh->nlmsg_len);
-			}
-			mnl_socket_sendto(nl, buf, len);
-			while (acks < k) {
-				int r = mnl_socket_recvfrom(nl, rbuf,
-							    sizeof(rbuf));
-				struct nlmsghdr *h;
-
-				if (r < 0)
-					break;
-				for (h = (struct nlmsghdr *)rbuf;
-				     mnl_nlmsg_ok(h, r);
-				     h = mnl_nlmsg_next(h, &r))
-					if (h->nlmsg_type == NLMSG_ERROR)
-						acks++;
-			}
-			done += k;
-		}
-	}
-	mnl_socket_close(nl);
-	(void)per_addr;
+	rawct_run(n, false, raw_fill, &naddr);
+	rawct_run(n, true, raw_fill, &naddr);
 	return n / (now() - t0);
 }
 
@@ -315,7 +250,7 @@ int main(int argc, char **argv)
 	maps = calloc(n, sizeof(*maps));
 
 	/* the floor first, with the table empty again afterwards */
-	raw = raw_cycle(n, naddr, 0);
+	raw = raw_cycle(n, naddr);
 	if (system("conntrack -D -m 0x12340000 >/dev/null 2>&1") < 0)
 		perror("conntrack -D");
 

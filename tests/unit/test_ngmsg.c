@@ -502,6 +502,115 @@ START_TEST(query_reply)
 }
 END_TEST
 
+/* Loss and jitter from the RTP statistics module: rtpengine's "SSRC"
+ * dict (by decimal SSRC, each once) and each media's ingress/egress
+ * SSRCs; without it (valid false) none of those keys. */
+START_TEST(query_reply_rtp)
+{
+	struct natport_ng_str cookie = { "r", 1 };
+	struct natport_ng_rtp_info in = {
+		.valid = true,
+		.ssrc = 42,
+		.packets = 54,
+		.bytes = 10800,
+		.last_seq = 65459,
+		.lost = 6,
+		.jitter_ms = 3,
+		.loss_pct = 10,
+		.last_packet = 1700000009,
+	};
+	struct natport_ng_rtp_info out = {
+		.valid = true,
+		.ssrc = 7,
+		.packets = 40,
+		.bytes = 8000,
+	};
+	struct natport_ng_media_info lan = {
+		.type = "audio", .n_streams = 2,
+		.streams = {
+			{ .local_port = 40000, .rtp_in = in, .rtp_out = out,
+			  .have_out = true, .stats = { 54, 10800, 0 },
+			  .stats_out = { 40, 8000, 0 } },
+			{ .local_port = 40001, .rtcp = true },
+		},
+	};
+	/* the WAN tag sees the same two directions the other way round */
+	struct natport_ng_media_info wan = lan;
+	struct natport_ng_tag_info tags[2] = {
+		{ .tag = { "ft", 2 }, .n_medias = 1, .medias = &lan },
+		{ .tag = { "tt", 2 }, .n_medias = 1, .medias = &wan },
+	};
+	struct natport_ng_query_info q = { .n_tags = 2, .tags = tags };
+	struct natport_benc_doc doc = { nodes, NATPORT_NG_NODES, 0 };
+	const struct natport_benc_node *ss, *e, *t, *m, *st;
+	char buf[4096], err[200];
+	ssize_t n;
+
+	wan.streams[0].rtp_in = out;
+	wan.streams[0].rtp_out = in;
+	n = natport_ng_reply_query(buf, sizeof(buf), &cookie, &q, NULL);
+	ck_assert_int_gt(n, 0);
+	/* keys ascend: "SSRC" first, "42" before "7" */
+	ck_assert_mem_eq(buf, "r d4:SSRCd2:42d5:bytesi10800e", 29);
+	ck_assert_int_eq(natport_benc_decode(&doc, buf + 2, n - 2, NULL, err,
+					     sizeof(err)),
+			 0);
+	ss = natport_benc_dict_get(&doc, 0, "SSRC", 4);
+	ck_assert_uint_eq(ss->count, 2);
+	e = natport_benc_dict_get(&doc, ss - doc.nodes, "42", 2);
+	ck_assert_int_eq(natport_benc_dict_get(&doc, e - doc.nodes,
+					       "cumulative loss", 15)
+				 ->i,
+			 6);
+	ck_assert_int_eq(
+		natport_benc_dict_get(&doc, e - doc.nodes, "jitter", 6)->i, 3);
+	ck_assert_int_eq(
+		natport_benc_dict_get(&doc, e - doc.nodes, "packet loss", 11)
+			->i,
+		10);
+	ck_assert_int_eq(
+		natport_benc_dict_get(&doc, e - doc.nodes, "packets", 7)->i,
+		54);
+	t = natport_benc_dict_get(&doc, 0, "tags", 4);
+	t = natport_benc_dict_get(&doc, t - doc.nodes, "ft", 2);
+	m = natport_benc_dict_get(&doc, t - doc.nodes, "medias", 6);
+	m = natport_benc_at(&doc, m->child);
+	t = natport_benc_dict_get(&doc, m - doc.nodes, "ingress SSRCs", 13);
+	ck_assert_uint_eq(t->count, 1);
+	t = natport_benc_at(&doc, t->child);
+	ck_assert_int_eq(
+		natport_benc_dict_get(&doc, t - doc.nodes, "SSRC", 4)->i, 42);
+	t = natport_benc_dict_get(&doc, m - doc.nodes, "egress SSRCs", 12);
+	t = natport_benc_at(&doc, t->child);
+	ck_assert_int_eq(
+		natport_benc_dict_get(&doc, t - doc.nodes, "SSRC", 4)->i, 7);
+	t = natport_benc_dict_get(&doc, m - doc.nodes, "streams", 7);
+	st = natport_benc_at(&doc, t->child);
+	ck_assert_int_eq(
+		natport_benc_dict_get(&doc, st - doc.nodes, "SSRC", 4)->i, 42);
+	ck_assert_int_eq(
+		natport_benc_dict_get(&doc, st - doc.nodes, "last packet", 11)
+			->i,
+		1700000009);
+	t = natport_benc_dict_get(&doc, st - doc.nodes, "stats_out", 9);
+	ck_assert_int_eq(
+		natport_benc_dict_get(&doc, t - doc.nodes, "packets", 7)->i,
+		40);
+
+	/* no module: no SSRC, loss or jitter key anywhere */
+	lan.streams[0].rtp_in.valid = lan.streams[0].rtp_out.valid = false;
+	wan.streams[0].rtp_in.valid = wan.streams[0].rtp_out.valid = false;
+	n = natport_ng_reply_query(buf, sizeof(buf), &cookie, &q, NULL);
+	ck_assert_int_gt(n, 0);
+	buf[n] = 0;
+	ck_assert_ptr_null(strstr(buf, "SSRC"));
+	ck_assert_ptr_null(strstr(buf, "loss"));
+	ck_assert_ptr_null(strstr(buf, "jitter"));
+	ck_assert_ptr_null(strstr(buf, "last packet"));
+	ck_assert_ptr_nonnull(strstr(buf, "9:stats_outd"));
+}
+END_TEST
+
 START_TEST(names)
 {
 	ck_assert_int_eq(natport_ng_side_of("priv", 4), NATPORT_NG_SIDE_LAN);
@@ -639,6 +748,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, transport);
 	tcase_add_test(tc, replies);
 	tcase_add_test(tc, query_reply);
+	tcase_add_test(tc, query_reply_rtp);
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, cache);
 	tcase_add_test(tc, retransmission);

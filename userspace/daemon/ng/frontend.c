@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/quality.h"
 #include "ng/frontend.h"
 #include "ng/ngcache.h"
 #include "ng/ngmsg.h"
@@ -465,6 +466,35 @@ static void add_counters(struct natport_ng_counters *a,
 	}
 }
 
+/* The module's figures for one direction, in the reply's units. */
+static void rtp_info(struct natport_ng_rtp_info *r,
+		     const struct natport_rtp_stats *st, int64_t real_now,
+		     uint64_t mono_now)
+{
+	memset(r, 0, sizeof(*r));
+	if (!st->rtp) /* no RTP seen: no SSRC to name */
+		return;
+	r->valid = true;
+	r->ssrc = st->ssrc;
+	r->packets = st->rtp;
+	r->bytes = st->bytes;
+	r->last_seq = st->ext_max_seq;
+	r->lost = st->lost;
+	r->jitter_ms = (uint32_t)(st->jitter_ms + 0.5);
+	r->loss_pct = (uint32_t)(st->loss_fraction * 100.0 + 0.5);
+	if (st->last_ns && st->last_ns <= mono_now)
+		r->last_packet = real_now - (int64_t)((mono_now - st->last_ns) /
+						      1000000000ull);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void fill_stream(struct natport_ng *ng,
 			struct natport_ng_stream_info *si, uint32_t id,
 			const struct natport_endpoint *ext,
@@ -472,6 +502,7 @@ static void fill_stream(struct natport_ng *ng,
 			struct natport_ng_counters *total)
 {
 	struct natport_counters k = { 0 };
+	struct natport_rtp_stats q[2];
 
 	memset(si, 0, sizeof(*si));
 	si->rtcp = rtcp;
@@ -487,10 +518,25 @@ static void fill_stream(struct natport_ng *ng,
 	if (!id || natport_pm_counters(ng->pm, id, &k))
 		return;
 	/* the entry's original direction is the far end's media (in),
-	 * its reply the phone's (out): each tag shows what it sent */
+	 * its reply the phone's (out): each tag shows what it sent, and
+	 * in stats_out what natport delivered to it */
 	add_counters(&si->stats, &k, !lan, lan);
+	add_counters(&si->stats_out, &k, lan, !lan);
+	si->have_out = true;
 	if (lan) /* the totals once per mapping, both ways */
 		add_counters(total, &k, true, true);
+	/* loss and jitter only where the module counts this stream: the
+	 * keys are left out otherwise, never sent as zeros */
+	if (!rtcp &&
+	    natport_quality_get(natport_session_table_quality(ng->sessions), id,
+				q) == 0) {
+		int64_t real_now = unix_now();
+		uint64_t mono_now = mono_ns();
+		int from = lan ? NATPORT_RTP_OUT : NATPORT_RTP_IN;
+
+		rtp_info(&si->rtp_in, &q[from], real_now, mono_now);
+		rtp_info(&si->rtp_out, &q[!from], real_now, mono_now);
+	}
 }
 
 struct query_buf {

@@ -1039,12 +1039,36 @@ static void put_counters(struct natport_benc_writer *w,
 	natport_benc_put_end(w);
 }
 
+static int64_t sat(uint64_t v)
+{
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+/* One SSRC entry (rtpengine's "ingress SSRCs" item and "SSRC" value);
+ * with_ssrc: the list item, which names its SSRC. Keys ascend. */
+static void put_ssrc(struct natport_benc_writer *w,
+		     const struct natport_ng_rtp_info *r, bool with_ssrc)
+{
+	natport_benc_put_dict(w);
+	if (with_ssrc)
+		natport_benc_put_kv_int(w, "SSRC", r->ssrc);
+	natport_benc_put_kv_int(w, "bytes", sat(r->bytes));
+	natport_benc_put_kv_int(w, "cumulative loss", r->lost);
+	natport_benc_put_kv_int(w, "jitter", r->jitter_ms);
+	natport_benc_put_kv_int(w, "last RTP seq", r->last_seq);
+	natport_benc_put_kv_int(w, "packet loss", r->loss_pct);
+	natport_benc_put_kv_int(w, "packets", sat(r->packets));
+	natport_benc_put_end(w);
+}
+
 static void put_stream(struct natport_benc_writer *w,
 		       const struct natport_ng_stream_info *s)
 {
 	char a[INET6_ADDRSTRLEN];
 
 	natport_benc_put_dict(w);
+	if (s->rtp_in.valid)
+		natport_benc_put_kv_int(w, "SSRC", s->rtp_in.ssrc);
 	if (s->endpoint.family &&
 	    inet_ntop(s->endpoint.family, &s->endpoint.v6, a, sizeof(a))) {
 		natport_benc_put_cstr(w, "endpoint");
@@ -1061,10 +1085,17 @@ static void put_stream(struct natport_benc_writer *w,
 	natport_benc_put_cstr(w, s->rtcp ? "RTCP" : "RTP");
 	natport_benc_put_cstr(w, "kernelized");
 	natport_benc_put_end(w);
+	if (s->rtp_in.valid && s->rtp_in.last_packet)
+		natport_benc_put_kv_int(w, "last packet",
+					s->rtp_in.last_packet);
 	if (s->local_port)
 		natport_benc_put_kv_int(w, "local port", s->local_port);
 	natport_benc_put_cstr(w, "stats");
 	put_counters(w, &s->stats);
+	if (s->have_out) {
+		natport_benc_put_cstr(w, "stats_out");
+		put_counters(w, &s->stats_out);
+	}
 	natport_benc_put_end(w);
 }
 
@@ -1073,7 +1104,22 @@ static void put_media(struct natport_benc_writer *w,
 {
 	unsigned int i;
 
+	/* the RTP stream's, as rtpengine lists the media's SSRCs */
+	const struct natport_ng_rtp_info *in = NULL, *out = NULL;
+
+	for (i = 0; i < m->n_streams && i < NATPORT_NG_QUERY_STREAMS; i++)
+		if (!m->streams[i].rtcp) {
+			in = &m->streams[i].rtp_in;
+			out = &m->streams[i].rtp_out;
+			break;
+		}
 	natport_benc_put_dict(w);
+	if (out && out->valid) {
+		natport_benc_put_cstr(w, "egress SSRCs");
+		natport_benc_put_list(w);
+		put_ssrc(w, out, true);
+		natport_benc_put_end(w);
+	}
 	natport_benc_put_cstr(w, "flags");
 	natport_benc_put_list(w);
 	natport_benc_put_cstr(w, "initialized");
@@ -1081,6 +1127,12 @@ static void put_media(struct natport_benc_writer *w,
 		natport_benc_put_cstr(w, "rtcp-mux");
 	natport_benc_put_end(w);
 	natport_benc_put_kv_int(w, "index", index);
+	if (in && in->valid) {
+		natport_benc_put_cstr(w, "ingress SSRCs");
+		natport_benc_put_list(w);
+		put_ssrc(w, in, true);
+		natport_benc_put_end(w);
+	}
 	if (m->protocol)
 		natport_benc_put_kv_cstr(w, "protocol", m->protocol);
 	natport_benc_put_cstr(w, "streams");
@@ -1102,6 +1154,67 @@ static int tag_cmp(const struct natport_ng_str *a,
 	if (r)
 		return r;
 	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+#define SSRC_KEYS 64 /* "SSRC" entries in one reply, at most */
+
+struct ssrc_key {
+	char k[11]; /* decimal uint32 */
+	const struct natport_ng_rtp_info *r;
+};
+
+static int ssrc_key_cmp(const void *a, const void *b)
+{
+	const struct ssrc_key *x = a, *y = b;
+	size_t lx = strlen(x->k), ly = strlen(y->k);
+	int c = memcmp(x->k, y->k, lx < ly ? lx : ly);
+
+	return c ? c : (lx > ly) - (lx < ly);
+}
+
+static void ssrc_collect(struct ssrc_key *keys, unsigned int *n,
+			 const struct natport_ng_rtp_info *r)
+{
+	if (!r->valid || *n == SSRC_KEYS)
+		return;
+	snprintf(keys[*n].k, sizeof(keys[*n].k), "%" PRIu32, r->ssrc);
+	for (unsigned int i = 0; i < *n; i++)
+		if (!strcmp(keys[i].k, keys[*n].k))
+			return; /* one direction seen from both tags */
+	keys[(*n)++].r = r;
+}
+
+/* "SSRC": every known SSRC's figures by its decimal number (as
+ * rtpengine's reply, where Kamailio's module looks them up). Left out
+ * when the statistics module gave none. */
+static void put_ssrc_dict(struct natport_benc_writer *w,
+			  const struct natport_ng_query_info *q)
+{
+	struct ssrc_key keys[SSRC_KEYS];
+	unsigned int n = 0, t, j, i;
+
+	for (t = 0; t < q->n_tags; t++)
+		for (j = 0; j < q->tags[t].n_medias; j++) {
+			const struct natport_ng_media_info *m =
+				&q->tags[t].medias[j];
+
+			for (i = 0;
+			     i < m->n_streams && i < NATPORT_NG_QUERY_STREAMS;
+			     i++) {
+				ssrc_collect(keys, &n, &m->streams[i].rtp_in);
+				ssrc_collect(keys, &n, &m->streams[i].rtp_out);
+			}
+		}
+	if (!n)
+		return;
+	qsort(keys, n, sizeof(keys[0]), ssrc_key_cmp);
+	natport_benc_put_cstr(w, "SSRC");
+	natport_benc_put_dict(w);
+	for (i = 0; i < n; i++) {
+		natport_benc_put_cstr(w, keys[i].k);
+		put_ssrc(w, keys[i].r, false);
+	}
+	natport_benc_put_end(w);
 }
 
 ssize_t natport_ng_reply_query(char *buf, size_t cap,
@@ -1126,6 +1239,7 @@ ssize_t natport_ng_reply_query(char *buf, size_t cap,
 		order[j] = t;
 	}
 	natport_benc_put_dict(&w);
+	put_ssrc_dict(&w, q);
 	natport_benc_put_kv_int(&w, "created", q->created);
 	natport_benc_put_kv_int(&w, "last signal", q->last_signal);
 	natport_benc_put_kv_cstr(&w, "result", "ok");

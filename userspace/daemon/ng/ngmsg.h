@@ -215,12 +215,36 @@ struct natport_ng_counters {
 	uint64_t packets, bytes, errors;
 };
 
+/*
+ * One direction of an RTP stream as the optional natport_rtp module
+ * counts it (RFC 3550). The reply carries it under rtpengine's names
+ * ("SSRC", "ingress SSRCs", "egress SSRCs", "cumulative loss", "last RTP
+ * seq") plus "jitter" (ms) and "packet loss" (percent), which rtpengine
+ * only gives inside its RTCP-derived MOS blocks. valid false: the module
+ * is not loaded or saw no RTP yet; then the keys are left out, not zero.
+ */
+struct natport_ng_rtp_info {
+	bool valid;
+	uint32_t ssrc;
+	uint64_t packets, bytes; /* RTP packets of the direction */
+	uint32_t last_seq;	 /* extended highest sequence number */
+	int64_t lost;		 /* cumulative; negative with duplicates */
+	uint32_t jitter_ms;	 /* rounded */
+	uint32_t loss_pct;	 /* lost / expected, rounded percent */
+	int64_t last_packet;	 /* UNIX seconds; 0: not known */
+};
+
 struct natport_ng_stream_info {
 	uint16_t local_port; /* the external port natport holds; 0 = none */
 	struct natport_ng_addr endpoint; /* where media goes; family 0 = none */
 	uint16_t endpoint_port;
 	bool rtcp;
-	struct natport_ng_counters stats;
+	bool have_out; /* stats_out known (the entry is installed) */
+	/* stats: what the endpoint sent (rtpengine's, received on the
+	 * local port); stats_out: what natport delivered to it */
+	struct natport_ng_counters stats, stats_out;
+	/* RTP streams only: in, what the endpoint sent; out, to it */
+	struct natport_ng_rtp_info rtp_in, rtp_out;
 };
 
 #define NATPORT_NG_QUERY_STREAMS 2 /* RTP, RTCP */
@@ -251,8 +275,9 @@ struct natport_ng_query_info {
 
 /*
  * natport_ng_reply_query - ok with created, last signal, tags, totals
- * (the query reply; delete without "fast" sends the same). At most 8
- * tags. warning may be NULL.
+ * (the query reply; delete without "fast" sends the same), and "SSRC",
+ * every valid rtp_in/rtp_out by its decimal SSRC, when there is one. At
+ * most 8 tags. warning may be NULL.
  */
 ssize_t natport_ng_reply_query(char *buf, size_t cap,
 			       const struct natport_ng_str *cookie,
