@@ -264,6 +264,85 @@ START_TEST(release_many)
 }
 END_TEST
 
+/* get_mapping_many: entries made 64 to a round trip, each request with its
+ * own outcome; a refused request and a clash change nothing for the rest,
+ * an RTCP request finds the RTP one queued just before it, a mapping
+ * asked for twice is found again, and releasing it all gives every port
+ * back. */
+START_TEST(get_mapping_many)
+{
+	struct natport_pm_config c = cfg;
+	struct natport_mapping_req r[144];
+	struct natport_mapping out[144];
+	struct natport_pm_stats st0, st;
+	struct natport_pm *pm;
+	uint32_t ids[144];
+	int res[144], i, nid = 0;
+	char err[256], ep[32];
+
+	c.port_max = 31000 + 199; /* 100 pairs */
+	pm = natport_pm_open(&c, err, sizeof(err));
+	ck_assert_msg(pm != NULL, "open: %s", err);
+	natport_pm_get_stats(pm, &st0);
+	for (i = 0; i < 140; i++) {
+		snprintf(ep, sizeof(ep), "192.0.2.%d:%d", 10 + i / 2,
+			 4000 + (i & 1));
+		r[i] = req(i & 1 ? NATPORT_PORT_AUDIO_RTCP :
+				   NATPORT_PORT_AUDIO_RTP,
+			   ep, i & 1 ? "198.51.100.20:6001" :
+				       "198.51.100.20:6000");
+	}
+	/* refused by the checks: odd RTP port, internal outside the LAN */
+	r[140] = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.200:4001",
+		     "198.51.100.20:6000");
+	r[141] = req(NATPORT_PORT_AUDIO_RTP, "203.0.113.5:4000",
+		     "198.51.100.20:6000");
+	/* the first RTP again: found, not made twice */
+	r[142] = r[0];
+	/* held: no remote yet, no entry */
+	r[143] = req(NATPORT_PORT_VIDEO_RTP, "192.0.2.201:5000", NULL);
+	/* a clash: the remote's packets to the port call 3's RTP will get
+	 * (the 4th fresh pair: 31006) are tracked already */
+	ck_assert_int_eq(
+		system("conntrack -I -p udp -s 198.51.100.20 -d 198.51.100.1 --sport 6000 --dport 31006 -t 100 >/dev/null 2>&1"),
+		0);
+	ck_assert_int_eq(natport_pm_get_mapping_many(pm, r, 144, out, res),
+			 -NATPORT_E_INVAL);
+	ck_assert_str_eq(natport_pm_last_error(pm),
+			 "internal RTP port 4001 is odd (RFC 3550 section 11)");
+	for (i = 0; i < 140; i++) {
+		ck_assert_msg(res[i] == 0, "request %d: %d", i, res[i]);
+		ck_assert_int_eq(out[i].state, NATPORT_MAP_ACTIVE);
+		if (i & 1) /* the RTCP of the same pair */
+			ck_assert_uint_eq(out[i].external.port,
+					  out[i - 1].external.port + 1);
+		ids[nid++] = out[i].id;
+	}
+	ck_assert_uint_eq(out[6].external.port, 31006);
+	ck_assert_int_eq(res[140], -NATPORT_E_INVAL);
+	ck_assert_int_eq(res[141], -NATPORT_E_BADADDR);
+	ck_assert_uint_eq(out[141].id, 0);
+	ck_assert_int_eq(res[142], 0);
+	ck_assert_uint_eq(out[142].id, out[0].id);
+	ck_assert_int_eq(res[143], 0);
+	ck_assert_int_eq(out[143].state, NATPORT_MAP_HELD);
+	ids[nid++] = out[143].id;
+	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 140);
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.mappings, 141);
+	ck_assert_uint_eq(st.mappings_active, 140);
+	ck_assert_uint_eq(st.created, 141);
+	ck_assert_uint_eq(st.clashes_removed, 1);
+	ck_assert_int_eq(natport_pm_release_many(pm, ids, nid, NULL), 0);
+	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 0);
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.mappings, 0);
+	ck_assert_uint_eq(st.ports_free + st.ports_quarantined,
+			  st0.ports_free);
+	natport_pm_close(pm);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pm_scale");
@@ -277,6 +356,7 @@ int main(void)
 	tcase_add_test(tc, limits_refused_or_clamped);
 	tcase_add_test(tc, several_external_addresses);
 	tcase_add_test(tc, release_many);
+	tcase_add_test(tc, get_mapping_many);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -45,6 +45,7 @@
  * margin for the caller are free under RLIMIT_NOFILE. */
 #define PM_FDS 7
 #define PM_FD_MARGIN 32
+#define NATPORT_ERRBUF 256
 
 struct natport_pm {
 	struct natport_pm_config cfg;
@@ -83,7 +84,7 @@ struct natport_pm {
 	int *scratch_res;
 	unsigned int nrefresh, ndelete;
 	char limits[400];
-	char errbuf[256];
+	char errbuf[NATPORT_ERRBUF];
 	/* PCP inbound mappings (natport_pm_open_inbound): by external port
 	 * - port_min, when the kernel's element runs out (CLOCK_MONOTONIC
 	 * ms; 0: none); NULL until the first. */
@@ -1106,6 +1107,18 @@ static int hairpin_setup(struct natport_pm *pm, struct natport_map_slot *s,
 	return 0;
 }
 
+/* s's entry for remote r is in the kernel now. */
+static void installed_as(struct natport_pm *pm, struct natport_map_slot *s,
+			 const struct natport_endpoint *r)
+{
+	s->m.remote = *r;
+	set_installed(pm, s, 1);
+	mark_seen(pm, s);
+	s->last_pkts = 0;
+	s->m.state = NATPORT_MAP_ACTIVE;
+	s->m.updated_ms = now_ms();
+}
+
 /* Install (or replace) the kernel entry of s for remote r. */
 static int install(struct natport_pm *pm, struct natport_map_slot *s,
 		   const struct natport_endpoint *r)
@@ -1143,12 +1156,7 @@ static int install(struct natport_pm *pm, struct natport_map_slot *s,
 			set_installed(pm, s, 0);
 		return kernel_fail(pm, err, "creating the conntrack entry");
 	}
-	s->m.remote = *r;
-	set_installed(pm, s, 1);
-	mark_seen(pm, s);
-	s->last_pkts = 0;
-	s->m.state = NATPORT_MAP_ACTIVE;
-	s->m.updated_ms = now_ms();
+	installed_as(pm, s, r);
 	if (keep.hp_internal.family) {
 		/* s's entry carried the other half of a hairpin: if it no
 		 * longer does (a re-INVITE moved s's media), that half gets
@@ -1190,17 +1198,21 @@ static enum natport_port_type rtcp_partner(enum natport_port_type t)
 					    : NATPORT_PORT_VIDEO_RTP;
 }
 
-int natport_pm_get_mapping(struct natport_pm *pm,
-			   const struct natport_mapping_req *req,
-			   struct natport_mapping *out)
+/* The allocation half of a GetMapping: the checks, a pair and a slot, no
+ * kernel work. *sp gets the slot and *need whether req's remote is to be
+ * installed for it. Returns 0 for a new mapping (undone by map_unreserve
+ * until map_created), 1 for the live mapping of req->internal found
+ * again, or an error. */
+static int map_reserve(struct natport_pm *pm,
+		       const struct natport_mapping_req *req,
+		       struct natport_map_slot **sp, int *need)
 {
 	struct natport_map_slot *s, *rtp = NULL;
 	struct natport_portalloc *pa;
 	uint32_t pair;
 	unsigned int half = 0;
-	int fresh_pair = 0, err, have_remote;
+	int err, have_remote;
 
-	pm->errbuf[0] = '\0';
 	if ((unsigned int)req->type >= (unsigned int)__NATPORT_PORT_MAX)
 		return fail(pm, NATPORT_E_INVAL, "port type %d unknown",
 			    req->type);
@@ -1229,14 +1241,9 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 			return fail(pm, NATPORT_E_EXIST,
 				    "internal endpoint already mapped as %s",
 				    natport_port_type_name(s->m.type));
-		if (have_remote && !s->installed) {
-			err = install(pm, s, &req->remote);
-			if (err)
-				return err;
-			emit(pm, NATPORT_EV_REMOTE, s);
-		}
-		*out = s->m;
-		return 0;
+		*sp = s;
+		*need = have_remote && !s->installed;
+		return 1;
 	}
 
 	pa = &pm->pa;
@@ -1282,12 +1289,11 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 				pm, NATPORT_E_NOPORT,
 				"no free external port pair (%u in use, %u in quarantine, on %u address(es))",
 				pa->nused, pa->nquarantine, pa->naddr);
-		fresh_pair = 1;
 		half = natport_port_type_is_rtcp(req->type);
 	}
 	s = natport_maptable_alloc(&pm->mt);
 	if (!s) {
-		if (fresh_pair)
+		if (pa && !rtp)
 			natport_portalloc_put(pa, pair, 0);
 		return fail(pm, NATPORT_E_NOPORT, "mapping table full");
 	}
@@ -1307,29 +1313,187 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 	natport_maptable_insert(&pm->mt, s);
 	if (pa)
 		pa->pairs[pair].map[half] = s->m.id;
+	*sp = s;
+	*need = have_remote;
+	return 0;
+}
 
-	if (have_remote) {
-		err = install(pm, s, &req->remote);
-		if (err) {
-			char keep[sizeof(pm->errbuf)];
+/* A new mapping whose entry could not be made: its half of the pair and
+ * its slot go back, and the pair too once no mapping holds it (it never
+ * carried media, so it needs no quarantine). The error text stays. */
+static void map_unreserve(struct natport_pm *pm, struct natport_map_slot *s)
+{
+	struct natport_portalloc *pa = slot_pa(pm, s);
+	char keep[sizeof(pm->errbuf)];
 
-			memcpy(keep, pm->errbuf, sizeof(keep));
-			if (pa)
-				pa->pairs[pair].map[half] = 0;
-			set_installed(pm, s, 0);
-			if (fresh_pair)
-				natport_portalloc_put(pa, pair, 0);
-			natport_maptable_free(&pm->mt, s);
-			memcpy(pm->errbuf, keep, sizeof(keep));
-			return err;
-		}
+	memcpy(keep, pm->errbuf, sizeof(keep));
+	if (pa) {
+		struct natport_pair *p = &pa->pairs[s->pair];
+
+		p->map[s->half] = 0;
+		if (!p->map[0] && !p->map[1])
+			natport_portalloc_put(pa, s->pair, 0);
 	}
+	set_installed(pm, s, 0);
+	natport_maptable_free(&pm->mt, s);
+	memcpy(pm->errbuf, keep, sizeof(keep));
+}
+
+static void map_created(struct natport_pm *pm, struct natport_map_slot *s,
+			int with_remote)
+{
 	pm->stats.created++;
 	emit(pm, NATPORT_EV_CREATED, s);
-	if (have_remote)
+	if (with_remote)
 		emit(pm, NATPORT_EV_REMOTE, s);
+}
+
+/* The install half of a GetMapping, one at a time (map_reserve's 0 or 1
+ * in r). */
+static int map_finish(struct natport_pm *pm, struct natport_map_slot *s,
+		      int r, int need, const struct natport_endpoint *remote)
+{
+	int err = 0;
+
+	if (need)
+		err = install(pm, s, remote);
+	if (r == 1) {
+		if (!err && need)
+			emit(pm, NATPORT_EV_REMOTE, s);
+		return err;
+	}
+	if (err) {
+		map_unreserve(pm, s);
+		return err;
+	}
+	map_created(pm, s, need);
+	return 0;
+}
+
+int natport_pm_get_mapping(struct natport_pm *pm,
+			   const struct natport_mapping_req *req,
+			   struct natport_mapping *out)
+{
+	struct natport_map_slot *s;
+	int r, need;
+
+	pm->errbuf[0] = '\0';
+	r = map_reserve(pm, req, &s, &need);
+	if (r < 0)
+		return r;
+	r = map_finish(pm, s, r, need, &req->remote);
+	if (r)
+		return r;
 	*out = s->m;
 	return 0;
+}
+
+/* natport_pm_get_mapping_many: the new mappings whose remote is known are
+ * created NATPORT_CTNL_MANY to a netlink round trip; the rest (a mapping
+ * found again, a hairpin, a clash) take the single path, after what is
+ * queued has gone, so each sees the table sequential calls would. */
+struct many_ctx {
+	const struct natport_mapping_req *req;
+	struct natport_mapping *out;
+	int *res;
+	int first;
+	char firsterr[NATPORT_ERRBUF];
+	struct natport_ct_entry e[NATPORT_CTNL_MANY];
+	struct natport_map_slot *s[NATPORT_CTNL_MANY];
+	unsigned int idx[NATPORT_CTNL_MANY];
+	unsigned int n;
+};
+
+static void many_note(struct natport_pm *pm, struct many_ctx *k,
+		      unsigned int i, int r, const struct natport_map_slot *s)
+{
+	if (k->res)
+		k->res[i] = r;
+	if (!r) {
+		k->out[i] = s->m;
+		return;
+	}
+	memset(&k->out[i], 0, sizeof(k->out[i]));
+	if (!k->first) {
+		k->first = r;
+		snprintf(k->firsterr, sizeof(k->firsterr), "%s", pm->errbuf);
+	}
+}
+
+static void many_flush(struct natport_pm *pm, struct many_ctx *k)
+{
+	int res[NATPORT_CTNL_MANY];
+	unsigned int j;
+	int err;
+
+	if (!k->n)
+		return;
+	err = natport_ctnl_create_many(pm->ct, k->e, k->n, res);
+	for (j = 0; j < k->n; j++) {
+		struct natport_map_slot *s = k->s[j];
+		const struct natport_endpoint *r = &k->req[k->idx[j]].remote;
+		int rr = 0;
+
+		if (err) {
+			rr = kernel_fail(pm, err, "creating entries");
+		} else if (res[j] == -EEXIST) {
+			/* a clash (the client's early packets): the single
+			 * path deletes it and creates ours */
+			rr = install(pm, s, r);
+		} else if (res[j]) {
+			rr = kernel_fail(pm, res[j],
+					 "creating the conntrack entry");
+		} else {
+			installed_as(pm, s, r);
+		}
+		if (rr)
+			map_unreserve(pm, s);
+		else
+			map_created(pm, s, 1);
+		many_note(pm, k, k->idx[j], rr, s);
+	}
+	k->n = 0;
+}
+
+int natport_pm_get_mapping_many(struct natport_pm *pm,
+				const struct natport_mapping_req *req,
+				unsigned int n, struct natport_mapping *out,
+				int *res)
+{
+	struct many_ctx kk, *k = &kk; /* ~10 KiB: on the stack, no malloc */
+	unsigned int i;
+
+	k->req = req;
+	k->out = out;
+	k->res = res;
+	k->first = 0;
+	k->n = 0;
+	for (i = 0; i < n; i++) {
+		struct natport_map_slot *s = NULL;
+		int need = 0, r;
+
+		pm->errbuf[0] = '\0';
+		r = map_reserve(pm, &req[i], &s, &need);
+		if (r == 0 && need && !find_external(pm, &req[i].remote)) {
+			slot_entry(pm, s, &k->e[k->n]);
+			k->e[k->n].remote = req[i].remote;
+			k->s[k->n] = s;
+			k->idx[k->n++] = i;
+			if (k->n == NATPORT_CTNL_MANY)
+				many_flush(pm, k);
+			continue;
+		}
+		if (r >= 0) {
+			if (need)
+				many_flush(pm, k);
+			r = map_finish(pm, s, r, need, &req[i].remote);
+		}
+		many_note(pm, k, i, r, s);
+	}
+	many_flush(pm, k);
+	if (k->first)
+		memcpy(pm->errbuf, k->firsterr, sizeof(k->firsterr));
+	return k->first;
 }
 
 static struct natport_map_slot *find_external(struct natport_pm *pm,
@@ -1501,12 +1665,7 @@ next:
 				u[i].result = kernel_fail(
 					pm, res[j], "creating the conntrack entry");
 			} else {
-				s->m.remote = u[i].remote;
-				set_installed(pm, s, 1);
-				mark_seen(pm, s);
-				s->last_pkts = 0;
-				s->m.state = NATPORT_MAP_ACTIVE;
-				s->m.updated_ms = now_ms();
+				installed_as(pm, s, &u[i].remote);
 				emit(pm, NATPORT_EV_REMOTE, s);
 			}
 			if (!u[i].result)
