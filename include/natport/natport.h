@@ -341,6 +341,9 @@ struct natport_pm_stats {
 				    * range, dropped by natport's nft table */
 	uint64_t scans;            /* refresh scans completed */
 	uint64_t refresh_skipped;  /* entries a scan found moving: no refresh */
+	/* the counters of the live entries summed, each as its last scan
+	 * (or restore) read it: up to one refresh period behind, no dump */
+	struct natport_counters kernel;
 	uint64_t event_overruns;   /* event socket overflowed: resynced */
 	uint64_t nft_restored;     /* nft table re-created after removal */
 	uint64_t adopted;          /* entries taken in at open (adopt) */

@@ -332,6 +332,41 @@ static void load_timeouts(struct natport_pm *pm)
 	pm->refresh_below_s = 2 * ((pm->refresh_ms + 999) / 1000) + 2;
 }
 
+/* What an entry's counters added to the sums goes with the entry (a
+ * replacement starts again at zero). */
+static void counters_forget(struct natport_pm *pm, struct natport_map_slot *s)
+{
+	struct natport_counters *k = &pm->stats.kernel;
+
+	k->pkts_in -= s->last_pkts_in;
+	k->pkts_out -= s->last_pkts_out;
+	k->bytes_in -= s->last_bytes_in;
+	k->bytes_out -= s->last_bytes_out;
+	s->last_pkts_in = s->last_pkts_out = 0;
+	s->last_bytes_in = s->last_bytes_out = 0;
+}
+
+/* A scan read s's entry: the sums move by what it gained since. Returns
+ * whether any packet passed. Packets are kept mod 2^32 per entry, so
+ * the sums add the difference in that width. */
+static int counters_take(struct natport_pm *pm, struct natport_map_slot *s,
+			 const struct natport_counters *c)
+{
+	struct natport_counters *k = &pm->stats.kernel;
+	uint32_t pi = (uint32_t)c->pkts_in, po = (uint32_t)c->pkts_out;
+	int moved = pi != s->last_pkts_in || po != s->last_pkts_out;
+
+	k->pkts_in += (uint32_t)(pi - s->last_pkts_in);
+	k->pkts_out += (uint32_t)(po - s->last_pkts_out);
+	k->bytes_in += c->bytes_in - s->last_bytes_in;
+	k->bytes_out += c->bytes_out - s->last_bytes_out;
+	s->last_pkts_in = pi;
+	s->last_pkts_out = po;
+	s->last_bytes_in = c->bytes_in;
+	s->last_bytes_out = c->bytes_out;
+	return moved;
+}
+
 /* mappings_active is kept here, so stats never walk the table. */
 static void set_installed(struct natport_pm *pm, struct natport_map_slot *s,
 			  int on)
@@ -339,6 +374,7 @@ static void set_installed(struct natport_pm *pm, struct natport_map_slot *s,
 	if (on && !s->installed) {
 		pm->nactive++;
 	} else if (!on && s->installed) {
+		counters_forget(pm, s);
 		pm->nactive--;
 		if (s->scan_gen == pm->scan_gen)
 			pm->scan_seen--;
@@ -1112,9 +1148,9 @@ static void installed_as(struct natport_pm *pm, struct natport_map_slot *s,
 			 const struct natport_endpoint *r)
 {
 	s->m.remote = *r;
+	counters_forget(pm, s);
 	set_installed(pm, s, 1);
 	mark_seen(pm, s);
-	s->last_pkts = 0;
 	s->m.state = NATPORT_MAP_ACTIVE;
 	s->m.updated_ms = now_ms();
 }
@@ -1927,7 +1963,6 @@ static int scan_one(const struct natport_ct_entry *e,
 	struct natport_pm *pm = arg;
 	struct natport_map_slot *s;
 	struct natport_ct_entry k;
-	uint64_t pkts = c->pkts_in + c->pkts_out;
 
 	/* compared with the entry the slot would install, not with its
 	 * mapping: a hairpin entry's kernel remote is the other phone */
@@ -1942,9 +1977,8 @@ static int scan_one(const struct natport_ct_entry *e,
 		return 0;
 	}
 	mark_seen(pm, s);
-	if (pkts != s->last_pkts || e->timeout_s > pm->refresh_below_s) {
+	if (counters_take(pm, s, c) || e->timeout_s > pm->refresh_below_s) {
 		/* moving: the kernel keeps it alive; or plenty of time */
-		s->last_pkts = pkts;
 		pm->stats.refresh_skipped++;
 		return 0;
 	}
