@@ -446,7 +446,7 @@ int natport_pm_get_mapping(struct natport_pm *pm,
  * undone alone (its port and id go back; an RTCP request that shares the
  * pair of a failed RTP one keeps its port). Returns 0 if all succeeded,
  * else the first error, which last_error tells of. Events as get_mapping
- * reports them, in request order within each round trip. */
+ * reports them; a queued mapping's once its round trip is done. */
 int natport_pm_get_mapping_many(struct natport_pm *pm,
 				const struct natport_mapping_req *req,
 				unsigned int n, struct natport_mapping *out,

@@ -282,8 +282,14 @@ END_TEST
  * an RTCP request finds the RTP one queued just before it, a mapping
  * asked for twice is found again, and releasing it all gives every port
  * back. */
+static void count_events(const struct natport_event *ev, void *arg)
+{
+	((unsigned int *)arg)[ev->type]++;
+}
+
 START_TEST(get_mapping_many)
 {
+	unsigned int ev[NATPORT_EV_RULESET + 1] = { 0 };
 	struct natport_pm_config c = cfg;
 	struct natport_mapping_req r[144];
 	struct natport_mapping out[144];
@@ -297,6 +303,7 @@ START_TEST(get_mapping_many)
 	pm = natport_pm_open(&c, err, sizeof(err));
 	ck_assert_msg(pm != NULL, "open: %s", err);
 	natport_pm_get_stats(pm, &st0);
+	natport_pm_set_event_cb(pm, count_events, ev);
 	for (i = 0; i < 140; i++) {
 		snprintf(ep, sizeof(ep), "192.0.2.%d:%d", 10 + i / 2,
 			 4000 + (i & 1));
@@ -310,8 +317,9 @@ START_TEST(get_mapping_many)
 		     "198.51.100.20:6000");
 	r[141] = req(NATPORT_PORT_AUDIO_RTP, "203.0.113.5:4000",
 		     "198.51.100.20:6000");
-	/* the first RTP again: found, not made twice */
-	r[142] = r[0];
+	/* an RTP of the last batch again, while its create is still
+	 * queued: found, not made twice */
+	r[142] = r[138];
 	/* held: no remote yet, no entry */
 	r[143] = req(NATPORT_PORT_VIDEO_RTP, "192.0.2.201:5000", NULL);
 	/* a clash: the remote's packets to the port call 3's RTP will get
@@ -336,7 +344,7 @@ START_TEST(get_mapping_many)
 	ck_assert_int_eq(res[141], -NATPORT_E_BADADDR);
 	ck_assert_uint_eq(out[141].id, 0);
 	ck_assert_int_eq(res[142], 0);
-	ck_assert_uint_eq(out[142].id, out[0].id);
+	ck_assert_uint_eq(out[142].id, out[138].id);
 	ck_assert_int_eq(res[143], 0);
 	ck_assert_int_eq(out[143].state, NATPORT_MAP_HELD);
 	ids[nid++] = out[143].id;
@@ -346,6 +354,9 @@ START_TEST(get_mapping_many)
 	ck_assert_uint_eq(st.mappings_active, 140);
 	ck_assert_uint_eq(st.created, 141);
 	ck_assert_uint_eq(st.clashes_removed, 1);
+	/* one entry each: the request made twice replaced nothing */
+	ck_assert_uint_eq(ev[NATPORT_EV_CREATED], 141);
+	ck_assert_uint_eq(ev[NATPORT_EV_REMOTE], 140);
 	ck_assert_int_eq(natport_pm_release_many(pm, ids, nid, NULL), 0);
 	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 0);
 	natport_pm_get_stats(pm, &st);

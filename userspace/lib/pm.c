@@ -1510,6 +1510,13 @@ int natport_pm_get_mapping_many(struct natport_pm *pm,
 
 		pm->errbuf[0] = '\0';
 		r = map_reserve(pm, &req[i], &s, &need);
+		if (r == 1 && need && k->n) {
+			/* asked for twice in one call: whether the first is
+			 * made (then there is nothing to do) or undone (then
+			 * this one makes it) is the queue's answer */
+			many_flush(pm, k);
+			r = map_reserve(pm, &req[i], &s, &need);
+		}
 		if (r == 0 && need && !find_external(pm, &req[i].remote)) {
 			slot_entry(pm, s, &k->e[k->n]);
 			k->e[k->n].remote = req[i].remote;
