@@ -266,7 +266,7 @@ static void fill_req(struct natport_mapping_req *r, int id)
 	r->internal.addr.v4.s_addr = htonl(0xc0000200 + 10 + call % 200);
 	r->internal.port = 4000 + 2 * (call / 200) + (id & 1);
 	r->remote.family = AF_INET;
-	r->remote.addr.v4.s_addr = inet_addr("198.51.100.20");
+	r->remote.addr.v4.s_addr = htonl(0xc6336414); /* 198.51.100.20 */
 	r->remote.port = 6000 + (id & 1);
 	r->owner = call;
 }
