@@ -83,6 +83,13 @@ struct natport_pm {
 	struct natport_mapping *released;
 	int *scratch_res;
 	unsigned int nrefresh, ndelete;
+	/* DESTROY events of one read, re-created together after it */
+	uint32_t destroyed[NATPORT_CTNL_MANY];
+	unsigned int ndestroyed;
+	/* when the scan under way started, how long the last one took
+	 * (CLOCK_MONOTONIC ms): the refresh margin follows it */
+	uint64_t scan_t0_ms;
+	uint32_t scan_last_ms;
 	char limits[400];
 	char errbuf[NATPORT_ERRBUF];
 	/* PCP inbound mappings (natport_pm_open_inbound): by external port
@@ -332,6 +339,20 @@ static void load_timeouts(struct natport_pm *pm)
 	/* two scan periods and a margin: a silent entry is always caught by
 	 * a scan before the kernel's timeout runs out */
 	pm->refresh_below_s = 2 * ((pm->refresh_ms + 999) / 1000) + 2;
+	/* ...or two of the last scan's duration, when a scan takes longer
+	 * than a period to get round (a big table, a busy machine: scans
+	 * then run back to back). Found at 250,000 entries on a loaded
+	 * machine: a third of the silent entries ran out between two
+	 * sightings and had to be re-created. At most the timeout itself:
+	 * every silent entry a scan sees is refreshed then. */
+	{
+		uint32_t b = 2 * ((pm->scan_last_ms + 999) / 1000) + 2;
+
+		if (b > pm->refresh_below_s)
+			pm->refresh_below_s = b;
+		if (pm->refresh_below_s > pm->entry_timeout_s)
+			pm->refresh_below_s = pm->entry_timeout_s;
+	}
 }
 
 /* What an entry's counters added to the sums goes with the entry (a
@@ -1893,26 +1914,82 @@ int natport_pm_fd(const struct natport_pm *pm)
 	return pm->epfd;
 }
 
-/* Re-create the entry of a live mapping the kernel dropped, at most
- * RESTORE_BURST times a window; the refresh tick retries after that. */
-static void restore(struct natport_pm *pm, struct natport_map_slot *s)
+/* Whether s's entry may be re-created now: at most RESTORE_BURST times a
+ * window; the refresh tick retries after that. */
+static int restore_due(struct natport_map_slot *s)
 {
 	uint64_t now = now_ms();
-	struct natport_endpoint r = s->m.remote;
 
 	if (now - s->restore_window_ms > RESTORE_WINDOW_MS) {
 		s->restore_window_ms = now;
 		s->restores = 0;
 	}
 	if (s->restores >= RESTORE_BURST)
-		return;
+		return 0;
 	s->restores++;
+	return 1;
+}
+
+/* Re-create the entry of a live mapping the kernel dropped, alone (the
+ * clash handling of install). */
+static void restore_one(struct natport_pm *pm, struct natport_map_slot *s)
+{
+	struct natport_endpoint r = s->m.remote;
+
 	set_installed(pm, s, 0);
 	if (install(pm, s, &r) == 0) {
 		pm->stats.kernel_restored++;
 		emit(pm, NATPORT_EV_RESTORED, s);
 	} else {
 		set_installed(pm, s, 1); /* the next scan finds it missing */
+	}
+}
+
+/* The same for many mappings (by id: an event callback may have changed
+ * the table since they were noted), NATPORT_CTNL_MANY entries to a round
+ * trip: when thousands of entries run out at once (a loaded machine whose
+ * scan came late) one dispatch stays short. A hairpin's carrier and a
+ * clash take the single path. */
+static void restore_many(struct natport_pm *pm, const uint32_t *ids,
+			 unsigned int n)
+{
+	struct natport_ct_entry e[NATPORT_CTNL_MANY];
+	struct natport_map_slot *q[NATPORT_CTNL_MANY];
+	int res[NATPORT_CTNL_MANY];
+	unsigned int i, j, nq = 0;
+	int err;
+
+	for (i = 0; i <= n; i++) {
+		struct natport_map_slot *s =
+			i < n ? natport_maptable_get(&pm->mt, ids[i]) : NULL;
+
+		if (s && s->installed && restore_due(s)) {
+			if (s->hp_internal.family) {
+				restore_one(pm, s);
+			} else {
+				set_installed(pm, s, 0);
+				slot_entry(pm, s, &e[nq]);
+				q[nq++] = s;
+			}
+		}
+		if (nq < NATPORT_CTNL_MANY && i < n)
+			continue;
+		err = nq ? natport_ctnl_create_many(pm->ct, e, nq, res) : 0;
+		for (j = 0; j < nq; j++) {
+			struct natport_map_slot *t = q[j];
+			struct natport_endpoint r = t->m.remote;
+
+			if (!err && res[j] == 0)
+				installed_as(pm, t, &r);
+			else if (err || res[j] != -EEXIST ||
+				 install(pm, t, &r) != 0) {
+				set_installed(pm, t, 1); /* a scan retries */
+				continue;
+			}
+			pm->stats.kernel_restored++;
+			emit(pm, NATPORT_EV_RESTORED, t);
+		}
+		nq = 0;
 	}
 }
 
@@ -1933,7 +2010,10 @@ static void on_destroy(const struct natport_ct_entry *e, void *arg)
 		return;
 	pm->stats.kernel_destroyed++;
 	emit(pm, NATPORT_EV_DESTROYED, s);
-	restore(pm, s);
+	/* re-created after the read, in one batch (the read stops at
+	 * NATPORT_CTNL_MANY events) */
+	if (pm->ndestroyed < NATPORT_CTNL_MANY)
+		pm->destroyed[pm->ndestroyed++] = s->m.id;
 }
 
 /* Send what one scan slice queued: refreshes of silent entries (batched,
@@ -1946,6 +2026,9 @@ static void scan_flush(struct natport_pm *pm)
 	if (pm->nrefresh &&
 	    !natport_ctnl_refresh(pm->ct, pm->scratch, pm->nrefresh,
 				  pm->scratch_res)) {
+		uint32_t gone[NATPORT_CTNL_MANY];
+		unsigned int ngone = 0;
+
 		for (i = 0; i < pm->nrefresh; i++) {
 			struct natport_map_slot *s = natport_maptable_get(
 				&pm->mt, mark_id(pm, pm->scratch[i].mark));
@@ -1955,8 +2038,13 @@ static void scan_flush(struct natport_pm *pm)
 			if (pm->scratch_res[i] == 0)
 				pm->stats.refreshes++;
 			else if (pm->scratch_res[i] == -ENOENT)
-				restore(pm, s);
+				gone[ngone++] = s->m.id;
+			if (ngone == NATPORT_CTNL_MANY) {
+				restore_many(pm, gone, ngone);
+				ngone = 0;
+			}
 		}
+		restore_many(pm, gone, ngone);
 	}
 	for (i = 0; i < pm->ndelete; i++)
 		if (natport_ctnl_delete(pm->ct, &del[i]) == 0)
@@ -2004,14 +2092,23 @@ static void scan_done(struct natport_pm *pm)
 	uint32_t id;
 
 	pm->stats.scans++;
+	pm->scan_last_ms = now_ms() - pm->scan_t0_ms;
 	if (pm->scan_seen >= pm->nactive)
 		return;
+	uint32_t gone[NATPORT_CTNL_MANY];
+	unsigned int ngone = 0;
+
 	for (id = 1; id < pm->mt.fresh; id++) {
 		struct natport_map_slot *s = &pm->mt.slots[id];
 
 		if (s->live && s->installed && s->scan_gen != pm->scan_gen)
-			restore(pm, s);
+			gone[ngone++] = id;
+		if (ngone == NATPORT_CTNL_MANY) {
+			restore_many(pm, gone, ngone);
+			ngone = 0;
+		}
 	}
+	restore_many(pm, gone, ngone);
 }
 
 static void scan_start(struct natport_pm *pm)
@@ -2022,6 +2119,7 @@ static void scan_start(struct natport_pm *pm)
 	if (!pm->scan_gen)
 		pm->scan_gen++; /* 0 means never seen */
 	pm->scan_seen = 0;
+	pm->scan_t0_ms = now_ms();
 	if (natport_ctnl_scan_start(pm->ct))
 		pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_KERNEL)]++;
 }
@@ -2096,7 +2194,11 @@ int natport_pm_dispatch(struct natport_pm *pm)
 			scan_step(pm);
 			continue;
 		}
-		r = natport_ctnl_events_read(pm->ct, on_destroy, pm);
+		pm->ndestroyed = 0;
+		r = natport_ctnl_events_read(pm->ct, NATPORT_CTNL_MANY,
+					     on_destroy, pm);
+		restore_many(pm, pm->destroyed, pm->ndestroyed);
+		pm->ndestroyed = 0;
 		if (r == -ENOBUFS) {
 			/* Events were lost: a scan finds and re-creates
 			 * whatever is gone. */
