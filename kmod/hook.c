@@ -5,7 +5,7 @@
  * a packet only when the router really forwards it, and after prerouting
  * DNAT.
  *
- * Cost when a packet is not ours: nf_ct_get() and one compare of the ct
+ * Cost when a packet is not ours: nf_ct_get() and two compares of the ct
  * mark. For natport's entries: one hash lookup under RCU (the hook already
  * runs inside rcu_read_lock) and a 12-byte header copy. The hook never
  * writes to the packet; it returns NF_DROP only for a strict stream.
@@ -44,7 +44,7 @@ static unsigned int np_hook(void *priv, struct sk_buff *skb,
 	int dir;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct || (READ_ONCE(ct->mark) & np_mark_mask) != np_mark_tag)
+	if (!ct || !np_mark_ours(READ_ONCE(ct->mark)))
 		return NF_ACCEPT;
 	/* ICMP errors about the stream (port unreachable from a client
 	 * whose socket closed) are RELATED to the entry: not media, never

@@ -20,9 +20,15 @@ unsigned int np_mark_tag = 0x4e500000;
 module_param_named(mark_tag, np_mark_tag, uint, 0444);
 MODULE_PARM_DESC(mark_tag, "ct mark tag of natport entries (0x4e500000)");
 
-unsigned int np_mark_mask = 0xffff0000;
+/* natport's mark is tag + mapping id: an entry is natport's when the
+ * mark's masked bits are the tag's and the mark is above the tag, so ids
+ * run on into the tag's block (natport.h, NATPORT_CT_MARK_BLOCK: 11.5
+ * million with the default tag). 0xffff0000 gives the 16-bit ids of
+ * natport 0.1 only. */
+unsigned int np_mark_mask = 0xff000000;
 module_param_named(mark_mask, np_mark_mask, uint, 0444);
-MODULE_PARM_DESC(mark_mask, "ct mark bits that hold the tag (0xffff0000)");
+MODULE_PARM_DESC(mark_mask,
+		 "ct mark bits that must equal the tag's; the mark must also exceed the tag (0xff000000)");
 
 unsigned int np_max_streams = 65536;
 module_param_named(max_streams, np_max_streams, uint, 0444);
@@ -71,8 +77,10 @@ static int __init np_init(void)
 {
 	int ret;
 
-	if (!np_mark_mask || (np_mark_tag & ~np_mark_mask)) {
-		pr_err("natport_rtp: mark_tag 0x%x has bits outside mark_mask 0x%x\n",
+	/* the tag's low 16 bits are zero (natport.h); its masked bits are
+	 * what a mark must share */
+	if (!np_mark_mask || (np_mark_tag & 0xffff)) {
+		pr_err("natport_rtp: mark_tag 0x%x needs its low 16 bits zero and mark_mask 0x%x bits\n",
 		       np_mark_tag, np_mark_mask);
 		return -EINVAL;
 	}

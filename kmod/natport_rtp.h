@@ -89,6 +89,14 @@ struct np_net {
 
 /* main.c */
 extern unsigned int np_mark_tag, np_mark_mask, np_max_streams;
+
+/* natport's entry: tag + id, id > 0, in the tag's masked block
+ * (natport_ct_mark_id() in include/natport/natport.h) */
+static inline bool np_mark_ours(u32 mark)
+{
+	return (mark & np_mark_mask) == (np_mark_tag & np_mark_mask) &&
+	       mark > np_mark_tag;
+}
 struct np_net *np_net_get(const struct net *net);
 
 /* stream.c */

@@ -346,6 +346,9 @@ struct natport_pm_stats {
 				    * range, dropped by natport's nft table */
 	uint64_t scans;            /* refresh scans completed */
 	uint64_t refresh_skipped;  /* entries a scan found moving: no refresh */
+	/* the counters of the live entries summed, each as its last scan
+	 * (or restore) read it: up to one refresh period behind, no dump */
+	struct natport_counters kernel;
 	uint64_t event_overruns;   /* event socket overflowed: resynced */
 	uint64_t nft_restored;     /* nft table re-created after removal */
 	uint64_t adopted;          /* entries taken in at open (adopt) */
@@ -437,6 +440,22 @@ void natport_pm_detach(struct natport_pm *pm);
 int natport_pm_get_mapping(struct natport_pm *pm,
 			   const struct natport_mapping_req *req,
 			   struct natport_mapping *out);
+
+/* natport_pm_get_mapping_many - get_mapping for n requests (a call's RTP
+ * and RTCP, the streams of an SDP, a burst of calls): the new mappings
+ * whose remote is known have their entries created 64 to a netlink round
+ * trip instead of one each. A mapping found again, a hairpin or a clash
+ * with an earlier entry takes get_mapping's own path, in order. Each
+ * request has its own outcome: out[i] is the mapping (zeroed on failure),
+ * res[i] (res may be NULL) 0 or a negative NATPORT_E_*; a failed one is
+ * undone alone (its port and id go back; an RTCP request that shares the
+ * pair of a failed RTP one keeps its port). Returns 0 if all succeeded,
+ * else the first error, which last_error tells of. Events as get_mapping
+ * reports them; a queued mapping's once its round trip is done. */
+int natport_pm_get_mapping_many(struct natport_pm *pm,
+				const struct natport_mapping_req *req,
+				unsigned int n, struct natport_mapping *out,
+				int *res);
 
 /* natport_pm_is_mapping - 1 if ep is the external endpoint (the router's
  * WAN address and a port) of one of pm's live mappings, else 0. */

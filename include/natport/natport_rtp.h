@@ -26,8 +26,9 @@
  * port of the mapping (NATPORT_A_FAMILY + NATPORT_A_ADDR4 or
  * NATPORT_A_ADDR6 + NATPORT_A_PORT). The module counts a forwarded packet
  * for a stream only if its conntrack entry has
- * (ct mark & mark_mask) == mark_tag (module parameters, default
- * NATPORT_CT_MARK_TAG / NATPORT_CT_MARK_MASK of natport.h) and its
+ * (ct mark & mark_mask) == (mark_tag & mark_mask) and ct mark > mark_tag
+ * (module parameters, default NATPORT_CT_MARK_TAG / NATPORT_CT_MARK_BLOCK
+ * of natport.h: the library's tag + id, every id) and its
  * original destination is the stream's key. Direction IN (0) is the
  * conntrack ORIGINAL direction (remote -> client), OUT (1) is REPLY
  * (client -> remote).

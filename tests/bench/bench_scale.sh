@@ -6,7 +6,7 @@
 # worst event-loop stall); one verdict line per target. With BENCH_JSON set
 # (tests/bench/run.sh does), the figures are appended there as JSON lines.
 #
-#   bash tests/bench/bench_scale.sh [bench_scale options: -n -a -s]
+#   bash tests/bench/bench_scale.sh [bench_scale options: -n -a -s -b]
 #
 # Under tests/bench/run.sh (lib_bench.sh's contract) the verdicts become
 # VERDICT lines and JSON, and the part exits 0 whatever the figures.
@@ -27,6 +27,9 @@ if [ -n "${BENCH_JSON:-}" ]; then
 {"name":"scale_slab_bytes_per_mapping","value":$(v slab_bytes_per_mapping),"unit":"bytes (all slab, noisy: shared machine)"}
 {"name":"scale_descriptors_at_load","value":$(( $(v fds_at_load) - $(v fds_before) )),"unit":"fds for $(v mappings) mappings"}
 {"name":"scale_worst_refresh_stall_ms","value":$(v worst_dispatch_ms),"unit":"ms wall","target":"<= 5"}
+{"name":"scale_worst_refresh_stall_off_runqueue_ms","value":$(v worst_dispatch_off_runqueue_ms),"unit":"ms wall less run-queue wait","target":"<= 5"}
+{"name":"scale_worst_refresh_stall_runqueue_ms","value":$(v worst_dispatch_runqueue_ms),"unit":"ms of the worst stall spent runnable, waiting for a CPU"}
+{"name":"scale_setup_teardown_cpu_vs_kernel_floor","value":$(v cpu_ratio_vs_create_delete),"unit":"ratio of CPU seconds (raw / natport)","target":">= 0.8"}
 {"name":"scale_worst_refresh_stall_cpu_ms","value":$(v worst_dispatch_cpu_ms),"unit":"ms CPU","target":"<= 5"}
 {"name":"scale_release_10k_calls_ms","value":$(v release_10k_calls_ms),"unit":"ms (20,000 mappings)"}
 JSON

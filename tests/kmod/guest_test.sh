@@ -15,6 +15,8 @@
 #      directions
 #   U  198.51.100.1:41002          conntrack -I DNAT entry NOT natport-marked:
 #      registered but must stay at zero
+#   W  198.51.100.1:41004          conntrack -I entry with a wide id (mark
+#      0x4e5a0001, id past 16 bits): counted
 #   S  [2001:db8:2::1]:41000       conntrack -I IPv6 natport-marked entry,
 #      strict policy: junk dropped, RTP delivered
 # Every figure the module reports is compared with what np-rtp computed
@@ -217,6 +219,25 @@ check "U: traffic was forwarded (50 received)" grep -qx received=50 "$TMP/recv_u
 in_rtr "$T/np-rtpstat" get 198.51.100.1:41002 in >"$TMP/got_u"
 sed 's/^/    /' "$TMP/got_u"
 check "U: module ignored the unmarked entry" grep -q ' packets=0 ' "$TMP/got_u"
+
+# --- stream W: a wide id (tag + 0xa0001, past 16 bits) -> counted -------
+# the library numbers ids up to 11.5 million into the tag's block; the
+# module's default mask must see them all, not only marks 0x4e50xxxx
+in_rtr conntrack -I -p udp -s 198.51.100.20 -d 198.51.100.1 --sport 6004 \
+	--dport 41004 --dst-nat 192.0.2.10:5008 --mark 0x4e5a0001 -t 600 \
+	>/dev/null 2>&1 || fail "conntrack -I wide-id entry"
+check "register stream W (wide id)" in_rtr "$T/np-rtpstat" add 198.51.100.1:41004 8000
+in_lan "$T/np-rtp" recv -b 192.0.2.10:5008 -t 1500 >"$TMP/recv_w" &
+r=$!
+sleep 0.3
+in_wan "$T/np-rtp" send -b 198.51.100.20:6004 -d 198.51.100.1:41004 -n 30 -i 2 \
+	>/dev/null
+wait $r
+check "W: traffic was forwarded (30 received)" grep -qx received=30 "$TMP/recv_w"
+in_rtr "$T/np-rtpstat" get 198.51.100.1:41004 in >"$TMP/got_w"
+sed 's/^/    /' "$TMP/got_w"
+check "W: module counted the wide-id entry (30 packets)" grep -q ' packets=30 ' "$TMP/got_w"
+check "unregister W" in_rtr "$T/np-rtpstat" del 198.51.100.1:41004
 
 # --- stream S: IPv6, natport-marked, strict -----------------------------
 in_rtr conntrack -I -p udp -s 2001:db8:2::20 -d 2001:db8:2::1 --sport 6000 \

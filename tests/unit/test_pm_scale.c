@@ -4,11 +4,16 @@
  * scheme and old-format entries, limits refused or clamped at open,
  * several external addresses (one of them down), counters kept as
  * mappings change. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <natport/natport.h>
 
@@ -16,6 +21,14 @@
 #include "unit_main.h"
 
 static struct natport_pm_config cfg;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static void setup(void)
 {
@@ -264,6 +277,202 @@ START_TEST(release_many)
 }
 END_TEST
 
+/* get_mapping_many: entries made 64 to a round trip, each request with its
+ * own outcome; a refused request and a clash change nothing for the rest,
+ * an RTCP request finds the RTP one queued just before it, a mapping
+ * asked for twice is found again, and releasing it all gives every port
+ * back. */
+static void count_events(const struct natport_event *ev, void *arg)
+{
+	((unsigned int *)arg)[ev->type]++;
+}
+
+START_TEST(get_mapping_many)
+{
+	unsigned int ev[NATPORT_EV_RULESET + 1] = { 0 };
+	struct natport_pm_config c = cfg;
+	struct natport_mapping_req r[144];
+	struct natport_mapping out[144];
+	struct natport_pm_stats st0, st;
+	struct natport_pm *pm;
+	uint32_t ids[144];
+	int res[144], i, nid = 0;
+	char err[256], ep[32];
+
+	c.port_max = 31000 + 199; /* 100 pairs */
+	pm = natport_pm_open(&c, err, sizeof(err));
+	ck_assert_msg(pm != NULL, "open: %s", err);
+	natport_pm_get_stats(pm, &st0);
+	natport_pm_set_event_cb(pm, count_events, ev);
+	for (i = 0; i < 140; i++) {
+		snprintf(ep, sizeof(ep), "192.0.2.%d:%d", 10 + i / 2,
+			 4000 + (i & 1));
+		r[i] = req(i & 1 ? NATPORT_PORT_AUDIO_RTCP :
+				   NATPORT_PORT_AUDIO_RTP,
+			   ep, i & 1 ? "198.51.100.20:6001" :
+				       "198.51.100.20:6000");
+	}
+	/* refused by the checks: odd RTP port, internal outside the LAN */
+	r[140] = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.200:4001",
+		     "198.51.100.20:6000");
+	r[141] = req(NATPORT_PORT_AUDIO_RTP, "203.0.113.5:4000",
+		     "198.51.100.20:6000");
+	/* an RTP of the last batch again, while its create is still
+	 * queued: found, not made twice */
+	r[142] = r[138];
+	/* held: no remote yet, no entry */
+	r[143] = req(NATPORT_PORT_VIDEO_RTP, "192.0.2.201:5000", NULL);
+	/* a clash: the remote's packets to the port call 3's RTP will get
+	 * (the 4th fresh pair: 31006) are tracked already */
+	ck_assert_int_eq(
+		system("conntrack -I -p udp -s 198.51.100.20 -d 198.51.100.1 --sport 6000 --dport 31006 -t 100 >/dev/null 2>&1"),
+		0);
+	ck_assert_int_eq(natport_pm_get_mapping_many(pm, r, 144, out, res),
+			 -NATPORT_E_INVAL);
+	ck_assert_str_eq(natport_pm_last_error(pm),
+			 "internal RTP port 4001 is odd (RFC 3550 section 11)");
+	for (i = 0; i < 140; i++) {
+		ck_assert_msg(res[i] == 0, "request %d: %d", i, res[i]);
+		ck_assert_int_eq(out[i].state, NATPORT_MAP_ACTIVE);
+		if (i & 1) /* the RTCP of the same pair */
+			ck_assert_uint_eq(out[i].external.port,
+					  out[i - 1].external.port + 1);
+		ids[nid++] = out[i].id;
+	}
+	ck_assert_uint_eq(out[6].external.port, 31006);
+	ck_assert_int_eq(res[140], -NATPORT_E_INVAL);
+	ck_assert_int_eq(res[141], -NATPORT_E_BADADDR);
+	ck_assert_uint_eq(out[141].id, 0);
+	ck_assert_int_eq(res[142], 0);
+	ck_assert_uint_eq(out[142].id, out[138].id);
+	ck_assert_int_eq(res[143], 0);
+	ck_assert_int_eq(out[143].state, NATPORT_MAP_HELD);
+	ids[nid++] = out[143].id;
+	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 140);
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.mappings, 141);
+	ck_assert_uint_eq(st.mappings_active, 140);
+	ck_assert_uint_eq(st.created, 141);
+	ck_assert_uint_eq(st.clashes_removed, 1);
+	/* one entry each: the request made twice replaced nothing */
+	ck_assert_uint_eq(ev[NATPORT_EV_CREATED], 141);
+	ck_assert_uint_eq(ev[NATPORT_EV_REMOTE], 140);
+	ck_assert_int_eq(natport_pm_release_many(pm, ids, nid, NULL), 0);
+	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 0);
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.mappings, 0);
+	ck_assert_uint_eq(st.ports_free + st.ports_quarantined,
+			  st0.ports_free);
+	natport_pm_close(pm);
+}
+END_TEST
+
+/* The kernel counters in the stats are sums the scans keep, not a dump:
+ * packets through a mapping show there after a scan, and leave with the
+ * mapping. The remote is made a local address only after the mapping
+ * (the policy refuses the router's own), so the test's own datagrams
+ * meet the entry in OUTPUT. */
+START_TEST(kernel_counters_summed)
+{
+	struct natport_pm_config c = cfg;
+	struct natport_mapping_req r = req(NATPORT_PORT_AUDIO_RTP,
+					   "192.0.2.10:4000",
+					   "198.51.100.20:6000");
+	struct sockaddr_in src = { .sin_family = AF_INET,
+				   .sin_port = htons(6000) };
+	struct sockaddr_in dst = { .sin_family = AF_INET };
+	struct natport_pm_stats st;
+	struct natport_mapping m;
+	struct natport_pm *pm;
+	char err[256];
+	int fd, i, one = 1;
+	double until;
+
+	c.refresh_ms = 200;
+	pm = natport_pm_open(&c, err, sizeof(err));
+	ck_assert_msg(pm != NULL, "open: %s", err);
+	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
+	ck_assert_int_eq(system("ip addr add 198.51.100.20/24 dev np0"), 0);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	inet_pton(AF_INET, "198.51.100.20", &src.sin_addr);
+	dst.sin_addr = m.external.addr.v4;
+	dst.sin_port = htons(m.external.port);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(sendto(fd, "0123456789", 10, 0,
+					(struct sockaddr *)&dst, sizeof(dst)),
+				 10);
+	close(fd);
+	/* two scans at most */
+	until = now_s() + 3;
+	do {
+		struct pollfd p = { .fd = natport_pm_fd(pm), .events = POLLIN };
+
+		if (poll(&p, 1, 50) > 0)
+			natport_pm_dispatch(pm);
+		natport_pm_get_stats(pm, &st);
+	} while (st.kernel.pkts_in < 10 && now_s() < until);
+	ck_assert_uint_eq(st.kernel.pkts_in, 10);
+	ck_assert_uint_eq(st.kernel.bytes_in, 10 * (20 + 8 + 10));
+	ck_assert_uint_eq(st.kernel.pkts_out, 0);
+	ck_assert_int_eq(natport_pm_release_id(pm, m.id), 0);
+	natport_pm_get_stats(pm, &st);
+	ck_assert_uint_eq(st.kernel.pkts_in, 0);
+	ck_assert_uint_eq(st.kernel.bytes_in, 0);
+	ck_assert_int_eq(system("ip addr del 198.51.100.20/24 dev np0"), 0);
+	natport_pm_close(pm);
+}
+END_TEST
+
+/* Many entries gone at once (conntrack -D, or a scan that came late on
+ * a busy machine): their DESTROY events are read 64 to a dispatch and the
+ * entries re-created in batches, every one. */
+START_TEST(restored_in_batches)
+{
+	struct natport_pm_config c = cfg;
+	struct natport_mapping_req r[200];
+	struct natport_mapping out[200];
+	struct natport_pm_stats st;
+	struct natport_pm *pm;
+	unsigned long dispatches = 0;
+	char err[256], ep[32];
+	double until;
+	int i;
+
+	c.port_max = 31000 + 399; /* 200 pairs */
+	pm = natport_pm_open(&c, err, sizeof(err));
+	ck_assert_msg(pm != NULL, "open: %s", err);
+	for (i = 0; i < 200; i++) {
+		snprintf(ep, sizeof(ep), "192.0.2.%d:4000", 10 + i);
+		r[i] = req(NATPORT_PORT_AUDIO_RTP, ep, "198.51.100.20:6000");
+	}
+	ck_assert_int_eq(natport_pm_get_mapping_many(pm, r, 200, out, NULL),
+			 0);
+	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 200);
+	ck_assert_int_eq(
+		system("conntrack -D -m 0x4e000000/0xff000000 >/dev/null 2>&1"),
+		0);
+	until = now_s() + 5;
+	do {
+		struct pollfd p = { .fd = natport_pm_fd(pm), .events = POLLIN };
+
+		if (poll(&p, 1, 50) > 0) {
+			natport_pm_dispatch(pm);
+			dispatches++;
+		}
+		natport_pm_get_stats(pm, &st);
+	} while (st.kernel_restored < 200 && now_s() < until);
+	ck_assert_uint_eq(st.kernel_destroyed, 200);
+	ck_assert_uint_eq(st.kernel_restored, 200);
+	ck_assert_uint_ge(dispatches, 200 / 64);
+	ck_assert_uint_eq(st.mappings_active, 200);
+	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 200);
+	natport_pm_close(pm);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pm_scale");
@@ -277,6 +486,9 @@ int main(void)
 	tcase_add_test(tc, limits_refused_or_clamped);
 	tcase_add_test(tc, several_external_addresses);
 	tcase_add_test(tc, release_many);
+	tcase_add_test(tc, get_mapping_many);
+	tcase_add_test(tc, kernel_counters_summed);
+	tcase_add_test(tc, restored_in_batches);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -59,6 +59,90 @@ START_TEST(bind_lookup_expire)
 }
 END_TEST
 
+/* A full registrar (hashed): every binding found by user, by address and
+ * by address and port; a phone that moves is found at its new address
+ * only; of two bindings at one address the newest is found; removal and
+ * expiry leave the others findable. */
+static int count_cb(const struct natport_binding *b, void *arg)
+{
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+START_TEST(many_bindings)
+{
+	struct natport_registrar *r = natport_registrar_new();
+	const struct natport_binding *b;
+	struct natport_endpoint a;
+	char user[32], ip[32];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < NATPORT_REG_MAX_BINDINGS; i++) {
+		snprintf(user, sizeof(user), "u%u", i);
+		snprintf(ip, sizeof(ip), "192.0.%u.%u", 2 + i / 250,
+			 1 + i % 250);
+		a = ep(ip, 5060 + i % 7);
+		ck_assert_int_eq(natport_registrar_update(r, user, "sip:x", &a,
+							  i % 2 ? 10 : 100, 0),
+				 0);
+	}
+	a = ep("198.51.100.9", 5060);
+	ck_assert_int_eq(natport_registrar_update(r, "onemore", "sip:x", &a,
+						  10, 0),
+			 -1);
+	for (i = 0; i < NATPORT_REG_MAX_BINDINGS; i++) {
+		snprintf(user, sizeof(user), "u%u", i);
+		snprintf(ip, sizeof(ip), "192.0.%u.%u", 2 + i / 250,
+			 1 + i % 250);
+		a = ep(ip, 5060 + i % 7);
+		b = natport_registrar_lookup(r, user, 1);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_str_eq(b->user, user);
+		ck_assert_ptr_eq(natport_registrar_find_ep(r, &a, 1), b);
+		ck_assert_ptr_eq(natport_registrar_find_addr(r, &a, 1), b);
+		a.port++;
+		ck_assert_ptr_null(natport_registrar_find_ep(r, &a, 1));
+	}
+	/* u7 moves away from 192.0.2.8:5060; u8 takes its old endpoint and
+	 * u9 the same address on another port: the newest is found by
+	 * address, each by its endpoint */
+	a = ep("198.51.100.77", 5070);
+	ck_assert_int_eq(natport_registrar_update(r, "u7", "sip:y", &a, 100, 0),
+			 0);
+	ck_assert_str_eq(natport_registrar_find_ep(r, &a, 1)->user, "u7");
+	a = ep("192.0.2.8", 5060);
+	ck_assert_ptr_null(natport_registrar_find_ep(r, &a, 1));
+	ck_assert_ptr_null(natport_registrar_find_addr(r, &a, 1));
+	ck_assert_int_eq(natport_registrar_update(r, "u8", "sip:y", &a, 100, 0),
+			 0);
+	a = ep("192.0.2.9", 5061); /* u8's old home: empty now */
+	ck_assert_ptr_null(natport_registrar_find_addr(r, &a, 1));
+	a = ep("192.0.2.8", 5099);
+	ck_assert_int_eq(natport_registrar_update(r, "u9", "sip:y", &a, 100, 0),
+			 0);
+	ck_assert_str_eq(natport_registrar_find_addr(r, &a, 1)->user, "u9");
+	a.port = 5060;
+	ck_assert_str_eq(natport_registrar_find_ep(r, &a, 1)->user, "u8");
+	/* removal from the middle, then expiry of the short ones (the odd
+	 * users but u7 and u9, renewed above) */
+	ck_assert_int_eq(natport_registrar_update(r, "u100", NULL, &a, 0, 0),
+			 0);
+	ck_assert_ptr_null(natport_registrar_lookup(r, "u100", 1));
+	natport_registrar_expire(r, 50000);
+	ck_assert_uint_eq(natport_registrar_count(r),
+			  NATPORT_REG_MAX_BINDINGS / 2 + 1);
+	natport_registrar_foreach(r, count_cb, &n);
+	ck_assert_uint_eq(n, NATPORT_REG_MAX_BINDINGS / 2 + 1);
+	ck_assert_str_eq(natport_registrar_lookup(r, "u9", 1)->user, "u9");
+	ck_assert_ptr_null(natport_registrar_lookup(r, "u1", 1));
+	ck_assert_ptr_nonnull(natport_registrar_lookup(r, "u2", 1));
+	a = ep("192.0.2.3", 5062);
+	ck_assert_ptr_eq(natport_registrar_find_ep(r, &a, 1),
+			 natport_registrar_lookup(r, "u2", 1));
+	natport_registrar_free(r);
+}
+END_TEST
+
 START_TEST(pending_take)
 {
 	struct natport_registrar *r = natport_registrar_new();
@@ -128,6 +212,7 @@ int main(void)
 	tcase_add_test(tc, bind_lookup_expire);
 	tcase_add_test(tc, pending_take);
 	tcase_add_test(tc, pending_bounded);
+	tcase_add_test(tc, many_bindings);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -847,13 +847,15 @@ int natport_ctnl_events_fd(const struct natport_ctnl *ct)
 	return mnl_socket_get_fd(ct->ev);
 }
 
-int natport_ctnl_events_read(struct natport_ctnl *ct,
+int natport_ctnl_events_read(struct natport_ctnl *ct, unsigned int max,
 			     natport_ctnl_event_fn fn, void *arg)
 {
 	struct natport_ct_entry e;
-	int count = 0;
+	unsigned int count = 0;
 
-	while (count < EVENTS_PER_READ) {
+	if (!max || max > EVENTS_PER_READ)
+		max = EVENTS_PER_READ;
+	while (count < max) {
 		struct nlmsghdr *nlh;
 		ssize_t r;
 		int len;

@@ -105,13 +105,14 @@ int natport_ctnl_scanning(const struct natport_ctnl *ct);
 int natport_ctnl_flush(struct natport_ctnl *ct);
 
 /* DESTROY events of entries carrying our tag (filtered in the kernel by a
- * socket filter). events_read() calls fn for each and returns the number
- * read, or -ENOBUFS if the socket overflowed and events were lost (the
- * caller must then resynchronise), or another -errno. */
+ * socket filter). events_read() calls fn for each, at most max (0: the
+ * default, 1024; the socket stays readable for the rest), and returns the
+ * number read, or -ENOBUFS if the socket overflowed and events were lost
+ * (the caller must then resynchronise), or another -errno. */
 int natport_ctnl_events_fd(const struct natport_ctnl *ct);
 typedef void (*natport_ctnl_event_fn)(const struct natport_ct_entry *e,
 				      void *arg);
-int natport_ctnl_events_read(struct natport_ctnl *ct,
+int natport_ctnl_events_read(struct natport_ctnl *ct, unsigned int max,
 			     natport_ctnl_event_fn fn, void *arg);
 
 #endif /* NATPORT_CTNL_H */

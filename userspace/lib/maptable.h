@@ -34,8 +34,12 @@ struct natport_map_slot {
 	uint32_t hnext;           /* hash chain, or free list link */
 	uint32_t scan_gen;        /* scan that saw (or made) its entry */
 	uint32_t restores;        /* re-creations in the current window */
+	/* the entry's counters at the last scan: whether it moves since,
+	 * and what it adds to the handle's sums (natport_pm_stats.kernel);
+	 * packets mod 2^32, enough to tell a change between two scans */
+	uint32_t last_pkts_in;
 	uint64_t restore_window_ms;
-	uint64_t last_pkts;       /* both directions, at the last scan */
+	uint64_t last_bytes_in, last_bytes_out;
 	/* hairpin (two LAN clients through the router's WAN address): the
 	 * other mapping's internal and external endpoints when this one's
 	 * entry carries both (its kernel remote is hp_internal, SNAT'd to
@@ -43,6 +47,7 @@ struct natport_map_slot {
 	 * this one's media (then installed stays 0) */
 	struct natport_endpoint hp_internal, hp_external;
 	uint32_t carried_by;
+	uint32_t last_pkts_out;
 };
 
 struct natport_maptable {

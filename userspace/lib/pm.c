@@ -45,6 +45,7 @@
  * margin for the caller are free under RLIMIT_NOFILE. */
 #define PM_FDS 7
 #define PM_FD_MARGIN 32
+#define NATPORT_ERRBUF 256
 
 struct natport_pm {
 	struct natport_pm_config cfg;
@@ -82,8 +83,15 @@ struct natport_pm {
 	struct natport_mapping *released;
 	int *scratch_res;
 	unsigned int nrefresh, ndelete;
+	/* DESTROY events of one read, re-created together after it */
+	uint32_t destroyed[NATPORT_CTNL_MANY];
+	unsigned int ndestroyed;
+	/* when the scan under way started, how long the last one took
+	 * (CLOCK_MONOTONIC ms): the refresh margin follows it */
+	uint64_t scan_t0_ms;
+	uint32_t scan_last_ms;
 	char limits[400];
-	char errbuf[256];
+	char errbuf[NATPORT_ERRBUF];
 	/* PCP inbound mappings (natport_pm_open_inbound): by external port
 	 * - port_min, when the kernel's element runs out (CLOCK_MONOTONIC
 	 * ms; 0: none); NULL until the first. */
@@ -242,15 +250,16 @@ static int check_internal(struct natport_pm *pm,
 	char b[NATPORT_ENDPOINT_STRLEN], why[64];
 	int err = check_family(pm, ep, "internal endpoint");
 
+	/* the text only for a refusal: formatting it on every request was
+	 * a tenth of a batched setup's CPU */
 	if (err)
 		return err;
-	natport_endpoint_format(ep, b, sizeof(b));
 	if (ep->port == 0)
 		return fail(pm, NATPORT_E_INVAL, "internal endpoint %s: port 0",
-			    b);
+			    natport_endpoint_format(ep, b, sizeof(b)));
 	if (natport_policy_check_internal(&pm->policy, ep, why, sizeof(why)))
-		return fail(pm, NATPORT_E_BADADDR, "internal endpoint %s %s", b,
-			    why);
+		return fail(pm, NATPORT_E_BADADDR, "internal endpoint %s %s",
+			    natport_endpoint_format(ep, b, sizeof(b)), why);
 	return 0;
 }
 
@@ -281,12 +290,13 @@ static int check_remote(struct natport_pm *pm,
 
 	if (err)
 		return err;
-	natport_endpoint_format(ep, b, sizeof(b));
 	/* hold first: 0.0.0.0 with port 0 is hold, not a malformed request */
 	if (!natport_endpoint_is_unspec(ep) && ep->port == 0)
-		return fail(pm, NATPORT_E_INVAL, "remote %s: port 0", b);
+		return fail(pm, NATPORT_E_INVAL, "remote %s: port 0",
+			    natport_endpoint_format(ep, b, sizeof(b)));
 	if (natport_policy_check_remote(&pm->policy, ep, 0, why, sizeof(why)))
-		return fail(pm, NATPORT_E_BADADDR, "remote %s %s", b, why);
+		return fail(pm, NATPORT_E_BADADDR, "remote %s %s",
+			    natport_endpoint_format(ep, b, sizeof(b)), why);
 	return 0;
 }
 
@@ -332,6 +342,55 @@ static void load_timeouts(struct natport_pm *pm)
 	/* two scan periods and a margin: a silent entry is always caught by
 	 * a scan before the kernel's timeout runs out */
 	pm->refresh_below_s = 2 * ((pm->refresh_ms + 999) / 1000) + 2;
+	/* ...or two of the last scan's duration, when a scan takes longer
+	 * than a period to get round (a big table, a busy machine: scans
+	 * then run back to back). Found at 250,000 entries on a loaded
+	 * machine: a third of the silent entries ran out between two
+	 * sightings and had to be re-created. At most the timeout itself:
+	 * every silent entry a scan sees is refreshed then. */
+	{
+		uint32_t b = 2 * ((pm->scan_last_ms + 999) / 1000) + 2;
+
+		if (b > pm->refresh_below_s)
+			pm->refresh_below_s = b;
+		if (pm->refresh_below_s > pm->entry_timeout_s)
+			pm->refresh_below_s = pm->entry_timeout_s;
+	}
+}
+
+/* What an entry's counters added to the sums goes with the entry (a
+ * replacement starts again at zero). */
+static void counters_forget(struct natport_pm *pm, struct natport_map_slot *s)
+{
+	struct natport_counters *k = &pm->stats.kernel;
+
+	k->pkts_in -= s->last_pkts_in;
+	k->pkts_out -= s->last_pkts_out;
+	k->bytes_in -= s->last_bytes_in;
+	k->bytes_out -= s->last_bytes_out;
+	s->last_pkts_in = s->last_pkts_out = 0;
+	s->last_bytes_in = s->last_bytes_out = 0;
+}
+
+/* A scan read s's entry: the sums move by what it gained since. Returns
+ * whether any packet passed. Packets are kept mod 2^32 per entry, so
+ * the sums add the difference in that width. */
+static int counters_take(struct natport_pm *pm, struct natport_map_slot *s,
+			 const struct natport_counters *c)
+{
+	struct natport_counters *k = &pm->stats.kernel;
+	uint32_t pi = (uint32_t)c->pkts_in, po = (uint32_t)c->pkts_out;
+	int moved = pi != s->last_pkts_in || po != s->last_pkts_out;
+
+	k->pkts_in += (uint32_t)(pi - s->last_pkts_in);
+	k->pkts_out += (uint32_t)(po - s->last_pkts_out);
+	k->bytes_in += c->bytes_in - s->last_bytes_in;
+	k->bytes_out += c->bytes_out - s->last_bytes_out;
+	s->last_pkts_in = pi;
+	s->last_pkts_out = po;
+	s->last_bytes_in = c->bytes_in;
+	s->last_bytes_out = c->bytes_out;
+	return moved;
 }
 
 /* mappings_active is kept here, so stats never walk the table. */
@@ -341,6 +400,7 @@ static void set_installed(struct natport_pm *pm, struct natport_map_slot *s,
 	if (on && !s->installed) {
 		pm->nactive++;
 	} else if (!on && s->installed) {
+		counters_forget(pm, s);
 		pm->nactive--;
 		if (s->scan_gen == pm->scan_gen)
 			pm->scan_seen--;
@@ -1109,6 +1169,18 @@ static int hairpin_setup(struct natport_pm *pm, struct natport_map_slot *s,
 	return 0;
 }
 
+/* s's entry for remote r is in the kernel now. */
+static void installed_as(struct natport_pm *pm, struct natport_map_slot *s,
+			 const struct natport_endpoint *r)
+{
+	s->m.remote = *r;
+	counters_forget(pm, s);
+	set_installed(pm, s, 1);
+	mark_seen(pm, s);
+	s->m.state = NATPORT_MAP_ACTIVE;
+	s->m.updated_ms = now_ms();
+}
+
 /* Install (or replace) the kernel entry of s for remote r. */
 static int install(struct natport_pm *pm, struct natport_map_slot *s,
 		   const struct natport_endpoint *r)
@@ -1146,12 +1218,7 @@ static int install(struct natport_pm *pm, struct natport_map_slot *s,
 			set_installed(pm, s, 0);
 		return kernel_fail(pm, err, "creating the conntrack entry");
 	}
-	s->m.remote = *r;
-	set_installed(pm, s, 1);
-	mark_seen(pm, s);
-	s->last_pkts = 0;
-	s->m.state = NATPORT_MAP_ACTIVE;
-	s->m.updated_ms = now_ms();
+	installed_as(pm, s, r);
 	if (keep.hp_internal.family) {
 		/* s's entry carried the other half of a hairpin: if it no
 		 * longer does (a re-INVITE moved s's media), that half gets
@@ -1193,17 +1260,21 @@ static enum natport_port_type rtcp_partner(enum natport_port_type t)
 					    : NATPORT_PORT_VIDEO_RTP;
 }
 
-int natport_pm_get_mapping(struct natport_pm *pm,
-			   const struct natport_mapping_req *req,
-			   struct natport_mapping *out)
+/* The allocation half of a GetMapping: the checks, a pair and a slot, no
+ * kernel work. *sp gets the slot and *need whether req's remote is to be
+ * installed for it. Returns 0 for a new mapping (undone by map_unreserve
+ * until map_created), 1 for the live mapping of req->internal found
+ * again, or an error. */
+static int map_reserve(struct natport_pm *pm,
+		       const struct natport_mapping_req *req,
+		       struct natport_map_slot **sp, int *need)
 {
 	struct natport_map_slot *s, *rtp = NULL;
 	struct natport_portalloc *pa;
 	uint32_t pair;
 	unsigned int half = 0;
-	int fresh_pair = 0, err, have_remote;
+	int err, have_remote;
 
-	pm->errbuf[0] = '\0';
 	if ((unsigned int)req->type >= (unsigned int)__NATPORT_PORT_MAX)
 		return fail(pm, NATPORT_E_INVAL, "port type %d unknown",
 			    req->type);
@@ -1232,14 +1303,9 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 			return fail(pm, NATPORT_E_EXIST,
 				    "internal endpoint already mapped as %s",
 				    natport_port_type_name(s->m.type));
-		if (have_remote && !s->installed) {
-			err = install(pm, s, &req->remote);
-			if (err)
-				return err;
-			emit(pm, NATPORT_EV_REMOTE, s);
-		}
-		*out = s->m;
-		return 0;
+		*sp = s;
+		*need = have_remote && !s->installed;
+		return 1;
 	}
 
 	pa = &pm->pa;
@@ -1288,12 +1354,11 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 				pm, NATPORT_E_NOPORT,
 				"no free external port pair (%u in use, %u in quarantine, on %u address(es))",
 				pa->nused, pa->nquarantine, pa->naddr);
-		fresh_pair = 1;
 		half = natport_port_type_is_rtcp(req->type);
 	}
 	s = natport_maptable_alloc(&pm->mt);
 	if (!s) {
-		if (fresh_pair)
+		if (pa && !rtp)
 			natport_portalloc_put(pa, pair, 0);
 		return fail(pm, NATPORT_E_NOPORT, "mapping table full");
 	}
@@ -1313,29 +1378,194 @@ int natport_pm_get_mapping(struct natport_pm *pm,
 	natport_maptable_insert(&pm->mt, s);
 	if (pa)
 		pa->pairs[pair].map[half] = s->m.id;
+	*sp = s;
+	*need = have_remote;
+	return 0;
+}
 
-	if (have_remote) {
-		err = install(pm, s, &req->remote);
-		if (err) {
-			char keep[sizeof(pm->errbuf)];
+/* A new mapping whose entry could not be made: its half of the pair and
+ * its slot go back, and the pair too once no mapping holds it (it never
+ * carried media, so it needs no quarantine). The error text stays. */
+static void map_unreserve(struct natport_pm *pm, struct natport_map_slot *s)
+{
+	struct natport_portalloc *pa = slot_pa(pm, s);
+	char keep[sizeof(pm->errbuf)];
 
-			memcpy(keep, pm->errbuf, sizeof(keep));
-			if (pa)
-				pa->pairs[pair].map[half] = 0;
-			set_installed(pm, s, 0);
-			if (fresh_pair)
-				natport_portalloc_put(pa, pair, 0);
-			natport_maptable_free(&pm->mt, s);
-			memcpy(pm->errbuf, keep, sizeof(keep));
-			return err;
-		}
+	memcpy(keep, pm->errbuf, sizeof(keep));
+	if (pa) {
+		struct natport_pair *p = &pa->pairs[s->pair];
+
+		p->map[s->half] = 0;
+		if (!p->map[0] && !p->map[1])
+			natport_portalloc_put(pa, s->pair, 0);
 	}
+	set_installed(pm, s, 0);
+	natport_maptable_free(&pm->mt, s);
+	memcpy(pm->errbuf, keep, sizeof(keep));
+}
+
+static void map_created(struct natport_pm *pm, struct natport_map_slot *s,
+			int with_remote)
+{
 	pm->stats.created++;
 	emit(pm, NATPORT_EV_CREATED, s);
-	if (have_remote)
+	if (with_remote)
 		emit(pm, NATPORT_EV_REMOTE, s);
+}
+
+/* The install half of a GetMapping, one at a time (map_reserve's 0 or 1
+ * in r). */
+static int map_finish(struct natport_pm *pm, struct natport_map_slot *s,
+		      int r, int need, const struct natport_endpoint *remote)
+{
+	int err = 0;
+
+	if (need)
+		err = install(pm, s, remote);
+	if (r == 1) {
+		if (!err && need)
+			emit(pm, NATPORT_EV_REMOTE, s);
+		return err;
+	}
+	if (err) {
+		map_unreserve(pm, s);
+		return err;
+	}
+	map_created(pm, s, need);
+	return 0;
+}
+
+int natport_pm_get_mapping(struct natport_pm *pm,
+			   const struct natport_mapping_req *req,
+			   struct natport_mapping *out)
+{
+	struct natport_map_slot *s;
+	int r, need;
+
+	pm->errbuf[0] = '\0';
+	r = map_reserve(pm, req, &s, &need);
+	if (r < 0)
+		return r;
+	r = map_finish(pm, s, r, need, &req->remote);
+	if (r)
+		return r;
 	*out = s->m;
 	return 0;
+}
+
+/* natport_pm_get_mapping_many: the new mappings whose remote is known are
+ * created NATPORT_CTNL_MANY to a netlink round trip; the rest (a mapping
+ * found again, a hairpin, a clash) take the single path, after what is
+ * queued has gone, so each sees the table sequential calls would. */
+struct many_ctx {
+	const struct natport_mapping_req *req;
+	struct natport_mapping *out;
+	int *res;
+	int first;
+	char firsterr[NATPORT_ERRBUF];
+	struct natport_ct_entry e[NATPORT_CTNL_MANY];
+	struct natport_map_slot *s[NATPORT_CTNL_MANY];
+	unsigned int idx[NATPORT_CTNL_MANY];
+	unsigned int n;
+};
+
+static void many_note(struct natport_pm *pm, struct many_ctx *k,
+		      unsigned int i, int r, const struct natport_map_slot *s)
+{
+	if (k->res)
+		k->res[i] = r;
+	if (!r) {
+		k->out[i] = s->m;
+		return;
+	}
+	memset(&k->out[i], 0, sizeof(k->out[i]));
+	if (!k->first) {
+		k->first = r;
+		snprintf(k->firsterr, sizeof(k->firsterr), "%s", pm->errbuf);
+	}
+}
+
+static void many_flush(struct natport_pm *pm, struct many_ctx *k)
+{
+	int res[NATPORT_CTNL_MANY];
+	unsigned int j;
+	int err;
+
+	if (!k->n)
+		return;
+	err = natport_ctnl_create_many(pm->ct, k->e, k->n, res);
+	for (j = 0; j < k->n; j++) {
+		struct natport_map_slot *s = k->s[j];
+		const struct natport_endpoint *r = &k->req[k->idx[j]].remote;
+		int rr = 0;
+
+		if (err) {
+			rr = kernel_fail(pm, err, "creating entries");
+		} else if (res[j] == -EEXIST) {
+			/* a clash (the client's early packets): the single
+			 * path deletes it and creates ours */
+			rr = install(pm, s, r);
+		} else if (res[j]) {
+			rr = kernel_fail(pm, res[j],
+					 "creating the conntrack entry");
+		} else {
+			installed_as(pm, s, r);
+		}
+		if (rr)
+			map_unreserve(pm, s);
+		else
+			map_created(pm, s, 1);
+		many_note(pm, k, k->idx[j], rr, s);
+	}
+	k->n = 0;
+}
+
+int natport_pm_get_mapping_many(struct natport_pm *pm,
+				const struct natport_mapping_req *req,
+				unsigned int n, struct natport_mapping *out,
+				int *res)
+{
+	struct many_ctx kk, *k = &kk; /* ~10 KiB: on the stack, no malloc */
+	unsigned int i;
+
+	k->req = req;
+	k->out = out;
+	k->res = res;
+	k->first = 0;
+	k->n = 0;
+	for (i = 0; i < n; i++) {
+		struct natport_map_slot *s = NULL;
+		int need = 0, r;
+
+		pm->errbuf[0] = '\0';
+		r = map_reserve(pm, &req[i], &s, &need);
+		if (r == 1 && need && k->n) {
+			/* asked for twice in one call: whether the first is
+			 * made (then there is nothing to do) or undone (then
+			 * this one makes it) is the queue's answer */
+			many_flush(pm, k);
+			r = map_reserve(pm, &req[i], &s, &need);
+		}
+		if (r == 0 && need && !find_external(pm, &req[i].remote)) {
+			slot_entry(pm, s, &k->e[k->n]);
+			k->e[k->n].remote = req[i].remote;
+			k->s[k->n] = s;
+			k->idx[k->n++] = i;
+			if (k->n == NATPORT_CTNL_MANY)
+				many_flush(pm, k);
+			continue;
+		}
+		if (r >= 0) {
+			if (need)
+				many_flush(pm, k);
+			r = map_finish(pm, s, r, need, &req[i].remote);
+		}
+		many_note(pm, k, i, r, s);
+	}
+	many_flush(pm, k);
+	if (k->first)
+		memcpy(pm->errbuf, k->firsterr, sizeof(k->firsterr));
+	return k->first;
 }
 
 static struct natport_map_slot *find_external(struct natport_pm *pm,
@@ -1507,12 +1737,7 @@ next:
 				u[i].result = kernel_fail(
 					pm, res[j], "creating the conntrack entry");
 			} else {
-				s->m.remote = u[i].remote;
-				set_installed(pm, s, 1);
-				mark_seen(pm, s);
-				s->last_pkts = 0;
-				s->m.state = NATPORT_MAP_ACTIVE;
-				s->m.updated_ms = now_ms();
+				installed_as(pm, s, &u[i].remote);
 				emit(pm, NATPORT_EV_REMOTE, s);
 			}
 			if (!u[i].result)
@@ -1695,26 +1920,82 @@ int natport_pm_fd(const struct natport_pm *pm)
 	return pm->epfd;
 }
 
-/* Re-create the entry of a live mapping the kernel dropped, at most
- * RESTORE_BURST times a window; the refresh tick retries after that. */
-static void restore(struct natport_pm *pm, struct natport_map_slot *s)
+/* Whether s's entry may be re-created now: at most RESTORE_BURST times a
+ * window; the refresh tick retries after that. */
+static int restore_due(struct natport_map_slot *s)
 {
 	uint64_t now = now_ms();
-	struct natport_endpoint r = s->m.remote;
 
 	if (now - s->restore_window_ms > RESTORE_WINDOW_MS) {
 		s->restore_window_ms = now;
 		s->restores = 0;
 	}
 	if (s->restores >= RESTORE_BURST)
-		return;
+		return 0;
 	s->restores++;
+	return 1;
+}
+
+/* Re-create the entry of a live mapping the kernel dropped, alone (the
+ * clash handling of install). */
+static void restore_one(struct natport_pm *pm, struct natport_map_slot *s)
+{
+	struct natport_endpoint r = s->m.remote;
+
 	set_installed(pm, s, 0);
 	if (install(pm, s, &r) == 0) {
 		pm->stats.kernel_restored++;
 		emit(pm, NATPORT_EV_RESTORED, s);
 	} else {
 		set_installed(pm, s, 1); /* the next scan finds it missing */
+	}
+}
+
+/* The same for many mappings (by id: an event callback may have changed
+ * the table since they were noted), NATPORT_CTNL_MANY entries to a round
+ * trip: when thousands of entries run out at once (a loaded machine whose
+ * scan came late) one dispatch stays short. A hairpin's carrier and a
+ * clash take the single path. */
+static void restore_many(struct natport_pm *pm, const uint32_t *ids,
+			 unsigned int n)
+{
+	struct natport_ct_entry e[NATPORT_CTNL_MANY];
+	struct natport_map_slot *q[NATPORT_CTNL_MANY];
+	int res[NATPORT_CTNL_MANY];
+	unsigned int i, j, nq = 0;
+	int err;
+
+	for (i = 0; i <= n; i++) {
+		struct natport_map_slot *s =
+			i < n ? natport_maptable_get(&pm->mt, ids[i]) : NULL;
+
+		if (s && s->installed && restore_due(s)) {
+			if (s->hp_internal.family) {
+				restore_one(pm, s);
+			} else {
+				set_installed(pm, s, 0);
+				slot_entry(pm, s, &e[nq]);
+				q[nq++] = s;
+			}
+		}
+		if (nq < NATPORT_CTNL_MANY && i < n)
+			continue;
+		err = nq ? natport_ctnl_create_many(pm->ct, e, nq, res) : 0;
+		for (j = 0; j < nq; j++) {
+			struct natport_map_slot *t = q[j];
+			struct natport_endpoint r = t->m.remote;
+
+			if (!err && res[j] == 0)
+				installed_as(pm, t, &r);
+			else if (err || res[j] != -EEXIST ||
+				 install(pm, t, &r) != 0) {
+				set_installed(pm, t, 1); /* a scan retries */
+				continue;
+			}
+			pm->stats.kernel_restored++;
+			emit(pm, NATPORT_EV_RESTORED, t);
+		}
+		nq = 0;
 	}
 }
 
@@ -1735,7 +2016,10 @@ static void on_destroy(const struct natport_ct_entry *e, void *arg)
 		return;
 	pm->stats.kernel_destroyed++;
 	emit(pm, NATPORT_EV_DESTROYED, s);
-	restore(pm, s);
+	/* re-created after the read, in one batch (the read stops at
+	 * NATPORT_CTNL_MANY events) */
+	if (pm->ndestroyed < NATPORT_CTNL_MANY)
+		pm->destroyed[pm->ndestroyed++] = s->m.id;
 }
 
 /* Send what one scan slice queued: refreshes of silent entries (batched,
@@ -1748,6 +2032,9 @@ static void scan_flush(struct natport_pm *pm)
 	if (pm->nrefresh &&
 	    !natport_ctnl_refresh(pm->ct, pm->scratch, pm->nrefresh,
 				  pm->scratch_res)) {
+		uint32_t gone[NATPORT_CTNL_MANY];
+		unsigned int ngone = 0;
+
 		for (i = 0; i < pm->nrefresh; i++) {
 			struct natport_map_slot *s = natport_maptable_get(
 				&pm->mt, mark_id(pm, pm->scratch[i].mark));
@@ -1757,8 +2044,13 @@ static void scan_flush(struct natport_pm *pm)
 			if (pm->scratch_res[i] == 0)
 				pm->stats.refreshes++;
 			else if (pm->scratch_res[i] == -ENOENT)
-				restore(pm, s);
+				gone[ngone++] = s->m.id;
+			if (ngone == NATPORT_CTNL_MANY) {
+				restore_many(pm, gone, ngone);
+				ngone = 0;
+			}
 		}
+		restore_many(pm, gone, ngone);
 	}
 	for (i = 0; i < pm->ndelete; i++)
 		if (natport_ctnl_delete(pm->ct, &del[i]) == 0)
@@ -1774,7 +2066,6 @@ static int scan_one(const struct natport_ct_entry *e,
 	struct natport_pm *pm = arg;
 	struct natport_map_slot *s;
 	struct natport_ct_entry k;
-	uint64_t pkts = c->pkts_in + c->pkts_out;
 
 	/* compared with the entry the slot would install, not with its
 	 * mapping: a hairpin entry's kernel remote is the other phone */
@@ -1789,9 +2080,8 @@ static int scan_one(const struct natport_ct_entry *e,
 		return 0;
 	}
 	mark_seen(pm, s);
-	if (pkts != s->last_pkts || e->timeout_s > pm->refresh_below_s) {
+	if (counters_take(pm, s, c) || e->timeout_s > pm->refresh_below_s) {
 		/* moving: the kernel keeps it alive; or plenty of time */
-		s->last_pkts = pkts;
 		pm->stats.refresh_skipped++;
 		return 0;
 	}
@@ -1808,14 +2098,23 @@ static void scan_done(struct natport_pm *pm)
 	uint32_t id;
 
 	pm->stats.scans++;
+	pm->scan_last_ms = now_ms() - pm->scan_t0_ms;
 	if (pm->scan_seen >= pm->nactive)
 		return;
+	uint32_t gone[NATPORT_CTNL_MANY];
+	unsigned int ngone = 0;
+
 	for (id = 1; id < pm->mt.fresh; id++) {
 		struct natport_map_slot *s = &pm->mt.slots[id];
 
 		if (s->live && s->installed && s->scan_gen != pm->scan_gen)
-			restore(pm, s);
+			gone[ngone++] = id;
+		if (ngone == NATPORT_CTNL_MANY) {
+			restore_many(pm, gone, ngone);
+			ngone = 0;
+		}
 	}
+	restore_many(pm, gone, ngone);
 }
 
 static void scan_start(struct natport_pm *pm)
@@ -1826,6 +2125,7 @@ static void scan_start(struct natport_pm *pm)
 	if (!pm->scan_gen)
 		pm->scan_gen++; /* 0 means never seen */
 	pm->scan_seen = 0;
+	pm->scan_t0_ms = now_ms();
 	if (natport_ctnl_scan_start(pm->ct))
 		pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_KERNEL)]++;
 }
@@ -1900,7 +2200,11 @@ int natport_pm_dispatch(struct natport_pm *pm)
 			scan_step(pm);
 			continue;
 		}
-		r = natport_ctnl_events_read(pm->ct, on_destroy, pm);
+		pm->ndestroyed = 0;
+		r = natport_ctnl_events_read(pm->ct, NATPORT_CTNL_MANY,
+					     on_destroy, pm);
+		restore_many(pm, pm->destroyed, pm->ndestroyed);
+		pm->ndestroyed = 0;
 		if (r == -ENOBUFS) {
 			/* Events were lost: a scan finds and re-creates
 			 * whatever is gone. */

@@ -8,19 +8,69 @@
 #include "core/log.h"
 #include "core/quality.h"
 
-#define MAX_ID 65536 /* mapping ids fit the ct mark's 16 bits */
+/* Tracked streams hashed by mapping id: ids run as wide as the ct mark
+ * allows (11.5 million with the default tag, natport.h), and the table
+ * follows the streams tracked, not the id space. */
+#define FIRST_BUCKETS 1024
 
 struct tracked {
-	struct natport_mapping m; /* external endpoint is the module's key */
-	uint8_t on;
+	uint32_t id;
+	struct natport_endpoint external; /* the module's key */
+	struct tracked *next;
 };
 
 struct natport_quality {
 	struct natport_evloop *loop;
 	struct natport_pm *pm;
 	struct natport_rtp *h; /* NULL: module absent */
-	struct tracked *t;     /* MAX_ID entries, allocated with the module */
+	struct tracked **b;    /* nb chains, allocated with the module */
+	uint32_t nb, n;
 };
+
+static struct tracked **slot(const struct natport_quality *q, uint32_t id)
+{
+	struct tracked **pp = &q->b[(id * 2654435761u) & (q->nb - 1)];
+
+	while (*pp && (*pp)->id != id)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static struct tracked *find(const struct natport_quality *q, uint32_t id)
+{
+	return q->h && id ? *slot(q, id) : NULL;
+}
+
+/* More chains once there are as many streams as chains; without the
+ * memory the chains only get longer. */
+static void grow(struct natport_quality *q)
+{
+	uint32_t nb = q->nb * 2, i;
+	struct tracked **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return;
+	for (i = 0; i < q->nb; i++)
+		while (q->b[i]) {
+			struct tracked *t = q->b[i];
+			uint32_t k = (t->id * 2654435761u) & (nb - 1);
+
+			q->b[i] = t->next;
+			t->next = b[k];
+			b[k] = t;
+		}
+	free(q->b);
+	q->b = b;
+	q->nb = nb;
+}
+
+/* What the module's calls read of a mapping: its id and external. */
+static struct natport_mapping as_mapping(const struct tracked *t)
+{
+	struct natport_mapping m = { .id = t->id, .external = t->external };
+
+	return m;
+}
 
 static void on_event(const struct natport_rtp_event *ev, void *arg)
 {
@@ -71,16 +121,17 @@ struct natport_quality *natport_quality_new(struct natport_evloop *loop,
 			 err);
 		return q;
 	}
-	q->t = calloc(MAX_ID, sizeof(*q->t));
-	if (!q->t ||
+	q->nb = FIRST_BUCKETS;
+	q->b = calloc(q->nb, sizeof(*q->b));
+	if (!q->b ||
 	    natport_evloop_add_fd(loop, natport_rtp_fd(q->h), EPOLLIN,
 				  readable, q)) {
 		log_warnx("rtp: cannot watch the module's events; RTP "
 			  "statistics off");
 		natport_rtp_close(q->h);
 		q->h = NULL;
-		free(q->t);
-		q->t = NULL;
+		free(q->b);
+		q->b = NULL;
 		return q;
 	}
 	natport_rtp_set_event_cb(q->h, on_event, q);
@@ -91,18 +142,24 @@ struct natport_quality *natport_quality_new(struct natport_evloop *loop,
 
 void natport_quality_free(struct natport_quality *q)
 {
-	uint32_t id;
+	uint32_t i;
 
 	if (!q)
 		return;
 	if (q->h) {
-		for (id = 1; id < MAX_ID; id++)
-			if (q->t[id].on)
-				natport_rtp_unregister(q->h, &q->t[id].m);
+		for (i = 0; i < q->nb; i++)
+			while (q->b[i]) {
+				struct tracked *t = q->b[i];
+				struct natport_mapping m = as_mapping(t);
+
+				natport_rtp_unregister(q->h, &m);
+				q->b[i] = t->next;
+				free(t);
+			}
 		natport_evloop_del_fd(q->loop, natport_rtp_fd(q->h));
 		natport_rtp_close(q->h);
 	}
-	free(q->t);
+	free(q->b);
 	free(q);
 }
 
@@ -119,12 +176,13 @@ void natport_quality_track(struct natport_quality *q, uint32_t id,
 		.clock_rate = clock_rate ? clock_rate : 8000,
 	};
 	struct natport_mapping m;
+	struct tracked *t;
 	int err;
 
-	if (!q || !q->h || id == 0 || id >= MAX_ID ||
-	    natport_pm_lookup(q->pm, id, &m))
+	if (!q || !q->h || id == 0 || natport_pm_lookup(q->pm, id, &m))
 		return;
-	o.replace = q->t[id].on;
+	t = find(q, id);
+	o.replace = t != NULL;
 	err = natport_rtp_register_opts(q->h, &m, &o);
 	if (err == -EEXIST && !o.replace) {
 		/* left by a stream we lost track of: take it over */
@@ -136,8 +194,23 @@ void natport_quality_track(struct natport_quality *q, uint32_t id,
 			     natport_rtp_last_error(q->h));
 		return;
 	}
-	q->t[id].m = m;
-	q->t[id].on = 1;
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t) {
+			/* counted by the module, but not ours to untrack:
+			 * give it back */
+			natport_rtp_unregister(q->h, &m);
+			log_warnx_rl("rtp: mapping %u: out of memory", id);
+			return;
+		}
+		if (q->n >= q->nb)
+			grow(q);
+		t->id = id;
+		t->next = *slot(q, id);
+		*slot(q, id) = t;
+		q->n++;
+	}
+	t->external = m.external;
 }
 
 static void log_dir(const char *label, uint32_t id, const char *dir,
@@ -158,21 +231,31 @@ void natport_quality_untrack(struct natport_quality *q, uint32_t id,
 			     const char *label)
 {
 	struct natport_rtp_stats s[2];
+	struct natport_mapping m;
+	struct tracked **pp, *t;
 
-	if (!q || !q->h || id == 0 || id >= MAX_ID || !q->t[id].on)
+	if (!q || !q->h || id == 0 || !*(pp = slot(q, id)))
 		return;
-	if (natport_rtp_get(q->h, &q->t[id].m, s) == 0) {
+	t = *pp;
+	m = as_mapping(t);
+	if (natport_rtp_get(q->h, &m, s) == 0) {
 		log_dir(label, id, "in", &s[NATPORT_RTP_IN]);
 		log_dir(label, id, "out", &s[NATPORT_RTP_OUT]);
 	}
-	natport_rtp_unregister(q->h, &q->t[id].m);
-	q->t[id].on = 0;
+	natport_rtp_unregister(q->h, &m);
+	*pp = t->next;
+	free(t);
+	q->n--;
 }
 
 int natport_quality_get(struct natport_quality *q, uint32_t id,
 			struct natport_rtp_stats out[2])
 {
-	if (!q || !q->h || id == 0 || id >= MAX_ID || !q->t[id].on)
+	struct tracked *t = q ? find(q, id) : NULL;
+	struct natport_mapping m;
+
+	if (!t)
 		return -ENOENT;
-	return natport_rtp_get(q->h, &q->t[id].m, out);
+	m = as_mapping(t);
+	return natport_rtp_get(q->h, &m, out);
 }

@@ -344,14 +344,6 @@ static uint64_t fig_value(const struct natport_stats_view *v,
 	return u64;
 }
 
-static int sum_kernel(const struct natport_mapping *m,
-		      const struct natport_counters *c, uint32_t timeout_s,
-		      void *arg)
-{
-	add_counters(arg, c);
-	return 0;
-}
-
 void natport_stats_read(struct natport_stats_view *v,
 			const struct natport_stats_sources *src, int kernel)
 {
@@ -386,15 +378,12 @@ void natport_stats_read(struct natport_stats_view *v,
 		else if (src->alg->state == NATPORT_ALG_INACTIVE)
 			v->alg_state = "inactive";
 	}
-	if (kernel) {
-		char err[256];
-		int n = natport_kernel_list(0, sum_kernel, &v->kernel, err,
-					    sizeof(err));
-
-		if (n < 0)
-			log_warnx_rl("stats: kernel list: %s", err);
-		v->kernel_entries = n < 0 ? 0 : (uint64_t)n;
-	}
+	/* from the port manager's own counts (its entries, and their
+	 * counters summed by the refresh scans): no dump of the kernel's
+	 * table, whatever its size */
+	(void)kernel;
+	v->kernel_entries = v->pm.mappings_active;
+	v->kernel = v->pm.kernel;
 }
 
 void natport_record_stats(struct natport_ctl_msg_buf *b,

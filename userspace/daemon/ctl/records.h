@@ -61,7 +61,7 @@ struct natport_stats_view {
 	struct natport_media_stats media;
 	uint64_t media_clients;
 	struct natport_pcp_server_stats pcp;
-	/* the natport entries in the kernel (read only on request) */
+	/* the natport entries in the kernel (natport_pm_stats) */
 	uint64_t kernel_entries;
 	struct natport_counters kernel;
 	/* the control server's own */
@@ -72,8 +72,9 @@ struct natport_stats_view {
 	char alg[200];	       /* natport_alg_describe */
 };
 
-/* natport_stats_read - every figure now; kernel: also walk the kernel's
- * natport entries (a netlink dump: the stats command, not the log). */
+/* natport_stats_read - every figure now, in O(1): the kernel figures are
+ * the port manager's (entries installed, counters as of the last refresh
+ * scan). kernel is kept for the callers and no longer costs a dump. */
 void natport_stats_read(struct natport_stats_view *v,
 			const struct natport_stats_sources *src, int kernel);
 /* natport_record_stats - the stats record (nested errors, sip, pcp,
