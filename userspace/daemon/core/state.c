@@ -10,14 +10,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <natport/control.h>
 #include <natport/natport.h>
 
+#include "../../lib/pcplease.h"
 #include "core/session.h"
 #include "core/state.h"
+#include "ng/frontend.h"
+#include "pcp/server.h"
 #include "sip/dialog.h"
 #include "sip/registrar.h"
 
-#define STATE_MAGIC "natport-state 1"
+/* Version 2 added the static, pcp, ng and ngtag records and the boot id
+ * on the first line; a version 1 file (SIP only) still loads. Records of
+ * the kinds added later carry their own version as their first field: a
+ * record version this build does not know leaves its session out (its
+ * entries to the grace) rather than misreading it. */
+#define STATE_MAGIC "natport-state"
+#define STATE_VERSION 2
+#define REC_VERSION "1" /* of the static, pcp, ng and ngtag records */
 #define MAX_STATE (64u * 1024 * 1024)
 
 static uint32_t crc32_update(uint32_t crc, const void *buf, size_t n)
@@ -116,20 +127,38 @@ static void sb_ep(struct sbuf *b, const struct natport_endpoint *ep)
 	sb_put(b, t, strlen(t));
 }
 
+/* This boot's id: CLOCK_MONOTONIC times in the file (the registrar's and
+ * the leases' expiry) mean something only within one boot, and after a
+ * reboot the kernel's entries are gone anyway. "-" when unknown. */
+static const char *boot_id(void)
+{
+	static char id[40];
+	FILE *f;
+
+	if (id[0])
+		return id;
+	f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	if (!f || !fgets(id, sizeof(id), f) || !id[0])
+		snprintf(id, sizeof(id), "-");
+	if (f)
+		fclose(f);
+	id[strcspn(id, "\n ")] = '\0';
+	if (!id[0])
+		snprintf(id, sizeof(id), "-");
+	return id;
+}
+
 struct save_ctx {
 	struct sbuf *b;
 	const struct natport_state_src *src;
 	unsigned int records;
 };
 
-static int save_call(struct natport_call *c, void *arg)
+/* What every session has: its own line, its mappings, its streams. */
+static void save_session(struct save_ctx *x, const struct natport_session *s)
 {
-	struct save_ctx *x = arg;
 	struct sbuf *b = x->b;
-	struct natport_session *s = c->sess;
 
-	if (!s)
-		return 0;
 	sb_printf(b, "session %llu %d %d %llu %llu", (unsigned long long)s->id,
 		  s->kind, s->state, (unsigned long long)s->created_ms,
 		  (unsigned long long)s->active_ms);
@@ -167,6 +196,16 @@ static int save_call(struct natport_call *c, void *arg)
 		sb_put(b, "\n", 1);
 		x->records++;
 	}
+}
+
+static int save_call(struct natport_call *c, void *arg)
+{
+	struct save_ctx *x = arg;
+	struct sbuf *b = x->b;
+
+	if (!c->sess)
+		return 0;
+	save_session(x, c->sess);
 	sb_printf(b, "sip");
 	sb_str(b, c->call_id);
 	sb_str(b, c->from);
@@ -182,6 +221,97 @@ static int save_call(struct natport_call *c, void *arg)
 		sb_str(b, c->tags[i]);
 	sb_put(b, "\n", 1);
 	x->records++;
+	return 0;
+}
+
+static void sb_hex(struct sbuf *b, const uint8_t *p, size_t n)
+{
+	char h[3];
+
+	sb_put(b, " ", 1);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(h, sizeof(h), "%02x", p[i]);
+		sb_put(b, h, 2);
+	}
+}
+
+static void save_lease(struct save_ctx *x, const struct natport_pcplease *l)
+{
+	struct sbuf *b = x->b;
+
+	sb_printf(b, "pcp " REC_VERSION " %u %u %u %u", l->id, l->owner,
+		  l->kind, l->protocol);
+	sb_hex(b, l->nonce, sizeof(l->nonce));
+	sb_ep(b, &l->internal);
+	sb_ep(b, &l->external);
+	sb_ep(b, &l->client);
+	sb_ep(b, &l->peer);
+	sb_printf(b, " %u %llu %llu %llu %u", l->partner,
+		  (unsigned long long)l->map_until_ms,
+		  (unsigned long long)l->peer_until_ms,
+		  (unsigned long long)l->created_ms, l->n_filters);
+	for (unsigned int i = 0; i < l->n_filters; i++) {
+		sb_printf(b, " %u", l->filters[i].prefix_len);
+		sb_ep(b, &l->filters[i].remote);
+	}
+	sb_put(b, "\n", 1);
+	x->records++;
+}
+
+static void save_ng(struct save_ctx *x, const struct natport_ng_call_state *c)
+{
+	struct sbuf *b = x->b;
+
+	sb_printf(b, "ng " REC_VERSION);
+	sb_str(b, c->call_id);
+	sb_printf(b, " %lld %lld %d %d %u\n", (long long)c->created,
+		  (long long)c->last_signal, c->delete_pending,
+		  c->delete_why, c->n_tags);
+	x->records++;
+	for (unsigned int i = 0; i < c->n_tags; i++) {
+		const struct natport_ng_tag_state *t = &c->tags[i];
+
+		sb_printf(b, "ngtag " REC_VERSION);
+		sb_str(b, t->tag);
+		sb_printf(b, " %d", t->side);
+		sb_ep(b, &t->src);
+		sb_printf(b, " %lld %u", (long long)t->created, t->n_protos);
+		for (unsigned int k = 0; k < t->n_protos; k++)
+			sb_str(b, t->protos[k]);
+		sb_put(b, "\n", 1);
+		x->records++;
+	}
+}
+
+/* The sessions of the other front ends (SIP's go with their calls). */
+static int save_other(struct natport_session *s, void *arg)
+{
+	struct save_ctx *x = arg;
+	struct natport_pcplease l;
+	/* one at a time, on the loop's thread: not on the stack (17 KB) */
+	static struct natport_ng_call_state ng;
+
+	switch (s->kind) {
+	case NATPORT_SESSION_STATIC:
+		save_session(x, s);
+		sb_printf(x->b, "static " REC_VERSION "\n");
+		x->records++;
+		break;
+	case NATPORT_SESSION_PCP:
+		if (natport_pcp_server_lease_save(x->src->pcp, s, &l))
+			break;
+		save_session(x, s);
+		save_lease(x, &l);
+		break;
+	case NATPORT_SESSION_NG:
+		if (natport_ng_call_save(x->src->ng, s, &ng))
+			break;
+		save_session(x, s);
+		save_ng(x, &ng);
+		break;
+	default:
+		break;
+	}
 	return 0;
 }
 
@@ -226,7 +356,8 @@ int natport_state_save(const char *path, const struct natport_state_src *src,
 
 	b.n = 0;
 	b.oom = 0;
-	sb_printf(&b, "%s %llu\n", STATE_MAGIC, (unsigned long long)now_ms);
+	sb_printf(&b, "%s %d %llu %s\n", STATE_MAGIC, STATE_VERSION,
+		  (unsigned long long)now_ms, boot_id());
 	if (src->secret) {
 		sb_printf(&b, "secret %016llx\n",
 			  (unsigned long long)*src->secret);
@@ -234,6 +365,7 @@ int natport_state_save(const char *path, const struct natport_state_src *src,
 	}
 	if (src->calls)
 		natport_call_walk(src->calls, save_call, &x);
+	natport_session_walk(src->sessions, save_other, &x);
 	if (src->reg)
 		natport_registrar_foreach(src->reg, save_binding, &x);
 	sb_printf(&b, "end %u %08x\n", x.records,
@@ -327,7 +459,9 @@ struct load_ctx {
 	const struct natport_state_src *src;
 	struct natport_state_result *res;
 	struct natport_session *s;
+	int owned; /* its front end took it back (a sip/static/pcp/ng line) */
 	struct natport_call *c;
+	struct natport_ng_call_state *ng; /* an ng record being read */
 	uint64_t now_ms;
 	unsigned int nmaps;
 	struct natport_mapping maps[NATPORT_SESSION_MAX_MAPS];
@@ -337,21 +471,34 @@ struct load_ctx {
 static void finish_session(struct load_ctx *x)
 {
 	struct natport_session *s = x->s;
+	unsigned int owned_maps = 0;
 
 	if (!s)
 		return;
-	for (unsigned int i = 0; i < x->nmaps; i++) {
+	if (x->ng) { /* its tags are read now: the call comes back whole */
+		if (natport_ng_call_restore(x->src->ng, s, x->ng) == 0)
+			x->owned = 1;
+		free(x->ng);
+		x->ng = NULL;
+	}
+	for (unsigned int i = 0; i < x->nmaps && x->owned; i++) {
 		struct natport_mapping *m = &x->maps[i], cur;
 
-		m->owner = s->id;
+		/* an operator's mapping is marked as such, not by session:
+		 * calls and nat-portctl tell it apart by that owner */
+		m->owner = s->kind == NATPORT_SESSION_STATIC ?
+				   NATPORT_CTL_OWNER_STATIC :
+				   s->id;
 		if (natport_pm_adopt(x->src->pm, m, NULL) &&
 		    (natport_pm_lookup(x->src->pm, m->id, &cur) ||
 		     !natport_endpoint_equal(&cur.external, &m->external))) {
 			x->res->failed++;
 			continue;
 		}
-		if (natport_session_own(x->src->sessions, s, m->id) == 0)
+		if (natport_session_own(x->src->sessions, s, m->id) == 0) {
 			x->res->mappings++;
+			owned_maps++;
+		}
 	}
 	/* a stream whose mapping could not be had loses it */
 	for (unsigned int i = 0; i < s->n_streams; i++) {
@@ -362,14 +509,21 @@ static void finish_session(struct load_ctx *x)
 		if (st->rtcp_id && !natport_session_owns(s, st->rtcp_id))
 			st->rtcp_id = 0;
 	}
-	if (!x->c) { /* no SIP record: nobody could end it */
+	if (!x->owned ||
+	    /* a lease or a static mapping is its one mapping */
+	    ((s->kind == NATPORT_SESSION_STATIC ||
+	      s->kind == NATPORT_SESSION_PCP) &&
+	     !owned_maps)) {
+		/* nobody could end it, or nothing left to keep */
 		natport_session_end(x->src->sessions, s, NATPORT_END_SHUTDOWN);
 	} else {
 		natport_session_announce(x->src->sessions, s);
 		x->res->sessions++;
+		x->res->kinds[s->kind]++;
 	}
 	x->s = NULL;
 	x->c = NULL;
+	x->owned = 0;
 	x->nmaps = 0;
 }
 
@@ -378,9 +532,121 @@ static char *dup_or_null(const char *s)
 	return *s ? strdup(s) : NULL;
 }
 
+/* Can this instance take a session of kind back at all? */
+static int kind_restorable(const struct natport_state_src *src, int kind)
+{
+	switch (kind) {
+	case NATPORT_SESSION_SIP:
+		return src->calls != NULL;
+	case NATPORT_SESSION_STATIC:
+		return 1;
+	case NATPORT_SESSION_PCP:
+		return src->pcp != NULL;
+	case NATPORT_SESSION_NG:
+		return src->ng != NULL;
+	}
+	return 0;
+}
+
+static int hex_parse(const char *s, uint8_t *p, size_t n)
+{
+	if (strlen(s) != 2 * n)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		p[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+/* pcp 1 ID OWNER KIND PROTO NONCE INTERNAL EXTERNAL CLIENT PEER PARTNER
+ *       MAP_UNTIL PEER_UNTIL CREATED NFILTERS [PREFIX REMOTE]... */
+static void load_lease(struct load_ctx *x, char **f, unsigned int n)
+{
+	struct natport_pcplease l;
+
+	memset(&l, 0, sizeof(l));
+	if (n < 16 || strcmp(f[1], REC_VERSION))
+		return;
+	l.id = strtoul(f[2], NULL, 10);
+	l.owner = (uint8_t)atoi(f[3]);
+	l.kind = (uint8_t)atoi(f[4]);
+	l.protocol = (uint8_t)atoi(f[5]);
+	if (hex_parse(f[6], l.nonce, sizeof(l.nonce)) ||
+	    ep_parse(f[7], &l.internal) || ep_parse(f[8], &l.external) ||
+	    ep_parse(f[9], &l.client) || ep_parse(f[10], &l.peer))
+		return;
+	l.partner = strtoul(f[11], NULL, 10);
+	l.map_until_ms = strtoull(f[12], NULL, 10);
+	l.peer_until_ms = strtoull(f[13], NULL, 10);
+	l.created_ms = strtoull(f[14], NULL, 10);
+	l.n_filters = strtoul(f[15], NULL, 10);
+	if (l.n_filters > NATPORT_PCP_MAX_FILTERS || n < 16 + 2 * l.n_filters)
+		return;
+	for (unsigned int i = 0; i < l.n_filters; i++) {
+		l.filters[i].prefix_len = (uint8_t)atoi(f[16 + 2 * i]);
+		if (ep_parse(f[17 + 2 * i], &l.filters[i].remote))
+			return;
+	}
+	if (natport_pcp_server_lease_restore(x->src->pcp, x->s, &l) == 0)
+		x->owned = 1;
+}
+
+/* ng 1 CALL-ID CREATED LAST_SIGNAL DELETE_PENDING DELETE_WHY NTAGS, then
+ * NTAGS lines: ngtag 1 TAG SIDE SRC CREATED NPROTOS PROTO... */
+static void load_ng(struct load_ctx *x, char **f, unsigned int n)
+{
+	struct natport_ng_call_state *c;
+
+	if (n < 8 || strcmp(f[1], REC_VERSION) || x->ng)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	unescape(f[2]);
+	snprintf(c->call_id, sizeof(c->call_id), "%s", f[2]);
+	c->created = strtoll(f[3], NULL, 10);
+	c->last_signal = strtoll(f[4], NULL, 10);
+	c->delete_pending = atoi(f[5]);
+	c->delete_why = atoi(f[6]);
+	/* n_tags counts the ngtag lines read, not what this line says */
+	x->ng = c;
+}
+
+static void load_ngtag(struct load_ctx *x, char **f, unsigned int n)
+{
+	struct natport_ng_call_state *c = x->ng;
+	struct natport_ng_tag_state *t;
+	unsigned int np;
+
+	if (!c || n < 7 || strcmp(f[1], REC_VERSION) ||
+	    c->n_tags >= NATPORT_NG_TAGS)
+		return;
+	t = &c->tags[c->n_tags];
+	memset(t, 0, sizeof(*t));
+	unescape(f[2]);
+	snprintf(t->tag, sizeof(t->tag), "%s", f[2]);
+	t->side = atoi(f[3]);
+	if (ep_parse(f[4], &t->src))
+		return;
+	t->created = strtoll(f[5], NULL, 10);
+	np = strtoul(f[6], NULL, 10);
+	for (unsigned int k = 0;
+	     k < np && k < NATPORT_SESSION_MAX_STREAMS && 7 + k < n; k++) {
+		unescape(f[7 + k]);
+		snprintf(t->protos[k], sizeof(t->protos[k]), "%s", f[7 + k]);
+		t->n_protos = k + 1;
+	}
+	c->n_tags++;
+}
+
 static void load_line(struct load_ctx *x, char *line)
 {
-	char *f[16 + NATPORT_CALL_MAX_TAGS];
+	char *f[16 + 2 * NATPORT_PCP_MAX_FILTERS + NATPORT_CALL_MAX_TAGS +
+		NATPORT_SESSION_MAX_STREAMS];
 	unsigned int n = split(line, f, sizeof(f) / sizeof(f[0]));
 
 	if (!n)
@@ -392,7 +658,7 @@ static void load_line(struct load_ctx *x, char *line)
 		int kind = atoi(f[2]);
 
 		finish_session(x);
-		if (kind != NATPORT_SESSION_SIP || !x->src->calls)
+		if (!kind_restorable(x->src, kind))
 			return; /* its entries are left to the grace */
 		unescape(f[7]);
 		x->s = natport_session_restore(x->src->sessions, id, kind, f[7],
@@ -440,7 +706,8 @@ static void load_line(struct load_ctx *x, char *line)
 		    ep_parse(f[16], &st->remote_rtcp))
 			return;
 		x->s->n_streams++;
-	} else if (!strcmp(f[0], "sip") && n >= 13 && x->s && !x->c) {
+	} else if (!strcmp(f[0], "sip") && n >= 13 && x->s && !x->owned &&
+		   x->s->kind == NATPORT_SESSION_SIP) {
 		struct natport_call *c;
 		unsigned int ntags;
 
@@ -468,6 +735,19 @@ static void load_line(struct load_ctx *x, char *line)
 		for (unsigned int i = 0; i < ntags && 13 + i < n; i++)
 			natport_call_tag_add(c, f[13 + i]);
 		x->c = c;
+		x->owned = 1;
+	} else if (!strcmp(f[0], "static") && n >= 2 && x->s && !x->owned &&
+		   x->s->kind == NATPORT_SESSION_STATIC) {
+		/* no owner state: the session and its mapping are all */
+		x->owned = !strcmp(f[1], REC_VERSION);
+	} else if (!strcmp(f[0], "pcp") && x->s && !x->owned &&
+		   x->s->kind == NATPORT_SESSION_PCP) {
+		load_lease(x, f, n);
+	} else if (!strcmp(f[0], "ng") && x->s && !x->owned &&
+		   x->s->kind == NATPORT_SESSION_NG) {
+		load_ng(x, f, n);
+	} else if (!strcmp(f[0], "ngtag") && x->s && x->ng) {
+		load_ngtag(x, f, n);
 	} else if (!strcmp(f[0], "binding") && n >= 5 && x->src->reg) {
 		struct natport_endpoint addr;
 		uint64_t exp = strtoull(f[4], NULL, 10);
@@ -483,6 +763,38 @@ static void load_line(struct load_ctx *x, char *line)
 			    x->now_ms) == 0)
 			x->res->bindings++;
 	}
+}
+
+/* The first line: "natport-state VERSION NOW_MS [BOOT_ID]" (version 1
+ * had no boot id). 0, or -1 with why in err. */
+static int check_header(const char *buf, char *err, size_t errlen)
+{
+	char boot[40] = "";
+	unsigned long long t;
+	int v;
+
+	if (strncmp(buf, STATE_MAGIC " ", strlen(STATE_MAGIC) + 1) ||
+	    sscanf(buf + strlen(STATE_MAGIC) + 1, "%d %llu %39s", &v, &t,
+		   boot) < 2) {
+		snprintf(err, errlen, "not a natport state file");
+		return -1;
+	}
+	if (v < 1 || v > STATE_VERSION) {
+		snprintf(err, errlen,
+			 "version %d, this nat-portd reads versions 1 to %d "
+			 "(written by a newer one?)",
+			 v, STATE_VERSION);
+		return -1;
+	}
+	if (v >= 2 && strcmp(boot, "-") && strcmp(boot_id(), "-") &&
+	    strcmp(boot, boot_id())) {
+		snprintf(err, errlen,
+			 "written before the last reboot (boot id %s); its "
+			 "entries and times are gone with it",
+			 boot);
+		return -1;
+	}
+	return 0;
 }
 
 int natport_state_load(const char *path, const struct natport_state_src *src,
@@ -527,9 +839,8 @@ int natport_state_load(const char *path, const struct natport_state_src *src,
 		snprintf(err, errlen, "empty");
 		return -1;
 	}
-	if (strncmp(buf, STATE_MAGIC " ", strlen(STATE_MAGIC) + 1)) {
+	if (check_header(buf, err, errlen)) {
 		free(buf);
-		snprintf(err, errlen, "not a natport state file (version 1)");
 		return -1;
 	}
 	/* the check line: the last one, "end COUNT CRC" over what precedes */
@@ -569,8 +880,11 @@ int natport_state_load(const char *path, const struct natport_state_src *src,
 		records++;
 	}
 	finish_session(x);
+	free(x->ng);
 	free(x);
 	free(buf);
+	/* the leases own their mappings now: their kernel side again */
+	natport_pcp_server_resume(src->pcp);
 	if (records != want) {
 		snprintf(err, errlen, "%u records, the end line says %u",
 			 records, want);
