@@ -140,6 +140,10 @@ static void state_restore(struct daemon *d)
 			 (unsigned long long)(st.adopted - st.adopt_claimed),
 			 (unsigned long long)st.adopt_rejected,
 			 (unsigned long long)(natport_mono_ms() - t0));
+	if (res.rtp_streams)
+		log_info("restart: %u RTP streams registered again with "
+			 "natport_rtp, their statistics kept",
+			 res.rtp_streams);
 	d->state_dirty = 1;
 }
 

@@ -14,6 +14,7 @@
 #include <natport/natport.h>
 
 #include "../../lib/pcplease.h"
+#include "core/quality.h"
 #include "core/session.h"
 #include "core/state.h"
 #include "ng/frontend.h"
@@ -467,6 +468,31 @@ struct load_ctx {
 	struct natport_mapping maps[NATPORT_SESSION_MAX_MAPS];
 };
 
+/* RTP statistics (the optional module): its streams outlived the daemon
+ * with their counters; registering them again with replace takes them
+ * over, statistics kept (natport_rtp.h), so untracking at the call's end
+ * logs the whole call's figures and removes them. */
+static void rtp_again(struct load_ctx *x, const struct natport_session *s)
+{
+	struct natport_quality *q =
+		natport_session_table_quality(x->src->sessions);
+
+	if (!natport_quality_available(q))
+		return;
+	for (unsigned int i = 0; i < s->n_streams; i++) {
+		const struct natport_session_stream *st = &s->streams[i];
+		struct natport_mapping m;
+
+		if (!st->rtp_id || st->payload_type < 0 || !st->clock_rate ||
+		    natport_pm_lookup(x->src->pm, st->rtp_id, &m) ||
+		    m.state != NATPORT_MAP_ACTIVE)
+			continue;
+		natport_quality_track(q, st->rtp_id, st->payload_type,
+				      st->clock_rate);
+		x->res->rtp_streams++;
+	}
+}
+
 /* The session's records are all read: claim its mappings, own them. */
 static void finish_session(struct load_ctx *x)
 {
@@ -517,6 +543,7 @@ static void finish_session(struct load_ctx *x)
 		/* nobody could end it, or nothing left to keep */
 		natport_session_end(x->src->sessions, s, NATPORT_END_SHUTDOWN);
 	} else {
+		rtp_again(x, s);
 		natport_session_announce(x->src->sessions, s);
 		x->res->sessions++;
 		x->res->kinds[s->kind]++;

@@ -79,6 +79,8 @@ int natport_state_save(const char *path, const struct natport_state_src *src,
  * file, or -1 when the file is refused (err says why; nothing restored). */
 struct natport_state_result {
 	unsigned int sessions, mappings, bindings, failed;
+	/* RTP streams registered again with the module (where loaded) */
+	unsigned int rtp_streams;
 	unsigned int kinds[__NATPORT_SESSION_KIND_MAX]; /* restored, per kind */
 };
 int natport_state_load(const char *path, const struct natport_state_src *src,
