@@ -815,10 +815,9 @@ static int check_header(const char *buf, char *err, size_t errlen)
 	}
 	if (v >= 2 && strcmp(boot, "-") && strcmp(boot_id(), "-") &&
 	    strcmp(boot, boot_id())) {
+		/* its monotonic times belong to another boot */
 		snprintf(err, errlen,
-			 "written before the last reboot (boot id %s); its "
-			 "entries and times are gone with it",
-			 boot);
+			 "written before the last reboot (boot id %s)", boot);
 		return -1;
 	}
 	return 0;
