@@ -533,8 +533,8 @@ static int adopt_entry(struct natport_pm *pm, const struct natport_ct_entry *e)
 	uint32_t id = mark_id(pm, e->mark), pair = NATPORT_PAIR_NONE;
 	unsigned int half = 0;
 	int bad;
-	struct natport_portalloc *pa = adopt_pa(pm, &e->internal,
-						&e->external, &bad);
+	struct natport_portalloc *pa =
+		adopt_pa(pm, &e->internal, &e->external, &bad);
 
 	if (bad || !id || id > pm->capacity ||
 	    (pa && natport_portalloc_find(pa, &e->external, &pair, &half)) ||
@@ -586,8 +586,8 @@ static int adopt_all(struct natport_pm *pm)
 		uint32_t pair;
 		unsigned int half;
 		int bad;
-		struct natport_portalloc *pa = adopt_pa(pm, &a.v[i].internal,
-							&a.v[i].external, &bad);
+		struct natport_portalloc *pa =
+			adopt_pa(pm, &a.v[i].internal, &a.v[i].external, &bad);
 
 		if (!pa || bad ||
 		    natport_portalloc_find(pa, &a.v[i].external, &pair, &half))
@@ -608,8 +608,8 @@ static int adopt_all(struct natport_pm *pm)
 		uint32_t pair;
 		unsigned int half;
 		int bad;
-		struct natport_portalloc *pa = adopt_pa(pm, &a.v[i].internal,
-							&a.v[i].external, &bad);
+		struct natport_portalloc *pa =
+			adopt_pa(pm, &a.v[i].internal, &a.v[i].external, &bad);
 
 		if (pa && !bad &&
 		    !natport_portalloc_find(pa, &a.v[i].external, &pair,
@@ -676,8 +676,8 @@ int natport_pm_adopt(struct natport_pm *pm, const struct natport_mapping *m,
 	pa = adopt_pa(pm, &m->internal, &m->external, &bad);
 	pair = NATPORT_PAIR_NONE;
 	half = 0;
-	if (bad || (pa && natport_portalloc_find(pa, &m->external, &pair,
-						 &half)))
+	if (bad ||
+	    (pa && natport_portalloc_find(pa, &m->external, &pair, &half)))
 		return fail(pm, NATPORT_E_INVAL,
 			    "external endpoint not in the range");
 	if (natport_maptable_find(&pm->mt, &m->internal))
@@ -685,8 +685,7 @@ int natport_pm_adopt(struct natport_pm *pm, const struct natport_mapping *m,
 			    "internal endpoint already mapped");
 	if ((pa && pa->pairs[pair].map[half]) || !m->id ||
 	    m->id > pm->capacity || pm->mt.count >= pm->capacity)
-		return fail(pm, NATPORT_E_EXIST, "port or id %u taken",
-			    m->id);
+		return fail(pm, NATPORT_E_EXIST, "port or id %u taken", m->id);
 	if (pa && pa->pairs[pair].state != PAIR_USED &&
 	    natport_portalloc_take(pa, pair))
 		return fail(pm, NATPORT_E_EXIST,

@@ -266,8 +266,8 @@ static void save_ng(struct save_ctx *x, const struct natport_ng_call_state *c)
 	sb_printf(b, "ng " REC_VERSION);
 	sb_str(b, c->call_id);
 	sb_printf(b, " %lld %lld %d %d %u\n", (long long)c->created,
-		  (long long)c->last_signal, c->delete_pending,
-		  c->delete_why, c->n_tags);
+		  (long long)c->last_signal, c->delete_pending, c->delete_why,
+		  c->n_tags);
 	x->records++;
 	for (unsigned int i = 0; i < c->n_tags; i++) {
 		const struct natport_ng_tag_state *t = &c->tags[i];

@@ -1041,13 +1041,14 @@ int natport_ng_call_restore(struct natport_ng *ng, struct natport_session *s,
 	ng->st.calls++;
 	if (st->delete_pending) {
 		/* the delay's start is not known: it runs again in full */
-		c->delete_why = st->delete_why > NATPORT_END_NONE &&
-						st->delete_why < __NATPORT_END_MAX ?
-					(enum natport_session_end)st->delete_why :
-					NATPORT_END_HANGUP;
+		c->delete_why =
+			st->delete_why > NATPORT_END_NONE &&
+					st->delete_why < __NATPORT_END_MAX ?
+				(enum natport_session_end)st->delete_why :
+				NATPORT_END_HANGUP;
 		c->delete_timer = natport_evloop_timer_add(
-			ng->loop, ng->cfg.ng_delete_delay_ms ?: 1, on_delete_timer,
-			c);
+			ng->loop, ng->cfg.ng_delete_delay_ms ?: 1,
+			on_delete_timer, c);
 	}
 	return 0;
 }

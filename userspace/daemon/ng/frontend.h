@@ -81,7 +81,7 @@ struct natport_ng_tag_state {
 
 struct natport_ng_call_state {
 	char call_id[257];
-	int64_t created, last_signal; /* UNIX seconds */
+	int64_t created, last_signal;	/* UNIX seconds */
 	int delete_pending, delete_why; /* enum natport_session_end */
 	unsigned int n_tags;
 	struct natport_ng_tag_state tags[NATPORT_NG_TAGS];
