@@ -11,8 +11,9 @@
 # 1. mappings add internal 192.0.2.10:8000 remote 198.51.100.20:7200: one
 #    natport entry; np-udp talkers both ways at 200 packets/s for 10 s.
 # 2. kill -9, 2 s without a daemon, restart: the entry adopted and
-#    claimed by the restored static session ("1 static mappings"), the
-#    mapping listed as before (id, internal, external, remote, owner).
+#    claimed by the restored static session, the mapping listed as before
+#    (id, internal, external, remote, owner); so is a second, held one
+#    (no remote, no entry: only the state file knows it).
 # 3. SIGTERM (release-on-stop no), restart: the same again.
 # 4. zero lost packets both ways; mappings del ends it, no entry left.
 set -eu
@@ -38,6 +39,11 @@ EXT=$(jq -r .external "$TMP/add.out")
 EXT=${EXT##*:}
 check "mappings add: id $ID, external port $EXT" [ -n "$ID" ] && check "... a port" [ -n "$EXT" ]
 check "its entry is in the kernel" wait_until 50 np_entries_are 1
+# and one without a remote yet: held, no entry (the state file alone
+# knows it)
+CTL -j mappings add internal "$LAN_IP:8100" type data >"$TMP/held.out"
+HELD=$(jq -r .id "$TMP/held.out")
+check "a held static mapping (id $HELD, no entry)" [ "$(jq -r .state "$TMP/held.out")" = held ]
 maps_snapshot >"$TMP/maps.before"
 cat "$TMP/maps.before"
 sampler_up
@@ -53,7 +59,7 @@ check "the entry outlived the daemon" np_entries_are 1
 portd_restart "${CONF[@]}"
 grep 'restart:' "$PORTD_LOG" || true
 check "the static mapping was restored" \
-	grep -q "restart: 1 kernel entries adopted, 0 calls restored (1 mappings, 0 failed), 0 bindings, 1 static mappings" "$PORTD_LOG"
+	grep -q "restart: 1 kernel entries adopted, 0 calls restored (2 mappings, 0 failed), 0 bindings, 2 static mappings" "$PORTD_LOG"
 maps_snapshot >"$TMP/maps.after"
 check "mappings list shows the same mapping (id $ID, port $EXT, static)" \
 	cmp -s "$TMP/maps.before" "$TMP/maps.after"
@@ -64,7 +70,7 @@ echo "== 3: SIGTERM without release-on-stop, restart"
 check "SIGTERM, exit 0" portd_stop
 grep "stopped;" "$PORTD_LOG" || true
 check "the stop says the static mapping is kept" \
-	grep -q "stopped; 0 calls, 1 static mappings" "$PORTD_LOG"
+	grep -q "stopped; 0 calls, 2 static mappings" "$PORTD_LOG"
 check "the entry outlived the stop" np_entries_are 1
 portd_restart "${CONF[@]}"
 maps_snapshot >"$TMP/maps.after2"
@@ -82,6 +88,7 @@ echo "media gap: LAN $gap_lan ms, WAN $gap_wan ms; router lag: LAN $lag_lan ms, 
 check "the router never held media back more than 100 ms ($lag_lan/$lag_wan ms)" \
 	[ $((lag_lan > lag_wan ? lag_lan : lag_wan)) -le 100 ]
 check "mappings del $ID after the restarts: exit 0" CTL mappings del "$ID"
+check "mappings del $HELD (the held one): exit 0" CTL mappings del "$HELD"
 check "its entry is gone" wait_until 50 np_entries_are 0
 restart_final_checks "${CONF[@]}"
 finish
