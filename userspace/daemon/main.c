@@ -164,7 +164,8 @@ static void usage(FILE *f)
 		"  -f        stay in the foreground, log to stderr\n"
 		"  -n        check the configuration and exit\n"
 		"  -h        this help\n"
-		"signals: SIGHUP reloads, SIGTERM exits (keeping calls unless\n"
+		"signals: SIGHUP reloads, SIGTERM exits (keeping calls, static\n"
+		"mappings, PCP leases and ng calls for the next start unless\n"
 		"release-on-stop yes), SIGUSR1 logs counters\n",
 		NATPORT_CONFIG_DEFAULT_PATH);
 }
