@@ -67,6 +67,8 @@ static void state_save(struct daemon *d)
 		.calls = natport_proxy_calls(d->proxy),
 		.reg = natport_proxy_registrar(d->proxy),
 		.secret = &secret,
+		.pcp = d->pcp,
+		.ng = d->ng,
 	};
 	char err[400];
 
@@ -103,6 +105,8 @@ static void state_restore(struct daemon *d)
 		.calls = natport_proxy_calls(d->proxy),
 		.reg = natport_proxy_registrar(d->proxy),
 		.secret = &secret,
+		.pcp = d->pcp,
+		.ng = d->ng,
 	};
 	struct natport_state_result res = { 0 };
 	struct natport_pm_stats st;
@@ -124,14 +128,32 @@ static void state_restore(struct daemon *d)
 	else if (st.adopted || r || res.bindings)
 		log_info("restart: %llu kernel entries adopted, %u calls "
 			 "restored (%u mappings, %u failed), %u bindings, "
+			 "%u static mappings, %u pcp leases, %u ng calls, "
 			 "%llu entries left unclaimed, %llu rejected, in "
 			 "%llu ms",
-			 (unsigned long long)st.adopted, res.sessions,
-			 res.mappings, res.failed, res.bindings,
+			 (unsigned long long)st.adopted,
+			 res.kinds[NATPORT_SESSION_SIP], res.mappings,
+			 res.failed, res.bindings,
+			 res.kinds[NATPORT_SESSION_STATIC],
+			 res.kinds[NATPORT_SESSION_PCP],
+			 res.kinds[NATPORT_SESSION_NG],
 			 (unsigned long long)(st.adopted - st.adopt_claimed),
 			 (unsigned long long)st.adopt_rejected,
 			 (unsigned long long)(natport_mono_ms() - t0));
+	if (res.rtp_streams)
+		log_info("restart: %u RTP streams registered again with "
+			 "natport_rtp, their statistics kept",
+			 res.rtp_streams);
 	d->state_dirty = 1;
+}
+
+static unsigned int sessions_live(const struct daemon *d)
+{
+	unsigned int n = 0;
+
+	for (int k = 0; k < __NATPORT_SESSION_KIND_MAX; k++)
+		n += natport_session_count(d->sessions, k);
+	return n;
 }
 
 static void usage(FILE *f)
@@ -142,7 +164,8 @@ static void usage(FILE *f)
 		"  -f        stay in the foreground, log to stderr\n"
 		"  -n        check the configuration and exit\n"
 		"  -h        this help\n"
-		"signals: SIGHUP reloads, SIGTERM exits (keeping calls unless\n"
+		"signals: SIGHUP reloads, SIGTERM exits (keeping calls, static\n"
+		"mappings, PCP leases and ng calls for the next start unless\n"
 		"release-on-stop yes), SIGUSR1 logs counters\n",
 		NATPORT_CONFIG_DEFAULT_PATH);
 }
@@ -391,9 +414,9 @@ int main(int argc, char **argv)
 	if (err)
 		log_warnx("event loop: %s", strerror(-err));
 stop:
-	/* an idle daemon leaves nothing (bindings stay in the file) */
-	if (!err && d.ctl && !d.cfg.release_on_stop &&
-	    natport_session_count(d.sessions, NATPORT_SESSION_SIP) == 0) {
+	/* an idle daemon leaves nothing (bindings stay in the file); a
+	 * static mapping, a lease or an ng call is kept like a call */
+	if (!err && d.ctl && !d.cfg.release_on_stop && !sessions_live(&d)) {
 		state_save(&d);
 	} else if (!err && d.ctl && !d.cfg.release_on_stop) {
 		/* Stopping on purpose keeps the calls (issue 14): the kernel
@@ -402,9 +425,14 @@ stop:
 		state_save(&d);
 		natport_control_free(d.ctl);
 		natport_evloop_del_fd(d.loop, natport_pm_fd(d.pm));
-		log_info("stopped; %u calls and their media kept for the next "
-			 "start (release-on-stop no)",
-			 natport_session_count(d.sessions, NATPORT_SESSION_SIP));
+		log_info("stopped; %u calls, %u static mappings, %u pcp "
+			 "leases and %u ng calls kept with their media for the "
+			 "next start (release-on-stop no)",
+			 natport_session_count(d.sessions, NATPORT_SESSION_SIP),
+			 natport_session_count(d.sessions,
+					       NATPORT_SESSION_STATIC),
+			 natport_session_count(d.sessions, NATPORT_SESSION_PCP),
+			 natport_session_count(d.sessions, NATPORT_SESSION_NG));
 		natport_pm_detach(d.pm);
 		return 0;
 	}

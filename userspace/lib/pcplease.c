@@ -95,6 +95,25 @@ struct natport_pcplease *natport_pcplease_add(struct natport_pcplease_table *t)
 	return l;
 }
 
+struct natport_pcplease *natport_pcplease_put(struct natport_pcplease_table *t,
+					      const struct natport_pcplease *l)
+{
+	struct natport_pcplease *n;
+	uint32_t id = l->id;
+
+	if (!id || id_in_use(t, id))
+		return NULL;
+	n = natport_pcplease_add(t);
+	if (!n)
+		return NULL;
+	*n = *l;
+	n->id = id;
+	/* fresh ids after it, so the next add does not search past it */
+	if (t->next_id <= id && id != UINT32_MAX)
+		t->next_id = id + 1;
+	return n;
+}
+
 void natport_pcplease_del(struct natport_pcplease_table *t,
 			  struct natport_pcplease *l)
 {

@@ -82,6 +82,11 @@ struct natport_pcplease *natport_pcplease_get(struct natport_pcplease_table *t,
 struct natport_pcplease *natport_pcplease_add(struct natport_pcplease_table *t);
 void natport_pcplease_del(struct natport_pcplease_table *t,
 			  struct natport_pcplease *l);
+/* natport_pcplease_put - a copy of l with l's own id (a lease a previous
+ * instance saved, see core/state.h), so partners still name each other.
+ * The slot, or NULL when the id is 0 or taken, or the table is full. */
+struct natport_pcplease *natport_pcplease_put(struct natport_pcplease_table *t,
+					      const struct natport_pcplease *l);
 /* natport_pcplease_count_client - leases whose internal address is ep's. */
 uint32_t natport_pcplease_count_client(const struct natport_pcplease_table *t,
 				       const struct natport_endpoint *ep);

@@ -568,22 +568,45 @@ static int by_external_port(const void *x, const void *y)
 	return memcmp(&a->external.addr.v4, &b->external.addr.v4, 4);
 }
 
+/* The allocator an adopted entry's external port belongs to: the IPv4
+ * range, NAT66's range on external6, or NULL for an IPv6 pinhole (the
+ * phone's own port, external == internal, no pair). *bad: the entry is
+ * none of these (a NAT66 entry with NAT66 now off, say). */
+static struct natport_portalloc *adopt_pa(struct natport_pm *pm,
+					  const struct natport_endpoint *in,
+					  const struct natport_endpoint *ext,
+					  int *bad)
+{
+	*bad = in->family != ext->family;
+	if (ext->family != AF_INET6)
+		return &pm->pa;
+	if (pm->cfg.nat66 &&
+	    natport_endpoint_addr_equal(ext, &pm->cfg.external6))
+		return &pm->pa6;
+	if (!natport_endpoint_equal(in, ext))
+		*bad = 1;
+	return NULL;
+}
+
 /* Take in what one entry describes, or say why not (1: rejected). Pairs
  * are taken in port order first (cheap for the allocator), then ids. */
 static int adopt_entry(struct natport_pm *pm, const struct natport_ct_entry *e)
 {
 	struct natport_map_slot *s;
-	uint32_t id = mark_id(pm, e->mark), pair;
-	unsigned int half;
+	uint32_t id = mark_id(pm, e->mark), pair = NATPORT_PAIR_NONE;
+	unsigned int half = 0;
+	int bad;
+	struct natport_portalloc *pa =
+		adopt_pa(pm, &e->internal, &e->external, &bad);
 
-	if (!id || id > pm->capacity ||
-	    natport_portalloc_find(&pm->pa, &e->external, &pair, &half) ||
+	if (bad || !id || id > pm->capacity ||
+	    (pa && natport_portalloc_find(pa, &e->external, &pair, &half)) ||
 	    check_internal(pm, &e->internal) || check_remote(pm, &e->remote) ||
 	    natport_maptable_find(&pm->mt, &e->internal))
 		return 1;
-	if (pm->pa.pairs[pair].state != PAIR_USED || pair >= pm->pa.fresh)
+	if (pa && (pa->pairs[pair].state != PAIR_USED || pair >= pa->fresh))
 		return 1; /* not taken in the first pass: a duplicate */
-	if (pm->pa.pairs[pair].map[half])
+	if (pa && pa->pairs[pair].map[half])
 		return 1;
 	s = natport_maptable_alloc_id(&pm->mt, id);
 	if (!s)
@@ -598,7 +621,8 @@ static int adopt_entry(struct natport_pm *pm, const struct natport_ct_entry *e)
 	s->half = half;
 	s->unclaimed = 1;
 	natport_maptable_insert(&pm->mt, s);
-	pm->pa.pairs[pair].map[half] = id;
+	if (pa)
+		pa->pairs[pair].map[half] = id;
 	set_installed(pm, s, 1);
 	pm->nunclaimed++;
 	pm->stats.adopted++;
@@ -624,13 +648,15 @@ static int adopt_all(struct natport_pm *pm)
 	for (i = 0; i < a.n; i++) {
 		uint32_t pair;
 		unsigned int half;
+		int bad;
+		struct natport_portalloc *pa =
+			adopt_pa(pm, &a.v[i].internal, &a.v[i].external, &bad);
 
-		if (natport_portalloc_find(&pm->pa, &a.v[i].external, &pair,
-					   &half))
+		if (!pa || bad ||
+		    natport_portalloc_find(pa, &a.v[i].external, &pair, &half))
 			continue;
-		if (pair >= pm->pa.fresh ||
-		    pm->pa.pairs[pair].state == PAIR_FREE)
-			natport_portalloc_take(&pm->pa, pair);
+		if (pair >= pa->fresh || pa->pairs[pair].state == PAIR_FREE)
+			natport_portalloc_take(pa, pair);
 	}
 	/* pass 2: the mappings, by id ascending (cheap for the table) */
 	if (a.n)
@@ -644,12 +670,16 @@ static int adopt_all(struct natport_pm *pm)
 	for (i = 0; i < a.n; i++) {
 		uint32_t pair;
 		unsigned int half;
+		int bad;
+		struct natport_portalloc *pa =
+			adopt_pa(pm, &a.v[i].internal, &a.v[i].external, &bad);
 
-		if (!natport_portalloc_find(&pm->pa, &a.v[i].external, &pair,
+		if (pa && !bad &&
+		    !natport_portalloc_find(pa, &a.v[i].external, &pair,
 					    &half) &&
-		    pm->pa.pairs[pair].state == PAIR_USED &&
-		    !pm->pa.pairs[pair].map[0] && !pm->pa.pairs[pair].map[1])
-			natport_portalloc_unget(&pm->pa, pair);
+		    pa->pairs[pair].state == PAIR_USED &&
+		    !pa->pairs[pair].map[0] && !pa->pairs[pair].map[1])
+			natport_portalloc_unget(pa, pair);
 	}
 	free(a.v);
 	return 0;
@@ -677,9 +707,10 @@ int natport_pm_adopt(struct natport_pm *pm, const struct natport_mapping *m,
 		     struct natport_mapping *out)
 {
 	struct natport_map_slot *s;
+	struct natport_portalloc *pa;
 	uint32_t pair;
 	unsigned int half;
-	int err, have_remote;
+	int err, have_remote, bad;
 
 	pm->errbuf[0] = '\0';
 	if ((unsigned int)m->type >= (unsigned int)__NATPORT_PORT_MAX)
@@ -705,24 +736,27 @@ int natport_pm_adopt(struct natport_pm *pm, const struct natport_mapping *m,
 	err = check_internal(pm, &m->internal);
 	if (err)
 		return err;
-	if (natport_portalloc_find(&pm->pa, &m->external, &pair, &half))
+	pa = adopt_pa(pm, &m->internal, &m->external, &bad);
+	pair = NATPORT_PAIR_NONE;
+	half = 0;
+	if (bad ||
+	    (pa && natport_portalloc_find(pa, &m->external, &pair, &half)))
 		return fail(pm, NATPORT_E_INVAL,
 			    "external endpoint not in the range");
 	if (natport_maptable_find(&pm->mt, &m->internal))
 		return fail(pm, NATPORT_E_EXIST,
 			    "internal endpoint already mapped");
-	if (pm->pa.pairs[pair].map[half] || !m->id || m->id > pm->capacity ||
-	    pm->mt.count >= pm->capacity)
-		return fail(pm, NATPORT_E_EXIST, "port or id %u taken",
-			    m->id);
-	if (pm->pa.pairs[pair].state != PAIR_USED &&
-	    natport_portalloc_take(&pm->pa, pair))
+	if ((pa && pa->pairs[pair].map[half]) || !m->id ||
+	    m->id > pm->capacity || pm->mt.count >= pm->capacity)
+		return fail(pm, NATPORT_E_EXIST, "port or id %u taken", m->id);
+	if (pa && pa->pairs[pair].state != PAIR_USED &&
+	    natport_portalloc_take(pa, pair))
 		return fail(pm, NATPORT_E_EXIST,
 			    "port pair taken or in quarantine");
 	s = natport_maptable_alloc_id(&pm->mt, m->id);
 	if (!s) {
-		if (!pm->pa.pairs[pair].map[half ^ 1])
-			natport_portalloc_unget(&pm->pa, pair);
+		if (pa && !pa->pairs[pair].map[half ^ 1])
+			natport_portalloc_unget(pa, pair);
 		return fail(pm, NATPORT_E_EXIST, "mapping id %u taken", m->id);
 	}
 	s->m.type = m->type;
@@ -734,8 +768,10 @@ int natport_pm_adopt(struct natport_pm *pm, const struct natport_mapping *m,
 	s->pair = pair;
 	s->half = half;
 	natport_maptable_insert(&pm->mt, s);
-	pm->pa.pairs[pair].map[half] = s->m.id;
-	have_remote = m->remote.family == AF_INET && m->remote.port &&
+	if (pa)
+		pa->pairs[pair].map[half] = s->m.id;
+	have_remote = m->remote.family == m->internal.family &&
+		      m->remote.port &&
 		      !natport_endpoint_is_unspec(&m->remote) &&
 		      m->state == NATPORT_MAP_ACTIVE;
 	if (have_remote && install(pm, s, &m->remote) == 0)

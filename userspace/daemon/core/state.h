@@ -24,8 +24,22 @@
  * Text, one record per line, fields separated by spaces, strings
  * percent-escaped: readable by people and stable across upgrades (a
  * field an older version does not know is at the end of its line and
- * ignored). Only SIP sessions are restored today; the other kinds' (ng,
- * pcp, static) entries are released after the grace.
+ * ignored). The first line names the format's version (2; version 1
+ * files, SIP only, still load; a newer version is refused with a line
+ * saying so) and the boot it was written in (a file from before a
+ * reboot is refused: its monotonic times mean nothing now and the kernel
+ * entries went with the reboot).
+ *
+ * Every session kind comes back: each session is a "session" line, its
+ * "map" and "stream" lines, then its owner's record: "sip" (the dialog),
+ * "static" (an operator's mapping: nothing more), "pcp" (the lease,
+ * pcp/server.h) or "ng" with one "ngtag" per tag (ng/frontend.h). The
+ * records added with version 2 carry a record version of their own; one
+ * this build does not know leaves its session out. A session whose front
+ * end is not running now (pcp off, no ng-listen), or whose owner record
+ * is missing or refused, is not restored and its entries are released
+ * after the grace; so is a lease or static mapping whose mapping could
+ * not be had.
  */
 #ifndef NATPORT_CORE_STATE_H
 #define NATPORT_CORE_STATE_H
@@ -33,10 +47,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/session.h"
+
 struct natport_pm;
 struct natport_session_table;
 struct natport_call_table;
 struct natport_registrar;
+struct natport_pcp_server;
+struct natport_ng;
 
 struct natport_state_src {
 	struct natport_pm *pm;
@@ -46,6 +64,8 @@ struct natport_state_src {
 	/* the SIP proxy's branch secret (sip/proxy.h): saved from here,
 	 * restored into here (0 in the file: none) */
 	uint64_t *secret;
+	struct natport_pcp_server *pcp; /* NULL: PCP off */
+	struct natport_ng *ng;		/* NULL: no ng front end */
 };
 
 /* natport_state_save - write the state of src to path (atomically, see
@@ -59,6 +79,9 @@ int natport_state_save(const char *path, const struct natport_state_src *src,
  * file, or -1 when the file is refused (err says why; nothing restored). */
 struct natport_state_result {
 	unsigned int sessions, mappings, bindings, failed;
+	/* RTP streams registered again with the module (where loaded) */
+	unsigned int rtp_streams;
+	unsigned int kinds[__NATPORT_SESSION_KIND_MAX]; /* restored, per kind */
 };
 int natport_state_load(const char *path, const struct natport_state_src *src,
 		       uint64_t now_ms, struct natport_state_result *res,

@@ -998,3 +998,103 @@ void natport_ng_log_stats(const struct natport_ng *ng)
 		  (unsigned long long)ng->st.deletes,
 		  (unsigned long long)ng->st.queries);
 }
+
+/* --- restarts (frontend.h, core/state.h) ------------------------------- */
+
+_Static_assert(sizeof(((struct natport_ng_tag_state *)0)->tag) == TAG_MAX + 1,
+	       "tag sizes differ");
+_Static_assert(sizeof(((struct natport_ng_call_state *)0)->call_id) ==
+		       CALLID_MAX + 1,
+	       "call-id sizes differ");
+_Static_assert(sizeof(((struct natport_ng_tag_state *)0)->protos) ==
+		       sizeof(((struct ng_tag *)0)->protos),
+	       "proto sizes differ");
+
+int natport_ng_call_save(const struct natport_ng *ng,
+			 const struct natport_session *s,
+			 struct natport_ng_call_state *out)
+{
+	const struct ng_call *c = s->owner;
+
+	if (!ng || s->kind != NATPORT_SESSION_NG || s->ops != &ng_session_ops ||
+	    !c || c->ng != ng)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->call_id, c->call_id, sizeof(out->call_id));
+	out->created = c->created;
+	out->last_signal = c->last_signal;
+	out->delete_pending = c->delete_timer != NULL;
+	out->delete_why = c->delete_why;
+	out->n_tags = c->n_tags;
+	for (unsigned int i = 0; i < c->n_tags; i++) {
+		const struct ng_tag *g = &c->tags[i];
+		struct natport_ng_tag_state *t = &out->tags[i];
+
+		memcpy(t->tag, g->tag, sizeof(t->tag));
+		t->side = g->side;
+		t->src = g->src;
+		t->created = g->created;
+		t->n_protos = g->n_protos;
+		memcpy(t->protos, g->protos, sizeof(t->protos));
+	}
+	return 0;
+}
+
+int natport_ng_call_restore(struct natport_ng *ng, struct natport_session *s,
+			    const struct natport_ng_call_state *st)
+{
+	struct natport_ng_str id = { .p = st->call_id,
+				     .len = strnlen(st->call_id, CALLID_MAX) };
+	struct ng_call *c;
+	unsigned int h;
+
+	if (!ng || s->kind != NATPORT_SESSION_NG || s->owner || !id.len ||
+	    st->n_tags > NATPORT_NG_TAGS || call_find(ng, &id))
+		return -1;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -1;
+	c->ng = ng;
+	c->sess = s;
+	memcpy(c->call_id, id.p, id.len);
+	c->created = st->created;
+	c->last_signal = st->last_signal;
+	c->n_tags = st->n_tags;
+	for (unsigned int i = 0; i < st->n_tags; i++) {
+		struct ng_tag *g = &c->tags[i];
+		const struct natport_ng_tag_state *t = &st->tags[i];
+
+		memcpy(g->tag, t->tag, sizeof(g->tag));
+		g->tag[TAG_MAX] = '\0';
+		g->side = t->side == NATPORT_NG_SIDE_LAN ||
+					  t->side == NATPORT_NG_SIDE_WAN ?
+				  (enum natport_ng_side)t->side :
+				  NATPORT_NG_SIDE_UNKNOWN;
+		g->src = t->src;
+		g->created = t->created;
+		g->n_protos = t->n_protos < NATPORT_SESSION_MAX_STREAMS ?
+				      t->n_protos :
+				      NATPORT_SESSION_MAX_STREAMS;
+		memcpy(g->protos, t->protos, sizeof(g->protos));
+		for (unsigned int k = 0; k < NATPORT_SESSION_MAX_STREAMS; k++)
+			g->protos[k][NATPORT_NGSDP_PROTO_LEN - 1] = '\0';
+	}
+	s->owner = c;
+	s->ops = &ng_session_ops;
+	h = hash(c->call_id, id.len);
+	c->hnext = ng->b[h];
+	ng->b[h] = c;
+	ng->st.calls++;
+	if (st->delete_pending) {
+		/* the delay's start is not known: it runs again in full */
+		c->delete_why =
+			st->delete_why > NATPORT_END_NONE &&
+					st->delete_why < __NATPORT_END_MAX ?
+				(enum natport_session_end)st->delete_why :
+				NATPORT_END_HANGUP;
+		c->delete_timer = natport_evloop_timer_add(
+			ng->loop, ng->cfg.ng_delete_delay_ms ?: 1,
+			on_delete_timer, c);
+	}
+	return 0;
+}

@@ -63,4 +63,39 @@ void natport_ng_get_stats(const struct natport_ng *ng,
 /* Log one "stats-ng key=value ..." line (SIGUSR1, beside "stats"). */
 void natport_ng_log_stats(const struct natport_ng *ng);
 
+/*
+ * Restarts (core/state.h). What an ng call holds beyond its session (the
+ * session core saves streams and mappings): its Call-ID, its tags with
+ * their sides and media sources, its times and whether a delete was
+ * pending. The state file writes it out and reads it back; Kamailio's
+ * later answer, query or delete for the Call-ID then finds the call.
+ */
+struct natport_ng_tag_state {
+	char tag[129];
+	int side; /* enum natport_ng_side */
+	struct natport_endpoint src;
+	int64_t created; /* UNIX seconds */
+	unsigned int n_protos;
+	char protos[NATPORT_SESSION_MAX_STREAMS][24];
+};
+
+struct natport_ng_call_state {
+	char call_id[257];
+	int64_t created, last_signal;	/* UNIX seconds */
+	int delete_pending, delete_why; /* enum natport_session_end */
+	unsigned int n_tags;
+	struct natport_ng_tag_state tags[NATPORT_NG_TAGS];
+};
+
+/* natport_ng_call_save - state out: the call of ng session s. 0, or -1
+ * when s is no call of this front end. */
+int natport_ng_call_save(const struct natport_ng *ng,
+			 const struct natport_session *s,
+			 struct natport_ng_call_state *out);
+/* natport_ng_call_restore - state in: the restored session s (kind ng,
+ * no owner yet) becomes call st again; a pending delete is armed anew
+ * with ng-delete-delay. 0, or -1 (s untouched: the caller ends it). */
+int natport_ng_call_restore(struct natport_ng *ng, struct natport_session *s,
+			    const struct natport_ng_call_state *st);
+
 #endif

@@ -758,3 +758,60 @@ void natport_pcp_server_get_stats(const struct natport_pcp_server *srv,
 		out->errors += srv->pcp.stats.results[i];
 	out->leases = srv->pcp.leases.n;
 }
+
+/* --- restarts (server.h, core/state.h) -------------------------------- */
+
+int natport_pcp_server_lease_save(const struct natport_pcp_server *srv,
+				  const struct natport_session *s,
+				  struct natport_pcplease *out)
+{
+	const struct lease *o = s->owner;
+	struct natport_pcplease *l;
+
+	if (!srv || s->kind != NATPORT_SESSION_PCP || s->ops != &lease_ops ||
+	    !o || o->srv != srv)
+		return -1;
+	l = lease_of(s);
+	if (!l)
+		return -1;
+	*out = *l;
+	return 0;
+}
+
+int natport_pcp_server_lease_restore(struct natport_pcp_server *srv,
+				     struct natport_session *s,
+				     const struct natport_pcplease *l)
+{
+	struct natport_pcplease *n;
+	struct lease *o;
+
+	if (!srv || s->kind != NATPORT_SESSION_PCP || s->owner ||
+	    natport_pcplease_find(&srv->pcp.leases, l->protocol, &l->internal))
+		return -1;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -1;
+	n = natport_pcplease_put(&srv->pcp.leases, l);
+	if (!n) {
+		free(o);
+		return -1;
+	}
+	n->cookie = s->id;
+	o->srv = srv;
+	o->lease_id = n->id;
+	/* inbound_until stays 0: resume() programs the element again (the
+	 * new port manager's nft table starts without it) */
+	s->owner = o;
+	s->ops = &lease_ops;
+	return 0;
+}
+
+void natport_pcp_server_resume(struct natport_pcp_server *srv)
+{
+	uint64_t now = natport_mono_ms();
+
+	if (!srv)
+		return;
+	sync_kernel(srv, now);
+	arm_expiry(srv);
+}

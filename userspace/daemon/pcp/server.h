@@ -73,4 +73,31 @@ void natport_pcp_server_reload(struct natport_pcp_server *srv,
 void natport_pcp_server_get_stats(const struct natport_pcp_server *srv,
 				  struct natport_pcp_server_stats *out);
 
+/*
+ * Restarts (core/state.h). A lease is its session (saved by the core:
+ * the mapping, the stream) plus the processor's lease record (pcplease.h:
+ * nonce, internal, external, peer, partner, the MAP and PEER expiry
+ * times on the monotonic clock, which a restart does not reset, so the
+ * remaining lifetime is kept and the lease then expires as it would
+ * have). Epoch time restarts at 0 and the restart ANNOUNCE still goes
+ * out: a client that re-requests gets its own lease and port back.
+ *
+ * natport_pcp_server_lease_save - state out: the lease record of pcp
+ * session s. 0, or -1 when s is no lease of this server.
+ * natport_pcp_server_lease_restore - state in: the restored session s
+ * (kind pcp, no owner yet) takes lease record l back, with l's id. 0, or
+ * -1 (s untouched: the caller ends it).
+ * natport_pcp_server_resume - after the last restore, once the sessions
+ * own their mappings: the kernel's inbound elements programmed again
+ * for the leases' remaining lifetimes, the expiry timer armed.
+ */
+struct natport_pcplease;
+int natport_pcp_server_lease_save(const struct natport_pcp_server *srv,
+				  const struct natport_session *s,
+				  struct natport_pcplease *out);
+int natport_pcp_server_lease_restore(struct natport_pcp_server *srv,
+				     struct natport_session *s,
+				     const struct natport_pcplease *l);
+void natport_pcp_server_resume(struct natport_pcp_server *srv);
+
 #endif /* NATPORT_DAEMON_PCP_SERVER_H */
