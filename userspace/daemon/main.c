@@ -140,6 +140,10 @@ static void state_restore(struct daemon *d)
 			 (unsigned long long)(st.adopted - st.adopt_claimed),
 			 (unsigned long long)st.adopt_rejected,
 			 (unsigned long long)(natport_mono_ms() - t0));
+	/* the leases' clients are known only now: tell them (unicast
+	 * ANNOUNCE, RFC 6887 14.1.3), the schedule started again */
+	if (res.kinds[NATPORT_SESSION_PCP])
+		natport_pcp_server_announce(d->pcp);
 	if (res.rtp_streams)
 		log_info("restart: %u RTP streams registered again with "
 			 "natport_rtp, their statistics kept",
