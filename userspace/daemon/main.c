@@ -270,6 +270,10 @@ static struct natport_pm *open_pm(const struct natport_config *cfg)
 	for (unsigned int i = 0; i < cfg->n_media_address; i++)
 		pc.external_more[i] = cfg->media_address[i];
 	pc.n_external_more = cfg->n_media_address;
+	/* IPv6 media: pinholes, or NAT66 onto wan-address6 (issue 16) */
+	pc.external6 = cfg->wan_address6;
+	pc.external6.port = 0;
+	pc.nat66 = (uint8_t)cfg->nat66;
 	/* a previous instance's entries are calls to take back, not litter
 	 * (issue 14); whatever nobody claims goes after adopt-grace */
 	pc.adopt = 1;
