@@ -386,6 +386,13 @@ int main(int argc, char **argv)
 	state_restore(&d);
 	on_state_timer(&d);
 	natport_alg_check(&d.alg, d.pm, natport_evloop_now(d.loop));
+	if (d.cfg.lan_address6.family || d.cfg.wan_address6.family)
+		log_info("IPv6: SIP on %s (LAN) and %s (WAN), media %s",
+			 natport_endpoint_format(&d.cfg.lan_address6, errbuf,
+						 64),
+			 natport_endpoint_format(&d.cfg.wan_address6,
+						 errbuf + 64, 64),
+			 d.cfg.nat66 ? "NAT66" : "pinholes");
 	log_info("nat-portd %s: SIP on %s (LAN) and %s (WAN), ready",
 		 NATPORT_VERSION,
 		 natport_endpoint_format(&d.cfg.lan_address, errbuf, 64),
