@@ -68,7 +68,7 @@ static int udp_send(struct natport_sip_transport *tp,
 	struct sockaddr_storage ss;
 	socklen_t sl = natport_endpoint_to_sockaddr(dst, &ss);
 	int fd = u->fd6 >= 0 && dst->family == tp->local6.family ? u->fd6 :
-								      u->fd;
+								   u->fd;
 
 	if (sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0) {
 		tp->tx_errors++;
@@ -100,8 +100,7 @@ static const struct natport_sip_transport_ops udp_ops = {
 
 /* A bound, non-blocking socket for local, or -1 with errno set and the
  * failed step in *what. */
-static int open_socket(const struct natport_endpoint *local,
-		       const char **what)
+static int open_socket(const struct natport_endpoint *local, const char **what)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
