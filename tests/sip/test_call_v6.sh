@@ -17,7 +17,8 @@
 #    Record-Route, the Contact shown on the WAN side) and received= with
 #    the bare address (RFC 5118); the SDP goes out untranslated (c=IN IP6
 #    of the phone); two IPv6 entries carry RTP both ways; a re-INVITE
-#    keeps them and media flows on; BYE removes them.
+#    keeps them and media flows on; BYE removes them. Then a phone
+#    registers over IPv6 and the provider calls it (sip:alice@[wan6]).
 # 2. NAT66 (nat66 yes): the same call; the provider sees c=IN IP6 of the
 #    router's wan-address6 and a port of the range, and gets the phone's
 #    RTP from there; BYE removes the entries.
@@ -142,6 +143,47 @@ check "the provider got the phone's RTP from the phone's own address ($a_wan)" \
 portd_stats
 check "no call refused (refused=$(st refused) refused_family=$(st refused_family))" \
 	[ "$(st refused)/$(st refused_family)" = 0/0 ]
+
+echo "== 1b: an incoming call to a phone registered over IPv6"
+# the IPv4 registration scenarios, moved to IPv6 (the provider's address
+# as -key far: sipp takes a bracketed literal for a keyword; o= from
+# [media_ip]: sipp brackets [local_ip] for IPv6)
+sed -e "s/198\.51\.100\.20/[far]/g" \
+	-e 's/IN IP4 \[local_ip\]/IN IP6 [media_ip]/; s/IN IP4 \[media_ip\]/IN IP6 [media_ip]/' \
+	"$SCN/itsp_reg_call.xml" >"$TMP/itsp_reg_call6.xml"
+sed -e "s/198\.51\.100\.20/[far]/g" \
+	-e 's/192\\\.0\\\.2\\\.10/\\[2001:db8:1::10\\]/' \
+	-e 's/IN IP\[local_ip_type\] \[local_ip\]/IN IP[media_ip_type] [media_ip]/' \
+	"$SCN/phone_reg.xml" >"$TMP/phone_reg6.xml"
+in_lan nft reset counters table inet npt >/dev/null
+in_wan nft reset counters table inet npt >/dev/null
+bg "$NS_WAN" timeout 40 sipp -sf "$TMP/itsp_reg_call6.xml" -i "$WAN6_IP" \
+	-p 5060 -mi "$WAN6_IP" -mp 7000 -m 1 -d 3000 -key far "[$WAN6_IP]" \
+	-nostdin -trace_err \
+	-error_file "$TMP/uas.err" -trace_msg -message_file "$TMP/uas.msg" \
+	>"$TMP/uas.out" 2>&1
+UAS_PID=$!
+sleep 0.3
+bg "$NS_LAN" timeout 40 sipp -sf "$TMP/phone_reg6.xml" -i "$LAN6_IP" -p 5060 \
+	-mi "$LAN6_IP" -mp 6000 -m 1 -key far "[$WAN6_IP]" -nostdin -trace_err \
+	-error_file "$TMP/phone.err" -trace_msg -message_file "$TMP/phone.msg" \
+	"[$RTR6_LAN]:5060" >"$TMP/phone.out" 2>&1
+PHONE_PID=$!
+check "IPv6 entries installed for the incoming call" wait_until 50 np6_are 2
+portd_stats
+check "one binding in the registrar (bindings=$(st bindings))" [ "$(st bindings)" = 1 ]
+check "provider's sipp: REGISTER taken, call placed and ended" wait_pid "$UAS_PID"
+check "phone's sipp: registered, saw its own Contact, answered, got the BYE" \
+	wait_pid "$PHONE_PID"
+check "the registrar saw alice's Contact on the router's IPv6 WAN address" \
+	grep -q "^Contact: <sip:alice@\[$RTR6_WAN\]:5060>" "$TMP/uas.msg"
+check "the phone got the INVITE with its own Contact as Request-URI" \
+	grep -q "^INVITE sip:alice@\[$LAN6_IP\]:5060 SIP/2.0" "$TMP/phone.msg"
+a_lan=$(rx "$NS_LAN" audio)
+a_wan=$(rx "$NS_WAN" pinhole)
+check "RTP reached the phone ($a_lan) and the provider ($a_wan) through the pinholes" \
+	[ "$a_lan" -gt 50 -a "$a_wan" -gt 50 ]
+check "the provider's BYE removed the entries" wait_until 50 np6_are 0
 check "nat-portd stops cleanly" portd_stop
 
 echo "== 2: IPv6 call through NAT66"
