@@ -19,6 +19,7 @@
 #    of the phone); two IPv6 entries carry RTP both ways; a re-INVITE
 #    keeps them and media flows on; BYE removes them. Then a phone
 #    registers over IPv6 and the provider calls it (sip:alice@[wan6]).
+#    Then an IPv4 and an IPv6 call at the same time.
 # 2. NAT66 (nat66 yes): the same call; the provider sees c=IN IP6 of the
 #    router's wan-address6 and a port of the range, and gets the phone's
 #    RTP from there; BYE removes the entries.
@@ -73,18 +74,19 @@ table inet npt {
 }
 NFT
 
+SFX= # a suffix for the sipp files, for two calls at once
 uas6() { # uas6 SCENARIO ADDR
 	bg "$NS_WAN" timeout 40 sipp -sf "$SCN/$1" -i "$2" -p 5060 -mi "$2" \
-		-mp 7000 -m 1 -nostdin -trace_err -error_file "$TMP/uas.err" \
-		-trace_msg -message_file "$TMP/uas.msg" >"$TMP/uas.out" 2>&1
+		-mp 7000 -m 1 -nostdin -trace_err -error_file "$TMP/uas$SFX.err" \
+		-trace_msg -message_file "$TMP/uas$SFX.msg" >"$TMP/uas$SFX.out" 2>&1
 	UAS_PID=$!
 	sleep 0.3
 }
 uac6() { # uac6 SCENARIO ADDR FAR ROUTER: the phone at ADDR calls FAR
 	bg "$NS_LAN" timeout 40 sipp -sf "$SCN/$1" -i "$2" -p 5060 -mi "$2" \
 		-mp 6000 -s 1000 -m 1 -key far "$3" -nostdin -trace_err \
-		-error_file "$TMP/uac.err" -trace_msg -message_file "$TMP/uac.msg" \
-		"$4:5060" >"$TMP/uac.out" 2>&1
+		-error_file "$TMP/uac$SFX.err" -trace_msg \
+		-message_file "$TMP/uac$SFX.msg" "$4:5060" >"$TMP/uac$SFX.out" 2>&1
 	UAC_PID=$!
 }
 # the first message in FILE starting with START, as one line per header
@@ -184,6 +186,28 @@ a_wan=$(rx "$NS_WAN" pinhole)
 check "RTP reached the phone ($a_lan) and the provider ($a_wan) through the pinholes" \
 	[ "$a_lan" -gt 50 -a "$a_wan" -gt 50 ]
 check "the provider's BYE removed the entries" wait_until 50 np6_are 0
+
+echo "== 1c: an IPv4 and an IPv6 call at the same time"
+SFX=6
+uas6 uas_v6.xml "$WAN6_IP"
+U6=$UAS_PID
+uac6 uac_v6.xml "$LAN6_IP" "[$WAN6_IP]" "[$RTR6_LAN]"
+P6=$UAC_PID
+SFX=
+uas uas.xml -m 1
+uac_bg uac.xml -m 1 -d 4000
+check "two IPv6 entries" wait_until 50 np6_are 2
+check "two IPv4 entries" wait_entries 2
+portd_stats
+check "two calls in nat-portd (calls=$(st calls))" [ "$(st calls)" = 2 ]
+check "IPv6 phone's call completed" wait_pid "$P6"
+check "IPv6 provider's call completed" wait_pid "$U6"
+check "IPv4 phone's call completed" wait_pid "$UAC_PID"
+check "IPv4 provider's call completed" wait_pid "$UAS_PID"
+check "the IPv4 provider got IPv4 SDP of the router's WAN address" \
+	grep -q "^c=IN IP4 $RTR_WAN" "$TMP/uas.msg"
+check "the IPv6 call's entries gone" wait_until 50 np6_are 0
+check "the IPv4 call's entries gone" wait_entries 0
 check "nat-portd stops cleanly" portd_stop
 
 echo "== 2: IPv6 call through NAT66"
