@@ -637,8 +637,10 @@ int natport_config_parse(struct natport_config *out, const char *name,
 
 		if (why)
 			return fail(err, errlen, name, l, "%s", why);
-		cfg.lan_address6.port = cfg.sip_port;
-		cfg.wan_address6.port = cfg.sip_port;
+		if (cfg.lan_address6.family)
+			cfg.lan_address6.port = cfg.sip_port;
+		if (cfg.wan_address6.family)
+			cfg.wan_address6.port = cfg.sip_port;
 	}
 	/* PCP / NAT-PMP front end (pcp/) */
 	if (cfg.pcp_min_lifetime_s > cfg.pcp_max_lifetime_s)

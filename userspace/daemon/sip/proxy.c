@@ -839,8 +839,8 @@ static void handle_request(struct natport_proxy *p,
 		reply(p, tp, m, 483, NULL);
 		return;
 	}
-	if (natport_sip_is_loop(m, p->secret, ours,
-				p->cfg.lan_address6.family ? 4 : 2)) {
+	/* an IPv6 address not configured has no family and matches no Via */
+	if (natport_sip_is_loop(m, p->secret, ours, 4)) {
 		p->st.loops++;
 		reply(p, tp, m, 482, NULL);
 		return;
