@@ -27,7 +27,8 @@
 #    phone an IPv4 one. Signaling crosses families; the answer's media
 #    cannot (no NAT64): the phone gets 488 with a Warning saying why, the
 #    answerer an ACK and a BYE, refused_family counts both, nothing is
-#    left.
+#    left. Then the IPv6 provider calls a phone registered over IPv4:
+#    the phone's answer is refused the same way.
 # 4. Nothing left: calls, mappings, ports, conntrack entries of both
 #    families, nft table, namespaces, processes.
 set -eu
@@ -38,7 +39,8 @@ topo_v6
 V6_CONF=("lan-prefix 192.0.2.0/24" "lan-prefix 2001:db8:1::/64"
 	"lan-address6 $RTR6_LAN" "wan-address6 $RTR6_WAN")
 
-# natport's IPv6 entries (conntrack -L lists one family at a time)
+# natport's IPv6 entries (-f ipv6; a plain conntrack -L, np_entries,
+# lists both families with conntrack 1.4.7, whatever its man page says)
 np6_raw() {
 	in_rtr conntrack -L -f ipv6 -p udp 2>/dev/null | awk -v tag=$((NP_MARK_TAG)) '{
 		for (i = 1; i <= NF; i++) if ($i ~ /^mark=/) {
@@ -188,16 +190,16 @@ check "RTP reached the phone ($a_lan) and the provider ($a_wan) through the pinh
 check "the provider's BYE removed the entries" wait_until 50 np6_are 0
 
 echo "== 1c: an IPv4 and an IPv6 call at the same time"
+uas uas.xml -m 1
+uac_bg uac.xml -m 1 -d 12000
 SFX=6
 uas6 uas_v6.xml "$WAN6_IP"
 U6=$UAS_PID
 uac6 uac_v6.xml "$LAN6_IP" "[$WAN6_IP]" "[$RTR6_LAN]"
 P6=$UAC_PID
 SFX=
-uas uas.xml -m 1
-uac_bg uac.xml -m 1 -d 4000
-check "two IPv6 entries" wait_until 50 np6_are 2
-check "two IPv4 entries" wait_entries 2
+both_up() { np6_are 2 && np_entries_are 4; }
+check "two IPv4 and two IPv6 entries at once" wait_until 80 both_up
 portd_stats
 check "two calls in nat-portd (calls=$(st calls))" [ "$(st calls)" = 2 ]
 check "IPv6 phone's call completed" wait_pid "$P6"
@@ -247,11 +249,56 @@ check "the 488's Warning says why (IPv6 phone, IPv4 far end)" \
 	grep -q "^Warning: 399 nat-portd \"stream 1: the phone's media is IPv6 and the far end's IPv4" <<<"$r488"
 check "the provider saw the IPv6 phone's Contact on the IPv4 WAN address" \
 	grep -q "^Contact: <sip:sipp@$RTR_WAN:5060>" "$TMP/uas.msg"
+# 3c: the IPv6 provider calls a phone registered over IPv4 (through the
+# IPv6 WAN side): the phone's IPv4 answer is refused, the phone gets ACK
+# and BYE from the router, the provider 488
+sed -e "s/198\.51\.100\.20/[far]/g" \
+	-e 's/IN IP4 \[local_ip\]/IN IP6 [media_ip]/; s/IN IP4 \[media_ip\]/IN IP6 [media_ip]/' \
+	-e '/<recv response="200" rrs="true"\/>/,$d' "$SCN/itsp_reg_call.xml" \
+	>"$TMP/itsp_reg_refused6.xml"
+cat >>"$TMP/itsp_reg_refused6.xml" <<'XML'
+  <recv response="488"/>
+  <send>
+    <![CDATA[
+      ACK [$contact] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      From: provider <sip:bob@[local_ip]>;tag=[pid]call[call_number]
+      To: alice <sip:alice@[far]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+  <timewait milliseconds="500"/>
+</scenario>
+XML
+sed -e "s/198\.51\.100\.20/[far]/g" "$SCN/phone_reg.xml" >"$TMP/phone_reg4.xml"
+SFX=
+bg "$NS_WAN" timeout 40 sipp -sf "$TMP/itsp_reg_refused6.xml" -i "$WAN6_IP" \
+	-p 5060 -mi "$WAN6_IP" -mp 7000 -m 1 -key far "[$WAN6_IP]" -nostdin \
+	-trace_err -error_file "$TMP/uas.err" -trace_msg \
+	-message_file "$TMP/uas.msg" >"$TMP/uas.out" 2>&1
+UAS_PID=$!
+sleep 0.3
+bg "$NS_LAN" timeout 40 sipp -sf "$TMP/phone_reg4.xml" -i "$LAN_IP" -p 5060 \
+	-mi "$LAN_IP" -mp 6000 -m 1 -key far "[$WAN6_IP]" -nostdin -trace_msg \
+	-message_file "$TMP/phone.msg" "$RTR_LAN:5060" >"$TMP/phone.out" 2>&1
+PHONE_PID=$!
+check "IPv6 provider: registered the IPv4 phone, its call got 488" \
+	wait_pid "$UAS_PID"
+check "IPv4 phone: registered, answered, the router ACKed and BYEd it" \
+	wait_pid "$PHONE_PID"
+check "the IPv4 phone was registered on the router's IPv6 WAN address" \
+	grep -q "^Contact: <sip:alice@\[$RTR6_WAN\]:5060>" "$TMP/uas.msg"
+check "the 488 to the outside has a Warning that names no LAN host" \
+	grep -q "^Warning: 399 nat-portd \"the answer's media was refused by the router\"" \
+	"$TMP/uas.msg"
 portd_stats
-check "refused_family counted both (refused_family=$(st refused_family))" \
-	[ "$(st refused_family)" = 2 ]
+check "refused_family counted all three (refused_family=$(st refused_family))" \
+	[ "$(st refused_family)" = 3 ]
 check "the refusals are logged" \
-	[ "$(grep -c 'no NAT64' "$PORTD_LOG")" -ge 2 ]
+	[ "$(grep -c 'no NAT64' "$PORTD_LOG")" -ge 3 ]
 check "no IPv6 natport entry left" np6_are 0
 
 echo "== the refused calls go after invite-timeout"
