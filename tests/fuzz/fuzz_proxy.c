@@ -135,6 +135,18 @@ struct natport_sip_transport *natport_sip_udp_open(
 	return &s->tp;
 }
 
+/* a side's IPv6 address (lan-address6, wan-address6): the stub's one
+ * transport per side stands for both sockets */
+int natport_sip_udp_add_local(struct natport_sip_transport *tp,
+			      const struct natport_endpoint *local, char *err,
+			      size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	tp->local6 = *local;
+	return 0;
+}
+
 int natport_sip_transport_send(struct natport_sip_transport *tp,
 			       const struct natport_endpoint *dst,
 			       const char *buf, size_t len)

@@ -128,6 +128,58 @@ START_TEST(reload_rules)
 }
 END_TEST
 
+/* IPv6 (issue 16): the router's second family in its own keys, NAT66
+ * only with what it needs, and -n names each mistake. */
+#define MIN6 MIN "lan-prefix 2001:db8:1::/64\n" \
+	     "lan-address6 2001:db8:1::1\nwan-address6 2001:db8:2::1\n"
+
+START_TEST(v6_keys)
+{
+	struct natport_config a, b;
+	char err[256];
+
+	ck_assert_int_eq(parse(MIN, &a, err), 0);
+	ck_assert_int_eq(a.lan_address6.family, AF_UNSPEC);
+	ck_assert_int_eq(a.nat66, 0);
+	ck_assert_msg(parse(MIN6 "sip-port 5070\n", &a, err) == 0, "%s", err);
+	ck_assert_int_eq(a.lan_address6.family, AF_INET6);
+	ck_assert_int_eq(a.wan_address6.port, 5070);
+	ck_assert(natport_policy_is_own(&a.policy, &a.wan_address6));
+	ck_assert_msg(parse("lan-address 192.0.2.1\nlan-prefix 192.0.2.0/24\n"
+			    "lan-prefix fd00:1::/64\n"
+			    "lan-address6 fd00:1::1\n"
+			    "wan-address 198.51.100.1\n"
+			    "wan-address6 2001:db8:2::1\nnat66 yes\n"
+			    "sip-port 5070\n",
+			    &b, err) == 0, "%s", err);
+	ck_assert_int_eq(b.nat66, 1);
+	ck_assert_int_eq(parse(MIN6 "sip-port 5070\nnat66 yes\n", &b, err), 0);
+	ck_assert_str_eq(natport_config_restart_needed(&a, &b), "nat66");
+
+	bad(MIN "lan-address6 192.0.2.2\n", "t.conf:4: lan-address6: "
+					     "expected an IPv6 address");
+	bad(MIN "lan-address6 2001:db8:1::1\n",
+	    "t.conf:4: lan-address6 is not inside any lan-prefix");
+	bad(MIN6 "lan-prefix 2001:db8:2::/64\n",
+	    "t.conf:6: wan-address6 is inside a lan-prefix");
+	bad(MIN "lan-prefix fe80::/10\nlan-address6 fe80::1\n",
+	    "lan-address6 is a link-local address");
+	bad(MIN "wan-address6 ff02::1\n", "multicast");
+	bad(MIN "nat66 maybe\n", "nat66: expected yes or no");
+	bad(MIN "nat66 yes\n", "t.conf:4: nat66 yes needs wan-address6");
+	bad(MIN "wan-address6 2001:db8:2::1\nnat66 yes\n"
+			    "sip-port 5070\n",
+	    "needs an IPv6 lan-prefix");
+	bad(MIN "lan-prefix fd00:1::/64\n",
+	    "t.conf:4: lan-prefix fd00:1::/64 is unique-local");
+	bad(MIN "upstream-proxy [2001:db8:2::20]:5060\n",
+	    "t.conf:4: upstream-proxy is IPv6: set wan-address6");
+	bad("lan-address 192.0.2.1\nlan-prefix 192.0.2.0/24\n"
+	    "wan-address 2001:db8:2::1\n",
+	    "t.conf:3: wan-address must be IPv4");
+}
+END_TEST
+
 /* The ng front end's keys: off by default, ng-allow repeatable, and a
  * changed ng-listen needs a restart (the socket is bound once). */
 START_TEST(ng_keys)
@@ -173,6 +225,7 @@ int main(void)
 	tcase_add_test(tc, durations);
 	tcase_add_test(tc, reload_rules);
 	tcase_add_test(tc, ng_keys);
+	tcase_add_test(tc, v6_keys);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

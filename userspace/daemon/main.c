@@ -297,6 +297,10 @@ static struct natport_pm *open_pm(const struct natport_config *cfg)
 	for (unsigned int i = 0; i < cfg->n_media_address; i++)
 		pc.external_more[i] = cfg->media_address[i];
 	pc.n_external_more = cfg->n_media_address;
+	/* IPv6 media: pinholes, or NAT66 onto wan-address6 (issue 16) */
+	pc.external6 = cfg->wan_address6;
+	pc.external6.port = 0;
+	pc.nat66 = (uint8_t)cfg->nat66;
 	/* a previous instance's entries are calls to take back, not litter
 	 * (issue 14); whatever nobody claims goes after adopt-grace */
 	pc.adopt = 1;
@@ -409,6 +413,13 @@ int main(int argc, char **argv)
 	state_restore(&d);
 	on_state_timer(&d);
 	natport_alg_check(&d.alg, d.pm, natport_evloop_now(d.loop));
+	if (d.cfg.lan_address6.family || d.cfg.wan_address6.family)
+		log_info("IPv6: SIP on %s (LAN) and %s (WAN), media %s",
+			 natport_endpoint_format(&d.cfg.lan_address6, errbuf,
+						 64),
+			 natport_endpoint_format(&d.cfg.wan_address6,
+						 errbuf + 64, 64),
+			 d.cfg.nat66 ? "NAT66" : "pinholes");
 	log_info("nat-portd %s: SIP on %s (LAN) and %s (WAN), ready",
 		 NATPORT_VERSION,
 		 natport_endpoint_format(&d.cfg.lan_address, errbuf, 64),

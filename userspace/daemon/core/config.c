@@ -131,6 +131,10 @@ enum key {
 	K_STATE_FILE,
 	K_RELEASE_ON_STOP,
 	K_ADOPT_GRACE,
+	/* IPv6 (issue 16) */
+	K_LAN_ADDRESS6,
+	K_WAN_ADDRESS6,
+	K_NAT66,
 	__K_MAX
 };
 
@@ -169,6 +173,10 @@ static const char *const key_names[__K_MAX] = {
 	[K_STATE_FILE] = "state-file",
 	[K_RELEASE_ON_STOP] = "release-on-stop",
 	[K_ADOPT_GRACE] = "adopt-grace",
+	/* IPv6 (issue 16) */
+	[K_LAN_ADDRESS6] = "lan-address6",
+	[K_WAN_ADDRESS6] = "wan-address6",
+	[K_NAT66] = "nat66",
 };
 
 /* A group name as useradd(8) takes it; resolved when the socket is made
@@ -222,6 +230,24 @@ static int parse_bool(const char *v, int *out)
 	else
 		return -1;
 	return 0;
+}
+
+/* IPv6 (issue 16): the router's IPv6 addresses and the NAT66 switch;
+ * NULL or a reason. What the addresses may be is checked with the whole
+ * file read (check_v6). */
+static const char *apply_v6(struct natport_config *cfg, enum key k,
+			    const char *v)
+{
+	struct natport_endpoint *ep = k == K_LAN_ADDRESS6 ? &cfg->lan_address6 :
+							     &cfg->wan_address6;
+
+	if (k == K_NAT66)
+		return parse_bool(v, &cfg->nat66) ? "expected yes or no" : NULL;
+	if (parse_v4_or_v6_addr(v, ep) || ep->family != AF_INET6) {
+		memset(ep, 0, sizeof(*ep));
+		return "expected an IPv6 address without port";
+	}
+	return NULL;
 }
 
 /* One key's value; returns NULL or a reason. */
@@ -395,6 +421,10 @@ static const char *apply(struct natport_config *cfg, enum key k,
 			return "expected a number 1..100000 (requests/s)";
 		cfg->pcp_rate = (unsigned int)n;
 		break;
+	case K_LAN_ADDRESS6:
+	case K_WAN_ADDRESS6:
+	case K_NAT66:
+		return apply_v6(cfg, k, v);
 	default:
 		return "unknown key";
 	}
@@ -431,7 +461,92 @@ static int build_policy(struct natport_config *c)
 	if (natport_policy_add_own(p, &c->lan_address) ||
 	    natport_policy_add_own(p, &c->wan_address))
 		return -1;
+	if ((c->lan_address6.family &&
+	     natport_policy_add_own(p, &c->lan_address6)) ||
+	    (c->wan_address6.family &&
+	     natport_policy_add_own(p, &c->wan_address6)))
+		return -1;
 	return 0;
+}
+
+/* IPv6 (issue 16): what nat-portd -n checks once every key is read. The
+ * router's addresses of each family in their own keys (the port
+ * manager's range lives on the IPv4 wan-address); IPv6 addresses that
+ * can be a router's SIP address; an IPv6 upstream reachable from an IPv6
+ * WAN address; NAT66 with what it needs; no unique-local LAN without
+ * NAT66, as pinholes for hosts the outside cannot route to carry
+ * nothing. NULL, or a reason with *line set. */
+static const char *check_v6(const struct natport_config *c,
+			    const unsigned int *seen, unsigned int *line,
+			    char *why, size_t len)
+{
+	const struct natport_endpoint *ep;
+	int v6_lan = 0;
+
+	*line = seen[K_LAN_ADDRESS];
+	if (c->lan_address.family != AF_INET)
+		return "lan-address must be IPv4 (give the IPv6 one as "
+		       "lan-address6)";
+	*line = seen[K_WAN_ADDRESS];
+	if (c->wan_address.family != AF_INET)
+		return "wan-address must be IPv4 (give the IPv6 one as "
+		       "wan-address6)";
+	for (unsigned int i = 0; i < 2; i++) {
+		enum natport_addr_class cl;
+
+		ep = i ? &c->wan_address6 : &c->lan_address6;
+		*line = seen[i ? K_WAN_ADDRESS6 : K_LAN_ADDRESS6];
+		if (!ep->family)
+			continue;
+		cl = natport_policy_classify(ep);
+		if (!natport_policy_class_is_unicast(cl)) {
+			snprintf(why, len,
+				 "%s is a %s address, not one SIP can use",
+				 key_names[i ? K_WAN_ADDRESS6 : K_LAN_ADDRESS6],
+				 natport_policy_class_name(cl));
+			return why;
+		}
+	}
+	*line = seen[K_LAN_ADDRESS6];
+	if (c->lan_address6.family &&
+	    !natport_policy_in_lan(&c->policy, &c->lan_address6))
+		return "lan-address6 is not inside any lan-prefix";
+	*line = seen[K_WAN_ADDRESS6];
+	if (c->wan_address6.family &&
+	    natport_policy_in_lan(&c->policy, &c->wan_address6))
+		return "wan-address6 is inside a lan-prefix";
+	*line = seen[K_UPSTREAM];
+	if (c->has_upstream && c->upstream.family == AF_INET6 &&
+	    !c->wan_address6.family)
+		return "upstream-proxy is IPv6: set wan-address6";
+	for (unsigned int i = 0; i < c->n_lan_prefix; i++) {
+		const struct natport_prefix *lp = &c->lan_prefix[i];
+
+		if (lp->base.family != AF_INET6)
+			continue;
+		v6_lan = 1;
+		*line = seen[K_NAT66] ?: seen[K_LAN_PREFIX];
+		if (!c->nat66 &&
+		    natport_policy_classify(&lp->base) == NATPORT_ADDR_ULA) {
+			char a[NATPORT_ENDPOINT_STRLEN];
+
+			snprintf(why, len,
+				 "lan-prefix %s/%u is unique-local: its hosts "
+				 "need NAT66 (nat66 yes and wan-address6)",
+				 natport_endpoint_format(&lp->base, a,
+							 sizeof(a)),
+				 lp->len);
+			return why;
+		}
+	}
+	*line = seen[K_NAT66];
+	if (c->nat66 && !c->wan_address6.family)
+		return "nat66 yes needs wan-address6 (the address IPv6 media "
+		       "is translated to)";
+	if (c->nat66 && !v6_lan)
+		return "nat66 yes needs an IPv6 lan-prefix";
+	*line = 0;
+	return NULL;
 }
 
 int natport_config_parse(struct natport_config *out, const char *name,
@@ -515,6 +630,18 @@ int natport_config_parse(struct natport_config *out, const char *name,
 	    natport_policy_in_lan(&cfg.policy, &cfg.upstream))
 		return fail(err, errlen, name, seen[K_UPSTREAM],
 			    "upstream-proxy is inside a lan-prefix");
+	{ /* IPv6 (issue 16) */
+		char why6[160];
+		unsigned int l;
+		const char *why = check_v6(&cfg, seen, &l, why6, sizeof(why6));
+
+		if (why)
+			return fail(err, errlen, name, l, "%s", why);
+		if (cfg.lan_address6.family)
+			cfg.lan_address6.port = cfg.sip_port;
+		if (cfg.wan_address6.family)
+			cfg.wan_address6.port = cfg.sip_port;
+	}
 	/* PCP / NAT-PMP front end (pcp/) */
 	if (cfg.pcp_min_lifetime_s > cfg.pcp_max_lifetime_s)
 		return fail(err, errlen, name,
@@ -588,5 +715,12 @@ const char *natport_config_restart_needed(const struct natport_config *o,
 		return "state-file";
 	if (o->adopt_grace_ms != n->adopt_grace_ms) /* given at open */
 		return "adopt-grace";
+	/* IPv6 (issue 16): sockets bound and the port manager opened once */
+	if (!natport_endpoint_equal(&o->lan_address6, &n->lan_address6))
+		return "lan-address6";
+	if (!natport_endpoint_equal(&o->wan_address6, &n->wan_address6))
+		return "wan-address6";
+	if (o->nat66 != n->nat66)
+		return "nat66";
 	return NULL;
 }

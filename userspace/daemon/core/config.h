@@ -29,6 +29,18 @@
  *   control-admin-group GROUP  none; may also change state (flush,
  *                              mappings add/del), as root may
  *
+ * IPv6 (issue 16): lan-address and wan-address are the router's IPv4
+ * addresses (the port manager's range lives on wan-address); these give
+ * it a second family, so SIP is served on both. lan-prefix takes IPv6
+ * prefixes too: their hosts get IPv6 media.
+ *   lan-address6 ADDR          router's IPv6 LAN address (SIP toward IPv6
+ *                              phones); inside an IPv6 lan-prefix
+ *   wan-address6 ADDR          router's IPv6 WAN address (SIP outside;
+ *                              with nat66 also the media address)
+ *   nat66 yes|no               no: IPv6 media passes untranslated through
+ *                              pinholes (LAN hosts with global addresses);
+ *                              yes: NAT66 to wan-address6 (ULA LANs)
+ *
  * The rtpengine-compatible ng front end (userspace/daemon/ng/), off
  * unless ng-listen is given:
  *
@@ -105,6 +117,9 @@ struct natport_config {
 	char state_file[256];
 	int release_on_stop;
 	uint32_t adopt_grace_ms;
+	/* IPv6 (issue 16): AF_UNSPEC when not configured; port = sip_port */
+	struct natport_endpoint lan_address6, wan_address6;
+	int nat66;
 
 	/* Built by natport_config_parse from lan-prefix, lan-address and
 	 * wan-address: the one address policy the proxy and the media code

@@ -290,6 +290,8 @@ static const struct fig figs[] = {
 	{ G_ERRORS, "media_refused_noport", "refused_noport",
 	  V(media.refused_noport) },
 	{ G_ERRORS, "media_refused_sdp", "refused_sdp", V(media.refused_sdp) },
+	{ G_ERRORS, "media_refused_family", "refused_family",
+	  V(media.refused_family) },
 	{ G_ERRORS, "media_kernel_errors", NULL, V(media.kernel_errors) },
 	{ G_ERRORS, "control_bad_requests", NULL, V(ctl_bad_requests) },
 	{ G_ERRORS, "control_dropped_clients", NULL, V(ctl_dropped_clients) },

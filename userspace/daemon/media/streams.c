@@ -118,6 +118,43 @@ static int bad_remote(const struct natport_media *m,
 		       ? -1 : 0;
 }
 
+static const char *family_name(sa_family_t f)
+{
+	return f == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/* A stream whose two ends are of different families (an IPv4 phone and
+ * an IPv6-only far end, or the reverse): conntrack forwards within one
+ * family, and natport does no NAT64, so it cannot be carried. 0 when
+ * either end is not known yet or is hold; else 488, the reason (it names
+ * no address, so it can go outside) and a counter. */
+static int mixed_family(struct natport_media *m, unsigned int i,
+			const struct natport_endpoint *phone,
+			const struct natport_endpoint *far, char *reason,
+			size_t rlen)
+{
+	if (!phone->family || !far->family || phone->family == far->family ||
+	    natport_endpoint_is_unspec(phone) || natport_endpoint_is_unspec(far))
+		return 0;
+	m->st.refused_family++;
+	snprintf(reason, rlen,
+		 "stream %u: the phone's media is %s and the far end's %s; "
+		 "the router forwards media within one family only (no NAT64)",
+		 i + 1, family_name(phone->family), family_name(far->family));
+	return 488;
+}
+
+/* The address a disabled stream (and o=) shows when no stream is
+ * enabled: the external address of the phone's family (pinholes show
+ * the phone's own global address, NAT66 wan-address6). */
+static struct natport_endpoint default_external(const struct natport_media *m,
+						const struct natport_endpoint *sig)
+{
+	if (sig->family == AF_INET6)
+		return m->cfg.nat66 ? m->cfg.wan_address6 : *sig;
+	return m->cfg.wan_address;
+}
+
 static int can_install(const struct natport_session_stream *s)
 {
 	return s->rtp_id && !s->disabled && !s->remote_hold &&
@@ -338,12 +375,15 @@ int natport_media_lan_sdp(struct natport_media *m, struct natport_session *c,
 		set_codec(s, st);
 		if (st->disabled) {
 			s->rtp_id = s->rtcp_id = 0;
-			rw[i].rtp = m->cfg.wan_address;
+			rw[i].rtp = default_external(m, sig_src);
 			rw[i].rtp.port = 0;
 			continue;
 		}
 		ret = phone_endpoint(m, &st->rtp, sig_src, i, "media", &in_rtp,
 				     reason, rlen);
+		if (!ret && !s->remote_hold)
+			ret = mixed_family(m, i, &in_rtp, &s->remote_rtp, reason,
+					   rlen);
 		if (ret)
 			goto err_unwind;
 		ret = get_map(m, c, st->rtp_type, &in_rtp, 0, &mr, added,
@@ -434,6 +474,18 @@ int natport_media_wan_sdp(struct natport_media *m, struct natport_session *c,
 			 natport_endpoint_format(bad, b, sizeof(b)), why);
 		natport_sdp_free(&sdp);
 		return 488;
+	}
+	for (i = 0; i < sdp.n && i < c->n_streams; i++) {
+		const struct natport_session_stream *s = &c->streams[i];
+
+		if (sdp.s[i].disabled || !s->rtp_id || s->disabled)
+			continue;
+		ret = mixed_family(m, i, &s->internal_rtp, &sdp.s[i].rtp,
+				   reason, rlen);
+		if (ret) {
+			natport_sdp_free(&sdp);
+			return ret;
+		}
 	}
 	for (i = 0; i < sdp.n; i++) {
 		const struct natport_sdp_stream *st = &sdp.s[i];

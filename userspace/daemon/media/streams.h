@@ -42,6 +42,9 @@ struct natport_media;
 struct natport_media_stats {
 	uint64_t offers, answers, refused_addr, refused_cap, refused_noport,
 		refused_sdp, kernel_errors;
+	/* streams refused as their two ends are of different families:
+	 * conntrack cannot forward between IPv4 and IPv6 (issue 16) */
+	uint64_t refused_family;
 	unsigned int clients;
 };
 

@@ -8,6 +8,7 @@
 #include <osipparser2/osip_port.h>
 
 #include "core/log.h"
+#include "sip/addr6.h"
 #include "sip/msg.h"
 #include "sip/own.h"
 
@@ -72,8 +73,8 @@ void natport_sip_own_free(struct natport_sip_own *o)
 
 static int uri_is_us(const struct natport_sip_own *o, const osip_uri_t *uri)
 {
-	return natport_sip_uri_is(uri, &o->cfg->lan_address) ||
-	       natport_sip_uri_is(uri, &o->cfg->wan_address);
+	return natport_sip_uri_is_local(uri, o->tp[NATPORT_SIDE_LAN]) ||
+	       natport_sip_uri_is_local(uri, o->tp[NATPORT_SIDE_WAN]);
 }
 
 /* Remember a sent BYE (its text is handed over) for retransmission. */
@@ -135,7 +136,8 @@ int natport_sip_own_send(struct natport_sip_own *o, osip_message_t *resp,
 	snprintf(branch, sizeof(branch), NATPORT_SIP_OWN_BRANCH "%016llx",
 		 (unsigned long long)natport_sip_hash(o->secret ^ cseq,
 						      resp->call_id->number));
-	if (natport_sip_via_add(r, &tp->local, tp->ops->proto, branch))
+	if (natport_sip_via_add(r, natport_sip_local_for(tp, &dst),
+				tp->ops->proto, branch))
 		goto out;
 	osip_message_force_update(r);
 	if (osip_message_to_str(r, &str, &len) || !str) {

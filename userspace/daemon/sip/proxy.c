@@ -20,6 +20,7 @@
 #include "sip/registrar.h"
 #include "sip/srclimit.h"
 #include "sip/transport.h"
+#include "sip/addr6.h"
 
 #define SWEEP_MS 500
 #define DEFAULT_EXPIRES 3600
@@ -75,8 +76,8 @@ static int is_us(const struct natport_proxy *p,
 
 static int uri_is_us(const struct natport_proxy *p, const osip_uri_t *uri)
 {
-	return natport_sip_uri_is(uri, &p->cfg.lan_address) ||
-	       natport_sip_uri_is(uri, &p->cfg.wan_address);
+	return natport_sip_uri_is_local(uri, p->tp[NATPORT_SIDE_LAN]) ||
+	       natport_sip_uri_is_local(uri, p->tp[NATPORT_SIDE_WAN]);
 }
 
 static const char *fmt_ep(const struct natport_endpoint *ep, char *b)
@@ -301,14 +302,15 @@ static int do_sdp(struct natport_proxy *p, struct natport_call *c,
 				     sdp_len, is_answer, reason, rlen);
 }
 
-/* Point a LAN phone's URI at the router's WAN side (user and
- * parameters kept). */
-static void show_on_wan(struct natport_proxy *p, osip_uri_t *u)
+/* Point a LAN phone's URI at the router's WAN side, in the family of
+ * the peer that gets it (user and parameters kept). */
+static void show_on_wan(struct natport_proxy *p, osip_uri_t *u,
+			const struct natport_endpoint *peer)
 {
+	const struct natport_endpoint *wan = natport_sip_wan_for(&p->cfg, peer);
 	char host[64], port[8];
 
-	inet_ntop(p->cfg.wan_address.family, &p->cfg.wan_address.addr, host,
-		  sizeof(host));
+	inet_ntop(wan->family, &wan->addr, host, sizeof(host));
 	snprintf(port, sizeof(port), "%u", p->cfg.sip_port);
 	set_str(&u->host, host);
 	set_str(&u->port, port);
@@ -322,7 +324,7 @@ static void show_on_wan(struct natport_proxy *p, osip_uri_t *u)
  * in-dialog request for it back to the phone.
  */
 static void hide_contact(struct natport_proxy *p, struct natport_call *c,
-			 osip_message_t *m)
+			 osip_message_t *m, const struct natport_endpoint *peer)
 {
 	osip_contact_t *ct = osip_list_get(&m->contacts, 0);
 	char *orig = NULL, *dup;
@@ -338,14 +340,15 @@ static void hide_contact(struct natport_proxy *p, struct natport_call *c,
 	if (natport_sip_uri_endpoint(ct->url, &c->lan_contact_ep) ||
 	    !natport_policy_in_lan(&p->cfg.policy, &c->lan_contact_ep))
 		memset(&c->lan_contact_ep, 0, sizeof(c->lan_contact_ep));
-	show_on_wan(p, ct->url);
+	show_on_wan(p, ct->url, peer);
 }
 
 /* REGISTER from a LAN phone: remember what it asks for until the
  * registrar answers, show the outside our WAN address instead
  * (sip:<user>@<wan>:<port>). */
 static void rewrite_register(struct natport_proxy *p, osip_message_t *m,
-			     const struct natport_endpoint *src)
+			     const struct natport_endpoint *src,
+			     const struct natport_endpoint *dst)
 {
 	const char *user = m->to->url->username;
 	struct natport_reg_request req = { .addr = *src,
@@ -375,7 +378,7 @@ static void rewrite_register(struct natport_proxy *p, osip_message_t *m,
 				req.contact = NULL;
 		}
 		set_str(&ct->url->username, user);
-		show_on_wan(p, ct->url);
+		show_on_wan(p, ct->url, dst);
 	}
 	if (wildcard) {
 		osip_free(req.contact);
@@ -400,7 +403,6 @@ static void rewrite_register(struct natport_proxy *p, osip_message_t *m,
  */
 static void register_answer(struct natport_proxy *p, osip_message_t *m)
 {
-	const struct natport_endpoint *us = &p->tp[NATPORT_SIDE_WAN]->local;
 	struct natport_reg_request req;
 	osip_header_t *eh = NULL;
 	uint32_t e;
@@ -428,7 +430,7 @@ static void register_answer(struct natport_proxy *p, osip_message_t *m)
 		listed = 1;
 		if (!req.contact || ours || !ct->url->username ||
 		    strcmp(ct->url->username, req.user) ||
-		    !natport_sip_uri_is(ct->url, us))
+		    !natport_sip_uri_is_local(ct->url, p->tp[NATPORT_SIDE_WAN]))
 			continue;
 		ours = 1;
 		osip_contact_param_get_byname(ct, "expires", &ep);
@@ -453,23 +455,26 @@ out:
 	free(req.contact); /* the registrar's strdup */
 }
 
+/* Via and Record-Route name the side's address of the peer's family. */
 static int add_via(osip_message_t *m, struct natport_sip_transport *out,
-		   const char *branch)
+		   const struct natport_endpoint *peer, const char *branch)
 {
-	return natport_sip_via_add(m, &out->local, out->ops->proto, branch);
+	return natport_sip_via_add(m, natport_sip_local_for(out, peer),
+				   out->ops->proto, branch);
 }
 
-static int add_rr(osip_message_t *m, struct natport_sip_transport *tp)
+static int add_rr(osip_message_t *m, struct natport_sip_transport *tp,
+		  const struct natport_endpoint *peer)
 {
+	const struct natport_endpoint *l = natport_sip_local_for(tp, peer);
 	osip_record_route_t *rr = NULL;
 	char host[64], v[128];
 
-	inet_ntop(tp->local.family, &tp->local.addr, host, sizeof(host));
-	if (tp->local.family == AF_INET6)
-		snprintf(v, sizeof(v), "<sip:[%s]:%u;lr>", host,
-			 tp->local.port);
+	inet_ntop(l->family, &l->addr, host, sizeof(host));
+	if (l->family == AF_INET6)
+		snprintf(v, sizeof(v), "<sip:[%s]:%u;lr>", host, l->port);
 	else
-		snprintf(v, sizeof(v), "<sip:%s:%u;lr>", host, tp->local.port);
+		snprintf(v, sizeof(v), "<sip:%s:%u;lr>", host, l->port);
 	if (osip_record_route_init(&rr))
 		return -1;
 	if (osip_record_route_parse(rr, v) ||
@@ -810,8 +815,10 @@ static void handle_request(struct natport_proxy *p,
 			   const struct natport_endpoint *src,
 			   enum natport_side side, osip_message_t *m)
 {
-	const struct natport_endpoint *ours[2] = { &p->cfg.lan_address,
-						   &p->cfg.wan_address };
+	const struct natport_endpoint *ours[4] = {
+		&p->cfg.lan_address, &p->cfg.wan_address,
+		&p->cfg.lan_address6, &p->cfg.wan_address6
+	};
 	const char *method = m->sip_method;
 	int is_ack = !strcmp(method, "ACK");
 	char branch[NATPORT_SIP_BRANCH_LEN], reason[256] = "";
@@ -839,7 +846,8 @@ static void handle_request(struct natport_proxy *p,
 		reply(p, tp, m, 483, NULL);
 		return;
 	}
-	if (natport_sip_is_loop(m, p->secret, ours, 2)) {
+	/* an IPv6 address not configured has no family and matches no Via */
+	if (natport_sip_is_loop(m, p->secret, ours, 4)) {
 		p->st.loops++;
 		reply(p, tp, m, 482, NULL);
 		return;
@@ -892,18 +900,19 @@ static void handle_request(struct natport_proxy *p,
 	if (ret)
 		goto refuse;
 	if (!strcmp(method, "REGISTER") && side == NATPORT_SIDE_LAN) {
-		rewrite_register(p, m, src);
+		rewrite_register(p, m, src, &dst);
 	} else if (side == NATPORT_SIDE_LAN) {
 		struct natport_call *c = call_of(p, m, side, 0);
 
 		if (c)
-			hide_contact(p, c, m);
+			hide_contact(p, c, m, &dst);
 	}
 
 	natport_sip_set_max_forwards(m, mf < 0 ? 70 : mf - 1);
-	if (add_via(m, p->tp[out_side], branch) ||
+	if (add_via(m, p->tp[out_side], &dst, branch) ||
 	    (!in_dialog && creates_dialog(method) &&
-	     (add_rr(m, p->tp[side]) || add_rr(m, p->tp[out_side])))) {
+	     (add_rr(m, p->tp[side], src) ||
+	      add_rr(m, p->tp[out_side], &dst)))) {
 		log_warnx_rl("sip: out of memory building %s", method);
 		p->st.dropped++;
 		return;
@@ -1048,8 +1057,8 @@ static void handle_response(struct natport_proxy *p,
 	int drop = 0;
 
 	p->st.rx_responses++;
-	if (!natport_sip_via_is(top, &p->tp[NATPORT_SIDE_LAN]->local) &&
-	    !natport_sip_via_is(top, &p->tp[NATPORT_SIDE_WAN]->local)) {
+	if (!natport_sip_via_is_local(top, p->tp[NATPORT_SIDE_LAN]) &&
+	    !natport_sip_via_is_local(top, p->tp[NATPORT_SIDE_WAN])) {
 		log_info_rl("sip: response from %s not for us, dropped",
 			    fmt_ep(src, b));
 		p->st.dropped++;
@@ -1062,7 +1071,7 @@ static void handle_response(struct natport_proxy *p,
 	/* Only an answer to a request we forwarded goes on, and it comes
 	 * back the way that request left: our Via of that side on top, its
 	 * branch the MAC of the Via below. Anything else is forged. */
-	if (!natport_sip_via_is(top, &tp->local) ||
+	if (!natport_sip_via_is_local(top, tp) ||
 	    !natport_sip_branch_check(m, p->secret)) {
 		log_warnx_rl("sip: forged or stale response %d from %s "
 			     "(no transaction of ours), dropped",
@@ -1087,7 +1096,8 @@ static void handle_response(struct natport_proxy *p,
 		response_call(p, c, m, side, src, &drop);
 	if (c && !drop && side == NATPORT_SIDE_LAN && m->status_code > 100 &&
 	    m->status_code < 300 && (c = call_of(p, m, side, 1)))
-		hide_contact(p, c, m); /* looked up again: c may have ended */
+		hide_contact(p, c, m, &dst); /* looked up again: c may
+					      * have ended */
 	if (drop) {
 		p->st.dropped++;
 		return;
@@ -1237,6 +1247,11 @@ struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 	if (!p->tp[NATPORT_SIDE_WAN])
 		goto err_lan;
 	p->tp[NATPORT_SIDE_WAN]->side = NATPORT_SIDE_WAN;
+	if (natport_sip_add_local6(p->tp[NATPORT_SIDE_LAN], &cfg->lan_address6,
+				   err, errlen) ||
+	    natport_sip_add_local6(p->tp[NATPORT_SIDE_WAN], &cfg->wan_address6,
+				   err, errlen))
+		goto err_wan;
 	p->own = natport_sip_own_new(p->tp, &p->cfg, p->secret);
 	if (!p->own) {
 		snprintf(err, errlen, "out of memory");

@@ -44,6 +44,9 @@ struct natport_sip_transport_ops {
 struct natport_sip_transport {
 	const struct natport_sip_transport_ops *ops;
 	struct natport_endpoint local;
+	/* the side's address of the other family (IPv6, issue 16), or
+	 * AF_UNSPEC; sip/addr6.h picks one per peer */
+	struct natport_endpoint local6;
 	int side; /* the proxy's tag: NATPORT_SIDE_LAN / _WAN */
 	uint64_t rx_msgs, tx_msgs, rx_bytes, tx_bytes, tx_errors;
 };
@@ -53,6 +56,14 @@ natport_sip_udp_open(struct natport_evloop *loop,
 		     const struct natport_endpoint *local,
 		     natport_sip_recv_fn fn, void *arg, char *err,
 		     size_t errlen);
+
+/* natport_sip_udp_add_local - a second socket on tp (a UDP transport) for
+ * local's family (IPv6 beside IPv4): send() then picks the socket of the
+ * destination's family, and what arrives on it reaches the same recv. 0,
+ * or -1 with the reason in err. */
+int natport_sip_udp_add_local(struct natport_sip_transport *tp,
+			      const struct natport_endpoint *local, char *err,
+			      size_t errlen);
 
 /* Returns 0 or -errno. */
 int natport_sip_transport_send(struct natport_sip_transport *tp,

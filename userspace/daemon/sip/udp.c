@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* sip_udp.c - the UDP SIP transport: one socket per local address. */
+/* sip_udp.c - the UDP SIP transport: one socket per local address, and
+ * per family (a dual-stack side has an IPv4 and an IPv6 socket). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@ struct udp_transport {
 	struct natport_sip_transport tp; /* first: cast both ways */
 	struct natport_evloop *loop;
 	int fd;
+	int fd6; /* tp.local6's socket, or -1 */
 	natport_sip_recv_fn fn;
 	void *arg;
 	char buf[NATPORT_SIP_MAX_MSG + 1];
@@ -64,8 +67,10 @@ static int udp_send(struct natport_sip_transport *tp,
 	struct udp_transport *u = (struct udp_transport *)tp;
 	struct sockaddr_storage ss;
 	socklen_t sl = natport_endpoint_to_sockaddr(dst, &ss);
+	int fd = u->fd6 >= 0 && dst->family == tp->local6.family ? u->fd6 :
+								   u->fd;
 
-	if (sendto(u->fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0) {
+	if (sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0) {
 		tp->tx_errors++;
 		return -errno;
 	}
@@ -80,6 +85,10 @@ static void udp_close(struct natport_sip_transport *tp)
 
 	natport_evloop_del_fd(u->loop, u->fd);
 	close(u->fd);
+	if (u->fd6 >= 0) {
+		natport_evloop_del_fd(u->loop, u->fd6);
+		close(u->fd6);
+	}
 	free(u);
 }
 
@@ -89,6 +98,37 @@ static const struct natport_sip_transport_ops udp_ops = {
 	.close = udp_close,
 };
 
+/* A bound, non-blocking socket for local, or -1 with errno set and the
+ * failed step in *what. */
+static int open_socket(const struct natport_endpoint *local, const char **what)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, one = 1, rcvbuf = 4 << 20, e;
+
+	*what = "socket";
+	fd = socket(local->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* bursts of calls: do not drop INVITEs while the loop is busy */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof(rcvbuf));
+	/* each family has its own socket: never IPv4-mapped addresses */
+	if (local->family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	*what = "bind";
+	sl = natport_endpoint_to_sockaddr(local, &ss);
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 struct natport_sip_transport *
 natport_sip_udp_open(struct natport_evloop *loop,
 		     const struct natport_endpoint *local,
@@ -96,26 +136,18 @@ natport_sip_udp_open(struct natport_evloop *loop,
 		     size_t errlen)
 {
 	struct udp_transport *u = calloc(1, sizeof(*u));
-	struct sockaddr_storage ss;
-	socklen_t sl;
 	char b[NATPORT_ENDPOINT_STRLEN];
-	int one = 1, rcvbuf = 4 << 20, e;
+	const char *what;
+	int e;
 
 	if (!u) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	u->fd = socket(local->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       0);
+	u->fd6 = -1;
+	u->fd = open_socket(local, &what);
 	if (u->fd < 0)
 		goto err_socket;
-	setsockopt(u->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* bursts of calls: do not drop INVITEs while the loop is busy */
-	setsockopt(u->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	setsockopt(u->fd, SOL_SOCKET, SO_SNDBUF, &rcvbuf, sizeof(rcvbuf));
-	sl = natport_endpoint_to_sockaddr(local, &ss);
-	if (bind(u->fd, (struct sockaddr *)&ss, sl) < 0)
-		goto err_bind;
 	u->loop = loop;
 	u->fn = fn;
 	u->arg = arg;
@@ -123,21 +155,52 @@ natport_sip_udp_open(struct natport_evloop *loop,
 	u->tp.local = *local;
 	e = natport_evloop_add_fd(loop, u->fd, EPOLLIN, on_readable, u);
 	if (e) {
+		close(u->fd);
 		errno = -e;
-		goto err_bind;
+		what = "event loop";
+		goto err_socket;
 	}
 	return &u->tp;
 
-err_bind:
-	snprintf(err, errlen, "bind %s/udp: %s",
-		 natport_endpoint_format(local, b, sizeof(b)), strerror(errno));
-	close(u->fd);
-	free(u);
-	return NULL;
 err_socket:
-	snprintf(err, errlen, "socket: %s", strerror(errno));
+	snprintf(err, errlen, "%s %s/udp: %s", what,
+		 natport_endpoint_format(local, b, sizeof(b)), strerror(errno));
 	free(u);
 	return NULL;
+}
+
+int natport_sip_udp_add_local(struct natport_sip_transport *tp,
+			      const struct natport_endpoint *local, char *err,
+			      size_t errlen)
+{
+	struct udp_transport *u = (struct udp_transport *)tp;
+	char b[NATPORT_ENDPOINT_STRLEN];
+	const char *what;
+	int fd, e;
+
+	if (tp->ops != &udp_ops || u->fd6 >= 0 ||
+	    local->family == tp->local.family) {
+		snprintf(err, errlen, "%s: one socket per family",
+			 natport_endpoint_format(local, b, sizeof(b)));
+		return -1;
+	}
+	fd = open_socket(local, &what);
+	if (fd < 0)
+		goto err;
+	e = natport_evloop_add_fd(u->loop, fd, EPOLLIN, on_readable, u);
+	if (e) {
+		close(fd);
+		errno = -e;
+		what = "event loop";
+		goto err;
+	}
+	u->fd6 = fd;
+	tp->local6 = *local;
+	return 0;
+err:
+	snprintf(err, errlen, "%s %s/udp: %s", what,
+		 natport_endpoint_format(local, b, sizeof(b)), strerror(errno));
+	return -1;
 }
 
 int natport_sip_transport_send(struct natport_sip_transport *tp,
