@@ -8,8 +8,9 @@
 #include "sip/transport.h"
 #include "unit_main.h"
 
-#define MIN "lan-address 192.0.2.1\nlan-prefix 192.0.2.0/24\n" \
-	    "wan-address 198.51.100.1\n"
+#define MIN                                                \
+	"lan-address 192.0.2.1\nlan-prefix 192.0.2.0/24\n" \
+	"wan-address 198.51.100.1\n"
 
 static int parse(const char *text, struct natport_config *c, char *err)
 {
@@ -84,20 +85,23 @@ START_TEST(upstream_transport)
 	struct natport_config c;
 	char err[256];
 
-	ck_assert_int_eq(parse(MIN "upstream-proxy 198.51.100.20;transport=tcp\n",
+	ck_assert_int_eq(parse(MIN
+			       "upstream-proxy 198.51.100.20;transport=tcp\n",
 			       &c, err),
 			 0);
 	ck_assert_int_eq(c.has_upstream, 1);
 	ck_assert_int_eq(c.upstream_proto, NATPORT_SIP_TCP);
 	ck_assert_uint_eq(c.upstream.port, 5060);
-	ck_assert_int_eq(parse(MIN "upstream-proxy 198.51.100.20;transport=TLS\n",
+	ck_assert_int_eq(parse(MIN
+			       "upstream-proxy 198.51.100.20;transport=TLS\n",
 			       &c, err),
 			 0);
 	ck_assert_int_eq(c.upstream_proto, NATPORT_SIP_TLS);
 	ck_assert_uint_eq(c.upstream.port, 5061);
-	ck_assert_int_eq(parse(MIN "upstream-proxy 198.51.100.20:5080;transport=udp\n",
-			       &c, err),
-			 0);
+	ck_assert_int_eq(
+		parse(MIN "upstream-proxy 198.51.100.20:5080;transport=udp\n",
+		      &c, err),
+		0);
 	ck_assert_int_eq(c.upstream_proto, NATPORT_SIP_UDP);
 	ck_assert_uint_eq(c.upstream.port, 5080);
 }
@@ -114,7 +118,8 @@ START_TEST(restart_needed)
 	ck_assert_int_eq(parse(MIN "tcp-max-per-peer 2\n", &b, err), 0);
 	ck_assert_ptr_nonnull(natport_config_restart_needed(&a, &b));
 	/* the upstream's transport reloads, like the upstream itself */
-	ck_assert_int_eq(parse(MIN "upstream-proxy 198.51.100.20;transport=tcp\n",
+	ck_assert_int_eq(parse(MIN
+			       "upstream-proxy 198.51.100.20;transport=tcp\n",
 			       &b, err),
 			 0);
 	ck_assert_ptr_null(natport_config_restart_needed(&a, &b));

@@ -305,7 +305,8 @@ static const struct fig figs[] = {
 	{ G_SIP, "tcp_refused", "tcp_refused", V(sip.tcp_refused) },
 	{ G_SIP, "tcp_failed", "tcp_failed", V(sip.tcp_failed) },
 	{ G_SIP, "tcp_idle_closed", "tcp_idle_closed", V(sip.tcp_idle_closed) },
-	{ G_SIP, "tcp_framing_errors", "tcp_framing_errors", V(sip.tcp_framing_errors) },
+	{ G_SIP, "tcp_framing_errors", "tcp_framing_errors",
+	  V(sip.tcp_framing_errors) },
 	{ G_SIP, "tcp_output_full", "tcp_output_full", V(sip.tcp_output_full) },
 	{ G_SIP, "tls_connections", "tls_connections", V(sip.tls_connections) },
 	/* PCP and NAT-PMP (pcp/server.c): requests read, responses by

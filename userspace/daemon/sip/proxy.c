@@ -90,6 +90,17 @@ static int uri_is_us(const struct natport_proxy *p, const osip_uri_t *uri)
 	       natport_sip_uri_is(uri, &p->cfg.wan_address);
 }
 
+/* The URI names one of our WAN transports (the Contact we registered). */
+static int uri_is_wan(const struct natport_proxy *p, const osip_uri_t *uri)
+{
+	for (int k = 0; k < __NATPORT_SIP_PROTO_MAX; k++)
+		if (p->tps[NATPORT_SIDE_WAN][k] &&
+		    natport_sip_uri_is(uri,
+				       &p->tps[NATPORT_SIDE_WAN][k]->local))
+			return 1;
+	return 0;
+}
+
 /* One of our transports' address and port is the Via's sent-by. */
 static int via_is_ours(const struct natport_proxy *p, osip_via_t *via)
 {
@@ -195,8 +206,7 @@ static void set_warning(osip_message_t *m, const char *why)
  * rport (the connection's peer): so rport is filled in whether the client
  * asked for it or not. Its sent-by stays for when the connection is gone.
  */
-static int stream_rport(const struct natport_sip_transport *tp,
-			osip_via_t *via)
+static int stream_rport(const struct natport_sip_transport *tp, osip_via_t *via)
 {
 	osip_generic_param_t *rp = NULL;
 
@@ -434,8 +444,9 @@ static void show_on_wan(struct natport_proxy *p, osip_uri_t *u,
 		else
 			return;
 	}
-	set_transport(u, wtp->proto == NATPORT_SIP_UDP ? NULL :
-		      wtp->proto == NATPORT_SIP_TCP ? "tcp" : "tls");
+	set_transport(u, wtp->proto == NATPORT_SIP_UDP	 ? NULL :
+			 wtp->proto == NATPORT_SIP_TCP ? "tcp" :
+							 "tls");
 }
 
 /*
@@ -555,14 +566,7 @@ static void register_answer(struct natport_proxy *p, osip_message_t *m)
 		if (!req.contact || ours || !ct->url->username ||
 		    strcmp(ct->url->username, req.user) ||
 		    !(natport_sip_uri_is(ct->url, us) ||
-		      (p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_TCP] &&
-		       natport_sip_uri_is(
-			       ct->url,
-			       &p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_TCP]->local)) ||
-		      (p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_TLS] &&
-		       natport_sip_uri_is(
-			       ct->url,
-			       &p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_TLS]->local))))
+		      uri_is_wan(p, ct->url)))
 			continue;
 		ours = 1;
 		osip_contact_param_get_byname(ct, "expires", &ep);
@@ -951,9 +955,9 @@ static int route_request(struct natport_proxy *p, osip_message_t *m,
 	if (side == NATPORT_SIDE_LAN && !in_dialog && p->cfg.has_upstream) {
 		*dst = p->cfg.upstream;
 		if (!p->tps[NATPORT_SIDE_WAN][p->cfg.upstream_proto]) {
-			snprintf(reason, rlen, "upstream-proxy is %s, not "
-				 "enabled", natport_sip_proto_name(
-						    p->cfg.upstream_proto));
+			snprintf(reason, rlen,
+				 "upstream-proxy is %s, not enabled",
+				 natport_sip_proto_name(p->cfg.upstream_proto));
 			return 503;
 		}
 		*proto = p->cfg.upstream_proto;
@@ -1263,7 +1267,8 @@ response_transport(struct natport_proxy *p, osip_via_t *via,
 	if (k < 0)
 		return NULL;
 	t = p->tps[side_of(p, dst)][k];
-	if (!t || k == NATPORT_SIP_UDP || natport_sip_transport_connected(t, dst))
+	if (!t || k == NATPORT_SIP_UDP ||
+	    natport_sip_transport_connected(t, dst))
 		return t;
 	port = k == NATPORT_SIP_TLS ? 5061 : 5060;
 	if (via->port && *via->port) {
