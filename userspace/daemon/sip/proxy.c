@@ -1003,6 +1003,24 @@ static int wan_target_check(struct natport_proxy *p, osip_message_t *m,
 	return 481;
 }
 
+/* Every request counts against its source's rate, answered or not. */
+static int over_source_rate(struct natport_proxy *p, enum natport_side side,
+			    const struct natport_endpoint *src,
+			    const char *what)
+{
+	struct natport_srclimit_conf lc = limits_of(p, side);
+	char b[NATPORT_ENDPOINT_STRLEN];
+
+	if (!natport_srclimit_request(p->limit, &lc, src,
+				      natport_evloop_now(p->loop)))
+		return 0;
+	log_warnx_rl("sip: %s from %s over %s-source-rate %u/s, dropped",
+		     what, fmt_ep(src, b), natport_side_name(side), lc.rate);
+	p->st.source_limited++;
+	p->st.dropped++;
+	return 1;
+}
+
 static void handle_request(struct natport_proxy *p,
 			   struct natport_sip_transport *tp,
 			   const struct natport_endpoint *src,
@@ -1020,19 +1038,8 @@ static void handle_request(struct natport_proxy *p,
 	struct natport_sip_transport *out;
 
 	p->st.rx_requests++;
-	{
-		struct natport_srclimit_conf lc = limits_of(p, side);
-
-		if (natport_srclimit_request(p->limit, &lc, src,
-					     natport_evloop_now(p->loop))) {
-			log_warnx_rl("sip: %s from %s over %s-source-rate %u/s, "
-				     "dropped", method, fmt_ep(src, b),
-				     natport_side_name(side), lc.rate);
-			p->st.source_limited++;
-			p->st.dropped++;
-			return;
-		}
-	}
+	if (over_source_rate(p, side, src, method))
+		return;
 	if (stream_rport(tp, osip_list_get(&m->vias, 0)) ||
 	    natport_sip_via_received(osip_list_get(&m->vias, 0), src)) {
 		p->st.dropped++;
@@ -1367,7 +1374,10 @@ static void on_message(struct natport_sip_transport *tp,
 	m = natport_sip_msg_parse(buf, len, &perr, &ans);
 	if (!m) {
 		p->st.malformed++;
-		if (ans) {
+		if (ans && over_source_rate(p, side, src, "malformed request")) {
+			/* a 400 is an answer too: no unlimited reflection */
+			osip_message_free(ans);
+		} else if (ans) {
 			log_info_rl("sip: malformed %s from %s: %s (%d)",
 				    ans->sip_method, fmt_ep(src, b),
 				    perr.reason, perr.status);
