@@ -87,6 +87,7 @@ struct natport_config {
 	uint16_t sip_port;
 	int has_upstream;
 	struct natport_endpoint upstream; /* port 5060 if not given */
+	int upstream_proto; /* enum natport_sip_proto: ;transport= */
 	uint16_t port_min, port_max;
 	uint32_t quarantine_ms;
 	uint32_t dialog_timeout_ms;
@@ -120,6 +121,13 @@ struct natport_config {
 	/* IPv6 (issue 16): AF_UNSPEC when not configured; port = sip_port */
 	struct natport_endpoint lan_address6, wan_address6;
 	int nat66;
+	/* SIP over TCP (issue 13, sip/tcp.c): listeners on lan-address and
+	 * wan-address, and the bounds every connection lives within */
+	int sip_tcp;
+	uint16_t sip_tcp_port; /* 0: sip-port */
+	unsigned int tcp_max_connections, tcp_max_per_peer;
+	uint32_t tcp_idle_timeout_ms;
+	uint32_t tcp_max_output; /* octets queued on one connection */
 
 	/* Built by natport_config_parse from lan-prefix, lan-address and
 	 * wan-address: the one address policy the proxy and the media code
