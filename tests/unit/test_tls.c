@@ -24,6 +24,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "core/config.h"
 #include "sip/tls.h"
 #include "unit_main.h"
 
@@ -627,6 +628,104 @@ START_TEST(listener_needs_identity)
 }
 END_TEST
 
+#define BASE                                                                   \
+	"lan-address 192.0.2.1\nlan-prefix 192.0.2.0/24\n"                      \
+	"wan-address 198.51.100.1\n"
+
+static int parse(const char *extra, struct natport_config *c, char *err,
+		 size_t len)
+{
+	char buf[2048];
+
+	snprintf(buf, sizeof(buf), BASE "%s", extra);
+	return natport_config_parse(c, "t.conf", buf, strlen(buf), err, len);
+}
+
+START_TEST(config_keys)
+{
+	struct natport_config c;
+	struct natport_tls_config tc;
+	char err[256] = "", extra[1024];
+
+	ck_assert_int_eq(parse("", &c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.sip_tls, 0);
+	ck_assert_int_eq(c.sip_tls_port, 5061);
+	ck_assert_int_eq(c.tls_verify, 1);
+	ck_assert_int_eq(c.tls_min_version, TLS1_2_VERSION);
+	ck_assert_int_eq(natport_tls_check_config(&c, err, sizeof(err)), 0);
+
+	snprintf(extra, sizeof(extra),
+		 "sip-tls yes\nsip-tls-port 5071\ntls-cert %s\ntls-key %s\n"
+		 "tls-ca-file %s\ntls-verify no\ntls-client-cert %s\n"
+		 "tls-client-key %s\ntls-min-version 1.3\n",
+		 f("chain.pem"), f("server.key"), f("ca.pem"), f("client.pem"),
+		 f("client.key"));
+	ck_assert_msg(parse(extra, &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(c.sip_tls, 1);
+	ck_assert_int_eq(c.sip_tls_port, 5071);
+	ck_assert_int_eq(c.tls_verify, 0);
+	ck_assert_int_eq(c.tls_min_version, TLS1_3_VERSION);
+	natport_tls_config_listen(&c, &tc);
+	ck_assert_str_eq(tc.cert_file, f("chain.pem"));
+	ck_assert_ptr_null(tc.ca_file);
+	natport_tls_config_provider(&c, &tc);
+	ck_assert_str_eq(tc.cert_file, f("client.pem"));
+	ck_assert_str_eq(tc.ca_file, f("ca.pem"));
+	ck_assert_int_eq(tc.verify_peer, 0);
+	ck_assert_msg(natport_tls_check_config(&c, err, sizeof(err)) == 0,
+		      "%s", err);
+
+	/* a readable client key is named as such */
+	ck_assert_int_eq(chmod(f("client.key"), 0644), 0);
+	ck_assert_int_eq(natport_tls_check_config(&c, err, sizeof(err)),
+			 -EPERM);
+	ck_assert_msg(strstr(err, "tls-client-cert") &&
+			      strstr(err, "client.key"),
+		      "%s", err);
+	ck_assert_int_eq(chmod(f("client.key"), 0600), 0);
+
+	ck_assert_int_eq(parse("sip-tls yes\n", &c, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "t.conf:4: sip-tls yes needs tls-cert"),
+		      "%s", err);
+	ck_assert_int_eq(parse("tls-min-version 1.1\n", &c, err, sizeof(err)),
+			 -1);
+	ck_assert_msg(strstr(err, "expected 1.2 or 1.3"), "%s", err);
+	ck_assert_int_eq(parse("tls-cert relative.pem\n", &c, err,
+			       sizeof(err)),
+			 -1);
+	ck_assert_int_eq(parse("tls-verify maybe\n", &c, err, sizeof(err)),
+			 -1);
+	snprintf(extra, sizeof(extra), "tls-client-cert %s\n",
+		 f("client.pem"));
+	ck_assert_int_eq(parse(extra, &c, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "go together"), "%s", err);
+	snprintf(extra, sizeof(extra),
+		 "sip-tls yes\nsip-tls-port 5060\ntls-cert %s\ntls-key %s\n",
+		 f("server.pem"), f("server.key"));
+	ck_assert_int_eq(parse(extra, &c, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "must differ"), "%s", err);
+}
+END_TEST
+
+START_TEST(config_restart)
+{
+	struct natport_config a, b;
+	char err[256], extra[512];
+
+	ck_assert_int_eq(parse("", &a, err, sizeof(err)), 0);
+	snprintf(extra, sizeof(extra), "tls-cert %s\ntls-key %s\n",
+		 f("server.pem"), f("server.key"));
+	ck_assert_int_eq(parse(extra, &b, err, sizeof(err)), 0);
+	ck_assert_str_eq(natport_config_restart_needed(&a, &b), "tls-cert");
+	ck_assert_int_eq(parse("tls-verify no\n", &b, err, sizeof(err)), 0);
+	ck_assert_str_eq(natport_config_restart_needed(&a, &b), "tls-ca-file");
+	ck_assert_int_eq(parse("sip-tls-port 5062\n", &b, err, sizeof(err)),
+			 0);
+	ck_assert_str_eq(natport_config_restart_needed(&a, &b),
+			 "sip-tls-port");
+}
+END_TEST
+
 static Suite *tls_suite(void)
 {
 	Suite *s = suite_create("tls");
@@ -646,6 +745,8 @@ static Suite *tls_suite(void)
 	tcase_add_test(t, peer_closes);
 	tcase_add_test(t, check_files);
 	tcase_add_test(t, listener_needs_identity);
+	tcase_add_test(t, config_keys);
+	tcase_add_test(t, config_restart);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -30,6 +30,7 @@
 #include "ng/frontend.h"
 #include "pcp/server.h"
 #include "sip/proxy.h"
+#include "sip/tls.h"
 
 struct daemon {
 	const char *config_path;
@@ -317,6 +318,12 @@ int main(int argc, char **argv)
 	if (natport_config_load(&d.cfg, d.config_path, errbuf,
 				sizeof(errbuf))) {
 		fprintf(stderr, "%s\n", errbuf);
+		return 1;
+	}
+	/* certificate files open, match and are private, with -n and at
+	 * every start alike (a start must not fail later, in the loop) */
+	if (natport_tls_check_config(&d.cfg, errbuf, sizeof(errbuf))) {
+		fprintf(stderr, "%s: %s\n", d.config_path, errbuf);
 		return 1;
 	}
 	if (check) {

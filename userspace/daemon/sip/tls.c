@@ -25,6 +25,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "core/config.h"
 #include "sip/tls.h"
 
 struct natport_tls_ctx {
@@ -541,4 +542,53 @@ int natport_tls_check_files(const struct natport_tls_config *c, char *err,
 	SSL_CTX_free(ctx);
 	ERR_clear_error();
 	return ret;
+}
+
+void natport_tls_config_listen(const struct natport_config *cfg,
+			       struct natport_tls_config *tc)
+{
+	memset(tc, 0, sizeof(*tc));
+	tc->cert_file = cfg->tls_cert[0] ? cfg->tls_cert : NULL;
+	tc->key_file = cfg->tls_key[0] ? cfg->tls_key : NULL;
+	tc->min_version = cfg->tls_min_version;
+}
+
+void natport_tls_config_provider(const struct natport_config *cfg,
+				 struct natport_tls_config *tc)
+{
+	memset(tc, 0, sizeof(*tc));
+	tc->cert_file = cfg->tls_client_cert[0] ? cfg->tls_client_cert : NULL;
+	tc->key_file = cfg->tls_client_key[0] ? cfg->tls_client_key : NULL;
+	tc->ca_file = cfg->tls_ca_file[0] ? cfg->tls_ca_file : NULL;
+	tc->verify_peer = cfg->tls_verify;
+	tc->min_version = cfg->tls_min_version;
+}
+
+int natport_tls_check_config(const struct natport_config *cfg, char *err,
+			     size_t errlen)
+{
+	struct natport_tls_config tc;
+	char e[256];
+	int ret;
+
+	natport_tls_config_listen(cfg, &tc);
+	if (tc.cert_file || tc.key_file) {
+		ret = natport_tls_check_files(&tc, e, sizeof(e));
+		if (ret) {
+			snprintf(err, errlen, "tls-cert/tls-key: %s", e);
+			return ret;
+		}
+	}
+	natport_tls_config_provider(cfg, &tc);
+	if (tc.cert_file || tc.key_file || tc.ca_file) {
+		ret = natport_tls_check_files(&tc, e, sizeof(e));
+		if (ret) {
+			snprintf(err, errlen, "%s: %s",
+				 tc.cert_file ? "tls-client-cert/tls-ca-file" :
+						"tls-ca-file",
+				 e);
+			return ret;
+		}
+	}
+	return 0;
 }

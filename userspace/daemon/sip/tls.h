@@ -46,6 +46,22 @@ struct natport_sip_stream *natport_tls_stream_new(struct natport_tls_ctx *ctx,
 int natport_tls_check_files(const struct natport_tls_config *c, char *err,
 			    size_t errlen);
 
+/*
+ * From nat-portd.conf (core/config.h): the listeners' side (tls-cert,
+ * tls-key) and the provider's (tls-ca-file, tls-verify, tls-client-cert,
+ * tls-client-key); both take tls-min-version. Paths point into cfg.
+ */
+struct natport_config;
+void natport_tls_config_listen(const struct natport_config *cfg,
+			       struct natport_tls_config *tc);
+void natport_tls_config_provider(const struct natport_config *cfg,
+				 struct natport_tls_config *tc);
+
+/* natport_tls_check_files for every TLS file cfg names; err says which
+ * key's file failed. Run by `nat-portd -n` and at start. */
+int natport_tls_check_config(const struct natport_config *cfg, char *err,
+			     size_t errlen);
+
 /* Counters for `nat-portctl stats`. */
 struct natport_tls_stats {
 	unsigned long handshakes_ok, handshakes_failed, verify_failed;
