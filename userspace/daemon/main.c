@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <natport/natport.h>
@@ -282,6 +283,23 @@ static struct natport_pm *open_pm(const struct natport_config *cfg)
 	return pm;
 }
 
+/* Room for every TCP connection (both sides) and the rest: the soft
+ * limit up to what is wanted, never past the hard one. */
+static void raise_nofile(unsigned long want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		log_warn("setrlimit RLIMIT_NOFILE %lu", want);
+	else if (rl.rlim_cur < want)
+		log_warnx("only %lu file descriptors (hard limit): fewer TCP "
+			  "connections than tcp-max-connections fit",
+			  (unsigned long)rl.rlim_cur);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -351,6 +369,8 @@ int main(int argc, char **argv)
 	if (!d.media)
 		fatalx("out of memory");
 	natport_session_table_set_hook(d.sessions, on_session_event, &d);
+	if (d.cfg.sip_tcp)
+		raise_nofile(2 * d.cfg.tcp_max_connections + 256);
 	d.proxy = natport_proxy_new(d.loop, &d.cfg, d.sessions, d.media,
 				    errbuf, sizeof(errbuf));
 	if (!d.proxy)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <natport/control.h>
 
@@ -45,6 +46,11 @@ void natport_config_defaults(struct natport_config *cfg)
 	cfg->pcp_min_lifetime_s = 120;
 	cfg->pcp_max_lifetime_s = 7200;
 	cfg->pcp_rate = 20;
+	/* SIP over TCP: off unless asked for; when on, the bounds */
+	cfg->tcp_max_connections = 1024;
+	cfg->tcp_max_per_peer = 32;
+	cfg->tcp_idle_timeout_ms = 600 * 1000;
+	cfg->tcp_max_output = 256 * 1024;
 	/* SIP over TLS */
 	cfg->sip_tls_port = 5061;
 	cfg->tls_verify = 1;
@@ -135,6 +141,13 @@ enum key {
 	K_STATE_FILE,
 	K_RELEASE_ON_STOP,
 	K_ADOPT_GRACE,
+	/* SIP over TCP (sip/tcp.c) */
+	K_SIP_TCP,
+	K_SIP_TCP_PORT,
+	K_TCP_MAX_CONNECTIONS,
+	K_TCP_MAX_PER_PEER,
+	K_TCP_IDLE_TIMEOUT,
+	K_TCP_MAX_OUTPUT,
 	/* SIP over TLS (sip/tls.h) */
 	K_SIP_TLS,
 	K_SIP_TLS_PORT,
@@ -183,6 +196,13 @@ static const char *const key_names[__K_MAX] = {
 	[K_STATE_FILE] = "state-file",
 	[K_RELEASE_ON_STOP] = "release-on-stop",
 	[K_ADOPT_GRACE] = "adopt-grace",
+	/* SIP over TCP (sip/tcp.c) */
+	[K_SIP_TCP] = "sip-tcp",
+	[K_SIP_TCP_PORT] = "sip-tcp-port",
+	[K_TCP_MAX_CONNECTIONS] = "tcp-max-connections",
+	[K_TCP_MAX_PER_PEER] = "tcp-max-per-peer",
+	[K_TCP_IDLE_TIMEOUT] = "tcp-idle-timeout",
+	[K_TCP_MAX_OUTPUT] = "tcp-max-output",
 	/* SIP over TLS (sip/tls.h) */
 	[K_SIP_TLS] = "sip-tls",
 	[K_SIP_TLS_PORT] = "sip-tls-port",
@@ -194,6 +214,82 @@ static const char *const key_names[__K_MAX] = {
 	[K_TLS_CLIENT_KEY] = "tls-client-key",
 	[K_TLS_MIN_VERSION] = "tls-min-version",
 };
+
+static int parse_bool(const char *v, int *out);
+
+/* The SIP-over-TCP keys; NULL or a reason. */
+static const char *apply_tcp(struct natport_config *cfg, enum key k,
+			     const char *v)
+{
+	unsigned long n;
+
+	switch (k) {
+	case K_SIP_TCP:
+		if (parse_bool(v, &cfg->sip_tcp))
+			return "expected yes or no";
+		return NULL;
+	case K_SIP_TCP_PORT:
+		if (parse_uint(v, 65535, &n) || !n)
+			return "expected a port 1..65535";
+		cfg->sip_tcp_port = (uint16_t)n;
+		return NULL;
+	case K_TCP_MAX_CONNECTIONS:
+		/* each is an fd: the daemon raises its soft limit to fit */
+		if (parse_uint(v, 65536, &n) || !n)
+			return "expected a number 1..65536";
+		cfg->tcp_max_connections = (unsigned int)n;
+		return NULL;
+	case K_TCP_MAX_PER_PEER:
+		if (parse_uint(v, 65536, &n) || !n)
+			return "expected a number 1..65536";
+		cfg->tcp_max_per_peer = (unsigned int)n;
+		return NULL;
+	case K_TCP_IDLE_TIMEOUT:
+		if (natport_config_parse_duration(v, &cfg->tcp_idle_timeout_ms) ||
+		    cfg->tcp_idle_timeout_ms < 1000 ||
+		    cfg->tcp_idle_timeout_ms > 24 * 3600 * 1000)
+			return "expected a duration from 1s to 24h";
+		return NULL;
+	case K_TCP_MAX_OUTPUT:
+		if (parse_uint(v, 64 << 20, &n) || n < 65536)
+			return "expected octets from 65536 to 67108864";
+		cfg->tcp_max_output = (uint32_t)n;
+		return NULL;
+	default:
+		return "unknown key";
+	}
+}
+
+/* upstream-proxy ADDR[:PORT][;transport=udp|tcp|tls]; NULL or a reason */
+static const char *set_upstream(struct natport_config *cfg, const char *v)
+{
+	char tmp[96], *semi;
+
+	if (strlen(v) >= sizeof(tmp))
+		return "expected ADDR[:PORT][;transport=udp|tcp|tls]";
+	strcpy(tmp, v);
+	cfg->upstream_proto = 0; /* UDP */
+	semi = strchr(tmp, ';');
+	if (semi) {
+		*semi++ = '\0';
+		if (!strcasecmp(semi, "transport=udp"))
+			cfg->upstream_proto = 0;
+		else if (!strcasecmp(semi, "transport=tcp"))
+			cfg->upstream_proto = 1;
+		else if (!strcasecmp(semi, "transport=tls"))
+			cfg->upstream_proto = 2;
+		else
+			return "expected ;transport=udp, tcp or tls after the "
+			       "address";
+	}
+	if (natport_endpoint_parse(tmp, &cfg->upstream) ||
+	    natport_endpoint_is_unspec(&cfg->upstream))
+		return "expected ADDR or ADDR:PORT (no host names)";
+	if (!cfg->upstream.port)
+		cfg->upstream.port = cfg->upstream_proto == 2 ? 5061 : 5060;
+	cfg->has_upstream = 1;
+	return NULL;
+}
 
 /* A group name as useradd(8) takes it; resolved when the socket is made
  * (the group may be created after the config is checked). */
@@ -349,13 +445,14 @@ static const char *apply(struct natport_config *cfg, enum key k,
 		cfg->sip_port = (uint16_t)n;
 		break;
 	case K_UPSTREAM:
-		if (natport_endpoint_parse(v, &cfg->upstream) ||
-		    natport_endpoint_is_unspec(&cfg->upstream))
-			return "expected ADDR or ADDR:PORT (no host names)";
-		if (!cfg->upstream.port)
-			cfg->upstream.port = 5060;
-		cfg->has_upstream = 1;
-		break;
+		return set_upstream(cfg, v);
+	case K_SIP_TCP:
+	case K_SIP_TCP_PORT:
+	case K_TCP_MAX_CONNECTIONS:
+	case K_TCP_MAX_PER_PEER:
+	case K_TCP_IDLE_TIMEOUT:
+	case K_TCP_MAX_OUTPUT:
+		return apply_tcp(cfg, k, v);
 	case K_RANGE: {
 		char tmp[64];
 
@@ -688,6 +785,15 @@ const char *natport_config_restart_needed(const struct natport_config *o,
 		return "ng-listen";
 	if (o->pcp != n->pcp) /* the PCP socket is opened at start */
 		return "pcp";
+	/* the listeners and their bounds are set when they are opened */
+	if (o->sip_tcp != n->sip_tcp || o->sip_tcp_port != n->sip_tcp_port)
+		return "sip-tcp";
+	if (o->tcp_max_connections != n->tcp_max_connections ||
+	    o->tcp_max_per_peer != n->tcp_max_per_peer ||
+	    o->tcp_idle_timeout_ms != n->tcp_idle_timeout_ms ||
+	    o->tcp_max_output != n->tcp_max_output)
+		return "tcp-max-connections, tcp-max-per-peer, "
+		       "tcp-idle-timeout or tcp-max-output";
 	if (strcmp(o->state_file, n->state_file)) /* read at start */
 		return "state-file";
 	if (o->adopt_grace_ms != n->adopt_grace_ms) /* given at open */

@@ -88,6 +88,7 @@ struct natport_config {
 	uint16_t sip_port;
 	int has_upstream;
 	struct natport_endpoint upstream; /* port 5060 if not given */
+	int upstream_proto; /* enum natport_sip_proto: ;transport= */
 	uint16_t port_min, port_max;
 	uint32_t quarantine_ms;
 	uint32_t dialog_timeout_ms;
@@ -118,6 +119,13 @@ struct natport_config {
 	char state_file[256];
 	int release_on_stop;
 	uint32_t adopt_grace_ms;
+	/* SIP over TCP (issue 13, sip/tcp.c): listeners on lan-address and
+	 * wan-address, and the bounds every connection lives within */
+	int sip_tcp;
+	uint16_t sip_tcp_port; /* 0: sip-port */
+	unsigned int tcp_max_connections, tcp_max_per_peer;
+	uint32_t tcp_idle_timeout_ms;
+	uint32_t tcp_max_output; /* octets queued on one connection */
 	/* SIP over TLS (sip/tls.h); a path "" is not given */
 	int sip_tls, tls_verify;
 	uint16_t sip_tls_port;

@@ -24,11 +24,17 @@
 #define SWEEP_MS 500
 #define DEFAULT_EXPIRES 3600
 #define REFUSED_LINGER_MS 32000  /* 64*T1: the refused 2xx's retransmissions */
+/* RFC 3261 section 18.1.1: a request larger than this, path MTU unknown,
+ * goes over a congestion-controlled transport where the peer has one */
+#define UDP_SIZE_LIMIT 1300
 
 struct natport_proxy {
 	struct natport_evloop *loop;
 	struct natport_config cfg;
-	struct natport_sip_transport *tp[2]; /* by enum natport_side */
+	struct natport_sip_transport *tp[2]; /* UDP, by enum natport_side */
+	/* every transport by side and protocol; [side][NATPORT_SIP_UDP] is
+	 * tp[side], the others NULL when not enabled */
+	struct natport_sip_transport *tps[2][__NATPORT_SIP_PROTO_MAX];
 	struct natport_call_table *calls;
 	struct natport_registrar *reg;
 	struct natport_session_table *sessions; /* borrowed */
@@ -75,14 +81,53 @@ static int is_us(const struct natport_proxy *p,
 
 static int uri_is_us(const struct natport_proxy *p, const osip_uri_t *uri)
 {
+	for (int s = 0; s < 2; s++)
+		for (int k = 0; k < __NATPORT_SIP_PROTO_MAX; k++)
+			if (p->tps[s][k] &&
+			    natport_sip_uri_is(uri, &p->tps[s][k]->local))
+				return 1;
 	return natport_sip_uri_is(uri, &p->cfg.lan_address) ||
 	       natport_sip_uri_is(uri, &p->cfg.wan_address);
+}
+
+/* One of our transports' address and port is the Via's sent-by. */
+static int via_is_ours(const struct natport_proxy *p, osip_via_t *via)
+{
+	for (int s = 0; s < 2; s++)
+		for (int k = 0; k < __NATPORT_SIP_PROTO_MAX; k++)
+			if (p->tps[s][k] &&
+			    natport_sip_via_is(via, &p->tps[s][k]->local))
+				return 1;
+	return 0;
+}
+
+/*
+ * The transport a URI asks for: sips: is TLS (RFC 3261 section 19.1.4),
+ * else its ;transport= parameter. -1: the URI does not say; -2: a
+ * transport we do not speak (SCTP, WS).
+ */
+static int uri_proto(const osip_uri_t *u)
+{
+	osip_uri_param_t *t = NULL;
+	int k;
+
+	if (!u)
+		return -1;
+	if (u->scheme && !strcasecmp(u->scheme, "sips"))
+		return NATPORT_SIP_TLS;
+	if (osip_uri_uparam_get_byname((osip_uri_t *)u, "transport", &t) ||
+	    !t || !t->gvalue)
+		return -1;
+	k = natport_sip_proto_parse(t->gvalue);
+	return k < 0 ? -2 : k;
 }
 
 static const char *fmt_ep(const struct natport_endpoint *ep, char *b)
 {
 	return natport_endpoint_format(ep, b, NATPORT_ENDPOINT_STRLEN);
 }
+
+static int set_str(char **dst, const char *s);
 
 /* Serialize and send; the message stays the caller's. */
 static int send_msg(struct natport_proxy *p, struct natport_sip_transport *tp,
@@ -99,6 +144,30 @@ static int send_msg(struct natport_proxy *p, struct natport_sip_transport *tp,
 		return -1;
 	}
 	natport_sip_msg_unmark(str, len);
+	if (MSG_IS_REQUEST(m) && tp->proto == NATPORT_SIP_UDP &&
+	    len > UDP_SIZE_LIMIT && p->tps[tp->side][NATPORT_SIP_TCP] &&
+	    natport_sip_transport_connected(p->tps[tp->side][NATPORT_SIP_TCP],
+					    dst)) {
+		/* too large for UDP, and the peer speaks TCP to us already:
+		 * over TCP, with our Via saying so (section 18.1.1) */
+		struct natport_sip_transport *tcp =
+			p->tps[tp->side][NATPORT_SIP_TCP];
+		osip_via_t *v = osip_list_get(&m->vias, 0);
+		char port[8];
+
+		if (v && natport_sip_via_is(v, &tp->local)) {
+			snprintf(port, sizeof(port), "%u", tcp->local.port);
+			set_str(&v->protocol, "TCP");
+			set_str(&v->port, port);
+			osip_free(str);
+			str = NULL;
+			osip_message_force_update(m);
+			if (osip_message_to_str(m, &str, &len) || !str)
+				return -1;
+			natport_sip_msg_unmark(str, len);
+			tp = tcp;
+		}
+	}
 	err = natport_sip_transport_send(tp, dst, str, len);
 	if (err)
 		log_warnx_rl("sip: send to %s: %s", fmt_ep(dst, b),
@@ -301,17 +370,53 @@ static int do_sdp(struct natport_proxy *p, struct natport_call *c,
 				     sdp_len, is_answer, reason, rlen);
 }
 
-/* Point a LAN phone's URI at the router's WAN side (user and
- * parameters kept). */
-static void show_on_wan(struct natport_proxy *p, osip_uri_t *u)
+/* Set (or, v NULL, remove) a URI's ;transport= parameter. */
+static void set_transport(osip_uri_t *u, const char *v)
+{
+	osip_uri_param_t *t = NULL;
+
+	osip_uri_uparam_get_byname(u, "transport", &t);
+	if (t && v) {
+		set_str(&t->gvalue, v);
+		return;
+	}
+	if (t) {
+		for (int i = 0; i < osip_list_size(&u->url_params); i++)
+			if (osip_list_get(&u->url_params, i) == t) {
+				osip_list_remove(&u->url_params, i);
+				osip_uri_param_free(t);
+				break;
+			}
+		return;
+	}
+	if (v)
+		osip_uri_uparam_add(u, osip_strdup("transport"),
+				    osip_strdup(v));
+}
+
+/* Point a LAN phone's URI at the router's WAN side, on wtp: the
+ * transport the outside reaches it through (user and other parameters
+ * kept; a TCP phone behind a UDP provider is shown as UDP). */
+static void show_on_wan(struct natport_proxy *p, osip_uri_t *u,
+			const struct natport_sip_transport *wtp)
 {
 	char host[64], port[8];
 
+	if (!wtp)
+		wtp = p->tp[NATPORT_SIDE_WAN];
 	inet_ntop(p->cfg.wan_address.family, &p->cfg.wan_address.addr, host,
 		  sizeof(host));
-	snprintf(port, sizeof(port), "%u", p->cfg.sip_port);
+	snprintf(port, sizeof(port), "%u", wtp->local.port);
 	set_str(&u->host, host);
 	set_str(&u->port, port);
+	if (u->scheme && !strcasecmp(u->scheme, "sips")) {
+		if (wtp->proto != NATPORT_SIP_TLS)
+			set_str(&u->scheme, "sip");
+		else
+			return;
+	}
+	set_transport(u, wtp->proto == NATPORT_SIP_UDP ? NULL :
+		      wtp->proto == NATPORT_SIP_TCP ? "tcp" : "tls");
 }
 
 /*
@@ -322,7 +427,8 @@ static void show_on_wan(struct natport_proxy *p, osip_uri_t *u)
  * in-dialog request for it back to the phone.
  */
 static void hide_contact(struct natport_proxy *p, struct natport_call *c,
-			 osip_message_t *m)
+			 osip_message_t *m,
+			 const struct natport_sip_transport *wtp)
 {
 	osip_contact_t *ct = osip_list_get(&m->contacts, 0);
 	char *orig = NULL, *dup;
@@ -338,14 +444,15 @@ static void hide_contact(struct natport_proxy *p, struct natport_call *c,
 	if (natport_sip_uri_endpoint(ct->url, &c->lan_contact_ep) ||
 	    !natport_policy_in_lan(&p->cfg.policy, &c->lan_contact_ep))
 		memset(&c->lan_contact_ep, 0, sizeof(c->lan_contact_ep));
-	show_on_wan(p, ct->url);
+	show_on_wan(p, ct->url, wtp);
 }
 
 /* REGISTER from a LAN phone: remember what it asks for until the
  * registrar answers, show the outside our WAN address instead
  * (sip:<user>@<wan>:<port>). */
 static void rewrite_register(struct natport_proxy *p, osip_message_t *m,
-			     const struct natport_endpoint *src)
+			     const struct natport_endpoint *src,
+			     const struct natport_sip_transport *wtp)
 {
 	const char *user = m->to->url->username;
 	struct natport_reg_request req = { .addr = *src,
@@ -375,7 +482,7 @@ static void rewrite_register(struct natport_proxy *p, osip_message_t *m,
 				req.contact = NULL;
 		}
 		set_str(&ct->url->username, user);
-		show_on_wan(p, ct->url);
+		show_on_wan(p, ct->url, wtp);
 	}
 	if (wildcard) {
 		osip_free(req.contact);
@@ -428,7 +535,15 @@ static void register_answer(struct natport_proxy *p, osip_message_t *m)
 		listed = 1;
 		if (!req.contact || ours || !ct->url->username ||
 		    strcmp(ct->url->username, req.user) ||
-		    !natport_sip_uri_is(ct->url, us))
+		    !(natport_sip_uri_is(ct->url, us) ||
+		      (p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_TCP] &&
+		       natport_sip_uri_is(
+			       ct->url,
+			       &p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_TCP]->local)) ||
+		      (p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_TLS] &&
+		       natport_sip_uri_is(
+			       ct->url,
+			       &p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_TLS]->local))))
 			continue;
 		ours = 1;
 		osip_contact_param_get_byname(ct, "expires", &ep);
@@ -464,12 +579,19 @@ static int add_rr(osip_message_t *m, struct natport_sip_transport *tp)
 	osip_record_route_t *rr = NULL;
 	char host[64], v[128];
 
+	/* each side's entry names that side's transport (RFC 5658), so an
+	 * in-dialog request reaches us, and leaves us, on the transport
+	 * each side uses */
+	const char *tr = tp->proto == NATPORT_SIP_TCP ? ";transport=tcp" :
+			 tp->proto == NATPORT_SIP_TLS ? ";transport=tls" : "";
+
 	inet_ntop(tp->local.family, &tp->local.addr, host, sizeof(host));
 	if (tp->local.family == AF_INET6)
-		snprintf(v, sizeof(v), "<sip:[%s]:%u;lr>", host,
-			 tp->local.port);
+		snprintf(v, sizeof(v), "<sip:[%s]:%u%s;lr>", host,
+			 tp->local.port, tr);
 	else
-		snprintf(v, sizeof(v), "<sip:%s:%u;lr>", host, tp->local.port);
+		snprintf(v, sizeof(v), "<sip:%s:%u%s;lr>", host,
+			 tp->local.port, tr);
 	if (osip_record_route_init(&rr))
 		return -1;
 	if (osip_record_route_parse(rr, v) ||
@@ -653,19 +775,61 @@ static int outside_calls(const char *method)
 	       !strcmp(method, "ACK");
 }
 
-/* Where a request goes next; 0, or a SIP status (reason filled). */
+/*
+ * The transport toward a target: what its URI says, else what our own
+ * Route entry for that side said (rr, from the double Record-Route),
+ * else UDP. A stream target with no connection open falls back to alt
+ * (where the phone listens) when there is one. 0 or 416/503.
+ */
+static int pick_proto(struct natport_proxy *p, const osip_uri_t *target,
+		      int rr, struct natport_endpoint *dst,
+		      const struct natport_endpoint *alt, int *proto,
+		      char *reason, size_t rlen)
+{
+	int k = uri_proto(target);
+	enum natport_side s = side_of(p, dst);
+
+	if (k == -2) {
+		snprintf(reason, rlen, "unsupported transport");
+		return 416;
+	}
+	if (k < 0)
+		k = rr >= 0 ? rr : NATPORT_SIP_UDP;
+	if (!p->tps[s][k]) {
+		snprintf(reason, rlen, "no %s transport on the %s side",
+			 natport_sip_proto_name(k), natport_side_name(s));
+		return 503;
+	}
+	if (alt && alt->family && !natport_endpoint_equal(alt, dst) &&
+	    !natport_sip_transport_connected(p->tps[s][k], dst))
+		*dst = *alt;
+	*proto = k;
+	return 0;
+}
+
+/* Where a request goes next and on which transport (*proto); 0, or a
+ * SIP status (reason filled). */
 static int route_request(struct natport_proxy *p, osip_message_t *m,
 			 enum natport_side side, int in_dialog,
 			 struct natport_endpoint *dst, int *via_binding,
-			 char *reason, size_t rlen)
+			 int *proto, char *reason, size_t rlen)
 {
 	const struct natport_binding *bd;
 	osip_route_t *rt;
 	uint64_t now = natport_evloop_now(p->loop);
+	int rr = -1, ret;
 
 	*via_binding = 0;
-	/* our own Route entries (both of a double Record-Route) */
+	*proto = NATPORT_SIP_UDP;
+	/* our own Route entries (both of a double Record-Route); the last
+	 * one is the outgoing side's and names its transport */
 	while ((rt = osip_list_get(&m->routes, 0)) && uri_is_us(p, rt->url)) {
+		int k = uri_proto(rt->url);
+
+		if (k >= 0)
+			rr = k;
+		else if (k == -1)
+			rr = NATPORT_SIP_UDP;
 		osip_list_remove(&m->routes, 0);
 		osip_route_free(rt);
 	}
@@ -674,7 +838,8 @@ static int route_request(struct natport_proxy *p, osip_message_t *m,
 			snprintf(reason, rlen, "Route host is not an IP address");
 			return 404;
 		}
-		return 0;
+		return pick_proto(p, rt->url, -1, dst, NULL, proto, reason,
+				  rlen);
 	}
 	if (uri_is_us(p, m->req_uri) || (m->req_uri->username &&
 					 natport_sip_uri_endpoint(m->req_uri, dst) == 0 &&
@@ -710,7 +875,17 @@ static int route_request(struct natport_proxy *p, osip_message_t *m,
 			osip_uri_free(m->req_uri);
 			m->req_uri = u;
 			*via_binding = 1;
-			return 0;
+			ret = pick_proto(p, u, rr, dst, NULL, proto, reason,
+					 rlen);
+			/* a phone on a stream is reached on the connection
+			 * its SIP came on while that is open */
+			if (!ret && *proto != NATPORT_SIP_UDP &&
+			    c->lan_party.family &&
+			    natport_sip_transport_connected(
+				    p->tps[NATPORT_SIDE_LAN][*proto],
+				    &c->lan_party))
+				*dst = c->lan_party;
+			return ret;
 		}
 		bd = m->req_uri->username ?
 			     natport_registrar_lookup(p->reg,
@@ -741,10 +916,28 @@ static int route_request(struct natport_proxy *p, osip_message_t *m,
 		m->req_uri = u;
 		*dst = bd->addr;
 		*via_binding = 1;
-		return 0;
+		{
+			/* a phone registered over a stream: its connection,
+			 * or where its Contact says it listens once that
+			 * connection is gone */
+			struct natport_endpoint alt = { 0 };
+
+			if (natport_sip_uri_endpoint(u, &alt) ||
+			    !natport_policy_in_lan(&p->cfg.policy, &alt))
+				memset(&alt, 0, sizeof(alt));
+			return pick_proto(p, u, rr, dst, &alt, proto, reason,
+					  rlen);
+		}
 	}
 	if (side == NATPORT_SIDE_LAN && !in_dialog && p->cfg.has_upstream) {
 		*dst = p->cfg.upstream;
+		if (!p->tps[NATPORT_SIDE_WAN][p->cfg.upstream_proto]) {
+			snprintf(reason, rlen, "upstream-proxy is %s, not "
+				 "enabled", natport_sip_proto_name(
+						    p->cfg.upstream_proto));
+			return 503;
+		}
+		*proto = p->cfg.upstream_proto;
 		return 0;
 	}
 	if (natport_sip_uri_endpoint(m->req_uri, dst)) {
@@ -753,7 +946,7 @@ static int route_request(struct natport_proxy *p, osip_message_t *m,
 			 "upstream-proxy is set");
 		return 404;
 	}
-	return 0;
+	return pick_proto(p, m->req_uri, rr, dst, NULL, proto, reason, rlen);
 }
 
 
@@ -800,7 +993,8 @@ static void handle_request(struct natport_proxy *p,
 	char b[NATPORT_ENDPOINT_STRLEN];
 	struct natport_endpoint dst;
 	enum natport_side out_side;
-	int mf, in_dialog, via_binding, ret;
+	int mf, in_dialog, via_binding, proto, ret;
+	struct natport_sip_transport *out;
 
 	p->st.rx_requests++;
 	{
@@ -839,8 +1033,8 @@ static void handle_request(struct natport_proxy *p,
 	}
 	natport_sip_branch(m, p->secret, branch, sizeof(branch));
 
-	ret = route_request(p, m, side, in_dialog, &dst, &via_binding, reason,
-			    sizeof(reason));
+	ret = route_request(p, m, side, in_dialog, &dst, &via_binding, &proto,
+			    reason, sizeof(reason));
 	if (ret)
 		goto refuse;
 	out_side = side_of(p, &dst);
@@ -884,24 +1078,25 @@ static void handle_request(struct natport_proxy *p,
 	}
 	if (ret)
 		goto refuse;
+	out = p->tps[out_side][proto];
 	if (!strcmp(method, "REGISTER") && side == NATPORT_SIDE_LAN) {
-		rewrite_register(p, m, src);
+		rewrite_register(p, m, src, out);
 	} else if (side == NATPORT_SIDE_LAN) {
 		struct natport_call *c = call_of(p, m, side, 0);
 
 		if (c)
-			hide_contact(p, c, m);
+			hide_contact(p, c, m, out);
 	}
 
 	natport_sip_set_max_forwards(m, mf < 0 ? 70 : mf - 1);
-	if (add_via(m, p->tp[out_side], branch) ||
+	if (add_via(m, out, branch) ||
 	    (!in_dialog && creates_dialog(method) &&
-	     (add_rr(m, p->tp[side]) || add_rr(m, p->tp[out_side])))) {
+	     (add_rr(m, tp) || add_rr(m, out)))) {
 		log_warnx_rl("sip: out of memory building %s", method);
 		p->st.dropped++;
 		return;
 	}
-	if (!send_msg(p, p->tp[out_side], m, &dst))
+	if (!send_msg(p, out, m, &dst))
 		p->st.forwarded++;
 	return;
 
@@ -1029,20 +1224,51 @@ static void response_call(struct natport_proxy *p, struct natport_call *c,
 	}
 }
 
+/*
+ * The transport a response leaves on, by the protocol of the Via it goes
+ * to. On a stream it goes back on the request's connection (dst, the
+ * Via's received/rport, is that connection's peer); when that is gone,
+ * RFC 3261 section 18.2.2: a new connection to the received address and
+ * the sent-by port.
+ */
+static struct natport_sip_transport *
+response_transport(struct natport_proxy *p, osip_via_t *via,
+		   struct natport_endpoint *dst)
+{
+	int k = via->protocol ? natport_sip_proto_parse(via->protocol) : -1;
+	struct natport_sip_transport *t;
+	unsigned long port;
+	char *end;
+
+	if (k < 0)
+		return NULL;
+	t = p->tps[side_of(p, dst)][k];
+	if (!t || k == NATPORT_SIP_UDP || natport_sip_transport_connected(t, dst))
+		return t;
+	port = k == NATPORT_SIP_TLS ? 5061 : 5060;
+	if (via->port && *via->port) {
+		port = strtoul(via->port, &end, 10);
+		if (*end || !port || port > 65535)
+			return t;
+	}
+	dst->port = (uint16_t)port;
+	return t;
+}
+
 static void handle_response(struct natport_proxy *p,
 			    struct natport_sip_transport *tp,
 			    const struct natport_endpoint *src,
 			    enum natport_side side, osip_message_t *m)
 {
 	osip_via_t *top = osip_list_get(&m->vias, 0);
+	struct natport_sip_transport *out;
 	struct natport_endpoint dst;
 	struct natport_call *c;
 	char b[NATPORT_ENDPOINT_STRLEN];
 	int drop = 0;
 
 	p->st.rx_responses++;
-	if (!natport_sip_via_is(top, &p->tp[NATPORT_SIDE_LAN]->local) &&
-	    !natport_sip_via_is(top, &p->tp[NATPORT_SIDE_WAN]->local)) {
+	if (!via_is_ours(p, top)) {
 		log_info_rl("sip: response from %s not for us, dropped",
 			    fmt_ep(src, b));
 		p->st.dropped++;
@@ -1073,6 +1299,14 @@ static void handle_response(struct natport_proxy *p,
 		p->st.dropped++;
 		return;
 	}
+	out = response_transport(p, top, &dst);
+	if (!out) {
+		log_info_rl("sip: response from %s: no %s transport for the "
+			    "next Via, dropped", fmt_ep(src, b),
+			    top->protocol ?: "?");
+		p->st.dropped++;
+		return;
+	}
 	if (side == NATPORT_SIDE_WAN && !strcmp(m->cseq->method, "REGISTER"))
 		register_answer(p, m);
 	c = call_of(p, m, side, 1);
@@ -1080,12 +1314,12 @@ static void handle_response(struct natport_proxy *p,
 		response_call(p, c, m, side, src, &drop);
 	if (c && !drop && side == NATPORT_SIDE_LAN && m->status_code > 100 &&
 	    m->status_code < 300 && (c = call_of(p, m, side, 1)))
-		hide_contact(p, c, m); /* looked up again: c may have ended */
+		hide_contact(p, c, m, out); /* again: c may have ended */
 	if (drop) {
 		p->st.dropped++;
 		return;
 	}
-	if (!send_msg(p, p->tp[side_of(p, &dst)], m, &dst))
+	if (!send_msg(p, out, m, &dst))
 		p->st.forwarded++;
 }
 
@@ -1190,6 +1424,46 @@ static uint64_t random_secret(void)
 	return s;
 }
 
+/* The TCP listeners, one per side, beside the UDP sockets. */
+static int open_tcp(struct natport_proxy *p, char *err, size_t errlen)
+{
+	const struct natport_endpoint *addr[2] = { &p->cfg.lan_address,
+						   &p->cfg.wan_address };
+
+	for (int s = 0; s < 2; s++) {
+		struct natport_sip_tcp_config tc = {
+			.local = *addr[s],
+			.proto = NATPORT_SIP_TCP,
+			.max_conns = p->cfg.tcp_max_connections,
+			.max_per_peer = p->cfg.tcp_max_per_peer,
+			.idle_ms = p->cfg.tcp_idle_timeout_ms,
+			.max_output = p->cfg.tcp_max_output,
+		};
+		struct natport_sip_transport *t;
+
+		if (p->cfg.sip_tcp_port)
+			tc.local.port = p->cfg.sip_tcp_port;
+		t = natport_sip_tcp_open(p->loop, &tc, on_message, p, err,
+					 errlen);
+		if (!t)
+			return -1;
+		t->side = s;
+		p->tps[s][NATPORT_SIP_TCP] = t;
+	}
+	return 0;
+}
+
+/* Every transport but the UDP ones (own.c keeps those). */
+static void close_streams(struct natport_proxy *p)
+{
+	for (int s = 0; s < 2; s++)
+		for (int k = 0; k < __NATPORT_SIP_PROTO_MAX; k++)
+			if (k != NATPORT_SIP_UDP && p->tps[s][k]) {
+				natport_sip_transport_close(p->tps[s][k]);
+				p->tps[s][k] = NULL;
+			}
+}
+
 struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 					const struct natport_config *cfg,
 					struct natport_session_table *sessions,
@@ -1227,6 +1501,10 @@ struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 	if (!p->tp[NATPORT_SIDE_WAN])
 		goto err_lan;
 	p->tp[NATPORT_SIDE_WAN]->side = NATPORT_SIDE_WAN;
+	p->tps[NATPORT_SIDE_LAN][NATPORT_SIP_UDP] = p->tp[NATPORT_SIDE_LAN];
+	p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_UDP] = p->tp[NATPORT_SIDE_WAN];
+	if (cfg->sip_tcp && open_tcp(p, err, errlen))
+		goto err_wan;
 	p->own = natport_sip_own_new(p->tp, &p->cfg, p->secret);
 	if (!p->own) {
 		snprintf(err, errlen, "out of memory");
@@ -1241,6 +1519,7 @@ struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 
 err_wan:
 	natport_sip_own_free(p->own);
+	close_streams(p);
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_WAN]);
 err_lan:
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_LAN]);
@@ -1266,6 +1545,7 @@ void natport_proxy_free(struct natport_proxy *p)
 	natport_sip_own_free(p->own);
 	if (p->sweep)
 		natport_evloop_timer_cancel(p->loop, p->sweep);
+	close_streams(p);
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_WAN]);
 	natport_sip_transport_close(p->tp[NATPORT_SIDE_LAN]);
 	natport_registrar_free(p->reg);
@@ -1296,6 +1576,24 @@ void natport_proxy_get_stats(struct natport_proxy *p,
 {
 	*out = p->st;
 	out->own_requests = natport_sip_own_sent(p->own);
+	for (int s = 0; s < 2; s++) {
+		const struct natport_sip_transport *t;
+
+		t = p->tps[s][NATPORT_SIP_TCP];
+		if (t) {
+			out->tcp_connections += t->conns;
+			out->tcp_accepted += t->accepted;
+			out->tcp_connected += t->connected;
+			out->tcp_refused += t->refused;
+			out->tcp_failed += t->failed;
+			out->tcp_idle_closed += t->idle_closed;
+			out->tcp_framing_errors += t->framing_errors;
+			out->tcp_output_full += t->output_full;
+		}
+		t = p->tps[s][NATPORT_SIP_TLS];
+		if (t)
+			out->tls_connections += t->conns;
+	}
 	natport_call_table_counters(p->calls, &out->calls_created,
 				    &out->calls_ended, &out->calls_full);
 }

@@ -42,6 +42,13 @@ struct natport_proxy_stats {
 	uint64_t forged; /* responses to no request we forwarded */
 	uint64_t source_limited; /* over a source's rate or calls in setup */
 	uint64_t calls_created, calls_ended, calls_full; /* call table */
+	/* SIP over TCP, both sides (sip/tcp.c): open now, accepted and
+	 * opened in total, refused by the limits, failed connects, closed
+	 * idle, closed for bad framing, messages dropped on a full queue */
+	uint64_t tcp_connections, tcp_accepted, tcp_connected, tcp_refused,
+		tcp_failed, tcp_idle_closed, tcp_framing_errors,
+		tcp_output_full;
+	uint64_t tls_connections; /* open now */
 };
 
 /* The proxy borrows the session table and the media module. */
