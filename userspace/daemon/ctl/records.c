@@ -300,14 +300,14 @@ static const struct fig figs[] = {
 	{ G_SIP, "own_requests", "own_requests", V(sip.own_requests) },
 	/* connections per transport (sip/tcp.c) */
 	{ G_SIP, "tcp_connections", "tcp_conns", V(sip.tcp_connections) },
-	{ G_SIP, "tcp_accepted", NULL, V(sip.tcp_accepted) },
-	{ G_SIP, "tcp_connected", NULL, V(sip.tcp_connected) },
-	{ G_SIP, "tcp_refused", NULL, V(sip.tcp_refused) },
-	{ G_SIP, "tcp_failed", NULL, V(sip.tcp_failed) },
-	{ G_SIP, "tcp_idle_closed", NULL, V(sip.tcp_idle_closed) },
-	{ G_SIP, "tcp_framing_errors", NULL, V(sip.tcp_framing_errors) },
-	{ G_SIP, "tcp_output_full", NULL, V(sip.tcp_output_full) },
-	{ G_SIP, "tls_connections", NULL, V(sip.tls_connections) },
+	{ G_SIP, "tcp_accepted", "tcp_accepted", V(sip.tcp_accepted) },
+	{ G_SIP, "tcp_connected", "tcp_connected", V(sip.tcp_connected) },
+	{ G_SIP, "tcp_refused", "tcp_refused", V(sip.tcp_refused) },
+	{ G_SIP, "tcp_failed", "tcp_failed", V(sip.tcp_failed) },
+	{ G_SIP, "tcp_idle_closed", "tcp_idle_closed", V(sip.tcp_idle_closed) },
+	{ G_SIP, "tcp_framing_errors", "tcp_framing_errors", V(sip.tcp_framing_errors) },
+	{ G_SIP, "tcp_output_full", "tcp_output_full", V(sip.tcp_output_full) },
+	{ G_SIP, "tls_connections", "tls_connections", V(sip.tls_connections) },
 	/* PCP and NAT-PMP (pcp/server.c): requests read, responses by
 	 * class (success: result code 0; errors: every other code, the
 	 * refusals included), leases by how they went */

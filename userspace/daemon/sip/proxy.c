@@ -189,6 +189,25 @@ static void set_warning(osip_message_t *m, const char *why)
 	osip_message_set_header(m, "Warning", warn);
 }
 
+/*
+ * A request that came on a stream is answered on its connection (RFC 3261
+ * section 18.2.2), and the response finds it by the Via's received and
+ * rport (the connection's peer): so rport is filled in whether the client
+ * asked for it or not. Its sent-by stays for when the connection is gone.
+ */
+static int stream_rport(const struct natport_sip_transport *tp,
+			osip_via_t *via)
+{
+	osip_generic_param_t *rp = NULL;
+
+	if (!via || !tp->ops->connected)
+		return 0;
+	osip_via_param_get_byname(via, "rport", &rp);
+	if (rp)
+		return 0;
+	return osip_via_param_add(via, osip_strdup("rport"), NULL) ? -1 : 0;
+}
+
 /* Answer a request ourselves, from the transport it came in on. */
 static void reply(struct natport_proxy *p, struct natport_sip_transport *tp,
 		  osip_message_t *req, int code, const char *why)
@@ -1010,7 +1029,8 @@ static void handle_request(struct natport_proxy *p,
 			return;
 		}
 	}
-	if (natport_sip_via_received(osip_list_get(&m->vias, 0), src)) {
+	if (stream_rport(tp, osip_list_get(&m->vias, 0)) ||
+	    natport_sip_via_received(osip_list_get(&m->vias, 0), src)) {
 		p->st.dropped++;
 		return;
 	}
@@ -1346,6 +1366,7 @@ static void on_message(struct natport_sip_transport *tp,
 			log_info_rl("sip: malformed %s from %s: %s (%d)",
 				    ans->sip_method, fmt_ep(src, b),
 				    perr.reason, perr.status);
+			stream_rport(tp, osip_list_get(&ans->vias, 0));
 			natport_sip_via_received(osip_list_get(&ans->vias, 0),
 						 src);
 			reply(p, tp, ans, perr.status, perr.reason);
