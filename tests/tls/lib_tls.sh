@@ -16,6 +16,12 @@
 # kam_tls_log           its log
 # tls_probe NS ARGS...  openssl s_client to the provider, stdin closed;
 #                       output in $REPLY
+# callee_up [SCENARIO]  sipp at 203.0.113.20:5060 registers as 1000 at
+#                       Kamailio, then answers (uas.xml; $UAS_PID,
+#                       messages in $TMP/uas.msg)
+# tls_portd_start [config lines]   nat-portd toward Kamailio over TLS
+#                       (upstream-proxy ...:5061;transport=tls, the test
+#                       CA, tls-server-name provider.test, TLS listeners)
 
 # shellcheck source=../lib/sip.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/sip.sh"
@@ -65,4 +71,53 @@ tls_probe() { # tls_probe NS s_client-args...: output in $REPLY
 	shift
 	REPLY=$(timeout 10 ip netns exec "$ns" openssl s_client \
 		-connect $WAN_IP:5061 "$@" </dev/null 2>&1)
+}
+
+callee_up() { # callee_up [SCENARIO [sipp args]]
+	local sf
+	sf=$(scenario "${1:-uas.xml}")
+	shift || true
+	in_wan timeout 20 sipp -sf "$TLSDIR/scenarios/callee_reg.xml" \
+		-i $WAN2_IP -p 5060 -s 1000 -m 1 -nostdin -trace_err \
+		-error_file "$TMP/reg.err" $WAN_IP:5060 >"$TMP/reg.out" 2>&1 ||
+		die "the callee could not register: $(tail -n 5 "$TMP/reg.out")"
+	bg "$NS_WAN" sipp -sf "$sf" -i $WAN2_IP -p 5060 -mi $WAN2_IP \
+		-mp 7000 -nostdin -trace_err -error_file "$TMP/uas.err" \
+		-trace_msg -message_file "$TMP/uas.msg" "$@" >"$TMP/uas.out" 2>&1
+	UAS_PID=$!
+	sleep 0.3
+}
+
+tls_portd_start() { # tls_portd_start [config lines]
+	portd_start "upstream-proxy $WAN_IP:5061;transport=tls" \
+		"tls-ca-file $PKI/ca.pem" "tls-server-name provider.test" \
+		"sip-tls yes" "tls-cert $PKI/server.pem" \
+		"tls-key $PKI/server.key" "$@"
+	SOCKETS0=$(portd_sockets)
+}
+tls_conns() { portd_stats; st tls_connections; }
+tls_conns_are() { [ "$(tls_conns)" = "$1" ]; }
+# established TLS connections in the router's namespace, on port 5061
+rtr_tls_estab() {
+	in_rtr ss -Htn state established "( sport = :5061 or dport = :5061 )" |
+		wc -l
+}
+kam_tls_stop() {
+	[ -n "$KAM_TLS_PID" ] || return 0
+	kill -TERM "$KAM_TLS_PID" 2>/dev/null || true
+	wait "$KAM_TLS_PID" 2>/dev/null || true
+	KAM_TLS_PID=
+}
+# sockets nat-portd holds (listeners, connections), from its fd table
+portd_sockets() { ls -l "/proc/$PORTD_PID/fd" 2>/dev/null | grep -c 'socket:' || true; }
+# tls_final_checks [quiet_ms]: the provider goes away (Kamailio keeps its
+# connections for minutes), then nat-portd must have closed every one of
+# its own, down to the sockets it had when it started ($SOCKETS0)
+tls_final_checks() {
+	kam_tls_stop
+	check "no SIP/TLS connection left in nat-portd once the provider is gone" \
+		wait_until 100 tls_conns_are 0
+	check "nat-portd holds the sockets it started with ($(portd_sockets) vs ${SOCKETS0:-?})" \
+		[ "$(portd_sockets)" = "${SOCKETS0:-x}" ]
+	sip_final_checks "${1:-500}"
 }

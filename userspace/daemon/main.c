@@ -369,7 +369,7 @@ int main(int argc, char **argv)
 	if (!d.media)
 		fatalx("out of memory");
 	natport_session_table_set_hook(d.sessions, on_session_event, &d);
-	if (d.cfg.sip_tcp)
+	if (d.cfg.sip_tcp || d.cfg.sip_tls)
 		raise_nofile(2 * d.cfg.tcp_max_connections + 256);
 	d.proxy = natport_proxy_new(d.loop, &d.cfg, d.sessions, d.media,
 				    errbuf, sizeof(errbuf));

@@ -158,6 +158,7 @@ enum key {
 	K_TLS_CLIENT_CERT,
 	K_TLS_CLIENT_KEY,
 	K_TLS_MIN_VERSION,
+	K_TLS_SERVER_NAME,
 	__K_MAX
 };
 
@@ -213,6 +214,7 @@ static const char *const key_names[__K_MAX] = {
 	[K_TLS_CLIENT_CERT] = "tls-client-cert",
 	[K_TLS_CLIENT_KEY] = "tls-client-key",
 	[K_TLS_MIN_VERSION] = "tls-min-version",
+	[K_TLS_SERVER_NAME] = "tls-server-name",
 };
 
 static int parse_bool(const char *v, int *out);
@@ -371,6 +373,14 @@ static const char *apply_tls(struct natport_config *cfg, enum key k,
 			cfg->tls_min_version = 0x0304;
 		else
 			return "expected 1.2 or 1.3 (nothing older is offered)";
+		return NULL;
+	case K_TLS_SERVER_NAME:
+		/* a DNS name or an address literal, as in a certificate */
+		if (strlen(v) >= sizeof(cfg->tls_server_name) ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			      "0123456789.-:") != strlen(v))
+			return "expected a host name or an IP address";
+		strcpy(cfg->tls_server_name, v);
 		return NULL;
 	case K_TLS_CERT:
 		path = cfg->tls_cert;
@@ -569,7 +579,7 @@ static const char *apply(struct natport_config *cfg, enum key k,
 		cfg->pcp_rate = (unsigned int)n;
 		break;
 	/* SIP over TLS (sip/tls.h) */
-	case K_SIP_TLS ... K_TLS_MIN_VERSION:
+	case K_SIP_TLS ... K_TLS_SERVER_NAME:
 		return apply_tls(cfg, k, v);
 	default:
 		return "unknown key";
@@ -813,5 +823,7 @@ const char *natport_config_restart_needed(const struct natport_config *o,
 		return "tls-client-cert";
 	if (o->tls_min_version != n->tls_min_version)
 		return "tls-min-version";
+	if (strcmp(o->tls_server_name, n->tls_server_name))
+		return "tls-server-name";
 	return NULL;
 }

@@ -59,6 +59,8 @@
  *   tls-client-cert PATH       optional certificate toward the provider
  *   tls-client-key PATH        its key (mode 0600)
  *   tls-min-version 1.2|1.3    1.2
+ *   tls-server-name NAME       the name the provider's certificate must
+ *                              carry (and SNI); default its IP address
  *
  * DURATION is a number with an optional unit: ms, s (default), m, h.
  * Errors name the file and line: "FILE:LINE: reason".
@@ -132,6 +134,7 @@ struct natport_config {
 	int tls_min_version; /* wire value: 0x0303 TLS 1.2, 0x0304 TLS 1.3 */
 	char tls_cert[256], tls_key[256], tls_ca_file[256];
 	char tls_client_cert[256], tls_client_key[256];
+	char tls_server_name[256];
 
 	/* Built by natport_config_parse from lan-prefix, lan-address and
 	 * wan-address: the one address policy the proxy and the media code

@@ -21,6 +21,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <natport/natport.h>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -591,4 +593,85 @@ int natport_tls_check_config(const struct natport_config *cfg, char *err,
 		}
 	}
 	return 0;
+}
+
+struct natport_tls_side {
+	struct natport_tls_ctx *server, *client;
+	char name[256]; /* tls-server-name; "" the peer's address */
+};
+
+void natport_tls_side_free(struct natport_tls_side *side)
+{
+	if (!side)
+		return;
+	natport_tls_ctx_free(side->server);
+	natport_tls_ctx_free(side->client);
+	free(side);
+}
+
+struct natport_tls_side *natport_tls_side_new(const struct natport_config *cfg,
+					      int wan, char *err,
+					      size_t errlen)
+{
+	struct natport_tls_side *side = calloc(1, sizeof(*side));
+	struct natport_tls_config tc;
+	char e[200];
+
+	if (!side) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	natport_tls_config_listen(cfg, &tc);
+	if (tc.cert_file) {
+		side->server = natport_tls_ctx_new(&tc, 1, e, sizeof(e));
+		if (!side->server) {
+			snprintf(err, errlen, "tls-cert: %s", e);
+			goto fail;
+		}
+	}
+	if (wan) {
+		natport_tls_config_provider(cfg, &tc);
+		snprintf(side->name, sizeof(side->name), "%s",
+			 cfg->tls_server_name);
+	} else {
+		tc.verify_peer = 0; /* phones: see tls.h */
+	}
+	side->client = natport_tls_ctx_new(&tc, 0, e, sizeof(e));
+	if (!side->client) {
+		snprintf(err, errlen, "%s: %s",
+			 wan ? "tls-client-cert/tls-ca-file" : "TLS", e);
+		goto fail;
+	}
+	return side;
+fail:
+	natport_tls_side_free(side);
+	return NULL;
+}
+
+struct natport_sip_stream *
+natport_tls_side_stream(void *arg, int fd, int server,
+			const struct natport_endpoint *peer, char *err,
+			size_t errlen)
+{
+	struct natport_tls_side *side = arg;
+	char host[NATPORT_ENDPOINT_STRLEN];
+	struct natport_endpoint a = *peer;
+
+	if (server) {
+		if (!side->server) {
+			snprintf(err, errlen, "no tls-cert: TLS connections "
+					      "are not accepted");
+			stats.handshakes_failed++;
+			return NULL;
+		}
+		return natport_tls_stream_new(side->server, fd, NULL, err,
+					      errlen);
+	}
+	if (side->name[0])
+		return natport_tls_stream_new(side->client, fd, side->name, err,
+					      errlen);
+	/* no name configured: the certificate must carry the address */
+	a.port = 0; /* formatted without port (or brackets) */
+	natport_endpoint_format(&a, host, sizeof(host));
+	return natport_tls_stream_new(side->client, fd, host, err, errlen);
 }

@@ -62,6 +62,28 @@ void natport_tls_config_provider(const struct natport_config *cfg,
 int natport_tls_check_config(const struct natport_config *cfg, char *err,
 			     size_t errlen);
 
+/*
+ * What one side of the router needs for its TLS transport (tcp.c's
+ * stream_new hook, transport.h): a server context for accepted
+ * connections (NULL without tls-cert: those are refused) and a client
+ * context for outgoing ones. wan 1: toward the provider, verified as the
+ * config says (tls-verify, tls-ca-file) against tls-server-name, or the
+ * peer's address when that is not set, and with tls-client-cert; wan 0:
+ * toward phones, which rarely have a certificate a CA vouches for, so
+ * not verified (the LAN side is the trusted one).
+ */
+struct natport_tls_side;
+struct natport_endpoint;
+struct natport_tls_side *natport_tls_side_new(const struct natport_config *cfg,
+					      int wan, char *err,
+					      size_t errlen);
+void natport_tls_side_free(struct natport_tls_side *side);
+/* natport_sip_stream_new_fn (transport.h), arg the side */
+struct natport_sip_stream *
+natport_tls_side_stream(void *arg, int fd, int server,
+			const struct natport_endpoint *peer, char *err,
+			size_t errlen);
+
 /* Counters for `nat-portctl stats`. */
 struct natport_tls_stats {
 	unsigned long handshakes_ok, handshakes_failed, verify_failed;
