@@ -88,11 +88,18 @@ callee_up() { # callee_up [SCENARIO [sipp args]]
 	sleep 0.3
 }
 
-tls_portd_start() { # tls_portd_start [config lines]
-	portd_start "upstream-proxy $WAN_IP:5061;transport=tls" \
+tls_portd_start() { # tls_portd_start [config lines]; the caller's win
+	local d l lines=("$@")
+	for d in "upstream-proxy $WAN_IP:5061;transport=tls" \
 		"tls-ca-file $PKI/ca.pem" "tls-server-name provider.test" \
 		"sip-tls yes" "tls-cert $PKI/server.pem" \
-		"tls-key $PKI/server.key" "$@"
+		"tls-key $PKI/server.key"; do
+		for l in "$@"; do
+			[ "${l%% *}" = "${d%% *}" ] && continue 2
+		done
+		lines+=("$d")
+	done
+	portd_start "${lines[@]}"
 	SOCKETS0=$(portd_sockets)
 }
 tls_conns() { portd_stats; st tls_connections; }
