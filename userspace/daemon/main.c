@@ -142,7 +142,7 @@ static void usage(FILE *f)
 		"usage: nat-portd [-fhn] [-c file]\n"
 		"  -c file   configuration file (default %s)\n"
 		"  -f        stay in the foreground, log to stderr\n"
-		"  -n        check the configuration and exit\n"
+		"  -n        check the configuration (and its TLS files) and exit\n"
 		"  -h        this help\n"
 		"signals: SIGHUP reloads, SIGTERM exits (keeping calls unless\n"
 		"release-on-stop yes), SIGUSR1 logs counters\n",
