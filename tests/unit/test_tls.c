@@ -156,9 +156,8 @@ static void drive(struct end *a, struct end *b)
 
 static void pair(int sv[2])
 {
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
-				    sv),
-			 0);
+	ck_assert_int_eq(
+		socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 }
 
 static struct natport_tls_ctx *server_ctx(const char *cert, const char *key)
@@ -166,7 +165,8 @@ static struct natport_tls_ctx *server_ctx(const char *cert, const char *key)
 	struct natport_tls_config c = { .cert_file = f(cert),
 					.key_file = f(key) };
 	char err[256] = "";
-	struct natport_tls_ctx *x = natport_tls_ctx_new(&c, 1, err, sizeof(err));
+	struct natport_tls_ctx *x =
+		natport_tls_ctx_new(&c, 1, err, sizeof(err));
 
 	ck_assert_msg(x != NULL, "server ctx: %s", err);
 	return x;
@@ -176,7 +176,8 @@ static struct natport_tls_ctx *client_ctx(const char *ca)
 {
 	struct natport_tls_config c = { .ca_file = f(ca), .verify_peer = 1 };
 	char err[256] = "";
-	struct natport_tls_ctx *x = natport_tls_ctx_new(&c, 0, err, sizeof(err));
+	struct natport_tls_ctx *x =
+		natport_tls_ctx_new(&c, 0, err, sizeof(err));
 
 	ck_assert_msg(x != NULL, "client ctx: %s", err);
 	return x;
@@ -201,7 +202,8 @@ static struct natport_sip_stream *stream(struct natport_tls_ctx *x, int fd,
 static int try_connect(const char *ca, const char *cert, const char *key,
 		       const char *host, char *cerr, size_t len)
 {
-	struct natport_tls_ctx *sx = server_ctx(cert, key), *cx = client_ctx(ca);
+	struct natport_tls_ctx *sx = server_ctx(cert, key),
+			       *cx = client_ctx(ca);
 	int sv[2], rc;
 	struct end c = { 0 }, s = { 0 };
 
@@ -249,8 +251,7 @@ START_TEST(handshake_and_data)
 	ck_assert_uint_eq(st1.handshakes_failed, st0.handshakes_failed);
 
 	/* nothing to read yet: EAGAIN wanting read, not an error */
-	ck_assert_int_eq(s.s->ops->read(s.s, buf, sizeof(buf), &want),
-			 -EAGAIN);
+	ck_assert_int_eq(s.s->ops->read(s.s, buf, sizeof(buf), &want), -EAGAIN);
 	ck_assert_int_eq(want, NATPORT_STREAM_WANT_READ);
 	ck_assert_int_eq(c.s->ops->write(c.s, "OPTIONS", 7, &want), 7);
 	n = s.s->ops->read(s.s, buf, sizeof(buf), &want);
@@ -346,8 +347,8 @@ START_TEST(verify_needs_a_name)
 	struct natport_tls_ctx *cx = client_ctx("ca.pem");
 	char err[160] = "";
 
-	ck_assert_ptr_null(natport_tls_stream_new(cx, 0, NULL, err,
-						  sizeof(err)));
+	ck_assert_ptr_null(
+		natport_tls_stream_new(cx, 0, NULL, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "no name"), "%s", err);
 	natport_tls_ctx_free(cx);
 }
@@ -413,17 +414,15 @@ static int provider_wants_cert(const char *cert, const char *key, char *err,
 
 	cx = natport_tls_ctx_new(&c, 0, err, len);
 	ck_assert_msg(cx != NULL, "%s", err);
-	ck_assert_int_eq(SSL_CTX_use_certificate_chain_file(prov,
-							    f("server.pem")),
-			 1);
+	ck_assert_int_eq(
+		SSL_CTX_use_certificate_chain_file(prov, f("server.pem")), 1);
 	ck_assert_int_eq(SSL_CTX_use_PrivateKey_file(prov, f("server.key"),
 						     SSL_FILETYPE_PEM),
 			 1);
 	ck_assert_int_eq(SSL_CTX_load_verify_locations(prov, f("ca.pem"), NULL),
 			 1);
-	SSL_CTX_set_verify(prov,
-			   SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
-			   NULL);
+	SSL_CTX_set_verify(
+		prov, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	pair(sv);
 	cl.fd = sv[0];
 	s.fd = sv[1];
@@ -504,7 +503,8 @@ START_TEST(partial_writes)
 			n = c.s->ops->write(c.s, copy, total - sent, &want);
 			free(copy);
 			if (n > 0)
-				sent += (size_t)n; else {
+				sent += (size_t)n;
+			else {
 				ck_assert_int_eq(n, -EAGAIN);
 				retries++;
 			}
@@ -628,8 +628,8 @@ START_TEST(listener_needs_identity)
 }
 END_TEST
 
-#define BASE                                                                   \
-	"lan-address 192.0.2.1\nlan-prefix 192.0.2.0/24\n"                      \
+#define BASE                                               \
+	"lan-address 192.0.2.1\nlan-prefix 192.0.2.0/24\n" \
 	"wan-address 198.51.100.1\n"
 
 static int parse(const char *extra, struct natport_config *c, char *err,
@@ -672,8 +672,8 @@ START_TEST(config_keys)
 	ck_assert_str_eq(tc.cert_file, f("client.pem"));
 	ck_assert_str_eq(tc.ca_file, f("ca.pem"));
 	ck_assert_int_eq(tc.verify_peer, 0);
-	ck_assert_msg(natport_tls_check_config(&c, err, sizeof(err)) == 0,
-		      "%s", err);
+	ck_assert_msg(natport_tls_check_config(&c, err, sizeof(err)) == 0, "%s",
+		      err);
 
 	/* a readable client key is named as such */
 	ck_assert_int_eq(chmod(f("client.key"), 0644), 0);
@@ -685,18 +685,15 @@ START_TEST(config_keys)
 	ck_assert_int_eq(chmod(f("client.key"), 0600), 0);
 
 	ck_assert_int_eq(parse("sip-tls yes\n", &c, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "t.conf:4: sip-tls yes needs tls-cert"),
-		      "%s", err);
+	ck_assert_msg(strstr(err, "t.conf:4: sip-tls yes needs tls-cert"), "%s",
+		      err);
 	ck_assert_int_eq(parse("tls-min-version 1.1\n", &c, err, sizeof(err)),
 			 -1);
 	ck_assert_msg(strstr(err, "expected 1.2 or 1.3"), "%s", err);
-	ck_assert_int_eq(parse("tls-cert relative.pem\n", &c, err,
-			       sizeof(err)),
+	ck_assert_int_eq(parse("tls-cert relative.pem\n", &c, err, sizeof(err)),
 			 -1);
-	ck_assert_int_eq(parse("tls-verify maybe\n", &c, err, sizeof(err)),
-			 -1);
-	snprintf(extra, sizeof(extra), "tls-client-cert %s\n",
-		 f("client.pem"));
+	ck_assert_int_eq(parse("tls-verify maybe\n", &c, err, sizeof(err)), -1);
+	snprintf(extra, sizeof(extra), "tls-client-cert %s\n", f("client.pem"));
 	ck_assert_int_eq(parse(extra, &c, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "go together"), "%s", err);
 	snprintf(extra, sizeof(extra),
@@ -719,10 +716,8 @@ START_TEST(config_restart)
 	ck_assert_str_eq(natport_config_restart_needed(&a, &b), "tls-cert");
 	ck_assert_int_eq(parse("tls-verify no\n", &b, err, sizeof(err)), 0);
 	ck_assert_str_eq(natport_config_restart_needed(&a, &b), "tls-ca-file");
-	ck_assert_int_eq(parse("sip-tls-port 5062\n", &b, err, sizeof(err)),
-			 0);
-	ck_assert_str_eq(natport_config_restart_needed(&a, &b),
-			 "sip-tls-port");
+	ck_assert_int_eq(parse("sip-tls-port 5062\n", &b, err, sizeof(err)), 0);
+	ck_assert_str_eq(natport_config_restart_needed(&a, &b), "sip-tls-port");
 }
 END_TEST
 

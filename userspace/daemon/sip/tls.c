@@ -153,8 +153,8 @@ static int ssl_result(struct tls_stream *t, int ret, const char *what,
 			if (t->done)
 				return 0;
 			snprintf(t->s.err, sizeof(t->s.err),
-				 "TLS %s: connection closed by the %.110s", what,
-				 peer);
+				 "TLS %s: connection closed by the %.110s",
+				 what, peer);
 			return -ECONNRESET;
 		}
 		snprintf(t->s.err, sizeof(t->s.err), "TLS %s: %.30s, %.110s",
@@ -172,8 +172,9 @@ static int ssl_result(struct tls_stream *t, int ret, const char *what,
 				 X509_verify_cert_error_string(v), peer);
 			return -EPROTO;
 		}
-		snprintf(t->s.err, sizeof(t->s.err), "TLS %s failed: %.50s, %.70s",
-			 what, reason[0] ? reason : "protocol error", peer);
+		snprintf(t->s.err, sizeof(t->s.err),
+			 "TLS %s failed: %.50s, %.70s", what,
+			 reason[0] ? reason : "protocol error", peer);
 		return -EPROTO;
 	}
 	}
@@ -277,8 +278,7 @@ static const struct natport_sip_stream_ops tls_ops = {
 	.free = tls_free,
 };
 
-static int ctx_fail(char *err, size_t errlen, const char *fmt,
-		    const char *arg)
+static int ctx_fail(char *err, size_t errlen, const char *fmt, const char *arg)
 {
 	char reason[120], what[200];
 
@@ -295,8 +295,9 @@ static int load_identity(SSL_CTX *ctx, const struct natport_tls_config *c,
 	if (!c->cert_file && !c->key_file)
 		return 0;
 	if (!c->cert_file || !c->key_file) {
-		snprintf(err, errlen, "a certificate needs both its file and "
-				      "its key file");
+		snprintf(err, errlen,
+			 "a certificate needs both its file and "
+			 "its key file");
 		return -1;
 	}
 	if (SSL_CTX_use_certificate_chain_file(ctx, c->cert_file) != 1)
@@ -314,8 +315,9 @@ static int load_identity(SSL_CTX *ctx, const struct natport_tls_config *c,
 		return ctx_fail(err, errlen, "key %s", c->key_file);
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1)
-		return ctx_fail(err, errlen, "key %s does not match the "
-					     "certificate",
+		return ctx_fail(err, errlen,
+				"key %s does not match the "
+				"certificate",
 				c->key_file);
 	return 0;
 }
@@ -367,8 +369,9 @@ struct natport_tls_ctx *natport_tls_ctx_new(const struct natport_tls_config *c,
 	SSL_CTX *ctx;
 
 	if (server && (!c->cert_file || !c->key_file)) {
-		snprintf(err, errlen, "a TLS listener needs tls-cert and "
-				      "tls-key");
+		snprintf(err, errlen,
+			 "a TLS listener needs tls-cert and "
+			 "tls-key");
 		return NULL;
 	}
 	ctx = ssl_ctx_make(c, server, err, errlen);
@@ -421,8 +424,9 @@ struct natport_sip_stream *natport_tls_stream_new(struct natport_tls_ctx *ctx,
 	struct tls_stream *t;
 
 	if (!ctx->server && ctx->verify && (!host || !*host)) {
-		snprintf(err, errlen, "TLS toward a peer with no name to "
-				      "verify its certificate against");
+		snprintf(err, errlen,
+			 "TLS toward a peer with no name to "
+			 "verify its certificate against");
 		return NULL;
 	}
 	if (host && strlen(host) >= sizeof(t->host)) {
@@ -610,8 +614,7 @@ void natport_tls_side_free(struct natport_tls_side *side)
 }
 
 struct natport_tls_side *natport_tls_side_new(const struct natport_config *cfg,
-					      int wan, char *err,
-					      size_t errlen)
+					      int wan, char *err, size_t errlen)
 {
 	struct natport_tls_side *side = calloc(1, sizeof(*side));
 	struct natport_tls_config tc;
@@ -659,8 +662,9 @@ natport_tls_side_stream(void *arg, int fd, int server,
 
 	if (server) {
 		if (!side->server) {
-			snprintf(err, errlen, "no tls-cert: TLS connections "
-					      "are not accepted");
+			snprintf(err, errlen,
+				 "no tls-cert: TLS connections "
+				 "are not accepted");
 			stats.handshakes_failed++;
 			return NULL;
 		}
