@@ -12,7 +12,12 @@
 # 2. The callee hangs up: its BYE comes back over TLS and reaches the
 #    phone over UDP.
 # 3. SRTP (a=crypto, RFC 4568): the offer's and answer's crypto lines
-#    arrive unchanged, only c=/m= rewritten; SRTP crosses in the kernel.
+#    arrive unchanged, only c=/m= rewritten, the kernel forwards the
+#    packets (sipp's pcap: the payload is not really encrypted, which the
+#    kernel's entries never look at anyway).
+# 4. Re-INVITEs from each side across the TLS hop: the callee moves its
+#    media to 203.0.113.20:7004 (uas_move), the phone holds and resumes
+#    (uac_hold).
 # Then: no TLS connection, call, mapping, held port or entry left.
 set -eu
 . "$(dirname "$0")/lib_tls.sh"
@@ -78,6 +83,26 @@ check "the profile stays RTP/SAVP, c= and m= rewritten" \
 check "the callee saw the router's WAN address in c=" \
 	grep -q "^c=IN IP4 $RTR_WAN" "$TMP/uas.msg"
 check "entries gone" wait_entries 0
+
+echo "== 4: re-INVITEs from each side over the TLS hop"
+callee_up uas_move.xml -m 1 -d 3000
+uac_bg uac_moved.xml -m 1
+check "the callee's re-INVITE moved the natport entry to $WAN2_IP:7004" \
+	wait_until 80 sh -c "[ -n \"\$(ip netns exec $NS_RTR conntrack -L 2>/dev/null | grep 'src=$WAN2_IP dst=$RTR_WAN sport=7004 ')\" ]"
+check "phone's sipp completed the call (the callee's re-INVITE)" wait_pid "$UAC_PID"
+check "callee's sipp completed the call" wait_pid "$UAS_PID"
+check "entries gone" wait_entries 0
+callee_up uas_hold.xml -m 1
+uac_bg uac_hold.xml -m 1
+check "phone's sipp: hold, resume, BYE" wait_pid "$UAC_PID"
+check "callee's sipp: hold, resume, BYE" wait_pid "$UAS_PID"
+check "entries gone" wait_entries 0
+# five calls' INVITEs and the phone's two re-INVITEs (hold, resume)
+check "the phone's re-INVITEs crossed to Kamailio over TLS too" \
+	[ "$(kam_tls_log | grep -c "req INVITE sip:.* from tls:$RTR_WAN:")" -ge 7 ]
+portd_stats
+check "no call refused or malformed (refused=$(st refused) malformed=$(st malformed))" \
+	[ "$(st refused)/$(st malformed)" = 0/0 ]
 
 tls_final_checks
 finish
