@@ -18,6 +18,9 @@
 # 4. Re-INVITEs from each side across the TLS hop: the callee moves its
 #    media to 203.0.113.20:7004 (uas_move), the phone holds and resumes
 #    (uac_hold).
+# 5. The provider restarts mid-call (its TLS connections drop): the
+#    phone's BYE opens a new TLS connection (a new handshake) and ends
+#    the call at the callee.
 # Then: no TLS connection, call, mapping, held port or entry left.
 set -eu
 . "$(dirname "$0")/lib_tls.sh"
@@ -103,6 +106,25 @@ check "the phone's re-INVITEs crossed to Kamailio over TLS too" \
 portd_stats
 check "no call refused or malformed (refused=$(st refused) malformed=$(st malformed))" \
 	[ "$(st refused)/$(st malformed)" = 0/0 ]
+
+echo "== 5: the TLS connection drops mid-call and is made again"
+callee_up uas.xml -m 1
+uac_bg uac.xml -m 1 -d 7000
+check "natport entries installed" wait_entries 2
+portd_stats
+hs0=$(st tls_handshakes)
+kam_tls_stop
+check "nat-portd saw the provider's connections close" \
+	wait_until 50 tls_conns_are 0
+check "the call's natport entries stay meanwhile" wait_entries 2
+kam_tls_start
+check "phone's sipp completed the call (BYE over a new connection)" \
+	wait_pid "$UAC_PID"
+check "callee's sipp got the BYE" wait_pid "$UAS_PID"
+check "entries gone" wait_entries 0
+portd_stats
+check "a new TLS handshake carried the BYE ($hs0 -> $(st tls_handshakes))" \
+	[ "$(st tls_handshakes)" -gt "$hs0" ]
 
 tls_final_checks
 finish
