@@ -41,7 +41,13 @@ fd1=$(rtr_fds)
 rss1=$(portd_rss)
 echo "held: $fd1 sockets, RSS $rss1 kB"
 check "one fd per connection ($fd0 -> $fd1)" [ $((fd1 - fd0)) -eq 1000 ]
-check "RSS grew by less than 4 MiB ($rss0 -> $rss1 kB)" [ $((rss1 - rss0)) -lt 4096 ]
+# under the sanitizer pass the heap is ASan's (quarantine, redzones): RSS
+# says nothing there and LeakSanitizer checks leaks at exit instead
+if [ -n "${NATPORT_SAN_LOG:-}" ]; then
+	echo "NOTE: ASan build, RSS not compared; leaks are LSan's at exit"
+else
+	check "RSS grew by less than 4 MiB ($rss0 -> $rss1 kB)" [ $((rss1 - rss0)) -lt 4096 ]
+fi
 printf 'OPTIONS sip:1000@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5099;branch=z9hG4bK-u1;rport\r\nFrom: <sip:c@%s>;tag=u1\r\nTo: <sip:1000@%s>\r\nCall-ID: u1@%s\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\nContent-Length: 0\r\n\r\n' \
 	"$WAN_IP" "$LAN_IP" "$LAN_IP" "$WAN_IP" "$LAN_IP" >"$TMP/opt.req"
 check "a UDP request is answered meanwhile" [ "$(raw_send "$TMP/opt.req")" = 483 ]
