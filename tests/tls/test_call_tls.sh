@@ -11,8 +11,8 @@
 #    in the kernel both ways.
 # 2. The callee hangs up: its BYE comes back over TLS and reaches the
 #    phone over UDP.
-# 3. SRTP (a=crypto, RFC 4568): the offer's and answer's crypto lines
-#    arrive unchanged, only c=/m= rewritten, the kernel forwards the
+# 3. SRTP (a=crypto, RFC 4568; and a DTLS a=fingerprint): the offer's
+#    and answer's crypto lines and the fingerprint arrive unchanged, only c=/m= rewritten, the kernel forwards the
 #    packets (sipp's pcap: the payload is not really encrypted, which the
 #    kernel's entries never look at anyway).
 # 4. Re-INVITEs from each side across the TLS hop: the callee moves its
@@ -81,6 +81,8 @@ check "the offer's crypto line reached the callee unchanged" \
 	grep -q "^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4" "$TMP/uas.msg"
 check "the answer's crypto line reached the phone unchanged" \
 	grep -q "^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj|2^20|1:4" "$TMP/uac.msg"
+check "the offer's DTLS fingerprint and setup reached the callee unchanged" \
+	sh -c "grep -q '^a=fingerprint:sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF' '$TMP/uas.msg' && grep -q '^a=setup:actpass' '$TMP/uas.msg'"
 check "the profile stays RTP/SAVP, c= and m= rewritten" \
 	grep -Eq "^m=audio [0-9]+ RTP/SAVP 8" "$TMP/uas.msg"
 check "the callee saw the router's WAN address in c=" \
