@@ -19,51 +19,12 @@ set -eu
 RO=np-ro-$$
 ADM=np-adm-$$
 UR=np-r-$$
-remove_users() {
-	! id "$UR" >/dev/null 2>&1 || retry userdel "$UR" || true
-	for g in "$RO" "$ADM"; do
-		! getent group "$g" >/dev/null || retry groupdel "$g" || true
-	done
-}
-users_gone() {
-	local u left=
-	for u in "$UR" "$RO" "$ADM"; do
-		getent passwd "$u" >/dev/null && left="$left $u"
-		getent group "$u" >/dev/null && left="$left $u"
-	done
-	if [ -n "$left" ]; then
-		fail "users and groups left:$left"
-		return 1
-	fi
-	pass "no test user or group left"
-}
 trap cleanup EXIT
-defer remove_users
-leftover_check users_gone
 need_ctl
-command -v useradd >/dev/null || skip "missing useradd (passwd)"
-command -v setpriv >/dev/null || skip "missing setpriv (util-linux)"
-
-# Other tests may edit /etc/passwd at the same moment: retry on its lock.
-retry() {
-	local i err
-	for i in $(seq 50); do
-		err=$("$@" 2>&1) && return 0
-		case $err in *lock*) sleep 0.1 ;; *) break ;; esac
-	done
-	echo "$err" >&2
-	return 1
-}
-retry groupadd "$RO"
-retry groupadd "$ADM"
-retry useradd -M -N -s /usr/sbin/nologin -G "$RO" "$UR"
-as_ctl() { # as_ctl USER NAME ARGS... -> $TMP/NAME.{out,err,rc}
-	local u=$1 name=$2 rc=0
-	shift 2
-	setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --init-groups \
-		"$CTL_BIN" -s "$CTL_SOCK" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
-	echo "$rc" >"$TMP/$name.rc"
-}
+ctl_users_init
+ctl_group_add "$RO"
+ctl_group_add "$ADM"
+ctl_user_add "$UR" "$RO"
 
 topo_up
 chmod 711 "$TMP" # the user must reach the socket inside it

@@ -28,70 +28,24 @@ UR=np-r-$$
 UA=np-a-$$
 UX=np-x-$$
 HOLD_PID=
-# The users go last (deferred first): nothing of theirs may still run.
-remove_users() {
-	local u g
-	if [ -n "$HOLD_PID" ]; then
-		kill "$HOLD_PID" 2>/dev/null || true
-		wait "$HOLD_PID" 2>/dev/null || true
-	fi
-	for u in "$UR" "$UA" "$UX"; do
-		! id "$u" >/dev/null 2>&1 || retry userdel "$u" || true
-	done
-	for g in "$RO" "$ADM"; do
-		! getent group "$g" >/dev/null || retry groupdel "$g" || true
-	done
-}
-users_gone() {
-	local u left=
-	for u in "$UR" "$UA" "$UX" "$RO" "$ADM"; do
-		getent passwd "$u" >/dev/null && left="$left $u"
-		getent group "$u" >/dev/null && left="$left $u"
-	done
-	if [ -n "$left" ]; then
-		fail "users and groups left:$left"
-		return 1
-	fi
-	pass "no test user or group left"
+# The holder goes before the users (deferred after them, run first).
+stop_holder() {
+	[ -n "$HOLD_PID" ] || return 0
+	kill "$HOLD_PID" 2>/dev/null || true
+	wait "$HOLD_PID" 2>/dev/null || true
 }
 trap cleanup EXIT
-defer remove_users
-leftover_check users_gone
 need_ctl
-command -v useradd >/dev/null || skip "missing useradd (passwd)"
-command -v setpriv >/dev/null || skip "missing setpriv (util-linux)"
+ctl_users_init
+defer stop_holder
 RAW=$BIN/tests/np-ctlraw
 [ -x "$RAW" ] || skip "no $RAW (make)"
+ctl_group_add "$RO"
+ctl_group_add "$ADM"
+ctl_user_add "$UR" "$RO"
+ctl_user_add "$UA" "$RO,$ADM"
+ctl_user_add "$UX"
 
-# Other tests may edit /etc/passwd at the same moment: retry on its lock.
-retry() {
-	local i err
-	for i in $(seq 50); do
-		err=$("$@" 2>&1) && return 0
-		case $err in *lock*) sleep 0.1 ;; *) break ;; esac
-	done
-	echo "$err" >&2
-	return 1
-}
-retry groupadd "$RO"
-retry groupadd "$ADM"
-retry useradd -M -N -s /usr/sbin/nologin -G "$RO" "$UR"
-retry useradd -M -N -s /usr/sbin/nologin -G "$RO,$ADM" "$UA"
-retry useradd -M -N -s /usr/sbin/nologin "$UX"
-
-# as USER CMD...: run as that user with the groups the user database
-# gives it (as login would)
-as() {
-	local u=$1
-	shift
-	setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --init-groups "$@"
-}
-as_ctl() { # as_ctl USER NAME ARGS... -> $TMP/NAME.{out,err,rc}
-	local u=$1 name=$2 rc=0
-	shift 2
-	as "$u" "$CTL_BIN" -s "$CTL_SOCK" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
-	echo "$rc" >"$TMP/$name.rc"
-}
 denied() { # denied NAME WHAT: exit 4 and a reason naming what was refused
 	[ "$(rc_of "$1")" = 4 ] && [ ! -s "$TMP/$1.out" ] &&
 		grep -q "permission denied: $2 changes state" "$TMP/$1.err"

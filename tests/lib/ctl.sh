@@ -56,3 +56,70 @@ jq_ok() { # jq_ok NAME FILTER [description]
 		fail "${3:-JSON of '$1': $2} ($(head -c 300 "$TMP/$1.out"; cat "$TMP/$1.jqerr"))"
 	fi
 }
+
+# Throwaway users and groups for the control socket's permission checks.
+#
+#   ctl_users_init             need useradd/setpriv; the users and groups
+#                              made below are removed in the trap and
+#                              checked gone afterwards
+#   ctl_group_add NAME         groupadd
+#   ctl_user_add NAME [GROUPS] useradd, no home, no login, in GROUPS (a,b)
+#   as USER CMD...             run as USER with the groups the user
+#                              database gives it (as login would)
+#   as_ctl USER NAME ARGS...   nat-portctl as USER -> $TMP/NAME.{out,err,rc}
+CTL_ACCOUNTS_U=()
+CTL_ACCOUNTS_G=()
+
+# Other tests may edit /etc/passwd at the same moment: retry on its lock.
+retry() {
+	local i err
+	for i in $(seq 50); do
+		err=$("$@" 2>&1) && return 0
+		case $err in *lock*) sleep 0.1 ;; *) break ;; esac
+	done
+	echo "$err" >&2
+	return 1
+}
+ctl_users_remove() {
+	local u g
+	for u in "${CTL_ACCOUNTS_U[@]}"; do
+		! id "$u" >/dev/null 2>&1 || retry userdel "$u" || true
+	done
+	for g in "${CTL_ACCOUNTS_G[@]}"; do
+		! getent group "$g" >/dev/null || retry groupdel "$g" || true
+	done
+}
+ctl_users_gone() {
+	local u left=
+	for u in "${CTL_ACCOUNTS_U[@]}" "${CTL_ACCOUNTS_G[@]}"; do
+		getent passwd "$u" >/dev/null && left="$left $u"
+		getent group "$u" >/dev/null && left="$left $u"
+	done
+	if [ -n "$left" ]; then
+		fail "users and groups left:$left"
+		return 1
+	fi
+	pass "no test user or group left"
+}
+ctl_users_init() {
+	command -v useradd >/dev/null || skip "missing useradd (passwd)"
+	command -v setpriv >/dev/null || skip "missing setpriv (util-linux)"
+	defer ctl_users_remove
+	leftover_check ctl_users_gone
+}
+ctl_group_add() { CTL_ACCOUNTS_G+=("$1"); retry groupadd "$1"; }
+ctl_user_add() {
+	CTL_ACCOUNTS_U+=("$1")
+	retry useradd -M -N -s /usr/sbin/nologin ${2:+-G "$2"} "$1"
+}
+as() {
+	local u=$1
+	shift
+	setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --init-groups "$@"
+}
+as_ctl() {
+	local u=$1 name=$2 rc=0
+	shift 2
+	as "$u" "$CTL_BIN" -s "$CTL_SOCK" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
+	echo "$rc" >"$TMP/$name.rc"
+}

@@ -7,6 +7,9 @@
 #   mapcmd "command"          send one line; the answer is in $REPLY
 #   map_stop                  "quit" and reap it (also run at clean-up)
 #   stat_of KEY               a value from a fresh "stats" answer
+#   flow SRC_NS SRC DST DST_NS LISTEN FROM
+#                             3 np-udp packets from SRC to DST arrive at
+#                             LISTEN, from FROM (addr:port, [v6]:port)
 #
 # MAP_START_WAIT and MAP_CMD_WAIT (seconds) bound the waits for "ready"
 # and for each answer; the guest, under TCG, sets its own.
@@ -42,4 +45,21 @@ map_stop() {
 stat_of() { # stat_of key -> value from the last "stats" reply
 	mapcmd stats
 	echo "$REPLY" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# flow SRC_NS SRC DST DST_NS LISTEN EXPECT_FROM: send 3 packets, check
+# they arrive and come from EXPECT_FROM
+flow() {
+	local sns=$1 src=$2 dst=$3 dns=$4 listen=$5 from=$6 out rp
+	out=$TMP/flow.$$
+	ip netns exec "$dns" "$BIN/tests/np-udp" recv -b "$listen" -n 3 \
+		-t 3000 >"$out" &
+	rp=$!
+	sleep 0.2
+	ip netns exec "$sns" "$BIN/tests/np-udp" send -b "$src" -d "$dst" \
+		-n 3 -i 1000
+	if ! wait $rp || ! grep -qxF "recv 3 from $from" "$out"; then
+		echo "  (got: $(tr '\n' ' ' <"$out"))"
+		return 1
+	fi
 }

@@ -19,24 +19,6 @@ map_start -p 20000-20005 -q 5000
 
 U=$BIN/tests/np-udp
 
-# flow DIR SRC_NS SRC DST DST_NS LISTEN EXPECT_FROM: send 3 packets, check
-# they arrive and come from EXPECT_FROM
-flow() {
-	local sns=$1 src=$2 dst=$3 dns=$4 listen=$5 from=$6 out
-	out=$TMP/flow.$$
-	ip netns exec "$dns" "$U" recv -b "$listen" -n 3 -t 3000 >"$out" &
-	local rp=$!
-	sleep 0.2
-	ip netns exec "$sns" "$U" send -b "$src" -d "$dst" -n 3 -i 1000
-	if ! wait $rp; then
-		echo "  (got: $(tr '\n' ' ' <"$out"))"
-		return 1
-	fi
-	grep -q "^recv 3 from $from\$" "$out" || {
-		echo "  (got: $(tr '\n' ' ' <"$out"))"
-		return 1
-	}
-}
 
 # --- audio stream: RTP and RTCP mappings --------------------------------
 mapcmd "get audio_rtp $LAN_IP 4000"

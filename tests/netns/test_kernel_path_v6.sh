@@ -42,24 +42,6 @@ np6_entries() {
 		wc -l
 }
 
-# flow SRC_NS SRC DST DST_NS LISTEN EXPECT_FROM: 3 packets arrive from
-# EXPECT_FROM ([v6]:port)
-flow() {
-	local sns=$1 src=$2 dst=$3 dns=$4 listen=$5 from=$6 out
-	out=$TMP/flow.$$
-	ip netns exec "$dns" "$U" recv -b "$listen" -n 3 -t 2000 >"$out" &
-	local rp=$!
-	sleep 0.2
-	ip netns exec "$sns" "$U" send -b "$src" -d "$dst" -n 3 -i 1000
-	if ! wait $rp; then
-		echo "  (got: $(tr '\n' ' ' <"$out"))"
-		return 1
-	fi
-	grep -qF "recv 3 from $from" "$out" || {
-		echo "  (got: $(tr '\n' ' ' <"$out"))"
-		return 1
-	}
-}
 
 P=[$LAN6_IP]
 R=[$WAN6_IP]

@@ -20,6 +20,8 @@
 # phone_wait NAME REGEX [S]    wait for a line in the phone's log
 # phone_heard NAME             dominant frequency (Hz) of its last call
 # np_ct_pkts                   packets counted by natport's entries
+# media_checked A B WHAT       an established call carries media in the
+#                              kernel; A hangs up, each heard the other
 
 # shellcheck source=../sip/lib_sip.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../sip/lib_sip.sh"
@@ -258,4 +260,30 @@ after_call_clean() {
 	check "$1: no call, mapping or held port left (calls=$(st calls) mappings=$(st mappings) ports_held=$(st ports_held))" \
 		[ "$(st calls)$(st mappings)$(st ports_held)" = 000 ]
 	check "$1: no natport conntrack entry left" [ "$(np_entries)" = 0 ]
+}
+
+# media_checked A B WHAT: with A's call to or from B established,
+# natport's entries carry it (200 packets in 3 s), A hangs up, B sees the
+# end, each phone heard the other's tone, and nothing of the call is left.
+media_checked() {
+	local a=$1 b=$2 what=$3
+	sleep 3
+	np_ct_list | sed 's/^/    kernel: /'
+	check "$what: natport entries carry the call ($(np_ct_pkts))" \
+		[ "$(np_ct_pkts | cut -d' ' -f2)" -ge 200 ]
+	phone "$a" /hangup
+	check "$what: $b sees the end" phone_wait "$b" "terminated" 10
+	heard_each_other "$a" "$b" "$what"
+	after_call_clean "$what"
+}
+
+# heard_each_other A B WHAT: after their call, each heard the other's tone.
+heard_each_other() {
+	local a=$1 b=$2 what=$3 ha hb
+	sleep 0.5
+	ha=$(phone_heard "$a")
+	hb=$(phone_heard "$b")
+	echo "    $a heard $ha Hz, $b heard $hb Hz"
+	check "$what: $a heard $b's ${PH_FREQ[$b]} Hz ($ha)" near "$ha" "${PH_FREQ[$b]}"
+	check "$what: $b heard $a's ${PH_FREQ[$a]} Hz ($hb)" near "$hb" "${PH_FREQ[$a]}"
 }

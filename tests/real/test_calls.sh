@@ -26,7 +26,7 @@ check "Kamailio challenged alice's REGISTER with 401" \
 	sh -c "grep -q 'challenge REGISTER from alice: 401' '$TMP/kam/kam.log'"
 
 call() { # call FROM TO HANGER what
-	local a=$1 b=$2 h=$3 what=$4 before after ha hb
+	local a=$1 b=$2 h=$3 what=$4 before after
 	new_recordings "$a"
 	new_recordings "$b"
 	phone_mark "$a"
@@ -47,12 +47,7 @@ call() { # call FROM TO HANGER what
 	phone "$h" /hangup
 	check "$what: $a sees the end" phone_wait "$a" "terminated" 10
 	check "$what: $b sees the end" phone_wait "$b" "terminated" 10
-	sleep 0.5
-	ha=$(phone_heard "$a")
-	hb=$(phone_heard "$b")
-	echo "    $a heard $ha Hz, $b heard $hb Hz"
-	check "$what: $a heard $b's ${PH_FREQ[$b]} Hz ($ha)" near "$ha" "${PH_FREQ[$b]}"
-	check "$what: $b heard $a's ${PH_FREQ[$a]} Hz ($hb)" near "$hb" "${PH_FREQ[$a]}"
+	heard_each_other "$a" "$b" "$what"
 	after_call_clean "$what"
 }
 

@@ -29,18 +29,7 @@ check "bob rings" phone_wait bob "Incoming call" 10
 phone_log alice | grep -E '^call: .*(488|closed)|488' | tail -n 3 | sed 's/^/    alice: /'
 phone bob /accept
 check "alice established" phone_wait alice "Call established" 10
-sleep 3
-np_ct_list | sed 's/^/    kernel: /'
-check "natport entries carry the call ($(np_ct_pkts))" [ "$(np_ct_pkts | cut -d' ' -f2)" -ge 200 ]
-phone alice /hangup
-check "bob sees the end" phone_wait bob "terminated" 10
-sleep 0.5
-ha=$(phone_heard alice)
-hb=$(phone_heard bob)
-echo "    alice heard $ha Hz, bob heard $hb Hz"
-check "alice heard bob's 700 Hz ($ha)" near "$ha" 700
-check "bob heard alice's 500 Hz ($hb)" near "$hb" 500
-after_call_clean "hairpin"
+media_checked alice bob "hairpin"
 
 phones_stop
 kam_stop

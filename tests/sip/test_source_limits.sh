@@ -15,6 +15,8 @@
 #    so no port is held or in quarantine, and the phone's call succeeds.
 # 3. 400 OPTIONS in a burst from 192.0.2.11 (lan-source-rate 20): most
 #    are dropped; the phone's call right after succeeds.
+#    400 malformed ones (bad Content-Length) get their 400 answers only
+#    within the same rate: an answer is reflection too.
 # 4. alice registers; 60 INVITEs for her from 203.0.113.20
 #    (wan-source-calls 5): 5 go on, the rest get 503; the provider's call
 #    to her succeeds.
@@ -103,6 +105,16 @@ check "most of 400 OPTIONS dropped: $n answered (rate 20/s, burst 40)" \
 	[ "$n" -ge 20 ] && [ "$n" -le 120 ]
 check "the drops are logged" grep -q 'over lan-source-rate 20/s' "$PORTD_LOG"
 check "the phone's call right after succeeds" phone_call
+
+echo "== 3b: malformed requests from one LAN address: 400s within the rate"
+sed 's/Content-Length: 0/Content-Length: x1/' "$TMP/opt" >"$TMP/bad"
+sleep 2
+r=$(flood "$NS_LAN" "$LAN2_IP" "$RTR_LAN" 400 "$TMP/bad")
+n=$(count 400 "$r")
+check "400 malformed requests: $n answered 400 (rate 20/s, burst 40)" \
+	[ "$n" -ge 20 ] && [ "$n" -le 120 ]
+check "their drops are logged" \
+	grep -q 'malformed request from .* over lan-source-rate 20/s' "$PORTD_LOG"
 
 echo "== 4: calls in setup from one WAN address toward a registered phone"
 sed 's/pause milliseconds="300"/pause milliseconds="6000"/' \

@@ -9,8 +9,8 @@
 # 1. 1,010 connections that send nothing: 1,000 held, 10 closed at once
 #    (tcp-max-connections), counted refused.
 # 2. While they are held: nat-portd holds about one fd per connection and
-#    its RSS grew by less than 4 MiB (no buffer per idle connection); a
-#    UDP request is still answered at once.
+#    its RSS grew by less than 4 MiB (no buffer per idle connection);
+#    nat-portctl stats counts them; a UDP request is still answered.
 # 3. The idle timeout closes all 1,000; the fds and the connection count
 #    return to where they were.
 # Then: nothing left.
@@ -50,6 +50,9 @@ else
 fi
 printf 'OPTIONS sip:1000@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5099;branch=z9hG4bK-u1;rport\r\nFrom: <sip:c@%s>;tag=u1\r\nTo: <sip:1000@%s>\r\nCall-ID: u1@%s\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\nContent-Length: 0\r\n\r\n' \
 	"$WAN_IP" "$LAN_IP" "$LAN_IP" "$WAN_IP" "$LAN_IP" >"$TMP/opt.req"
+in_rtr "$BIN/nat-portctl" -s "$TMP/ctl.sock" stats >"$TMP/ctl.stats"
+check "nat-portctl stats shows them under sip" \
+	grep -Eq 'tcp_connections[^0-9]*1000\b' "$TMP/ctl.stats"
 check "a UDP request is answered meanwhile" [ "$(raw_send "$TMP/opt.req")" = 483 ]
 
 echo "== 3: the idle timeout reclaims them"

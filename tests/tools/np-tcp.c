@@ -118,8 +118,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!have_dst || n < 1 || n > MAX_CONNS) {
-		fprintf(stderr, "usage: np-tcp -d DEST:PORT [-n CONNS] "
-				"[-c CHUNK] [-g GAP_MS] [-t WAIT_MS] [-x] [-q]\n");
+		fprintf(stderr,
+			"usage: np-tcp -d DEST:PORT [-n CONNS] "
+			"[-c CHUNK] [-g GAP_MS] [-t WAIT_MS] [-x] [-q]\n");
 		return 2;
 	}
 	/* room for the connections */
@@ -157,9 +158,8 @@ int main(int argc, char **argv)
 		size_t len = plen - off < chunk ? plen - off : chunk;
 
 		for (int i = 0; i < n; i++)
-			if (pfd[i].fd >= 0 &&
-			    send(pfd[i].fd, payload + off, len, MSG_NOSIGNAL) <
-				    0) {
+			if (pfd[i].fd >= 0 && send(pfd[i].fd, payload + off,
+						   len, MSG_NOSIGNAL) < 0) {
 				close(pfd[i].fd);
 				pfd[i].fd = -1;
 				closed++;

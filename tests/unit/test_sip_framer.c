@@ -42,8 +42,8 @@ START_TEST(every_prefix_is_more)
 	for (size_t n = 0; n < strlen(msg1); n++) {
 		struct natport_frame f = frame(msg1, n);
 
-		ck_assert_msg(f.kind == NATPORT_FRAME_MORE, "prefix %zu: %d",
-			      n, f.kind);
+		ck_assert_msg(f.kind == NATPORT_FRAME_MORE, "prefix %zu: %d", n,
+			      f.kind);
 	}
 }
 END_TEST
@@ -125,8 +125,8 @@ START_TEST(bad_content_length)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct natport_frame f = frame(bad[i], strlen(bad[i]));
 
-		ck_assert_msg(f.kind == NATPORT_FRAME_ERROR, "case %zu: %d",
-			      i, f.kind);
+		ck_assert_msg(f.kind == NATPORT_FRAME_ERROR, "case %zu: %d", i,
+			      f.kind);
 		ck_assert_ptr_nonnull(f.why);
 	}
 }

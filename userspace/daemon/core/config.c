@@ -247,7 +247,8 @@ static const char *apply_tcp(struct natport_config *cfg, enum key k,
 		cfg->tcp_max_per_peer = (unsigned int)n;
 		return NULL;
 	case K_TCP_IDLE_TIMEOUT:
-		if (natport_config_parse_duration(v, &cfg->tcp_idle_timeout_ms) ||
+		if (natport_config_parse_duration(v,
+						  &cfg->tcp_idle_timeout_ms) ||
 		    cfg->tcp_idle_timeout_ms < 1000 ||
 		    cfg->tcp_idle_timeout_ms > 24 * 3600 * 1000)
 			return "expected a duration from 1s to 24h";

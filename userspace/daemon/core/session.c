@@ -10,13 +10,14 @@
 #include "core/session.h"
 
 #define BUCKETS 4096 /* a power of two */
+#define session_of(l) natport_container_of(l, struct natport_session, age)
 
 struct natport_session_table {
 	struct natport_pm *pm;
 	struct natport_quota *quota;
 	struct natport_quality *q;
-	struct natport_session *head, *tail;
-	struct natport_session *b[BUCKETS];
+	struct natport_list age; /* oldest first */
+	struct natport_hnode *b[BUCKETS];
 	unsigned int count[__NATPORT_SESSION_KIND_MAX];
 	uint64_t serial, ended[__NATPORT_END_MAX];
 	uint16_t *refs; /* by mapping id: sessions that own it */
@@ -34,6 +35,7 @@ struct natport_session_table *natport_session_table_new(struct natport_pm *pm,
 		return NULL;
 	t->pm = pm;
 	t->quota = q;
+	natport_list_init(&t->age);
 	return t;
 }
 
@@ -41,8 +43,9 @@ void natport_session_table_free(struct natport_session_table *t)
 {
 	if (!t)
 		return;
-	while (t->head)
-		natport_session_end(t, t->head, NATPORT_END_SHUTDOWN);
+	while (!natport_list_empty(&t->age))
+		natport_session_end(t, session_of(t->age.next),
+				    NATPORT_END_SHUTDOWN);
 	free(t->refs);
 	free(t);
 }
@@ -109,14 +112,8 @@ session_new(struct natport_session_table *t, uint64_t restore_id,
 	s->state = NATPORT_SESSION_SETUP;
 	s->created_ms = s->last_activity_ms = s->media_check_ms = now_ms;
 	b = bucket(s->id);
-	s->hnext = t->b[b];
-	t->b[b] = s;
-	s->prev = t->tail;
-	if (t->tail)
-		t->tail->next = s;
-	else
-		t->head = s;
-	t->tail = s;
+	natport_hnode_add(&s->hash, &t->b[b]);
+	natport_list_add_tail(&s->age, &t->age);
 	t->count[kind]++;
 	return s;
 }
@@ -149,22 +146,8 @@ void natport_session_announce(struct natport_session_table *t,
 static void unlink_session(struct natport_session_table *t,
 			   struct natport_session *s)
 {
-	struct natport_session **pp;
-
-	for (pp = &t->b[bucket(s->id)]; *pp; pp = &(*pp)->hnext) {
-		if (*pp == s) {
-			*pp = s->hnext;
-			break;
-		}
-	}
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		t->head = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	else
-		t->tail = s->prev;
+	natport_hnode_del(&s->hash);
+	natport_list_del(&s->age);
 	t->count[s->kind]--;
 }
 
@@ -208,11 +191,15 @@ void natport_session_media_changed(struct natport_session_table *t,
 struct natport_session *natport_session_find(struct natport_session_table *t,
 					     uint64_t id)
 {
-	struct natport_session *s;
+	struct natport_hnode *h;
 
-	for (s = t->b[bucket(id)]; s; s = s->hnext)
+	for (h = t->b[bucket(id)]; h; h = h->next) {
+		struct natport_session *s =
+			natport_container_of(h, struct natport_session, hash);
+
 		if (s->id == id)
 			return s;
+	}
 	return NULL;
 }
 
@@ -221,21 +208,22 @@ natport_session_find_map(struct natport_session_table *t, uint32_t id)
 {
 	if (id >= t->nrefs || !t->refs[id])
 		return NULL;
-	for (struct natport_session *s = t->head; s; s = s->next)
-		if (natport_session_owns(s, id))
-			return s;
+	struct natport_list *l, *n;
+
+	natport_list_for_each_safe(l, n, &t->age)
+		if (natport_session_owns(session_of(l), id))
+			return session_of(l);
 	return NULL;
 }
 
 int natport_session_walk(struct natport_session_table *t, natport_session_fn fn,
 			 void *arg)
 {
-	struct natport_session *s, *n;
+	struct natport_list *l, *n;
 	int r;
 
-	for (s = t->head; s; s = n) {
-		n = s->next;
-		r = fn(s, arg);
+	natport_list_for_each_safe(l, n, &t->age) {
+		r = fn(session_of(l), arg);
 		if (r)
 			return r;
 	}

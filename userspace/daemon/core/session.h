@@ -34,6 +34,8 @@
 
 #include <natport/natport.h>
 
+#include "core/list.h"
+
 #define NATPORT_SESSION_MAX_STREAMS 16 /* = NATPORT_SDP_MAX_STREAMS */
 #define NATPORT_SESSION_MAX_MAPS 64    /* mappings a session may own */
 
@@ -123,7 +125,8 @@ struct natport_session {
 	/* idle detection: the last kernel packet sum and when it moved */
 	uint64_t media_pkts, media_check_ms;
 
-	struct natport_session *prev, *next, *hnext;
+	struct natport_list age;    /* the table's list, oldest first */
+	struct natport_hnode hash; /* the table's chain for its id */
 };
 
 enum natport_session_event {

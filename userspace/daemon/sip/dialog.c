@@ -9,12 +9,15 @@
 #include "sip/msg.h"
 
 struct natport_call_table {
-	struct natport_call **buckets;
+	struct natport_hnode **buckets;
 	unsigned int mask;
 	unsigned int count, max;
-	struct natport_call *head, *tail; /* oldest first */
+	struct natport_list age; /* oldest first */
 	uint64_t created, ended, full;
 };
+
+#define call_of_age(l) natport_container_of(l, struct natport_call, age)
+#define call_of_hash(h) natport_container_of(h, struct natport_call, hash)
 
 static unsigned int bucket(const struct natport_call_table *t, const char *id)
 {
@@ -38,6 +41,7 @@ struct natport_call_table *natport_call_table_new(unsigned int max_calls)
 	}
 	t->mask = n - 1;
 	t->max = max_calls;
+	natport_list_init(&t->age);
 	return t;
 }
 
@@ -55,14 +59,12 @@ static void free_call(struct natport_call *c)
 
 void natport_call_table_free(struct natport_call_table *t)
 {
-	struct natport_call *c, *n;
+	struct natport_list *l, *n;
 
 	if (!t)
 		return;
-	for (c = t->head; c; c = n) {
-		n = c->next;
-		free_call(c);
-	}
+	natport_list_for_each_safe(l, n, &t->age)
+		free_call(call_of_age(l));
 	free(t->buckets);
 	free(t);
 }
@@ -76,11 +78,11 @@ void natport_call_table_set_max(struct natport_call_table *t,
 struct natport_call *natport_call_find(struct natport_call_table *t,
 				       const char *call_id)
 {
-	struct natport_call *c;
+	struct natport_hnode *h;
 
-	for (c = t->buckets[bucket(t, call_id)]; c; c = c->hnext)
-		if (!strcmp(c->call_id, call_id))
-			return c;
+	for (h = t->buckets[bucket(t, call_id)]; h; h = h->next)
+		if (!strcmp(call_of_hash(h)->call_id, call_id))
+			return call_of_hash(h);
 	return NULL;
 }
 
@@ -88,12 +90,15 @@ struct natport_call *natport_call_find_leg(struct natport_call_table *t,
 					   const char *call_id,
 					   enum natport_side caller_side)
 {
-	struct natport_call *c;
+	struct natport_hnode *h;
 
-	for (c = t->buckets[bucket(t, call_id)]; c; c = c->hnext)
+	for (h = t->buckets[bucket(t, call_id)]; h; h = h->next) {
+		struct natport_call *c = call_of_hash(h);
+
 		if (!strcmp(c->call_id, call_id) &&
 		    c->caller_side == caller_side)
 			return c;
+	}
 	return NULL;
 }
 
@@ -119,14 +124,8 @@ struct natport_call *natport_call_new(struct natport_call_table *t,
 	c->table = t;
 	c->offer_side = -1;
 	b = bucket(t, call_id);
-	c->hnext = t->buckets[b];
-	t->buckets[b] = c;
-	c->prev = t->tail;
-	if (t->tail)
-		t->tail->next = c;
-	else
-		t->head = c;
-	t->tail = c;
+	natport_hnode_add(&c->hash, &t->buckets[b]);
+	natport_list_add_tail(&c->age, &t->age);
 	t->count++;
 	t->created++;
 	return c;
@@ -141,22 +140,8 @@ void natport_call_setup_done(struct natport_call *c)
 
 void natport_call_del(struct natport_call_table *t, struct natport_call *c)
 {
-	struct natport_call **pp;
-
-	for (pp = &t->buckets[bucket(t, c->call_id)]; *pp; pp = &(*pp)->hnext) {
-		if (*pp == c) {
-			*pp = c->hnext;
-			break;
-		}
-	}
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		t->head = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		t->tail = c->prev;
+	natport_hnode_del(&c->hash);
+	natport_list_del(&c->age);
 	t->count--;
 	t->ended++;
 	natport_call_setup_done(c);
@@ -192,12 +177,11 @@ int natport_call_tag_del(struct natport_call *c, const char *tag)
 int natport_call_walk(struct natport_call_table *t, natport_call_walk_fn fn,
 		      void *arg)
 {
-	struct natport_call *c, *n;
+	struct natport_list *l, *n;
 	int r;
 
-	for (c = t->head; c; c = n) {
-		n = c->next;
-		r = fn(c, arg);
+	natport_list_for_each_safe(l, n, &t->age) {
+		r = fn(call_of_age(l), arg);
 		if (r)
 			return r;
 	}

@@ -21,6 +21,7 @@
 
 #include <natport/natport.h>
 
+#include "core/list.h"
 #include "core/session.h"
 #include "sip/srclimit.h"
 
@@ -59,7 +60,8 @@ struct natport_call {
 	struct natport_srclimit *limit;
 	struct natport_endpoint setup_src;
 
-	struct natport_call *hnext, *prev, *next;
+	struct natport_hnode hash; /* the table's chain for its Call-ID */
+	struct natport_list age;   /* the table's list, oldest first */
 };
 
 /* How a SIP-owned session names its states and ends ("trying",

@@ -14,8 +14,8 @@ static int is_ws(char c)
 static size_t header_end(const char *buf, size_t len)
 {
 	for (size_t i = 0; i + 3 < len; i++)
-		if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' &&
-		    buf[i + 3] == '\n')
+		if (buf[i] == '\r' && buf[i + 1] == '\n' &&
+		    buf[i + 2] == '\r' && buf[i + 3] == '\n')
 			return i + 4;
 	return 0;
 }
@@ -100,8 +100,9 @@ void natport_sip_frame(const char *buf, size_t len, size_t max,
 	pos = (size_t)((const char *)memchr(buf, '\n', hend) - buf) + 1;
 	while (pos + 2 < hend) {
 		const char *line = buf + pos;
-		size_t n = (size_t)((const char *)memchr(line, '\n',
-							 hend - pos) - line);
+		size_t n =
+			(size_t)((const char *)memchr(line, '\n', hend - pos) -
+				 line);
 		size_t v;
 		int r;
 

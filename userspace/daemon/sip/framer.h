@@ -27,7 +27,7 @@ enum natport_frame_kind {
 struct natport_frame {
 	enum natport_frame_kind kind;
 	size_t len;
-	size_t body;     /* MSG: the Content-Length */
+	size_t body;	 /* MSG: the Content-Length */
 	const char *why; /* ERROR: for the log line */
 };
 

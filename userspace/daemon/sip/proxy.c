@@ -92,6 +92,17 @@ static int uri_is_us(const struct natport_proxy *p, const osip_uri_t *uri)
 	       natport_sip_uri_is(uri, &p->cfg.wan_address);
 }
 
+/* The URI names one of our WAN transports (the Contact we registered). */
+static int uri_is_wan(const struct natport_proxy *p, const osip_uri_t *uri)
+{
+	for (int k = 0; k < __NATPORT_SIP_PROTO_MAX; k++)
+		if (p->tps[NATPORT_SIDE_WAN][k] &&
+		    natport_sip_uri_is(uri,
+				       &p->tps[NATPORT_SIDE_WAN][k]->local))
+			return 1;
+	return 0;
+}
+
 /* One of our transports' address and port is the Via's sent-by. */
 static int via_is_ours(const struct natport_proxy *p, osip_via_t *via)
 {
@@ -197,8 +208,7 @@ static void set_warning(osip_message_t *m, const char *why)
  * rport (the connection's peer): so rport is filled in whether the client
  * asked for it or not. Its sent-by stays for when the connection is gone.
  */
-static int stream_rport(const struct natport_sip_transport *tp,
-			osip_via_t *via)
+static int stream_rport(const struct natport_sip_transport *tp, osip_via_t *via)
 {
 	osip_generic_param_t *rp = NULL;
 
@@ -436,8 +446,9 @@ static void show_on_wan(struct natport_proxy *p, osip_uri_t *u,
 		else
 			return;
 	}
-	set_transport(u, wtp->proto == NATPORT_SIP_UDP ? NULL :
-		      wtp->proto == NATPORT_SIP_TCP ? "tcp" : "tls");
+	set_transport(u, wtp->proto == NATPORT_SIP_UDP	 ? NULL :
+			 wtp->proto == NATPORT_SIP_TCP ? "tcp" :
+							 "tls");
 }
 
 /*
@@ -557,14 +568,7 @@ static void register_answer(struct natport_proxy *p, osip_message_t *m)
 		if (!req.contact || ours || !ct->url->username ||
 		    strcmp(ct->url->username, req.user) ||
 		    !(natport_sip_uri_is(ct->url, us) ||
-		      (p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_TCP] &&
-		       natport_sip_uri_is(
-			       ct->url,
-			       &p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_TCP]->local)) ||
-		      (p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_TLS] &&
-		       natport_sip_uri_is(
-			       ct->url,
-			       &p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_TLS]->local))))
+		      uri_is_wan(p, ct->url)))
 			continue;
 		ours = 1;
 		osip_contact_param_get_byname(ct, "expires", &ep);
@@ -953,9 +957,9 @@ static int route_request(struct natport_proxy *p, osip_message_t *m,
 	if (side == NATPORT_SIDE_LAN && !in_dialog && p->cfg.has_upstream) {
 		*dst = p->cfg.upstream;
 		if (!p->tps[NATPORT_SIDE_WAN][p->cfg.upstream_proto]) {
-			snprintf(reason, rlen, "upstream-proxy is %s, not "
-				 "enabled", natport_sip_proto_name(
-						    p->cfg.upstream_proto));
+			snprintf(reason, rlen,
+				 "upstream-proxy is %s, not enabled",
+				 natport_sip_proto_name(p->cfg.upstream_proto));
 			return 503;
 		}
 		*proto = p->cfg.upstream_proto;
@@ -1001,6 +1005,24 @@ static int wan_target_check(struct natport_proxy *p, osip_message_t *m,
 	return 481;
 }
 
+/* Every request counts against its source's rate, answered or not. */
+static int over_source_rate(struct natport_proxy *p, enum natport_side side,
+			    const struct natport_endpoint *src,
+			    const char *what)
+{
+	struct natport_srclimit_conf lc = limits_of(p, side);
+	char b[NATPORT_ENDPOINT_STRLEN];
+
+	if (!natport_srclimit_request(p->limit, &lc, src,
+				      natport_evloop_now(p->loop)))
+		return 0;
+	log_warnx_rl("sip: %s from %s over %s-source-rate %u/s, dropped",
+		     what, fmt_ep(src, b), natport_side_name(side), lc.rate);
+	p->st.source_limited++;
+	p->st.dropped++;
+	return 1;
+}
+
 static void handle_request(struct natport_proxy *p,
 			   struct natport_sip_transport *tp,
 			   const struct natport_endpoint *src,
@@ -1018,19 +1040,8 @@ static void handle_request(struct natport_proxy *p,
 	struct natport_sip_transport *out;
 
 	p->st.rx_requests++;
-	{
-		struct natport_srclimit_conf lc = limits_of(p, side);
-
-		if (natport_srclimit_request(p->limit, &lc, src,
-					     natport_evloop_now(p->loop))) {
-			log_warnx_rl("sip: %s from %s over %s-source-rate %u/s, "
-				     "dropped", method, fmt_ep(src, b),
-				     natport_side_name(side), lc.rate);
-			p->st.source_limited++;
-			p->st.dropped++;
-			return;
-		}
-	}
+	if (over_source_rate(p, side, src, method))
+		return;
 	if (stream_rport(tp, osip_list_get(&m->vias, 0)) ||
 	    natport_sip_via_received(osip_list_get(&m->vias, 0), src)) {
 		p->st.dropped++;
@@ -1265,7 +1276,8 @@ response_transport(struct natport_proxy *p, osip_via_t *via,
 	if (k < 0)
 		return NULL;
 	t = p->tps[side_of(p, dst)][k];
-	if (!t || k == NATPORT_SIP_UDP || natport_sip_transport_connected(t, dst))
+	if (!t || k == NATPORT_SIP_UDP ||
+	    natport_sip_transport_connected(t, dst))
 		return t;
 	port = k == NATPORT_SIP_TLS ? 5061 : 5060;
 	if (via->port && *via->port) {
@@ -1364,7 +1376,10 @@ static void on_message(struct natport_sip_transport *tp,
 	m = natport_sip_msg_parse(buf, len, &perr, &ans);
 	if (!m) {
 		p->st.malformed++;
-		if (ans) {
+		if (ans && over_source_rate(p, side, src, "malformed request")) {
+			/* a 400 is an answer too: no unlimited reflection */
+			osip_message_free(ans);
+		} else if (ans) {
 			log_info_rl("sip: malformed %s from %s: %s (%d)",
 				    ans->sip_method, fmt_ep(src, b),
 				    perr.reason, perr.status);

@@ -51,22 +51,22 @@ struct tcp_transport;
 
 struct conn {
 	struct tcp_transport *t;
-	struct conn *hnext;       /* bucket chain */
+	struct conn *hnext;	  /* bucket chain */
 	struct conn *prev, *next; /* every live connection */
 	int fd;
 	struct natport_sip_stream *s;
 	struct natport_endpoint peer;
 	enum conn_state state;
 	int outgoing;
-	uint32_t armed;        /* events registered with the loop */
-	int rd_want, wr_want;  /* what a stalled read / write waits for */
-	int hs_want;           /* what a stalled handshake waits for */
+	uint32_t armed;	      /* events registered with the loop */
+	int rd_want, wr_want; /* what a stalled read / write waits for */
+	int hs_want;	      /* what a stalled handshake waits for */
 	int busy, dead;
-	char *in;              /* a partial message, malloc'd to in_len */
+	char *in; /* a partial message, malloc'd to in_len */
 	size_t in_len;
-	char *out;             /* queued output: out[out_off..out_len) */
+	char *out; /* queued output: out[out_off..out_len) */
 	size_t out_len, out_off;
-	uint64_t last_ms;      /* last whole message, ping or write */
+	uint64_t last_ms; /* last whole message, ping or write */
 };
 
 struct tcp_transport {
@@ -91,8 +91,7 @@ static const char *const proto_names[__NATPORT_SIP_PROTO_MAX] = {
 
 const char *natport_sip_proto_name(enum natport_sip_proto p)
 {
-	return (unsigned int)p < __NATPORT_SIP_PROTO_MAX ? proto_names[p] :
-							    "?";
+	return (unsigned int)p < __NATPORT_SIP_PROTO_MAX ? proto_names[p] : "?";
 }
 
 int natport_sip_proto_parse(const char *s)
@@ -145,7 +144,8 @@ static void conn_arm(struct conn *c)
 
 	if (c->state == C_CONNECTING)
 		ev = EPOLLOUT;
-	else if (c->out_len > c->out_off || c->wr_want & NATPORT_STREAM_WANT_WRITE ||
+	else if (c->out_len > c->out_off ||
+		 c->wr_want & NATPORT_STREAM_WANT_WRITE ||
 		 c->rd_want & NATPORT_STREAM_WANT_WRITE ||
 		 c->hs_want & NATPORT_STREAM_WANT_WRITE)
 		ev |= EPOLLOUT;
@@ -250,9 +250,9 @@ static struct conn *conn_new(struct tcp_transport *t, int fd,
 static int flush(struct conn *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t n = c->s->ops->write(c->s, c->out + c->out_off,
-					     c->out_len - c->out_off,
-					     &c->wr_want);
+		ssize_t n =
+			c->s->ops->write(c->s, c->out + c->out_off,
+					 c->out_len - c->out_off, &c->wr_want);
 
 		if (n == -EAGAIN)
 			return 0;
@@ -374,8 +374,8 @@ static void do_read(struct conn *c)
 			return;
 		}
 		if (n < 0) {
-			conn_close(c, *c->s->err ? c->s->err :
-						   strerror((int)-n));
+			conn_close(c,
+				   *c->s->err ? c->s->err : strerror((int)-n));
 			return;
 		}
 		c->rd_want = 0;
@@ -507,8 +507,8 @@ static void on_accept(int fd, uint32_t events, void *arg)
 		    from_peer(t, &peer) >= t->cfg.max_per_peer) {
 			t->tp.refused++;
 			log_warnx_rl("sip: %s connection from %s refused: %s "
-				     "(%u open)", t->tp.ops->proto,
-				     fmt_ep(&peer, b),
+				     "(%u open)",
+				     t->tp.ops->proto, fmt_ep(&peer, b),
 				     t->tp.conns >= t->cfg.max_conns ?
 					     "tcp-max-connections" :
 					     "tcp-max-per-peer",
@@ -604,8 +604,9 @@ static int tcp_send(struct natport_sip_transport *tp,
 			tp->output_full++;
 			log_warnx_rl("sip: %s to %s: %zu octets queued, over "
 				     "the connection's limit; message "
-				     "dropped", tp->ops->proto,
-				     fmt_ep(dst, b), c->out_len - c->out_off);
+				     "dropped",
+				     tp->ops->proto, fmt_ep(dst, b),
+				     c->out_len - c->out_off);
 		}
 		if (fresh)
 			conn_close(c, "nothing to send");
@@ -641,8 +642,8 @@ static void on_sweep(void *arg)
 	struct conn *c, *next;
 
 	for (c = t->all; c; c = next) {
-		uint64_t limit = c->state == C_OPEN ? t->cfg.idle_ms :
-						      SETUP_TIMEOUT_MS;
+		uint64_t limit =
+			c->state == C_OPEN ? t->cfg.idle_ms : SETUP_TIMEOUT_MS;
 
 		next = c->next;
 		if (now - c->last_ms < limit)
@@ -691,11 +692,9 @@ static const struct natport_sip_transport_ops tls_ops = {
 	.connected = tcp_connected,
 };
 
-struct natport_sip_transport *
-natport_sip_tcp_open(struct natport_evloop *loop,
-		     const struct natport_sip_tcp_config *cfg,
-		     natport_sip_recv_fn fn, void *arg, char *err,
-		     size_t errlen)
+struct natport_sip_transport *natport_sip_tcp_open(
+	struct natport_evloop *loop, const struct natport_sip_tcp_config *cfg,
+	natport_sip_recv_fn fn, void *arg, char *err, size_t errlen)
 {
 	struct tcp_transport *t = calloc(1, sizeof(*t));
 	struct sockaddr_storage ss;
