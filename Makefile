@@ -30,7 +30,7 @@ endif
 
 CC ?= cc
 PKGS := libmnl libnetfilter_conntrack libnftables
-PKGS_SIP := libosip2
+PKGS_SIP := libosip2 openssl
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
 	  -Wmissing-prototypes -Wstrict-prototypes -fPIC \

@@ -31,6 +31,7 @@
 #include "ng/frontend.h"
 #include "pcp/server.h"
 #include "sip/proxy.h"
+#include "sip/tls.h"
 
 struct daemon {
 	const char *config_path;
@@ -167,7 +168,7 @@ static void usage(FILE *f)
 		"usage: nat-portd [-fhn] [-c file]\n"
 		"  -c file   configuration file (default %s)\n"
 		"  -f        stay in the foreground, log to stderr\n"
-		"  -n        check the configuration and exit\n"
+		"  -n        check the configuration (and its TLS files) and exit\n"
 		"  -h        this help\n"
 		"signals: SIGHUP reloads, SIGTERM exits (keeping calls, static\n"
 		"mappings, PCP leases and ng calls for the next start unless\n"
@@ -368,6 +369,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", errbuf);
 		return 1;
 	}
+	/* certificate files open, match and are private, with -n and at
+	 * every start alike (a start must not fail later, in the loop) */
+	if (natport_tls_check_config(&d.cfg, errbuf, sizeof(errbuf))) {
+		fprintf(stderr, "%s: %s\n", d.config_path, errbuf);
+		return 1;
+	}
 	if (check) {
 		printf("configuration OK\n");
 		return 0;
@@ -393,7 +400,7 @@ int main(int argc, char **argv)
 	if (!d.media)
 		fatalx("out of memory");
 	natport_session_table_set_hook(d.sessions, on_session_event, &d);
-	if (d.cfg.sip_tcp)
+	if (d.cfg.sip_tcp || d.cfg.sip_tls)
 		raise_nofile(2 * d.cfg.tcp_max_connections + 256);
 	d.proxy = natport_proxy_new(d.loop, &d.cfg, d.sessions, d.media,
 				    errbuf, sizeof(errbuf));

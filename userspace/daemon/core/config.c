@@ -51,6 +51,10 @@ void natport_config_defaults(struct natport_config *cfg)
 	cfg->tcp_max_per_peer = 32;
 	cfg->tcp_idle_timeout_ms = 600 * 1000;
 	cfg->tcp_max_output = 256 * 1024;
+	/* SIP over TLS */
+	cfg->sip_tls_port = 5061;
+	cfg->tls_verify = 1;
+	cfg->tls_min_version = 0x0303;
 }
 
 int natport_config_parse_duration(const char *s, uint32_t *ms)
@@ -148,6 +152,17 @@ enum key {
 	K_TCP_MAX_PER_PEER,
 	K_TCP_IDLE_TIMEOUT,
 	K_TCP_MAX_OUTPUT,
+	/* SIP over TLS (sip/tls.h) */
+	K_SIP_TLS,
+	K_SIP_TLS_PORT,
+	K_TLS_CERT,
+	K_TLS_KEY,
+	K_TLS_CA_FILE,
+	K_TLS_VERIFY,
+	K_TLS_CLIENT_CERT,
+	K_TLS_CLIENT_KEY,
+	K_TLS_MIN_VERSION,
+	K_TLS_SERVER_NAME,
 	__K_MAX
 };
 
@@ -197,6 +212,17 @@ static const char *const key_names[__K_MAX] = {
 	[K_TCP_MAX_PER_PEER] = "tcp-max-per-peer",
 	[K_TCP_IDLE_TIMEOUT] = "tcp-idle-timeout",
 	[K_TCP_MAX_OUTPUT] = "tcp-max-output",
+	/* SIP over TLS (sip/tls.h) */
+	[K_SIP_TLS] = "sip-tls",
+	[K_SIP_TLS_PORT] = "sip-tls-port",
+	[K_TLS_CERT] = "tls-cert",
+	[K_TLS_KEY] = "tls-key",
+	[K_TLS_CA_FILE] = "tls-ca-file",
+	[K_TLS_VERIFY] = "tls-verify",
+	[K_TLS_CLIENT_CERT] = "tls-client-cert",
+	[K_TLS_CLIENT_KEY] = "tls-client-key",
+	[K_TLS_MIN_VERSION] = "tls-min-version",
+	[K_TLS_SERVER_NAME] = "tls-server-name",
 };
 
 static int parse_bool(const char *v, int *out);
@@ -344,6 +370,66 @@ static const char *apply_v6(struct natport_config *cfg, enum key k,
 		memset(ep, 0, sizeof(*ep));
 		return "expected an IPv6 address without port";
 	}
+	return NULL;
+}
+
+/* SIP over TLS: the keys (tls_check below: what needs all of them). Files
+ * are only named here; nat-portd -n and the start open them (sip/tls.c). */
+static const char *apply_tls(struct natport_config *cfg, enum key k,
+			     const char *v)
+{
+	unsigned long n;
+	char *path;
+
+	switch (k) {
+	case K_SIP_TLS:
+	case K_TLS_VERIFY:
+		if (parse_bool(v, k == K_SIP_TLS ? &cfg->sip_tls :
+						   &cfg->tls_verify))
+			return "expected yes or no";
+		return NULL;
+	case K_SIP_TLS_PORT:
+		if (parse_uint(v, 65535, &n) || !n)
+			return "expected a port 1..65535";
+		cfg->sip_tls_port = (uint16_t)n;
+		return NULL;
+	case K_TLS_MIN_VERSION:
+		if (!strcmp(v, "1.2"))
+			cfg->tls_min_version = 0x0303;
+		else if (!strcmp(v, "1.3"))
+			cfg->tls_min_version = 0x0304;
+		else
+			return "expected 1.2 or 1.3 (nothing older is offered)";
+		return NULL;
+	case K_TLS_SERVER_NAME:
+		/* a DNS name or an address literal, as in a certificate */
+		if (strlen(v) >= sizeof(cfg->tls_server_name) ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			      "0123456789.-:") != strlen(v))
+			return "expected a host name or an IP address";
+		strcpy(cfg->tls_server_name, v);
+		return NULL;
+	case K_TLS_CERT:
+		path = cfg->tls_cert;
+		break;
+	case K_TLS_KEY:
+		path = cfg->tls_key;
+		break;
+	case K_TLS_CA_FILE:
+		path = cfg->tls_ca_file;
+		break;
+	case K_TLS_CLIENT_CERT:
+		path = cfg->tls_client_cert;
+		break;
+	case K_TLS_CLIENT_KEY:
+		path = cfg->tls_client_key;
+		break;
+	default:
+		return "unknown key";
+	}
+	if (v[0] != '/' || strlen(v) >= sizeof(cfg->tls_cert))
+		return "expected an absolute path under 256 bytes";
+	strcpy(path, v);
 	return NULL;
 }
 
@@ -523,6 +609,9 @@ static const char *apply(struct natport_config *cfg, enum key k,
 	case K_WAN_ADDRESS6:
 	case K_NAT66:
 		return apply_v6(cfg, k, v);
+	/* SIP over TLS (sip/tls.h) */
+	case K_SIP_TLS ... K_TLS_SERVER_NAME:
+		return apply_tls(cfg, k, v);
 	default:
 		return "unknown key";
 	}
@@ -647,6 +736,28 @@ static const char *check_v6(const struct natport_config *c,
 	return NULL;
 }
 
+/* SIP over TLS: what needs all the keys read; 0 or fail(). */
+static int tls_check(const struct natport_config *c, const unsigned int *seen,
+		     const char *name, char *err, size_t errlen)
+{
+	if (c->sip_tls && (!c->tls_cert[0] || !c->tls_key[0]))
+		return fail(err, errlen, name, seen[K_SIP_TLS],
+			    "sip-tls yes needs tls-cert and tls-key");
+	if (!*c->tls_cert != !*c->tls_key)
+		return fail(err, errlen, name,
+			    seen[K_TLS_CERT] ?: seen[K_TLS_KEY],
+			    "tls-cert and tls-key go together");
+	if (!*c->tls_client_cert != !*c->tls_client_key)
+		return fail(err, errlen, name,
+			    seen[K_TLS_CLIENT_CERT] ?: seen[K_TLS_CLIENT_KEY],
+			    "tls-client-cert and tls-client-key go together");
+	if (c->sip_tls && c->sip_tls_port == c->sip_port)
+		return fail(err, errlen, name,
+			    seen[K_SIP_TLS_PORT] ?: seen[K_SIP_PORT],
+			    "sip-tls-port must differ from sip-port");
+	return 0;
+}
+
 int natport_config_parse(struct natport_config *out, const char *name,
 			 const char *buf, size_t len, char *err, size_t errlen)
 {
@@ -745,6 +856,9 @@ int natport_config_parse(struct natport_config *out, const char *name,
 		return fail(err, errlen, name,
 			    seen[K_PCP_MAX_LIFETIME] ?: seen[K_PCP_MIN_LIFETIME],
 			    "pcp-max-lifetime is below pcp-min-lifetime");
+	/* SIP over TLS (sip/tls.h) */
+	if (tls_check(&cfg, seen, name, err, errlen))
+		return -1;
 	cfg.lan_address.port = cfg.sip_port;
 	cfg.wan_address.port = cfg.sip_port;
 	*out = cfg;
@@ -829,5 +943,22 @@ const char *natport_config_restart_needed(const struct natport_config *o,
 		return "wan-address6";
 	if (o->nat66 != n->nat66)
 		return "nat66";
+	/* SIP over TLS: listeners and contexts are made at start */
+	if (o->sip_tls != n->sip_tls)
+		return "sip-tls";
+	if (o->sip_tls_port != n->sip_tls_port)
+		return "sip-tls-port";
+	if (strcmp(o->tls_cert, n->tls_cert) || strcmp(o->tls_key, n->tls_key))
+		return "tls-cert";
+	if (strcmp(o->tls_ca_file, n->tls_ca_file) ||
+	    o->tls_verify != n->tls_verify)
+		return "tls-ca-file";
+	if (strcmp(o->tls_client_cert, n->tls_client_cert) ||
+	    strcmp(o->tls_client_key, n->tls_client_key))
+		return "tls-client-cert";
+	if (o->tls_min_version != n->tls_min_version)
+		return "tls-min-version";
+	if (strcmp(o->tls_server_name, n->tls_server_name))
+		return "tls-server-name";
 	return NULL;
 }

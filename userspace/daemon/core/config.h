@@ -59,6 +59,21 @@
  *   pcp-third-party on|off     off; on: THIRD_PARTY for LAN addresses
  *   pcp-rate N                 20 requests/s per client (burst 2N)
  *
+ * SIP over TLS (sip/tls.h), one block:
+ *   sip-tls yes|no             no; yes: TLS listeners on LAN and WAN
+ *   sip-tls-port PORT          5061
+ *   tls-cert PATH              the listeners' certificate chain (PEM)
+ *   tls-key PATH               its key (PEM, mode 0600)
+ *   tls-ca-file PATH           CAs the provider is verified against;
+ *                              without it, the system store
+ *   tls-verify yes|no          yes: verify the provider's certificate
+ *                              and name
+ *   tls-client-cert PATH       optional certificate toward the provider
+ *   tls-client-key PATH        its key (mode 0600)
+ *   tls-min-version 1.2|1.3    1.2
+ *   tls-server-name NAME       the name the provider's certificate must
+ *                              carry (and SNI); default its IP address
+ *
  * DURATION is a number with an optional unit: ms, s (default), m, h.
  * Errors name the file and line: "FILE:LINE: reason".
  */
@@ -128,6 +143,13 @@ struct natport_config {
 	unsigned int tcp_max_connections, tcp_max_per_peer;
 	uint32_t tcp_idle_timeout_ms;
 	uint32_t tcp_max_output; /* octets queued on one connection */
+	/* SIP over TLS (sip/tls.h); a path "" is not given */
+	int sip_tls, tls_verify;
+	uint16_t sip_tls_port;
+	int tls_min_version; /* wire value: 0x0303 TLS 1.2, 0x0304 TLS 1.3 */
+	char tls_cert[256], tls_key[256], tls_ca_file[256];
+	char tls_client_cert[256], tls_client_key[256];
+	char tls_server_name[256];
 
 	/* Built by natport_config_parse from lan-prefix, lan-address and
 	 * wan-address: the one address policy the proxy and the media code

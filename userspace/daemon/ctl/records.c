@@ -311,6 +311,11 @@ static const struct fig figs[] = {
 	  V(sip.tcp_framing_errors) },
 	{ G_SIP, "tcp_output_full", "tcp_output_full", V(sip.tcp_output_full) },
 	{ G_SIP, "tls_connections", "tls_connections", V(sip.tls_connections) },
+	{ G_SIP, "tls_handshakes", "tls_handshakes", V(sip.tls_handshakes) },
+	{ G_SIP, "tls_handshakes_failed", "tls_hs_failed",
+	  V(sip.tls_handshakes_failed) },
+	{ G_SIP, "tls_verify_failed", "tls_verify_failed",
+	  V(sip.tls_verify_failed) },
 	/* PCP and NAT-PMP (pcp/server.c): requests read, responses by
 	 * class (success: result code 0; errors: every other code, the
 	 * refusals included), leases by how they went */

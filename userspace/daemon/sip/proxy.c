@@ -19,6 +19,7 @@
 #include "sip/proxy.h"
 #include "sip/registrar.h"
 #include "sip/srclimit.h"
+#include "sip/tls.h"
 #include "sip/transport.h"
 #include "sip/addr6.h"
 
@@ -36,6 +37,7 @@ struct natport_proxy {
 	/* every transport by side and protocol; [side][NATPORT_SIP_UDP] is
 	 * tp[side], the others NULL when not enabled */
 	struct natport_sip_transport *tps[2][__NATPORT_SIP_PROTO_MAX];
+	struct natport_tls_side *tls[2]; /* the TLS transports' contexts */
 	struct natport_call_table *calls;
 	struct natport_registrar *reg;
 	struct natport_session_table *sessions; /* borrowed */
@@ -1496,6 +1498,48 @@ static int open_tcp(struct natport_proxy *p, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The TLS transports: a TCP transport whose streams are TLS (tls.h), on
+ * sip-tls-port. The WAN one also exists without sip-tls when the
+ * upstream proxy asks for TLS: nat-portd is then only a TLS client, and
+ * its listener, without tls-cert, refuses what connects to it.
+ */
+static int open_tls(struct natport_proxy *p, char *err, size_t errlen)
+{
+	const struct natport_endpoint *addr[2] = { &p->cfg.lan_address,
+						   &p->cfg.wan_address };
+
+	for (int s = 0; s < 2; s++) {
+		struct natport_sip_tcp_config tc = {
+			.local = *addr[s],
+			.proto = NATPORT_SIP_TLS,
+			.max_conns = p->cfg.tcp_max_connections,
+			.max_per_peer = p->cfg.tcp_max_per_peer,
+			.idle_ms = p->cfg.tcp_idle_timeout_ms,
+			.max_output = p->cfg.tcp_max_output,
+			.stream_new = natport_tls_side_stream,
+		};
+		struct natport_sip_transport *t;
+
+		if (s == NATPORT_SIDE_LAN && !p->cfg.sip_tls)
+			continue;
+		p->tls[s] = natport_tls_side_new(&p->cfg,
+						 s == NATPORT_SIDE_WAN, err,
+						 errlen);
+		if (!p->tls[s])
+			return -1;
+		tc.stream_arg = p->tls[s];
+		tc.local.port = p->cfg.sip_tls_port;
+		t = natport_sip_tcp_open(p->loop, &tc, on_message, p, err,
+					 errlen);
+		if (!t)
+			return -1;
+		t->side = s;
+		p->tps[s][NATPORT_SIP_TLS] = t;
+	}
+	return 0;
+}
+
 /* Every transport but the UDP ones (own.c keeps those). */
 static void close_streams(struct natport_proxy *p)
 {
@@ -1505,6 +1549,10 @@ static void close_streams(struct natport_proxy *p)
 				natport_sip_transport_close(p->tps[s][k]);
 				p->tps[s][k] = NULL;
 			}
+	for (int s = 0; s < 2; s++) {
+		natport_tls_side_free(p->tls[s]); /* after its streams */
+		p->tls[s] = NULL;
+	}
 }
 
 struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
@@ -1552,6 +1600,9 @@ struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 	p->tps[NATPORT_SIDE_LAN][NATPORT_SIP_UDP] = p->tp[NATPORT_SIDE_LAN];
 	p->tps[NATPORT_SIDE_WAN][NATPORT_SIP_UDP] = p->tp[NATPORT_SIDE_WAN];
 	if (cfg->sip_tcp && open_tcp(p, err, errlen))
+		goto err_wan;
+	if ((cfg->sip_tls || cfg->upstream_proto == NATPORT_SIP_TLS) &&
+	    open_tls(p, err, errlen))
 		goto err_wan;
 	p->own = natport_sip_own_new(p->tp, &p->cfg, p->secret);
 	if (!p->own) {
@@ -1622,6 +1673,8 @@ unsigned int natport_proxy_registrations(const struct natport_proxy *p)
 void natport_proxy_get_stats(struct natport_proxy *p,
 			     struct natport_proxy_stats *out)
 {
+	struct natport_tls_stats ts;
+
 	*out = p->st;
 	out->own_requests = natport_sip_own_sent(p->own);
 	for (int s = 0; s < 2; s++) {
@@ -1642,6 +1695,10 @@ void natport_proxy_get_stats(struct natport_proxy *p,
 		if (t)
 			out->tls_connections += t->conns;
 	}
+	natport_tls_stats_get(&ts);
+	out->tls_handshakes = ts.handshakes_ok;
+	out->tls_handshakes_failed = ts.handshakes_failed;
+	out->tls_verify_failed = ts.verify_failed;
 	natport_call_table_counters(p->calls, &out->calls_created,
 				    &out->calls_ended, &out->calls_full);
 }

@@ -49,6 +49,8 @@ struct natport_proxy_stats {
 		tcp_failed, tcp_idle_closed, tcp_framing_errors,
 		tcp_output_full;
 	uint64_t tls_connections; /* open now */
+	/* handshakes done, failed (any reason), failed verifying the peer */
+	uint64_t tls_handshakes, tls_handshakes_failed, tls_verify_failed;
 };
 
 /* The proxy borrows the session table and the media module. */

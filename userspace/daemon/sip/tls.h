@@ -46,6 +46,44 @@ struct natport_sip_stream *natport_tls_stream_new(struct natport_tls_ctx *ctx,
 int natport_tls_check_files(const struct natport_tls_config *c, char *err,
 			    size_t errlen);
 
+/*
+ * From nat-portd.conf (core/config.h): the listeners' side (tls-cert,
+ * tls-key) and the provider's (tls-ca-file, tls-verify, tls-client-cert,
+ * tls-client-key); both take tls-min-version. Paths point into cfg.
+ */
+struct natport_config;
+void natport_tls_config_listen(const struct natport_config *cfg,
+			       struct natport_tls_config *tc);
+void natport_tls_config_provider(const struct natport_config *cfg,
+				 struct natport_tls_config *tc);
+
+/* natport_tls_check_files for every TLS file cfg names; err says which
+ * key's file failed. Run by `nat-portd -n` and at start. */
+int natport_tls_check_config(const struct natport_config *cfg, char *err,
+			     size_t errlen);
+
+/*
+ * What one side of the router needs for its TLS transport (tcp.c's
+ * stream_new hook, transport.h): a server context for accepted
+ * connections (NULL without tls-cert: those are refused) and a client
+ * context for outgoing ones. wan 1: toward the provider, verified as the
+ * config says (tls-verify, tls-ca-file) against tls-server-name, or the
+ * peer's address when that is not set, and with tls-client-cert; wan 0:
+ * toward phones, which rarely have a certificate a CA vouches for, so
+ * not verified (the LAN side is the trusted one).
+ */
+struct natport_tls_side;
+struct natport_endpoint;
+struct natport_tls_side *natport_tls_side_new(const struct natport_config *cfg,
+					      int wan, char *err,
+					      size_t errlen);
+void natport_tls_side_free(struct natport_tls_side *side);
+/* natport_sip_stream_new_fn (transport.h), arg the side */
+struct natport_sip_stream *
+natport_tls_side_stream(void *arg, int fd, int server,
+			const struct natport_endpoint *peer, char *err,
+			size_t errlen);
+
 /* Counters for `nat-portctl stats`. */
 struct natport_tls_stats {
 	unsigned long handshakes_ok, handshakes_failed, verify_failed;
