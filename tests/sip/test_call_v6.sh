@@ -19,7 +19,9 @@
 #    of the phone); two IPv6 entries carry RTP both ways; a re-INVITE
 #    keeps them and media flows on; BYE removes them. Then a phone
 #    registers over IPv6 and the provider calls it (sip:alice@[wan6]).
-#    Then an IPv4 and an IPv6 call at the same time.
+#    Then the phone holds (a=sendonly) longer than the UDP conntrack
+#    timeouts and resumes: the pinholes survive and carry the resumed
+#    RTP. Then an IPv4 and an IPv6 call at the same time.
 # 2. NAT66 (nat66 yes): the same call; the provider sees c=IN IP6 of the
 #    router's wan-address6 and a port of the range, and gets the phone's
 #    RTP from there; BYE removes the entries.
@@ -77,15 +79,16 @@ table inet npt {
 NFT
 
 SFX= # a suffix for the sipp files, for two calls at once
-uas6() { # uas6 SCENARIO ADDR
-	bg "$NS_WAN" timeout 40 sipp -sf "$SCN/$1" -i "$2" -p 5060 -mi "$2" \
+scn() { case $1 in /*) echo "$1" ;; *) echo "$SCN/$1" ;; esac; }
+uas6() { # uas6 SCENARIO ADDR (SCENARIO under $SCN, or a full path)
+	bg "$NS_WAN" timeout 40 sipp -sf "$(scn "$1")" -i "$2" -p 5060 -mi "$2" \
 		-mp 7000 -m 1 -nostdin -trace_err -error_file "$TMP/uas$SFX.err" \
 		-trace_msg -message_file "$TMP/uas$SFX.msg" >"$TMP/uas$SFX.out" 2>&1
 	UAS_PID=$!
 	sleep 0.3
 }
 uac6() { # uac6 SCENARIO ADDR FAR ROUTER: the phone at ADDR calls FAR
-	bg "$NS_LAN" timeout 40 sipp -sf "$SCN/$1" -i "$2" -p 5060 -mi "$2" \
+	bg "$NS_LAN" timeout 40 sipp -sf "$(scn "$1")" -i "$2" -p 5060 -mi "$2" \
 		-mp 6000 -s 1000 -m 1 -key far "$3" -nostdin -trace_err \
 		-error_file "$TMP/uac$SFX.err" -trace_msg \
 		-message_file "$TMP/uac$SFX.msg" "$4:5060" >"$TMP/uac$SFX.out" 2>&1
@@ -189,7 +192,45 @@ check "RTP reached the phone ($a_lan) and the provider ($a_wan) through the pinh
 	[ "$a_lan" -gt 50 -a "$a_wan" -gt 50 ]
 check "the provider's BYE removed the entries" wait_until 50 np6_are 0
 
-echo "== 1c: an IPv4 and an IPv6 call at the same time"
+echo "== 1c: hold across the UDP timeouts over IPv6, then resume"
+# the IPv4 hold scenarios (test_reinvite_hold.sh), moved to IPv6: the
+# phone holds (a=sendonly) for 8 s of silence, longer than the router's
+# UDP conntrack timeouts (topo_up: 3 s / 5 s, the same sysctls for both
+# families), and resumes; the pinholes must still be there and carry the
+# resumed RTP
+for f in uac_hold uas_hold; do
+	sed -e "s/198\.51\.100\.20/[far]/g" \
+		-e 's/IN IP\[local_ip_type\] \[local_ip\]/IN IP[media_ip_type] [media_ip]/' \
+		"$SCN/$f.xml" >"$TMP/${f}6.xml"
+done
+t_udp=$(in_rtr sysctl -n net.netfilter.nf_conntrack_udp_timeout)
+t_str=$(in_rtr sysctl -n net.netfilter.nf_conntrack_udp_timeout_stream)
+check "the router's UDP timeouts are shorter than the hold ($t_udp s / $t_str s)" \
+	[ "$t_udp" -lt 8 -a "$t_str" -lt 8 ]
+in_lan nft reset counters table inet npt >/dev/null
+in_wan nft reset counters table inet npt >/dev/null
+uas6 "$TMP/uas_hold6.xml" "$WAN6_IP"
+uac6 "$TMP/uac_hold6.xml" "$LAN6_IP" "[$WAN6_IP]" "[$RTR6_LAN]"
+check "two IPv6 entries for the call to be held" wait_until 50 np6_are 2
+sleep 11.5 # on hold since ~5.5 s, silent since ~5 s
+a1=$(rx "$NS_LAN" audio)
+w1=$(rx "$NS_WAN" pinhole)
+check "the held call kept its two IPv6 entries through 6 s of silence" np6_are 2
+check "media before the hold reached both ends (phone $a1, provider $w1)" \
+	[ "$a1" -gt 100 -a "$w1" -gt 100 ]
+check "phone's sipp: hold, resume, BYE" wait_pid "$UAC_PID"
+check "provider's sipp: hold, resume, BYE" wait_pid "$UAS_PID"
+a2=$(rx "$NS_LAN" audio)
+w2=$(rx "$NS_WAN" pinhole)
+check "resumed RTP reached the phone through the pinhole ($((a2 - a1)) packets)" \
+	[ $((a2 - a1)) -gt 50 ]
+check "resumed RTP reached the provider ($((w2 - w1)) packets)" \
+	[ $((w2 - w1)) -gt 50 ]
+check "the sendonly re-INVITE crossed the router and was answered" \
+	grep -q "^a=recvonly" "$TMP/uac.msg"
+check "BYE removed the held call's IPv6 entries" wait_until 50 np6_are 0
+
+echo "== 1d: an IPv4 and an IPv6 call at the same time"
 uas uas.xml -m 1
 uac_bg uac.xml -m 1 -d 12000
 SFX=6
