@@ -79,16 +79,15 @@ table inet npt {
 NFT
 
 SFX= # a suffix for the sipp files, for two calls at once
-scn() { case $1 in /*) echo "$1" ;; *) echo "$SCN/$1" ;; esac; }
 uas6() { # uas6 SCENARIO ADDR (SCENARIO under $SCN, or a full path)
-	bg "$NS_WAN" timeout 40 sipp -sf "$(scn "$1")" -i "$2" -p 5060 -mi "$2" \
+	bg "$NS_WAN" timeout 40 sipp -sf "$(scenario "$1")" -i "$2" -p 5060 -mi "$2" \
 		-mp 7000 -m 1 -nostdin -trace_err -error_file "$TMP/uas$SFX.err" \
 		-trace_msg -message_file "$TMP/uas$SFX.msg" >"$TMP/uas$SFX.out" 2>&1
 	UAS_PID=$!
 	sleep 0.3
 }
 uac6() { # uac6 SCENARIO ADDR FAR ROUTER: the phone at ADDR calls FAR
-	bg "$NS_LAN" timeout 40 sipp -sf "$(scn "$1")" -i "$2" -p 5060 -mi "$2" \
+	bg "$NS_LAN" timeout 40 sipp -sf "$(scenario "$1")" -i "$2" -p 5060 -mi "$2" \
 		-mp 6000 -s 1000 -m 1 -key far "$3" -nostdin -trace_err \
 		-error_file "$TMP/uac$SFX.err" -trace_msg \
 		-message_file "$TMP/uac$SFX.msg" "$4:5060" >"$TMP/uac$SFX.out" 2>&1
