@@ -21,7 +21,9 @@
 #    registers over IPv6 and the provider calls it (sip:alice@[wan6]).
 #    Then the phone holds (a=sendonly) longer than the UDP conntrack
 #    timeouts and resumes: the pinholes survive and carry the resumed
-#    RTP. Then an IPv4 and an IPv6 call at the same time.
+#    RTP. Then the provider re-INVITEs to move its media to another IPv6
+#    address: the pinhole follows, RTP flows to and from the new remote.
+#    Then an IPv4 and an IPv6 call at the same time.
 # 2. NAT66 (nat66 yes): the same call; the provider sees c=IN IP6 of the
 #    router's wan-address6 and a port of the range, and gets the phone's
 #    RTP from there; BYE removes the entries.
@@ -38,6 +40,11 @@ set -eu
 trap cleanup EXIT
 sip_up
 topo_v6
+# a second provider address, where its re-INVITE moves the media (as a
+# media server would)
+WAN26_IP=2001:db8:2::21
+in_wan ip addr add $WAN26_IP/64 dev w0 nodad
+topo_neigh6 in_rtr r1 $WAN26_IP in_wan w0
 V6_CONF=("lan-prefix 192.0.2.0/24" "lan-prefix 2001:db8:1::/64"
 	"lan-address6 $RTR6_LAN" "wan-address6 $RTR6_WAN")
 
@@ -60,9 +67,11 @@ np6_pkts() { # "in out" packets summed over natport's IPv6 entries
 in_lan nft -f - <<NFT
 table inet npt {
 	counter audio { }
+	counter moved { }
 	chain in {
 		type filter hook input priority 0;
 		ip6 saddr $WAN6_IP udp sport 7000 udp dport 6000 counter name audio
+		ip6 saddr $WAN26_IP udp sport 7004 udp dport 6000 counter name moved
 	}
 }
 NFT
@@ -79,10 +88,11 @@ table inet npt {
 NFT
 
 SFX= # a suffix for the sipp files, for two calls at once
-uas6() { # uas6 SCENARIO ADDR (SCENARIO under $SCN, or a full path)
+uas6() { # uas6 SCENARIO ADDR [sipp args] (SCENARIO under $SCN or a path)
 	bg "$NS_WAN" timeout 40 sipp -sf "$(scenario "$1")" -i "$2" -p 5060 -mi "$2" \
 		-mp 7000 -m 1 -nostdin -trace_err -error_file "$TMP/uas$SFX.err" \
-		-trace_msg -message_file "$TMP/uas$SFX.msg" >"$TMP/uas$SFX.out" 2>&1
+		-trace_msg -message_file "$TMP/uas$SFX.msg" "${@:3}" \
+		>"$TMP/uas$SFX.out" 2>&1
 	UAS_PID=$!
 	sleep 0.3
 }
@@ -229,7 +239,40 @@ check "the sendonly re-INVITE crossed the router and was answered" \
 	grep -q "^a=recvonly" "$TMP/uac.msg"
 check "BYE removed the held call's IPv6 entries" wait_until 50 np6_are 0
 
-echo "== 1d: an IPv4 and an IPv6 call at the same time"
+echo "== 1d: a re-INVITE from the provider moves its media over IPv6"
+# test_reinvite_hold.sh's move, over IPv6: the provider re-INVITEs with
+# c=IN IP6 $WAN26_IP, m= 7004; the phone's answer crosses the router,
+# which replaces the pinhole before forwarding it
+sed -e 's/IN IP4 \[local_ip\]/IN IP6 [media_ip]/; s/IN IP4 \[media_ip\]/IN IP6 [media_ip]/' \
+	-e "s/IN IP4 203\.0\.113\.20/IN IP6 $WAN26_IP/" \
+	"$SCN/uas_move.xml" >"$TMP/uas_move6.xml"
+sed -e "s/198\.51\.100\.20/[far]/g" \
+	-e 's/IN IP\[local_ip_type\] \[local_ip\]/IN IP[media_ip_type] [media_ip]/' \
+	"$SCN/uac_moved.xml" >"$TMP/uac_moved6.xml"
+moved6() { np6_raw | grep -q "src=$WAN26_IP dst=$LAN6_IP sport=7004 dport=6000 "; }
+bg "$NS_WAN" "$BIN/tests/np-udp" recv -b "[$WAN26_IP]:7004" -n 50 -t 15000 \
+	>"$TMP/moved6.recv" 2>&1
+RECV_PID=$!
+uas6 "$TMP/uas_move6.xml" "$WAN6_IP" -d 5000
+uac6 "$TMP/uac_moved6.xml" "$LAN6_IP" "[$WAN6_IP]" "[$RTR6_LAN]"
+check "the re-INVITE's answer moved the pinhole to [$WAN26_IP]:7004" \
+	wait_until 80 moved6
+check "the new address got the phone's RTP" wait_pid "$RECV_PID"
+check "...from the phone's own address (a pinhole: no translation)" \
+	grep -q "from \[$LAN6_IP\]:6000" "$TMP/moved6.recv"
+m0=$(rx "$NS_LAN" moved)
+in_wan "$BIN/tests/np-udp" send -b "[$WAN26_IP]:7004" -d "[$LAN6_IP]:6000" \
+	-n 50 -i 10000 >/dev/null
+sleep 0.3
+m1=$(rx "$NS_LAN" moved)
+check "the phone got RTP from the new address ($m0 -> $m1)" [ "$m1" -ge $((m0 + 50)) ]
+check "no entry left for the old remote's RTP" \
+	bash -c "! grep -q 'src=$WAN6_IP dst=$LAN6_IP sport=7000 dport=6000 ' <<<\"\$1\"" _ "$(np6_raw)"
+check "phone's sipp completed the call" wait_pid "$UAC_PID"
+check "provider's sipp completed the call" wait_pid "$UAS_PID"
+check "BYE removed the entries" wait_until 50 np6_are 0
+
+echo "== 1e: an IPv4 and an IPv6 call at the same time"
 uas uas.xml -m 1
 uac_bg uac.xml -m 1 -d 12000
 SFX=6
