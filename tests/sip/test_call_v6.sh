@@ -19,6 +19,10 @@
 #    of the phone); two IPv6 entries carry RTP both ways; a re-INVITE
 #    keeps them and media flows on; BYE removes them. Then a phone
 #    registers over IPv6 and the provider calls it (sip:alice@[wan6]).
+#    Then the phone holds (a=sendonly) longer than the UDP conntrack
+#    timeouts and resumes: the pinholes survive and carry the resumed
+#    RTP. Then the provider re-INVITEs to move its media to another IPv6
+#    address: the pinhole follows, RTP flows to and from the new remote.
 #    Then an IPv4 and an IPv6 call at the same time.
 # 2. NAT66 (nat66 yes): the same call; the provider sees c=IN IP6 of the
 #    router's wan-address6 and a port of the range, and gets the phone's
@@ -36,6 +40,11 @@ set -eu
 trap cleanup EXIT
 sip_up
 topo_v6
+# a second provider address, where its re-INVITE moves the media (as a
+# media server would)
+WAN26_IP=2001:db8:2::21
+in_wan ip addr add $WAN26_IP/64 dev w0 nodad
+topo_neigh6 in_rtr r1 $WAN26_IP in_wan w0
 V6_CONF=("lan-prefix 192.0.2.0/24" "lan-prefix 2001:db8:1::/64"
 	"lan-address6 $RTR6_LAN" "wan-address6 $RTR6_WAN")
 
@@ -58,9 +67,11 @@ np6_pkts() { # "in out" packets summed over natport's IPv6 entries
 in_lan nft -f - <<NFT
 table inet npt {
 	counter audio { }
+	counter moved { }
 	chain in {
 		type filter hook input priority 0;
 		ip6 saddr $WAN6_IP udp sport 7000 udp dport 6000 counter name audio
+		ip6 saddr $WAN26_IP udp sport 7004 udp dport 6000 counter name moved
 	}
 }
 NFT
@@ -77,15 +88,16 @@ table inet npt {
 NFT
 
 SFX= # a suffix for the sipp files, for two calls at once
-uas6() { # uas6 SCENARIO ADDR
-	bg "$NS_WAN" timeout 40 sipp -sf "$SCN/$1" -i "$2" -p 5060 -mi "$2" \
+uas6() { # uas6 SCENARIO ADDR [sipp args] (SCENARIO under $SCN or a path)
+	bg "$NS_WAN" timeout 40 sipp -sf "$(scenario "$1")" -i "$2" -p 5060 -mi "$2" \
 		-mp 7000 -m 1 -nostdin -trace_err -error_file "$TMP/uas$SFX.err" \
-		-trace_msg -message_file "$TMP/uas$SFX.msg" >"$TMP/uas$SFX.out" 2>&1
+		-trace_msg -message_file "$TMP/uas$SFX.msg" "${@:3}" \
+		>"$TMP/uas$SFX.out" 2>&1
 	UAS_PID=$!
 	sleep 0.3
 }
 uac6() { # uac6 SCENARIO ADDR FAR ROUTER: the phone at ADDR calls FAR
-	bg "$NS_LAN" timeout 40 sipp -sf "$SCN/$1" -i "$2" -p 5060 -mi "$2" \
+	bg "$NS_LAN" timeout 40 sipp -sf "$(scenario "$1")" -i "$2" -p 5060 -mi "$2" \
 		-mp 6000 -s 1000 -m 1 -key far "$3" -nostdin -trace_err \
 		-error_file "$TMP/uac$SFX.err" -trace_msg \
 		-message_file "$TMP/uac$SFX.msg" "$4:5060" >"$TMP/uac$SFX.out" 2>&1
@@ -189,7 +201,78 @@ check "RTP reached the phone ($a_lan) and the provider ($a_wan) through the pinh
 	[ "$a_lan" -gt 50 -a "$a_wan" -gt 50 ]
 check "the provider's BYE removed the entries" wait_until 50 np6_are 0
 
-echo "== 1c: an IPv4 and an IPv6 call at the same time"
+echo "== 1c: hold across the UDP timeouts over IPv6, then resume"
+# the IPv4 hold scenarios (test_reinvite_hold.sh), moved to IPv6: the
+# phone holds (a=sendonly) for 8 s of silence, longer than the router's
+# UDP conntrack timeouts (topo_up: 3 s / 5 s, the same sysctls for both
+# families), and resumes; the pinholes must still be there and carry the
+# resumed RTP
+for f in uac_hold uas_hold; do
+	sed -e "s/198\.51\.100\.20/[far]/g" \
+		-e 's/IN IP\[local_ip_type\] \[local_ip\]/IN IP[media_ip_type] [media_ip]/' \
+		"$SCN/$f.xml" >"$TMP/${f}6.xml"
+done
+t_udp=$(in_rtr sysctl -n net.netfilter.nf_conntrack_udp_timeout)
+t_str=$(in_rtr sysctl -n net.netfilter.nf_conntrack_udp_timeout_stream)
+check "the router's UDP timeouts are shorter than the hold ($t_udp s / $t_str s)" \
+	[ "$t_udp" -lt 8 -a "$t_str" -lt 8 ]
+in_lan nft reset counters table inet npt >/dev/null
+in_wan nft reset counters table inet npt >/dev/null
+uas6 "$TMP/uas_hold6.xml" "$WAN6_IP"
+uac6 "$TMP/uac_hold6.xml" "$LAN6_IP" "[$WAN6_IP]" "[$RTR6_LAN]"
+check "two IPv6 entries for the call to be held" wait_until 50 np6_are 2
+sleep 11.5 # on hold since ~5.5 s, silent since ~5 s
+a1=$(rx "$NS_LAN" audio)
+w1=$(rx "$NS_WAN" pinhole)
+check "the held call kept its two IPv6 entries through 6 s of silence" np6_are 2
+check "media before the hold reached both ends (phone $a1, provider $w1)" \
+	[ "$a1" -gt 100 -a "$w1" -gt 100 ]
+check "phone's sipp: hold, resume, BYE" wait_pid "$UAC_PID"
+check "provider's sipp: hold, resume, BYE" wait_pid "$UAS_PID"
+a2=$(rx "$NS_LAN" audio)
+w2=$(rx "$NS_WAN" pinhole)
+check "resumed RTP reached the phone through the pinhole ($((a2 - a1)) packets)" \
+	[ $((a2 - a1)) -gt 50 ]
+check "resumed RTP reached the provider ($((w2 - w1)) packets)" \
+	[ $((w2 - w1)) -gt 50 ]
+check "the sendonly re-INVITE crossed the router and was answered" \
+	grep -q "^a=recvonly" "$TMP/uac.msg"
+check "BYE removed the held call's IPv6 entries" wait_until 50 np6_are 0
+
+echo "== 1d: a re-INVITE from the provider moves its media over IPv6"
+# test_reinvite_hold.sh's move, over IPv6: the provider re-INVITEs with
+# c=IN IP6 $WAN26_IP, m= 7004; the phone's answer crosses the router,
+# which replaces the pinhole before forwarding it
+sed -e 's/IN IP4 \[local_ip\]/IN IP6 [media_ip]/; s/IN IP4 \[media_ip\]/IN IP6 [media_ip]/' \
+	-e "s/IN IP4 203\.0\.113\.20/IN IP6 $WAN26_IP/" \
+	"$SCN/uas_move.xml" >"$TMP/uas_move6.xml"
+sed -e "s/198\.51\.100\.20/[far]/g" \
+	-e 's/IN IP\[local_ip_type\] \[local_ip\]/IN IP[media_ip_type] [media_ip]/' \
+	"$SCN/uac_moved.xml" >"$TMP/uac_moved6.xml"
+moved6() { np6_raw | grep -q "src=$WAN26_IP dst=$LAN6_IP sport=7004 dport=6000 "; }
+bg "$NS_WAN" "$BIN/tests/np-udp" recv -b "[$WAN26_IP]:7004" -n 50 -t 15000 \
+	>"$TMP/moved6.recv" 2>&1
+RECV_PID=$!
+uas6 "$TMP/uas_move6.xml" "$WAN6_IP" -d 5000
+uac6 "$TMP/uac_moved6.xml" "$LAN6_IP" "[$WAN6_IP]" "[$RTR6_LAN]"
+check "the re-INVITE's answer moved the pinhole to [$WAN26_IP]:7004" \
+	wait_until 80 moved6
+check "the new address got the phone's RTP" wait_pid "$RECV_PID"
+check "...from the phone's own address (a pinhole: no translation)" \
+	grep -q "from \[$LAN6_IP\]:6000" "$TMP/moved6.recv"
+m0=$(rx "$NS_LAN" moved)
+in_wan "$BIN/tests/np-udp" send -b "[$WAN26_IP]:7004" -d "[$LAN6_IP]:6000" \
+	-n 50 -i 10000 >/dev/null
+sleep 0.3
+m1=$(rx "$NS_LAN" moved)
+check "the phone got RTP from the new address ($m0 -> $m1)" [ "$m1" -ge $((m0 + 50)) ]
+check "no entry left for the old remote's RTP" \
+	bash -c "! grep -q 'src=$WAN6_IP dst=$LAN6_IP sport=7000 dport=6000 ' <<<\"\$1\"" _ "$(np6_raw)"
+check "phone's sipp completed the call" wait_pid "$UAC_PID"
+check "provider's sipp completed the call" wait_pid "$UAS_PID"
+check "BYE removed the entries" wait_until 50 np6_are 0
+
+echo "== 1e: an IPv4 and an IPv6 call at the same time"
 uas uas.xml -m 1
 uac_bg uac.xml -m 1 -d 12000
 SFX=6

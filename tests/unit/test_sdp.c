@@ -519,6 +519,79 @@ START_TEST(test_bad_reasons)
 }
 END_TEST
 
+/* Malformed IPv6 in SDP, written inline: each body is the good IPv6 one
+ * with one line spoiled, so the refusal is that line's and nothing else's.
+ * An IPv6 reference in SDP is bare (RFC 4566 section 5.7, RFC 5118
+ * section 4.5): the brackets of a SIP URI are not allowed there, so a
+ * bracketed address is refused, not silently unwrapped. */
+static void bad_v6(const char *o, const char *c, const char *rtcp,
+		   const char *want)
+{
+	char body[1024], err[256] = "";
+	struct natport_sdp sdp;
+	int n;
+
+	n = snprintf(body, sizeof(body),
+		     "v=0\r\no=alice 1 1 %s\r\ns=natport\r\nc=%s\r\n"
+		     "t=0 0\r\nm=audio 49170 RTP/AVP 0\r\n%s%s"
+		     "a=rtpmap:0 PCMU/8000\r\n",
+		     o, c, rtcp, *rtcp ? "\r\n" : "");
+	ck_assert_int_lt(n, (int)sizeof(body));
+	ck_assert_msg(natport_sdp_parse(&sdp, body, (size_t)n, err,
+					sizeof(err)) == -1,
+		      "accepted: o=%s c=%s %s", o, c, rtcp);
+	ck_assert_msg(strstr(err, want), "c=%s %s: reason '%s', want '%s'", c,
+		      rtcp, err, want);
+}
+
+START_TEST(test_bad_ipv6)
+{
+	const char *o6 = "IN IP6 2001:db8:1::10";
+
+	/* the control: the same body with nothing spoiled parses */
+	{
+		const char *good = "v=0\r\no=alice 1 1 IN IP6 2001:db8:1::10\r\n"
+				   "s=natport\r\nc=IN IP6 2001:db8:1::10\r\n"
+				   "t=0 0\r\nm=audio 49170 RTP/AVP 0\r\n"
+				   "a=rtcp:49171 IN IP6 2001:db8:1::10\r\n"
+				   "a=rtpmap:0 PCMU/8000\r\n";
+		struct natport_sdp sdp;
+		char err[256] = "";
+
+		ck_assert_msg(natport_sdp_parse(&sdp, good, strlen(good), err,
+						sizeof(err)) == 0,
+			      "control refused: %s", err);
+		ck_assert_int_eq(sdp.s[0].rtp.family, AF_INET6);
+		ck_assert_int_eq(sdp.s[0].rtcp.port, 49171);
+		natport_sdp_free(&sdp);
+	}
+	/* c=IN IP6 with something that is no IPv6 address */
+	bad_v6(o6, "IN IP6 garbage", "", "c=");
+	bad_v6(o6, "IN IP6 2001:db8:1::10::1", "", "c=");
+	bad_v6(o6, "IN IP6 2001:db8:1:::10", "", "c=");
+	bad_v6(o6, "IN IP6 2001:db8:1::1g", "", "c=");
+	bad_v6(o6, "IN IP6 2001:db8:1::10%eth0", "", "c=");
+	bad_v6(o6, "IN IP6 ::ffff:192.0.2.300", "", "c=");
+	bad_v6(o6, "IN IP6 ", "", "missing or empty");
+	/* an IPv6 address on an IP4 line, and the other way round */
+	bad_v6(o6, "IN IP4 2001:db8:1::10", "", "c=");
+	bad_v6(o6, "IN IP4 ::ffff:192.0.2.10", "", "c=");
+	bad_v6(o6, "IN IP6 192.0.2.10", "", "c=");
+	/* bracketed, as in a SIP URI, and half-bracketed */
+	bad_v6(o6, "IN IP6 [2001:db8:1::10]", "", "c=");
+	bad_v6(o6, "IN IP6 [2001:db8:1::10", "", "c=");
+	bad_v6(o6, "IN IP6 2001:db8:1::10]", "", "c=");
+	bad_v6(o6, "IN IP6 [2001:db8:1::10]:49170", "", "c=");
+	/* the same faults in a=rtcp's address */
+	bad_v6(o6, "IN IP6 2001:db8:1::10", "a=rtcp:49171 IN IP6 garbage",
+	       "a=rtcp");
+	bad_v6(o6, "IN IP6 2001:db8:1::10",
+	       "a=rtcp:49171 IN IP6 [2001:db8:1::10]", "a=rtcp");
+	bad_v6(o6, "IN IP6 2001:db8:1::10",
+	       "a=rtcp:49171 IN IP4 2001:db8:1::10", "a=rtcp");
+}
+END_TEST
+
 START_TEST(test_bounds)
 {
 	struct body b = load("good-audio-only.sdp");
@@ -1048,6 +1121,7 @@ static Suite *sdp_suite(void)
 	tcase_add_test(tc, test_corpus_good);
 	tcase_add_test(tc, test_corpus_bad);
 	tcase_add_test(tc, test_bad_reasons);
+	tcase_add_test(tc, test_bad_ipv6);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("parse");
