@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# bench_tls.sh - call setup through nat-portd with its provider hop over
+# UDP, TCP and TLS, in one topology and run, so the ratios isolate the
+# transport of that one hop (Debian's sipp has no TLS, so no sipp can be
+# the TLS end; Kamailio with tls.so is, as in tests/tls/):
+#
+#   LAN phone (sipp uac, UDP)  nat-portd          Kamailio           callee (sipp uas)
+#   192.0.2.20:5060 ------ 192.0.2.1 | 198.51.100.1 =hop= 198.51.100.20 -UDP- 203.0.113.20
+#   hop: udp 5060, tcp 5060 or tls 5061 (the test CA of tests/lib/tlsca.sh,
+#   verified, provider.test); one connection carries every call
+#
+# Each hop runs the same steps: STEP_SECS seconds of calls (INVITE with
+# SDP, 200 with SDP, ACK, 100 ms, BYE, 200) at each rate of RATES. Figures
+# per hop and step: calls/s achieved, failed calls, nat-portd CPU seconds
+# per 1,000 calls; then, at the highest step every hop ran without a
+# failed call, the TCP/UDP and TLS/UDP ratios of rate and CPU. Kamailio
+# and the sipps are the same in all three, so they cancel in the ratios.
+# bench-budget: 120
+set -u
+cd "$(dirname "$0")/../.."
+. tests/tls/lib_tls.sh
+. tests/bench/lib_bench.sh
+trap 'topo_down; rm -rf "$TMP"' EXIT
+need_root
+for t in sipp kamailio openssl; do
+	command -v $t >/dev/null || { echo "SKIP: missing $t (make deps)"; exit 77; }
+done
+[ -r $KAM_TLS_MODS/tls.so ] ||
+	{ echo "SKIP: missing Kamailio's tls.so (kamailio-tls-modules)"; exit 77; }
+[ -x "$PORTD" ] || { echo "SKIP: no $PORTD (make)"; exit 77; }
+STEP_SECS=${STEP_SECS:-4}
+RATES=${RATES:-"100 200 400 800"}
+SF=$TOP/tests/bench/scenarios/uac_ramp.xml
+PHONE=192.0.2.20
+HOPS="udp tcp tls"
+
+topo_up
+in_lan ip addr add $PHONE/24 dev c0
+tls_pki
+
+# Kamailio from tests/tls/kamailio-tls.cfg, plus TCP on 5060; without its
+# per-request log lines (they would be most of its work) and with shared
+# memory for the transactions of a few seconds at 400 calls/s (tm keeps
+# each for its wait timer after the final response).
+kam_start() {
+	local d=$TMP/kam i
+	mkdir -p "$d"
+	sed "s|@DIR@|$d|g; s|@LISTEN@|$WAN_IP|g; s|^debug=2|debug=1|
+		s|^listen=udp:.*|&\nlisten=tcp:$WAN_IP:5060|" \
+		"$TLSDIR/kamailio-tls.cfg" >"$d/kamailio.cfg"
+	sed "s|@DIR@|$PKI|g" "$TLSDIR/tls.cfg" >"$d/tls.cfg"
+	kamailio -c -f "$d/kamailio.cfg" >"$d/check.log" 2>&1 || {
+		echo "FATAL: kamailio config refused: $(tail -n 3 "$d/check.log")"
+		exit 1
+	}
+	bg "$NS_WAN" kamailio -DD -E -f "$d/kamailio.cfg" -Y "$d" -m 256 -M 16 \
+		>"$d/kam.log" 2>&1
+	KAM_PID=$!
+	for i in $(seq 80); do
+		in_wan ss -ltn | grep -q "$WAN_IP:5061" &&
+			in_wan ss -ltn | grep -q "$WAN_IP:5060" && return 0
+		kill -0 "$KAM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -n 20 "$d/kam.log"
+	echo "FATAL: kamailio did not start"
+	exit 1
+}
+
+# step RATE -> "achieved ok failed"
+step() {
+	local rate=$1 calls upid
+	calls=$((rate * STEP_SECS))
+	rm -rf "$TMP/step" && mkdir -p "$TMP/step"
+	# the callee registers as 1000 (Kamailio routes the phone's calls to
+	# it), then answers on the same address and port
+	in_wan timeout 10 sipp -sf "$TLSDIR/scenarios/callee_reg.xml" \
+		-i $WAN2_IP -p 5060 -s 1000 -m 1 -nostdin $WAN_IP:5060 \
+		>"$TMP/step/reg.out" 2>&1 || { echo "0 0 $calls"; return; }
+	ip netns exec "$NS_WAN" timeout $((STEP_SECS * 3 + 20)) sipp \
+		-sf "$SCN/uas_short.xml" -i "$WAN2_IP" -p 5060 \
+		-mi "$WAN2_IP" -mp 7000 -nostdin -m $calls \
+		>"$TMP/step/uas.out" 2>&1 &
+	upid=$!
+	sleep 0.3
+	(cd "$TMP/step" && exec ip netns exec "$NS_LAN" \
+		timeout $((STEP_SECS * 3 + 15)) sipp -sf "$SF" \
+		-key uasport 5060 -i $PHONE -p 5060 -mi $PHONE -mp 6000 \
+		-s 1000 -nostdin -m $calls -r "$rate" -l 20000 -d 100 \
+		-recv_timeout 4000 -fd 1 -trace_err \
+		"$RTR_LAN:5060" >"$TMP/step/uac.out" 2>&1)
+	sleep 0.5
+	kill $upid 2>/dev/null
+	wait $upid 2>/dev/null
+	# BENCH_KEEP=DIR: each step's sipp output and errors kept there
+	[ -z "${BENCH_KEEP:-}" ] || cp -r "$TMP/step" "$BENCH_KEEP/$(date +%s%N)"
+	awk '
+		/Successful call/ { o = $NF }
+		/Failed call/ { b = $NF }
+		/Call Rate/ { split($0, f, "|"); gsub(/[^0-9.]/, "", f[3]); r = f[3] }
+		END { printf "%.0f %d %d\n", r, o, b }' "$TMP/step/uac.out"
+}
+
+declare -A RATE_OK CPU_OK
+run() { # run HOP
+	local hop=$1 up=() rate got ok bad c0 c1 cpk steps= hs
+	case $hop in
+	udp) up=("upstream-proxy $WAN_IP:5060") ;;
+	tcp) up=("upstream-proxy $WAN_IP:5060;transport=tcp") ;;
+	tls) up=("upstream-proxy $WAN_IP:5061;transport=tls"
+		"tls-ca-file $PKI/ca.pem" "tls-server-name provider.test") ;;
+	esac
+	rtr_ct_flush
+	# every hop with the same listeners (TCP and TLS idle on the LAN)
+	portd_start "sip-tcp yes" "sip-tls yes" "tls-cert $PKI/server.pem" \
+		"tls-key $PKI/server.key" "${up[@]}" \
+		"media-port-range 20000-39999" "quarantine 1s" \
+		"max-mappings-per-client 65536" \
+		"max-calls 100000" "${BENCH_NO_LIMITS[@]}"
+	for rate in $RATES; do
+		[ "$(bench_left)" -gt $((STEP_SECS * 2 + 10)) ] || break
+		c0=$(cpu_ticks "$PORTD_PID")
+		read -r got ok bad <<<"$(step "$rate")"
+		c1=$(cpu_ticks "$PORTD_PID")
+		cpk=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v n="$ok" 'BEGIN { printf "%.3f", n ? c / hz / n * 1000 : 0 }')
+		printf '  %-3s hop, offered %4d calls/s: achieved %5s, %5d ok, %3d failed, %s CPU s/1000 calls\n' \
+			"$hop" "$rate" "$got" "$ok" "$bad" "$cpk"
+		steps="$steps${steps:+,}[$rate,$got,$ok,$bad,$cpk]"
+		if [ "$bad" = 0 ] && [ "$ok" -gt 0 ]; then
+			RATE_OK[$hop:$rate]=$got
+			CPU_OK[$hop:$rate]=$cpk
+		else
+			FAILED_SEEN="$FAILED_SEEN $hop@$rate:$bad"
+		fi
+	done
+	portd_stats
+	hs="tcp_connected=$(st tcp_connected) tls_handshakes=$(st tls_handshakes) tls_hs_failed=$(st tls_hs_failed)"
+	echo "  $hop hop: nat-portd $hs"
+	if [ "$hop" = tls ] && [ "$(st tls_handshakes)" -lt 1 ]; then
+		FAULTS="$FAULTS tls:no-handshake"
+	fi
+	figure "sip_hop_${hop}_steps" "$(echo "$steps" | tr ',' '\n' | wc -l)" "steps" "steps=[$steps]"
+	portd_stop || { echo "nat-portd did not exit cleanly"; FAULTS="$FAULTS $hop:exit"; }
+}
+
+echo "tls: ${STEP_SECS}s steps at $RATES calls/s; UDP phone, nat-portd->Kamailio over $HOPS"
+bench_no_limits
+kam_start
+FAILED_SEEN= FAULTS=
+for hop in $HOPS; do run $hop; done
+best=
+for rate in $RATES; do
+	all=1
+	for hop in $HOPS; do [ -n "${RATE_OK[$hop:$rate]:-}" ] || all=; done
+	[ -z "$all" ] || best=$rate
+done
+[ -z "$FAILED_SEEN$FAULTS" ] || echo "tls: failed calls seen:${FAILED_SEEN:- none}; faults:${FAULTS:- none}"
+if [ -z "$best" ]; then
+	not_measured sip_tls_vs_udp "no step without a failed call on all of $HOPS (failed:$FAILED_SEEN; faults:${FAULTS:- none})"
+	exit 0
+fi
+for hop in tcp tls; do
+	rr=$(fdiv "${RATE_OK[$hop:$best]}" "${RATE_OK[udp:$best]}")
+	cr=$(fdiv "${CPU_OK[$hop:$best]}" "${CPU_OK[udp:$best]}")
+	eval "RR_$hop=$rr CR_$hop=$cr"
+	figure "sip_hop_${hop}_calls_per_s" "${RATE_OK[$hop:$best]}" "calls/s" \
+		"offered=$best" "udp=${RATE_OK[udp:$best]}" "ratio=$rr"
+	figure "sip_hop_${hop}_cpu_s_per_1000_calls" "${CPU_OK[$hop:$best]}" "s" \
+		"offered=$best" "udp=${CPU_OK[udp:$best]}" "ratio=$cr"
+done
+echo "at $best calls/s offered: calls/s UDP ${RATE_OK[udp:$best]}, TCP ${RATE_OK[tcp:$best]}" \
+	"(${RR_tcp}x), TLS ${RATE_OK[tls:$best]} (${RR_tls}x); nat-portd CPU s/1000 calls" \
+	"UDP ${CPU_OK[udp:$best]}, TCP ${CPU_OK[tcp:$best]} (${CR_tcp}x), TLS ${CPU_OK[tls:$best]} (${CR_tls}x)"
+# TLS records cost an AES-GCM pass and a MAC per message each way on one
+# long-lived connection (the handshake is once): it should stay within
+# what TCP is allowed against UDP in bench_tcp.sh, twice.
+# A failed call at or below that step, or a fault, is not the machine's
+# capacity running out: the verdict is then not met whatever the CPU.
+low=
+for f in $FAILED_SEEN; do
+	r=${f#*@}
+	[ "${r%%:*}" -gt "$best" ] || low="$low $f"
+done
+ok=met
+fcmp "$CR_tls" '<=' 2 || ok=not
+[ -z "$low$FAULTS" ] || ok=not
+verdict sip_tls_cpu_cost $ok "TLS hop <= 2x UDP hop CPU per call, 0 failed" \
+	"${CR_tls}x (TCP ${CR_tcp}x) at $best calls/s (${CPU_OK[tls:$best]} vs ${CPU_OK[udp:$best]} s/1000)${FAILED_SEEN:+; failed calls seen:$FAILED_SEEN}${FAULTS:+; faults:$FAULTS}"
