@@ -146,6 +146,8 @@ hop_step() { # hop_step HOP RATE
 		OKN[$hop:$rate]=$ok
 	else
 		FAILED_SEEN="$FAILED_SEEN $hop@$rate:$bad"
+		[ -z "${BENCH_KEEP:-}" ] || cp "$PORTD_LOG" "$TMP/kam/kam.log" \
+			"$BENCH_KEEP/" 2>/dev/null
 	fi
 	if [ "$hop" = tls ] && [ "$(st tls_handshakes)" != 1 ]; then
 		FAULTS="$FAULTS tls@$rate:handshakes=$(st tls_handshakes)"
