@@ -160,7 +160,7 @@ hop_step() { # hop_step HOP RATE
 echo "tls: ${STEP_SECS}s steps at $RATES calls/s; UDP phone, nat-portd->Kamailio over $HOPS in turn"
 bench_no_limits
 kam_start
-FAILED_SEEN= FAULTS=
+FAILED_SEEN="" FAULTS=""
 for rate in $RATES; do
 	[ "$(bench_left)" -gt $((3 * (STEP_SECS * 2 + 6))) ] || break
 	for hop in $HOPS; do hop_step $hop $rate; done
@@ -170,7 +170,7 @@ for hop in $HOPS; do
 done
 # the highest rate every hop ran without a failed call gives the calls/s
 # ratios; CPU per call sums every such rate (more calls, less noise)
-best= clean=
+best="" clean=""
 for rate in $RATES; do
 	all=1
 	for hop in $HOPS; do [ -n "${RATE_OK[$hop:$rate]:-}" ] || all=; done
@@ -181,27 +181,27 @@ if [ -z "$best" ]; then
 	not_measured sip_tls_cpu_cost "no step without a failed call on all of $HOPS (failed:$FAILED_SEEN; faults:${FAULTS:- none})"
 	exit 0
 fi
-declare -A CPU
+declare -A CPU RR CR
 for hop in $HOPS; do
 	t=0 n=0
 	for rate in $clean; do
-		t=$((t + TK[$hop:$rate])) n=$((n + OKN[$hop:$rate]))
+		t=$((t + ${TK[$hop:$rate]})) n=$((n + ${OKN[$hop:$rate]}))
 	done
 	CPU[$hop]=$(awk -v c=$t -v hz="$HZ" -v n=$n 'BEGIN { printf "%.3f", c / hz / n * 1000 }')
 done
 for hop in tcp tls; do
 	rr=$(fdiv "${RATE_OK[$hop:$best]}" "${RATE_OK[udp:$best]}")
 	cr=$(fdiv "${CPU[$hop]}" "${CPU[udp]}")
-	eval "RR_$hop=$rr CR_$hop=$cr"
+	RR[$hop]=$rr CR[$hop]=$cr
 	figure "sip_hop_${hop}_calls_per_s" "${RATE_OK[$hop:$best]}" "calls/s" \
 		"offered=$best" "udp=${RATE_OK[udp:$best]}" "ratio=$rr"
 	figure "sip_hop_${hop}_cpu_s_per_1000_calls" "${CPU[$hop]}" "s" \
 		"offered=\"$(echo $clean)\"" "udp=${CPU[udp]}" "ratio=$cr"
 done
 echo "at $best calls/s offered: calls/s UDP ${RATE_OK[udp:$best]}, TCP ${RATE_OK[tcp:$best]}" \
-	"(${RR_tcp}x), TLS ${RATE_OK[tls:$best]} (${RR_tls}x)"
+	"(${RR[tcp]}x), TLS ${RATE_OK[tls:$best]} (${RR[tls]}x)"
 echo "over the steps at$clean calls/s: nat-portd CPU s/1000 calls" \
-	"UDP ${CPU[udp]}, TCP ${CPU[tcp]} (${CR_tcp}x), TLS ${CPU[tls]} (${CR_tls}x)"
+	"UDP ${CPU[udp]}, TCP ${CPU[tcp]} (${CR[tcp]}x), TLS ${CPU[tls]} (${CR[tls]}x)"
 # TLS records cost an AES-GCM pass and a MAC per message each way on one
 # long-lived connection (the handshake is once): it should stay within
 # what TCP is allowed against UDP in bench_tcp.sh, twice.
@@ -213,7 +213,7 @@ for f in $FAILED_SEEN; do
 	[ "${r%%:*}" -gt "$best" ] || low="$low $f"
 done
 ok=met
-fcmp "$CR_tls" '<=' 2 || ok=not
+fcmp "${CR[tls]}" '<=' 2 || ok=not
 [ -z "$low$FAULTS" ] || ok=not
 verdict sip_tls_cpu_cost $ok "TLS hop <= 2x UDP hop CPU per call, 0 failed" \
-	"${CR_tls}x (TCP ${CR_tcp}x) over$clean calls/s (${CPU[tls]} vs ${CPU[udp]} s/1000); calls/s at $best: TLS ${RR_tls}x, TCP ${RR_tcp}x${FAILED_SEEN:+; failed calls seen:$FAILED_SEEN}${FAULTS:+; faults:$FAULTS}"
+	"${CR[tls]}x (TCP ${CR[tcp]}x) over$clean calls/s (${CPU[tls]} vs ${CPU[udp]} s/1000); calls/s at $best: TLS ${RR[tls]}x, TCP ${RR[tcp]}x${FAILED_SEEN:+; failed calls seen:$FAILED_SEEN}${FAULTS:+; faults:$FAULTS}"
