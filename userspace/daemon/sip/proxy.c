@@ -1027,6 +1027,11 @@ static int over_source_rate(struct natport_proxy *p, enum natport_side side,
 	return 1;
 }
 
+static void request_lost(struct natport_proxy *p,
+			 struct natport_sip_transport *out,
+			 const struct natport_endpoint *dst, osip_message_t *m,
+			 const char *why);
+
 static void handle_request(struct natport_proxy *p,
 			   struct natport_sip_transport *tp,
 			   const struct natport_endpoint *src,
@@ -1136,8 +1141,14 @@ static void handle_request(struct natport_proxy *p,
 		p->st.dropped++;
 		return;
 	}
-	if (!send_msg(p, out, m, &dst))
+	ret = send_msg(p, out, m, &dst);
+	if (!ret)
 		p->st.forwarded++;
+	else if (out->proto != NATPORT_SIP_UDP)
+		/* no connection could even be started */
+		request_lost(p, out, &dst, m,
+			     ret < 0 && ret != -1 ? strerror(-ret) :
+						    "cannot send");
 	return;
 
 refuse:
@@ -1364,6 +1375,86 @@ static void handle_response(struct natport_proxy *p,
 		p->st.forwarded++;
 }
 
+/*
+ * A request we forwarded on a stream that never reached the next hop
+ * (out to dst: connect refused, TLS verification failed, the connection
+ * reset with it queued). Rather than leave its sender waiting for a
+ * timeout, answer it as the next hop would have: 503 with a Warning
+ * naming the failure (RFC 3261 section 16.7 point 8 lets a proxy answer
+ * for an unreachable destination), and end a call still in setup so its
+ * media ports go at once. m is our forwarded copy: our Via on top.
+ */
+static void request_lost(struct natport_proxy *p,
+			 struct natport_sip_transport *out,
+			 const struct natport_endpoint *dst, osip_message_t *m,
+			 const char *why)
+{
+	osip_via_t *top = osip_list_get(&m->vias, 0);
+	struct natport_sip_transport *back;
+	struct natport_endpoint rdst;
+	struct natport_call *c;
+	osip_message_t *r;
+	char b[NATPORT_ENDPOINT_STRLEN], warn[240];
+
+	if (!MSG_IS_REQUEST(m) || !top || !natport_sip_via_is_local(top, out))
+		return; /* a response, or not a request we sent */
+	snprintf(warn, sizeof(warn), "%s to %s failed: %s", out->ops->proto,
+		 fmt_ep(dst, b), why);
+	if (natport_sip_own_is_ours(top)) {
+		log_info_rl("sip: call %s: our %s lost: %s",
+			    m->call_id->number, m->sip_method, warn);
+		return;
+	}
+	log_warnx_rl("sip: %s of call %s lost: %s", m->sip_method,
+		     m->call_id->number, warn);
+	p->st.refused++;
+	osip_list_remove(&m->vias, 0);
+	osip_via_free(top);
+	top = osip_list_get(&m->vias, 0);
+	if (!top || natport_sip_via_target(top, &rdst) || is_us(p, &rdst))
+		return;
+	c = call_of(p, m, side_of(p, &rdst), 0);
+	if (c && !strcmp(m->sip_method, "INVITE") && c->invite_cseq &&
+	    !strcmp(m->cseq->number, c->invite_cseq) &&
+	    c->sess->state != NATPORT_SESSION_ACTIVE)
+		end_call(p, c, NATPORT_END_REJECTED);
+	if (!strcmp(m->sip_method, "ACK"))
+		return; /* never answered */
+	back = response_transport(p, top, &rdst);
+	if (!back)
+		return;
+	r = natport_sip_response(m, 503, reason_text(503));
+	if (!r)
+		return;
+	set_warning(r, warn);
+	if (!send_msg(p, back, r, &rdst))
+		p->st.replied++;
+	osip_message_free(r);
+}
+
+/* tcp.c's fail callback (transport.h): a queued message never left. */
+static void on_send_failed(struct natport_sip_transport *tp,
+			   const struct natport_endpoint *dst, const char *buf,
+			   size_t len, const char *why, void *arg)
+{
+	struct natport_proxy *p = arg;
+	struct natport_sip_parse_err perr;
+	osip_message_t *m, *ans = NULL;
+	char *copy = malloc(len + 1);
+
+	if (!copy)
+		return;
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	m = natport_sip_msg_parse(copy, len, &perr, &ans);
+	free(copy);
+	osip_message_free(ans);
+	if (!m)
+		return;
+	request_lost(p, tp, dst, m, why);
+	osip_message_free(m);
+}
+
 static void on_message(struct natport_sip_transport *tp,
 		       const struct natport_endpoint *src, const char *buf,
 		       size_t len, void *arg)
@@ -1483,6 +1574,8 @@ static int open_tcp(struct natport_proxy *p, char *err, size_t errlen)
 			.max_per_peer = p->cfg.tcp_max_per_peer,
 			.idle_ms = p->cfg.tcp_idle_timeout_ms,
 			.max_output = p->cfg.tcp_max_output,
+			.fail = on_send_failed,
+			.fail_arg = p,
 		};
 		struct natport_sip_transport *t;
 
@@ -1518,6 +1611,8 @@ static int open_tls(struct natport_proxy *p, char *err, size_t errlen)
 			.idle_ms = p->cfg.tcp_idle_timeout_ms,
 			.max_output = p->cfg.tcp_max_output,
 			.stream_new = natport_tls_side_stream,
+			.fail = on_send_failed,
+			.fail_arg = p,
 		};
 		struct natport_sip_transport *t;
 
