@@ -1199,13 +1199,14 @@ static void to_failure(osip_message_t *m, int code, const char *why)
  */
 static void refuse_answer(struct natport_proxy *p, struct natport_call *c,
 			  osip_message_t *m, enum natport_side side,
-			  int status, const char *why, int *drop)
+			  enum natport_sip_proto arrived, int status,
+			  const char *why, int *drop)
 {
 	uint32_t n = (uint32_t)strtoul(m->cseq->number, NULL, 10);
 	uint64_t now = natport_evloop_now(p->loop);
 
-	natport_sip_own_send(p->own, m, side, "ACK", n, now);
-	natport_sip_own_send(p->own, m, side, "BYE", n + 1, now);
+	natport_sip_own_send(p->own, m, side, arrived, "ACK", n, now);
+	natport_sip_own_send(p->own, m, side, arrived, "BYE", n + 1, now);
 	if (c->sess->state == NATPORT_SESSION_ACTIVE) {
 		*drop = 1;
 		return;
@@ -1220,6 +1221,7 @@ static void refuse_answer(struct natport_proxy *p, struct natport_call *c,
 
 static void response_call(struct natport_proxy *p, struct natport_call *c,
 			  osip_message_t *m, enum natport_side side,
+			  enum natport_sip_proto arrived,
 			  const struct natport_endpoint *src, int *drop)
 {
 	const char *method = m->cseq->method;
@@ -1235,9 +1237,10 @@ static void response_call(struct natport_proxy *p, struct natport_call *c,
 		/* the caller has our refusal; a retransmitted 2xx lost our
 		 * ACK: send it again */
 		if (first && code >= 200 && code < 300)
-			natport_sip_own_send(p->own, m, side, "ACK",
-					     (uint32_t)strtoul(m->cseq->number,
-							       NULL, 10), now);
+			natport_sip_own_send(
+				p->own, m, side, arrived, "ACK",
+				(uint32_t)strtoul(m->cseq->number, NULL, 10),
+				now);
 		*drop = 1;
 		return;
 	}
@@ -1250,7 +1253,8 @@ static void response_call(struct natport_proxy *p, struct natport_call *c,
 				     "%d %s", c->call_id, code,
 				     natport_side_name(side), ret, reason);
 			if (first && code >= 200)
-				refuse_answer(p, c, m, side, ret, reason, drop);
+				refuse_answer(p, c, m, side, arrived, ret,
+					      reason, drop);
 			else
 				*drop = 1; /* a provisional, or a re-offer's
 					    * answer: held back */
@@ -1363,7 +1367,7 @@ static void handle_response(struct natport_proxy *p,
 		register_answer(p, m);
 	c = call_of(p, m, side, 1);
 	if (c)
-		response_call(p, c, m, side, src, &drop);
+		response_call(p, c, m, side, tp->proto, src, &drop);
 	if (c && !drop && side == NATPORT_SIDE_LAN && m->status_code > 100 &&
 	    m->status_code < 300 && (c = call_of(p, m, side, 1)))
 		hide_contact(p, c, m, out, &dst); /* again: c may have ended */
@@ -1401,8 +1405,8 @@ static void request_lost(struct natport_proxy *p,
 	snprintf(warn, sizeof(warn), "%s to %s failed: %s", out->ops->proto,
 		 fmt_ep(dst, b), why);
 	if (natport_sip_own_is_ours(top)) {
-		log_info_rl("sip: call %s: our %s lost: %s",
-			    m->call_id->number, m->sip_method, warn);
+		log_info_rl("sip: call %s: our %s lost: %s", m->call_id->number,
+			    m->sip_method, warn);
 		return;
 	}
 	log_warnx_rl("sip: %s of call %s lost: %s", m->sip_method,
@@ -1699,7 +1703,7 @@ struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 	if ((cfg->sip_tls || cfg->upstream_proto == NATPORT_SIP_TLS) &&
 	    open_tls(p, err, errlen))
 		goto err_wan;
-	p->own = natport_sip_own_new(p->tp, &p->cfg, p->secret);
+	p->own = natport_sip_own_new(p->tps, &p->cfg, p->secret);
 	if (!p->own) {
 		snprintf(err, errlen, "out of memory");
 		goto err_wan;
