@@ -682,6 +682,7 @@ static void on_sweep(void *arg)
 	struct tcp_transport *t = arg;
 	uint64_t now = natport_evloop_now(t->loop);
 	struct conn *c, *next;
+	int restart;
 
 	for (c = t->all; c; c = next) {
 		uint64_t limit =
@@ -694,7 +695,12 @@ static void on_sweep(void *arg)
 			t->tp.idle_closed++;
 		else
 			t->tp.failed++;
+		/* the fail callback may send on this transport, and a send
+		 * may close any connection: then start again */
+		restart = c->outgoing && c->out_len && t->cfg.fail;
 		conn_close(c, c->state == C_OPEN ? "idle" : "setup timed out");
+		if (restart)
+			next = t->all;
 	}
 	if (!t->listening &&
 	    !natport_evloop_add_fd(t->loop, t->lfd, EPOLLIN, on_accept, t))
