@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <osipparser2/osip_port.h>
 
@@ -22,30 +23,29 @@ struct own_req {
 	char *call_id, *buf;
 	size_t len;
 	struct natport_endpoint dst;
-	enum natport_side side;
+	struct natport_sip_transport *tp; /* the one it was sent on */
 	uint64_t next_ms;
 	unsigned int tries;
 	struct own_req *next;
 };
 
 struct natport_sip_own {
-	struct natport_sip_transport *tp[2];
+	struct natport_sip_transport *tp[2][__NATPORT_SIP_PROTO_MAX];
 	const struct natport_config *cfg;
 	uint64_t secret, sent;
 	struct own_req *head;
 	unsigned int n;
 };
 
-struct natport_sip_own *
-natport_sip_own_new(struct natport_sip_transport *const tp[2],
-		    const struct natport_config *cfg, uint64_t secret)
+struct natport_sip_own *natport_sip_own_new(
+	struct natport_sip_transport *const tp[2][__NATPORT_SIP_PROTO_MAX],
+	const struct natport_config *cfg, uint64_t secret)
 {
 	struct natport_sip_own *o = calloc(1, sizeof(*o));
 
 	if (!o)
 		return NULL;
-	o->tp[0] = tp[0];
-	o->tp[1] = tp[1];
+	memcpy(o->tp, tp, sizeof(o->tp));
 	o->cfg = cfg;
 	o->secret = secret;
 	return o;
@@ -73,14 +73,44 @@ void natport_sip_own_free(struct natport_sip_own *o)
 
 static int uri_is_us(const struct natport_sip_own *o, const osip_uri_t *uri)
 {
-	return natport_sip_uri_is_local(uri, o->tp[NATPORT_SIDE_LAN]) ||
-	       natport_sip_uri_is_local(uri, o->tp[NATPORT_SIDE_WAN]);
+	for (int s = 0; s < 2; s++)
+		for (int k = 0; k < __NATPORT_SIP_PROTO_MAX; k++)
+			if (o->tp[s][k] &&
+			    natport_sip_uri_is_local(uri, o->tp[s][k]))
+				return 1;
+	return 0;
+}
+
+/*
+ * The transport toward our request's target: what its URI says (sips:,
+ * ;transport=), else the one the answer came on, which is the one that
+ * side of the dialog uses (our Record-Route entry for it said so). A
+ * transport we do not have on that side: the one the answer came on.
+ */
+static struct natport_sip_transport *pick_tp(struct natport_sip_own *o,
+					     const osip_uri_t *u,
+					     enum natport_side side,
+					     enum natport_sip_proto arrived)
+{
+	osip_uri_param_t *t = NULL;
+	int k = -1;
+
+	if (u && u->scheme && !strcasecmp(u->scheme, "sips"))
+		k = NATPORT_SIP_TLS;
+	else if (u &&
+		 !osip_uri_uparam_get_byname((osip_uri_t *)u, "transport",
+					     &t) &&
+		 t && t->gvalue)
+		k = natport_sip_proto_parse(t->gvalue);
+	if (k < 0 || !o->tp[side][k])
+		k = (int)arrived;
+	return o->tp[side][k] ? o->tp[side][k] : o->tp[side][NATPORT_SIP_UDP];
 }
 
 /* Remember a sent BYE (its text is handed over) for retransmission. */
 static void track(struct natport_sip_own *o, const char *call_id, char **buf,
 		  size_t len, const struct natport_endpoint *dst,
-		  enum natport_side side, uint64_t now_ms)
+		  struct natport_sip_transport *tp, uint64_t now_ms)
 {
 	struct own_req *r;
 
@@ -95,7 +125,7 @@ static void track(struct natport_sip_own *o, const char *call_id, char **buf,
 	*buf = NULL;
 	r->len = len;
 	r->dst = *dst;
-	r->side = side;
+	r->tp = tp;
 	r->tries = 1;
 	r->next_ms = now_ms + OWN_T1_MS;
 	r->next = o->head;
@@ -104,10 +134,10 @@ static void track(struct natport_sip_own *o, const char *call_id, char **buf,
 }
 
 int natport_sip_own_send(struct natport_sip_own *o, osip_message_t *resp,
-			 enum natport_side side, const char *method,
-			 uint32_t cseq, uint64_t now_ms)
+			 enum natport_side side, enum natport_sip_proto arrived,
+			 const char *method, uint32_t cseq, uint64_t now_ms)
 {
-	struct natport_sip_transport *tp = o->tp[side];
+	struct natport_sip_transport *tp;
 	const struct natport_policy *pol = &o->cfg->policy;
 	osip_record_route_t *rr;
 	osip_route_t *rt;
@@ -133,6 +163,7 @@ int natport_sip_own_send(struct natport_sip_own *o, osip_message_t *resp,
 			    resp->call_id->number, method);
 		goto out;
 	}
+	tp = pick_tp(o, rt ? rt->url : r->req_uri, side, arrived);
 	snprintf(branch, sizeof(branch), NATPORT_SIP_OWN_BRANCH "%016llx",
 		 (unsigned long long)natport_sip_hash(o->secret ^ cseq,
 						      resp->call_id->number));
@@ -153,7 +184,7 @@ int natport_sip_own_send(struct natport_sip_own *o, osip_message_t *resp,
 		o->sent++;
 	/* a BYE whose first send failed is retransmitted all the same */
 	if (!strcmp(method, "BYE"))
-		track(o, resp->call_id->number, &str, len, &dst, side, now_ms);
+		track(o, resp->call_id->number, &str, len, &dst, tp, now_ms);
 out:
 	osip_free(str);
 	osip_message_free(r);
@@ -202,8 +233,7 @@ void natport_sip_own_retransmit(struct natport_sip_own *o, uint64_t now_ms)
 			req_free(r);
 			continue;
 		}
-		natport_sip_transport_send(o->tp[r->side], &r->dst, r->buf,
-					   r->len);
+		natport_sip_transport_send(r->tp, &r->dst, r->buf, r->len);
 		r->next_ms = now_ms +
 			     (r->tries < 3 ? OWN_T1_MS << r->tries : OWN_T2_MS);
 		r->tries++;

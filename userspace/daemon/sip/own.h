@@ -27,21 +27,24 @@
 
 struct natport_sip_own;
 
-/* tp: the transports by enum natport_side; cfg: the router's addresses
- * and policy (a pointer into the proxy, updated in place on reload). */
-struct natport_sip_own *
-natport_sip_own_new(struct natport_sip_transport *const tp[2],
-		    const struct natport_config *cfg, uint64_t secret);
+/* tp: the transports by enum natport_side and protocol (NULL where not
+ * enabled; UDP always there); cfg: the router's addresses and policy (a
+ * pointer into the proxy, updated in place on reload). */
+struct natport_sip_own *natport_sip_own_new(
+	struct natport_sip_transport *const tp[2][__NATPORT_SIP_PROTO_MAX],
+	const struct natport_config *cfg, uint64_t secret);
 void natport_sip_own_free(struct natport_sip_own *o);
 
 /* natport_sip_own_send - send method ("ACK" or "BYE") with CSeq cseq in
  * the dialog the 2xx resp created, toward side (where resp came from),
- * along the Record-Route entries between the router and the answerer.
- * A BYE is retransmitted until answered. Returns 0, -1 when it could not
- * be built or sent. */
+ * along the Record-Route entries between the router and the answerer,
+ * on the transport the target's URI names or else arrived, the one resp
+ * came on (that side's transport: TCP or TLS too). A BYE is
+ * retransmitted until answered. Returns 0, -1 when it could not be built
+ * or sent. */
 int natport_sip_own_send(struct natport_sip_own *o, osip_message_t *resp,
-			 enum natport_side side, const char *method,
-			 uint32_t cseq, uint64_t now_ms);
+			 enum natport_side side, enum natport_sip_proto arrived,
+			 const char *method, uint32_t cseq, uint64_t now_ms);
 
 /* natport_sip_own_is_ours - the response's top Via is one of ours. */
 int natport_sip_own_is_ours(osip_via_t *top);

@@ -1027,6 +1027,11 @@ static int over_source_rate(struct natport_proxy *p, enum natport_side side,
 	return 1;
 }
 
+static void request_lost(struct natport_proxy *p,
+			 struct natport_sip_transport *out,
+			 const struct natport_endpoint *dst, osip_message_t *m,
+			 const char *why);
+
 static void handle_request(struct natport_proxy *p,
 			   struct natport_sip_transport *tp,
 			   const struct natport_endpoint *src,
@@ -1136,8 +1141,14 @@ static void handle_request(struct natport_proxy *p,
 		p->st.dropped++;
 		return;
 	}
-	if (!send_msg(p, out, m, &dst))
+	ret = send_msg(p, out, m, &dst);
+	if (!ret)
 		p->st.forwarded++;
+	else if (out->proto != NATPORT_SIP_UDP)
+		/* no connection could even be started */
+		request_lost(p, out, &dst, m,
+			     ret < 0 && ret != -1 ? strerror(-ret) :
+						    "cannot send");
 	return;
 
 refuse:
@@ -1188,13 +1199,14 @@ static void to_failure(osip_message_t *m, int code, const char *why)
  */
 static void refuse_answer(struct natport_proxy *p, struct natport_call *c,
 			  osip_message_t *m, enum natport_side side,
-			  int status, const char *why, int *drop)
+			  enum natport_sip_proto arrived, int status,
+			  const char *why, int *drop)
 {
 	uint32_t n = (uint32_t)strtoul(m->cseq->number, NULL, 10);
 	uint64_t now = natport_evloop_now(p->loop);
 
-	natport_sip_own_send(p->own, m, side, "ACK", n, now);
-	natport_sip_own_send(p->own, m, side, "BYE", n + 1, now);
+	natport_sip_own_send(p->own, m, side, arrived, "ACK", n, now);
+	natport_sip_own_send(p->own, m, side, arrived, "BYE", n + 1, now);
 	if (c->sess->state == NATPORT_SESSION_ACTIVE) {
 		*drop = 1;
 		return;
@@ -1209,6 +1221,7 @@ static void refuse_answer(struct natport_proxy *p, struct natport_call *c,
 
 static void response_call(struct natport_proxy *p, struct natport_call *c,
 			  osip_message_t *m, enum natport_side side,
+			  enum natport_sip_proto arrived,
 			  const struct natport_endpoint *src, int *drop)
 {
 	const char *method = m->cseq->method;
@@ -1224,9 +1237,10 @@ static void response_call(struct natport_proxy *p, struct natport_call *c,
 		/* the caller has our refusal; a retransmitted 2xx lost our
 		 * ACK: send it again */
 		if (first && code >= 200 && code < 300)
-			natport_sip_own_send(p->own, m, side, "ACK",
-					     (uint32_t)strtoul(m->cseq->number,
-							       NULL, 10), now);
+			natport_sip_own_send(
+				p->own, m, side, arrived, "ACK",
+				(uint32_t)strtoul(m->cseq->number, NULL, 10),
+				now);
 		*drop = 1;
 		return;
 	}
@@ -1239,7 +1253,8 @@ static void response_call(struct natport_proxy *p, struct natport_call *c,
 				     "%d %s", c->call_id, code,
 				     natport_side_name(side), ret, reason);
 			if (first && code >= 200)
-				refuse_answer(p, c, m, side, ret, reason, drop);
+				refuse_answer(p, c, m, side, arrived, ret,
+					      reason, drop);
 			else
 				*drop = 1; /* a provisional, or a re-offer's
 					    * answer: held back */
@@ -1352,7 +1367,7 @@ static void handle_response(struct natport_proxy *p,
 		register_answer(p, m);
 	c = call_of(p, m, side, 1);
 	if (c)
-		response_call(p, c, m, side, src, &drop);
+		response_call(p, c, m, side, tp->proto, src, &drop);
 	if (c && !drop && side == NATPORT_SIDE_LAN && m->status_code > 100 &&
 	    m->status_code < 300 && (c = call_of(p, m, side, 1)))
 		hide_contact(p, c, m, out, &dst); /* again: c may have ended */
@@ -1362,6 +1377,86 @@ static void handle_response(struct natport_proxy *p,
 	}
 	if (!send_msg(p, out, m, &dst))
 		p->st.forwarded++;
+}
+
+/*
+ * A request we forwarded on a stream that never reached the next hop
+ * (out to dst: connect refused, TLS verification failed, the connection
+ * reset with it queued). Rather than leave its sender waiting for a
+ * timeout, answer it as the next hop would have: 503 with a Warning
+ * naming the failure (RFC 3261 section 16.7 point 8 lets a proxy answer
+ * for an unreachable destination), and end a call still in setup so its
+ * media ports go at once. m is our forwarded copy: our Via on top.
+ */
+static void request_lost(struct natport_proxy *p,
+			 struct natport_sip_transport *out,
+			 const struct natport_endpoint *dst, osip_message_t *m,
+			 const char *why)
+{
+	osip_via_t *top = osip_list_get(&m->vias, 0);
+	struct natport_sip_transport *back;
+	struct natport_endpoint rdst;
+	struct natport_call *c;
+	osip_message_t *r;
+	char b[NATPORT_ENDPOINT_STRLEN], warn[240];
+
+	if (!MSG_IS_REQUEST(m) || !top || !natport_sip_via_is_local(top, out))
+		return; /* a response, or not a request we sent */
+	snprintf(warn, sizeof(warn), "%s to %s failed: %s", out->ops->proto,
+		 fmt_ep(dst, b), why);
+	if (natport_sip_own_is_ours(top)) {
+		log_info_rl("sip: call %s: our %s lost: %s", m->call_id->number,
+			    m->sip_method, warn);
+		return;
+	}
+	log_warnx_rl("sip: %s of call %s lost: %s", m->sip_method,
+		     m->call_id->number, warn);
+	p->st.refused++;
+	osip_list_remove(&m->vias, 0);
+	osip_via_free(top);
+	top = osip_list_get(&m->vias, 0);
+	if (!top || natport_sip_via_target(top, &rdst) || is_us(p, &rdst))
+		return;
+	c = call_of(p, m, side_of(p, &rdst), 0);
+	if (c && !strcmp(m->sip_method, "INVITE") && c->invite_cseq &&
+	    !strcmp(m->cseq->number, c->invite_cseq) &&
+	    c->sess->state != NATPORT_SESSION_ACTIVE)
+		end_call(p, c, NATPORT_END_REJECTED);
+	if (!strcmp(m->sip_method, "ACK"))
+		return; /* never answered */
+	back = response_transport(p, top, &rdst);
+	if (!back)
+		return;
+	r = natport_sip_response(m, 503, reason_text(503));
+	if (!r)
+		return;
+	set_warning(r, warn);
+	if (!send_msg(p, back, r, &rdst))
+		p->st.replied++;
+	osip_message_free(r);
+}
+
+/* tcp.c's fail callback (transport.h): a queued message never left. */
+static void on_send_failed(struct natport_sip_transport *tp,
+			   const struct natport_endpoint *dst, const char *buf,
+			   size_t len, const char *why, void *arg)
+{
+	struct natport_proxy *p = arg;
+	struct natport_sip_parse_err perr;
+	osip_message_t *m, *ans = NULL;
+	char *copy = malloc(len + 1);
+
+	if (!copy)
+		return;
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	m = natport_sip_msg_parse(copy, len, &perr, &ans);
+	free(copy);
+	osip_message_free(ans);
+	if (!m)
+		return;
+	request_lost(p, tp, dst, m, why);
+	osip_message_free(m);
 }
 
 static void on_message(struct natport_sip_transport *tp,
@@ -1483,6 +1578,8 @@ static int open_tcp(struct natport_proxy *p, char *err, size_t errlen)
 			.max_per_peer = p->cfg.tcp_max_per_peer,
 			.idle_ms = p->cfg.tcp_idle_timeout_ms,
 			.max_output = p->cfg.tcp_max_output,
+			.fail = on_send_failed,
+			.fail_arg = p,
 		};
 		struct natport_sip_transport *t;
 
@@ -1518,6 +1615,8 @@ static int open_tls(struct natport_proxy *p, char *err, size_t errlen)
 			.idle_ms = p->cfg.tcp_idle_timeout_ms,
 			.max_output = p->cfg.tcp_max_output,
 			.stream_new = natport_tls_side_stream,
+			.fail = on_send_failed,
+			.fail_arg = p,
 		};
 		struct natport_sip_transport *t;
 
@@ -1604,7 +1703,7 @@ struct natport_proxy *natport_proxy_new(struct natport_evloop *loop,
 	if ((cfg->sip_tls || cfg->upstream_proto == NATPORT_SIP_TLS) &&
 	    open_tls(p, err, errlen))
 		goto err_wan;
-	p->own = natport_sip_own_new(p->tp, &p->cfg, p->secret);
+	p->own = natport_sip_own_new(p->tps, &p->cfg, p->secret);
 	if (!p->own) {
 		snprintf(err, errlen, "out of memory");
 		goto err_wan;

@@ -62,6 +62,7 @@ struct conn {
 	int rd_want, wr_want; /* what a stalled read / write waits for */
 	int hs_want;	      /* what a stalled handshake waits for */
 	int busy, dead;
+	int reported; /* its queue went to the fail callback */
 	char *in; /* a partial message, malloc'd to in_len */
 	size_t in_len;
 	char *out; /* queued output: out[out_off..out_len) */
@@ -189,6 +190,38 @@ static void conn_destroy(struct conn *c)
 	free(c);
 }
 
+/*
+ * The messages still queued on a connection that failed go back to the
+ * config's fail callback one by one, so the proxy can answer a request
+ * that will never arrive instead of leaving its sender to time out. Only
+ * a queue none of which was written is reported: once a message was
+ * partly written the rest has no known boundary (and the peer may have
+ * got the start); that happens only on a connection that was open.
+ */
+static void report_unsent(struct conn *c, const char *why)
+{
+	struct tcp_transport *t = c->t;
+	size_t off = c->out_off;
+
+	if (!c->outgoing || !t->cfg.fail || off)
+		return;
+	while (off < c->out_len) {
+		struct natport_frame f;
+
+		natport_sip_frame(c->out + off, c->out_len - off,
+				  NATPORT_SIP_MAX_STREAM_MSG, &f);
+		if (f.kind == NATPORT_FRAME_MORE ||
+		    f.kind == NATPORT_FRAME_ERROR)
+			return; /* our own output: cannot happen */
+		if (f.kind == NATPORT_FRAME_MSG) {
+			c->reported = 1;
+			t->cfg.fail(&t->tp, &c->peer, c->out + off, f.len, why,
+				    t->cfg.fail_arg);
+		}
+		off += f.len;
+	}
+}
+
 /* Close now, or (inside the connection's own callback) once it returns;
  * either way it is out of the table from here on. */
 static void conn_close(struct conn *c, const char *why)
@@ -201,6 +234,11 @@ static void conn_close(struct conn *c, const char *why)
 		  c->outgoing ? "to" : "from", fmt_ep(&c->peer, b), why);
 	c->dead = 1;
 	conn_unlink(c);
+	/* out of the table first: what the callback sends to this peer
+	 * opens a new connection */
+	c->busy++;
+	report_unsent(c, why);
+	c->busy--;
 	if (!c->busy)
 		conn_destroy(c);
 }
@@ -410,7 +448,7 @@ static void do_handshake(struct conn *c)
 			     c->outgoing ? "connection to" : "handshake from",
 			     fmt_ep(&c->peer, b),
 			     *c->s->err ? c->s->err : strerror(-r));
-		conn_close(c, "handshake failed");
+		conn_close(c, *c->s->err ? c->s->err : "handshake failed");
 		return;
 	}
 	c->hs_want = 0;
@@ -421,7 +459,7 @@ static void do_handshake(struct conn *c)
 static void on_conn(int fd, uint32_t events, void *arg)
 {
 	struct conn *c = arg;
-	char b[NATPORT_ENDPOINT_STRLEN];
+	char b[NATPORT_ENDPOINT_STRLEN], why[80];
 
 	(void)fd;
 	c->busy++;
@@ -437,7 +475,8 @@ static void on_conn(int fd, uint32_t events, void *arg)
 			log_warnx_rl("sip: %s connect to %s: %s",
 				     c->t->tp.ops->proto, fmt_ep(&c->peer, b),
 				     strerror(e));
-			conn_close(c, "connect failed");
+			snprintf(why, sizeof(why), "connect: %s", strerror(e));
+			conn_close(c, why);
 		} else {
 			c->state = C_HANDSHAKE;
 		}
@@ -621,6 +660,9 @@ static int tcp_send(struct natport_sip_transport *tp,
 		do_handshake(c);
 	if (!c->dead && c->state == C_OPEN)
 		err = flush(c);
+	/* a failure the fail callback was told of is not the caller's */
+	if (c->dead && c->reported)
+		err = 0;
 	c->busy--;
 	if (c->dead)
 		conn_destroy(c);
@@ -640,6 +682,7 @@ static void on_sweep(void *arg)
 	struct tcp_transport *t = arg;
 	uint64_t now = natport_evloop_now(t->loop);
 	struct conn *c, *next;
+	int restart;
 
 	for (c = t->all; c; c = next) {
 		uint64_t limit =
@@ -652,7 +695,12 @@ static void on_sweep(void *arg)
 			t->tp.idle_closed++;
 		else
 			t->tp.failed++;
+		/* the fail callback may send on this transport, and a send
+		 * may close any connection: then start again */
+		restart = c->outgoing && c->out_len && t->cfg.fail;
 		conn_close(c, c->state == C_OPEN ? "idle" : "setup timed out");
+		if (restart)
+			next = t->all;
 	}
 	if (!t->listening &&
 	    !natport_evloop_add_fd(t->loop, t->lfd, EPOLLIN, on_accept, t))

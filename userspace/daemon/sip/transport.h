@@ -97,6 +97,20 @@ typedef struct natport_sip_stream *(*natport_sip_stream_new_fn)(
 	void *arg, int fd, int server, const struct natport_endpoint *peer,
 	char *err, size_t errlen);
 
+/*
+ * A message send() took (returned 0 for) that never left: the outgoing
+ * connection it was queued on failed first (connect refused, TLS
+ * handshake or certificate check failed, setup timed out, reset with it
+ * still queued). buf is one whole message as it was handed to send(),
+ * valid only during the call; why says what failed ("connect:
+ * Connection refused", "certificate verify failed: ..."). The callback
+ * may send, also on tp; the failed connection is gone from tp already.
+ */
+typedef void (*natport_sip_fail_fn)(struct natport_sip_transport *tp,
+				    const struct natport_endpoint *dst,
+				    const char *buf, size_t len,
+				    const char *why, void *arg);
+
 struct natport_sip_tcp_config {
 	struct natport_endpoint local; /* address and port to listen on */
 	enum natport_sip_proto proto;  /* TCP, or TLS with stream_new */
@@ -106,6 +120,8 @@ struct natport_sip_tcp_config {
 	size_t max_output;   /* bytes queued on one connection */
 	natport_sip_stream_new_fn stream_new;
 	void *stream_arg;
+	natport_sip_fail_fn fail; /* NULL: such messages are only logged */
+	void *fail_arg;
 };
 
 /* Largest message on a stream: a Content-Length beyond it closes it. */
