@@ -56,13 +56,9 @@ T_WAN=$!
 sleep 1.5
 
 echo "== 2: kill -9, 2 s down, restart"
-kill -9 "$PORTD_PID"
-wait "$PORTD_PID" 2>/dev/null || true
-PORTD_PID=
-sleep 2
+portd_kill9
 check "the IPv6 entry outlived the daemon" np6_are 1
-portd_restart "${CONF[@]}"
-grep 'restart:' "$PORTD_LOG" || true
+portd_restart_log "${CONF[@]}"
 check "the IPv6 entry adopted and claimed, none rejected" \
 	grep -q "restart: 1 kernel entries adopted, 0 calls restored (1 mappings, 0 failed), 0 bindings, 1 static mappings, .* 0 entries left unclaimed, 0 rejected" "$PORTD_LOG"
 maps_snapshot >"$TMP/maps.after"
