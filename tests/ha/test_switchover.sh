@@ -29,7 +29,7 @@ check "the takeover is done (nat-portd started)" \
 ha_takeover_times "$t_stop" "the stop"
 check "the old master's notify ran STOP" wait_until 50 sh -c "grep -q ' STOP: nat-portd stopped' $D1/ha.log"
 check "its nat-portd stopped keeping the $N calls" \
-	grep -q "stopped; $N calls and their media kept" "$D1/portd.log"
+	grep -q "stopped; $N calls, 0 static mappings, 0 pcp leases and 0 ng calls kept with their media" "$D1/portd.log"
 check "its gate is closed" ha_gate 1
 check "the new master's is open" not ha_gate 2
 ha_takeover_checks "$N"
