@@ -20,7 +20,7 @@
 # ha_pair_up            conntrackd on both, keepalived: primary master
 # ha_calls_up N         alice registered, N calls through the primary,
 #                       replicated; $ext: call 1's external port
-# ha_start N            ha_up, the pair, N calls, call 1's media running
+# ha_start N            need_ha, ha_up, the pair, N calls, call 1's media running
 # ha_takeover_checks N  router 2 adopted and restored everything
 # ha_media_and_byes L N call 1's media lost (reported as "L: lost ..."),
 #                       then the BYEs through router 2, nothing left
@@ -244,9 +244,10 @@ ha_calls_up() { # ha_calls_up N
 		wait_until 50 sh -c "[ \"\$(grep -c '^session ' $D2/state 2>/dev/null)\" = $N ]"
 }
 
-# Step 1 of every HA test: the namespaces, the media counters, the pair,
+# Step 1 of every HA test: what it needs, the namespaces, the media counters, the pair,
 # N calls through the primary and call 1's measured media running 3 s.
 ha_start() { # ha_start N
+	need_ha
 	ha_up
 	rcount_up
 	echo "== 1: the pair, then $1 calls with media through the primary"

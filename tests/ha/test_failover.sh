@@ -29,7 +29,6 @@
 set -eu
 . "$(dirname "$0")/lib_ha.sh"
 trap cleanup EXIT
-need_ha
 N=${HA_CALLS:-50}
 ha_start "$N"
 

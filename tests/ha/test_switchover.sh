@@ -15,7 +15,6 @@
 set -eu
 . "$(dirname "$0")/lib_ha.sh"
 trap cleanup EXIT
-need_ha
 N=${HA_CALLS:-20}
 ha_start "$N"
 

@@ -26,9 +26,13 @@
 RSCN=$TOP/tests/restart/scenarios
 NPUDP=$BIN/tests/np-udp
 
-need_restart() {
+need_restart() { # need_restart [command...]: and those commands too
+	local c
 	need_sip
 	[ -x "$NPUDP" ] || skip "no $NPUDP (make)"
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip "missing $c (make deps)"
+	done
 }
 
 rcount_up() { # counters for the talkers' packets, sent and received

@@ -20,9 +20,8 @@ set -eu
 # shellcheck source=../lib/ng.sh
 . "$(dirname "$0")/../lib/ng.sh"
 trap cleanup EXIT
-need_restart
+need_restart jq
 [ -x "$NGC" ] || skip "no $NGC (make)"
-command -v jq >/dev/null || skip "missing jq (make deps)"
 sip_up
 rcount_up
 CONF=("sip-port 5099" "ng-listen $NG_ADDR" "ng-allow 127.0.0.1/32"

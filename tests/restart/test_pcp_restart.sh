@@ -25,8 +25,7 @@ FIRST_TMP=$TMP
 . "$(dirname "$0")/../lib/pcp.sh"
 rmdir "$FIRST_TMP"
 trap cleanup EXIT
-need_restart
-command -v jq >/dev/null || skip "missing jq (make deps)"
+need_restart jq
 CONF=("release-on-stop no" "adopt-grace 2s")
 pcp_up "${CONF[@]}"
 rcount_up

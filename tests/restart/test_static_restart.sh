@@ -19,8 +19,7 @@
 set -eu
 . "$(dirname "$0")/lib_restart.sh"
 trap cleanup EXIT
-need_restart
-command -v jq >/dev/null || skip "missing jq (make deps)"
+need_restart jq
 sip_up
 rcount_up
 CONF=("release-on-stop no" "adopt-grace 2s")

@@ -21,8 +21,7 @@
 set -eu
 . "$(dirname "$0")/lib_restart.sh"
 trap cleanup EXIT
-need_restart
-command -v jq >/dev/null || skip "missing jq (make deps)"
+need_restart jq
 sip_up
 topo_v6
 CONF=("lan-prefix 192.0.2.0/24" "lan-prefix 2001:db8:1::/64"
