@@ -20,6 +20,7 @@
 # ha_pair_up            conntrackd on both, keepalived: primary master
 # ha_calls_up N         alice registered, N calls through the primary,
 #                       replicated; $ext: call 1's external port
+# ha_start N            need_ha, ha_up, the pair, N calls, call 1's media running
 # ha_takeover_checks N  router 2 adopted and restored everything
 # ha_media_and_byes L N call 1's media lost (reported as "L: lost ..."),
 #                       then the BYEs through router 2, nothing left
@@ -223,18 +224,6 @@ ha_pair_up() {
 	check "the master's is open" not ha_gate 1
 }
 
-register_once() { # register_once EXPIRES CODE: the provider answers CODE
-	sed -e "s/@CODE@/$2/g" "$SCN/itsp_reg_answer.xml" >"$TMP/reg_ans.xml"
-	sed -e "s/@CODE@/$2/g" -e "s/@EXPIRES@/$1/g" \
-		"$SCN/phone_reg_once.xml" >"$TMP/reg_once.xml"
-	bg "$NS_WAN" timeout 20 sipp -sf "$TMP/reg_ans.xml" -i "$WAN_IP" \
-		-p 5060 -m 1 -nostdin >/dev/null 2>&1
-	local pid=$!
-	sleep 0.3
-	in_lan timeout 20 sipp -sf "$TMP/reg_once.xml" -i "$LAN_IP" -p 5060 \
-		-m 1 -nostdin "$RTR_LAN:5060" >/dev/null 2>&1 && wait_pid "$pid"
-}
-
 # alice registers and N calls go up through the primary, replicated to
 # the backup (entries and state file); $ext is call 1's external port.
 ha_calls_up() { # ha_calls_up N
@@ -253,6 +242,18 @@ ha_calls_up() { # ha_calls_up N
 	check "the primary lists the $N calls" [ "$(grep -c '^id ' "$TMP/calls.before")" = "$N" ]
 	check "the push loop brought the state file to the backup ($N calls)" \
 		wait_until 50 sh -c "[ \"\$(grep -c '^session ' $D2/state 2>/dev/null)\" = $N ]"
+}
+
+# Step 1 of every HA test: what it needs, the namespaces, the media counters, the pair,
+# N calls through the primary and call 1's measured media running 3 s.
+ha_start() { # ha_start N
+	need_ha
+	ha_up
+	rcount_up
+	echo "== 1: the pair, then $1 calls with media through the primary"
+	ha_pair_up
+	ha_calls_up "$1"
+	media_up 10 "$ext" 3
 }
 
 # The new master (router 2) took the calls over: adopted, restored, call

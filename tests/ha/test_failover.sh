@@ -29,17 +29,8 @@
 set -eu
 . "$(dirname "$0")/lib_ha.sh"
 trap cleanup EXIT
-need_ha
 N=${HA_CALLS:-50}
-ha_up
-rcount_up
-
-echo "== 1: the pair, then $N calls with media through the primary"
-ha_pair_up
-ha_calls_up "$N"
-sampler_up
-talk_up 10 "$ext" 2000 5000 # 10 s at 200 packets/s each way
-sleep 3
+ha_start "$N"
 
 echo "== 2: power cut of the primary"
 t_cut=$(date +%s.%N)

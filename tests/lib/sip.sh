@@ -20,6 +20,7 @@
 # remote_entries PORT [ADDR]   natport entries toward the remote ADDR:PORT
 # ext_of PORT [ADDR]           the external port of that entry
 # sip_final_checks [quiet_ms]  the closing checks of every SIP test
+# register_once EXPIRES CODE   alice registers once, the provider answers CODE
 
 # shellcheck source=topo.sh
 . "$(dirname "${BASH_SOURCE[0]}")/topo.sh"
@@ -268,4 +269,20 @@ sdp_offer() {
 		"$LAN_IP" "$LAN_IP" "$1"
 	[ "${2:-}" = video ] && printf 'm=video %s RTP/AVP 99\r\na=rtpmap:99 H264/90000\r\n' $(($1 + 2))
 	return 0
+}
+
+# register_once EXPIRES CODE: alice REGISTERs once through the router
+# (Expires EXPIRES, 0 to unregister) and the provider answers CODE; true
+# when both sipps saw their scenario through. The registrar, restart and
+# HA tests all need the same single exchange.
+register_once() {
+	sed -e "s/@CODE@/$2/g" "$SCN/itsp_reg_answer.xml" >"$TMP/reg_ans.xml"
+	sed -e "s/@CODE@/$2/g" -e "s/@EXPIRES@/$1/g" \
+		"$SCN/phone_reg_once.xml" >"$TMP/reg_once.xml"
+	bg "$NS_WAN" timeout 20 sipp -sf "$TMP/reg_ans.xml" -i "$WAN_IP" \
+		-p 5060 -m 1 -nostdin >/dev/null 2>&1
+	local pid=$!
+	sleep 0.3
+	in_lan timeout 20 sipp -sf "$TMP/reg_once.xml" -i "$LAN_IP" -p 5060 \
+		-m 1 -nostdin "$RTR_LAN:5060" >/dev/null 2>&1 && wait_pid "$pid"
 }

@@ -14,15 +14,25 @@
 # calls_snapshot               nat-portctl calls list, ages and counters out
 # portd_restart [config]       start nat-portd again (log kept, appended)
 # portd_ready_ms               ms from the start to "ready" of the last one
+# portd_kill9 [down_s]         kill -9 nat-portd, then down_s (2) without it
+# portd_restart_log [config]   portd_restart, then show its "restart:" line
+# media_up LAN_PORT EXT SETTLE sampler and 2000-packet talkers, SETTLE s
+# media_lost_check L W WHAT    both talkers got all they should, reported
+# media_lag_report L W         sampler down; gap_* and lag_* set, reported
+# media_lag_check              the router held media back 100 ms at most
 
 # shellcheck source=../lib/sip.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/sip.sh"
 RSCN=$TOP/tests/restart/scenarios
 NPUDP=$BIN/tests/np-udp
 
-need_restart() {
+need_restart() { # need_restart [command...]: and those commands too
+	local c
 	need_sip
 	[ -x "$NPUDP" ] || skip "no $NPUDP (make)"
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip "missing $c (make deps)"
+	done
 }
 
 rcount_up() { # counters for the talkers' packets, sent and received
@@ -126,6 +136,47 @@ portd_restart() { # portd_restart [config lines]: the log is kept
 	RESTART_T1=$(date +%s%N)
 }
 portd_ready_ms() { echo $(((RESTART_T1 - RESTART_T0) / 1000000)); }
+
+# The crash every restart test starts from: no SIGTERM, no state written
+# at the end, the kernel's entries left as they were.
+portd_kill9() { # portd_kill9 [seconds down]
+	kill -9 "$PORTD_PID"
+	wait "$PORTD_PID" 2>/dev/null || true
+	PORTD_PID=
+	sleep "${1:-2}"
+}
+portd_restart_log() { # portd_restart_log [config lines]
+	portd_restart "$@"
+	grep 'restart:' "$PORTD_LOG" || true
+}
+
+# The measured call's media: the sampler, then 2000 packets each way at
+# 200 packets/s (10 s), which must outlast the restart; SETTLE seconds
+# of it before the caller breaks anything.
+media_up() { # media_up LAN_PORT EXT_PORT SETTLE_S
+	sampler_up
+	talk_up "$1" "$2" 2000 5000
+	sleep "$3"
+}
+# Both talkers' totals, named LAN_NAME and WAN_NAME, and the check WHAT
+# that neither lost a packet (talk_ok: each got all 2000).
+media_lost_check() { # media_lost_check LAN_NAME WAN_NAME WHAT
+	local ok
+	if talk_ok; then ok=1; else ok=0; talk_show; fi
+	echo "talkers: $1 received $(talk_total lan), $2 $(talk_total wan) of 2000 each"
+	check "$3" [ "$ok" = 1 ]
+}
+# Sampler down; gap_lan gap_wan lag_lan lag_wan (global: the callers'
+# checks name them) from media_gap, reported.
+media_lag_report() { # media_lag_report LAN_NAME WAN_NAME
+	sampler_down
+	read -r gap_lan gap_wan lag_lan lag_wan < <(media_gap 5000)
+	echo "media gap (longest still 100 ms bins): $1 $gap_lan ms, $2 $gap_wan ms; router lag (sent, not yet received): $1 $lag_lan ms, $2 $lag_wan ms"
+}
+media_lag_check() {
+	check "the router never held media back more than 100 ms ($lag_lan/$lag_wan ms)" \
+		[ $((lag_lan > lag_wan ? lag_lan : lag_wan)) -le 100 ]
+}
 
 # nat-portctl calls list without what moves (ages, counters): session
 # ids, owner, Call-ID, parties, state, streams and their mappings.

@@ -34,15 +34,10 @@ ext=$(ext_of_lan 10)
 check "call 1's entry found (external port $ext)" [ -n "$ext" ]
 calls_snapshot >"$TMP/calls.before"
 check "nat-portctl lists the $N calls" [ "$(grep -c '^id ' "$TMP/calls.before")" = "$N" ]
-sampler_up
-talk_up 10 "$ext" 2000 5000 # 10 s at 200 packets/s each way
-sleep 2
+media_up 10 "$ext" 2
 
 echo "== 2: kill -9, 2 s down, restart"
-kill -9 "$PORTD_PID"
-wait "$PORTD_PID" 2>/dev/null || true
-PORTD_PID=
-sleep 2
+portd_kill9
 check "the entries outlived the daemon ($(np_entries))" np_entries_are $((2 * N))
 portd_restart "${CONF[@]}"
 echo "restart: ready after $(portd_ready_ms) ms; $(grep 'restart:' "$PORTD_LOG")"
@@ -55,13 +50,9 @@ check "no adopted entry left unclaimed, none rejected" \
 	grep -q "restart: .* 0 failed), .* 0 entries left unclaimed, 0 rejected" "$PORTD_LOG"
 
 echo "== 3: media, then the BYEs"
-if talk_ok; then ok=1; else ok=0; talk_show; fi
-echo "talkers: phone received $(talk_total lan), provider $(talk_total wan) of 2000 each"
-check "zero lost media packets: both talkers got all 2000" [ "$ok" = 1 ]
+media_lost_check phone provider "zero lost media packets: both talkers got all 2000"
 sleep 0.3
-sampler_down
-read -r gap_lan gap_wan lag_lan lag_wan < <(media_gap 5000)
-echo "media gap (longest still 100 ms bins): phone $gap_lan ms, provider $gap_wan ms; router lag (sent, not yet received): phone $lag_lan ms, provider $lag_wan ms"
+media_lag_report phone provider
 check "the router never held media back more than 100 ms (phone $lag_lan ms)" [ "$lag_lan" -le 100 ]
 check "...nor toward the provider ($lag_wan ms)" [ "$lag_wan" -le 100 ]
 check "the phone's sipp ended all $N calls through the new instance" wait_pid "$UAC_PID"

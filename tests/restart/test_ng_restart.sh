@@ -20,9 +20,8 @@ set -eu
 # shellcheck source=../lib/ng.sh
 . "$(dirname "$0")/../lib/ng.sh"
 trap cleanup EXIT
-need_restart
+need_restart jq
 [ -x "$NGC" ] || skip "no $NGC (make)"
-command -v jq >/dev/null || skip "missing jq (make deps)"
 sip_up
 rcount_up
 CONF=("sip-port 5099" "ng-listen $NG_ADDR" "ng-allow 127.0.0.1/32"
@@ -73,18 +72,12 @@ check "A's offer is ok" is_ok
 A_EXT=$(grep -o 'm=audio [0-9]*' <<<"$REPLY" | head -n 1 | cut -d' ' -f2)
 ng_snapshot >"$TMP/ng.before"
 check "calls list: two ng calls" [ "$(jq length "$TMP/ng.before")" = 2 ]
-sampler_up
-talk_up 6000 "$EXT" 2000 5000 # 10 s at 200 packets/s each way
-sleep 1.5
+media_up 6000 "$EXT" 1.5
 
 echo "== 2: kill -9, 2 s down, restart"
-kill -9 "$PORTD_PID"
-wait "$PORTD_PID" 2>/dev/null || true
-PORTD_PID=
-sleep 2
+portd_kill9
 check "B's entries outlived the daemon" np_entries_are 2
-portd_restart "${CONF[@]}"
-grep 'restart:' "$PORTD_LOG" || true
+portd_restart_log "${CONF[@]}"
 check "both ng calls restored, B's two entries claimed" \
 	grep -q "restart: 2 kernel entries adopted, 0 calls restored (4 mappings, 0 failed), 0 bindings, 0 static mappings, 0 pcp leases, 2 ng calls, 0 entries left unclaimed, 0 rejected" "$PORTD_LOG"
 ng_snapshot >"$TMP/ng.after"
@@ -101,14 +94,9 @@ ng_req qB call-id callB command query from-tag ft-callB >"$TMP/queryB"
 ng_send "$TMP/queryB"
 check "B's query after the restart names both tags" \
 	grep -q '4:tagsd.*8:ft-callBd.*8:tt-callBd' <<<"$REPLY"
-if talk_ok; then ok=1; else ok=0; talk_show; fi
-echo "talkers: phone received $(talk_total lan), provider $(talk_total wan) of 2000 each"
-check "zero lost packets on call B across the restart" [ "$ok" = 1 ]
-sampler_down
-read -r gap_lan gap_wan lag_lan lag_wan < <(media_gap 5000)
-echo "media gap: phone $gap_lan ms, provider $gap_wan ms; router lag: phone $lag_lan ms, provider $lag_wan ms"
-check "the router never held media back more than 100 ms ($lag_lan/$lag_wan ms)" \
-	[ $((lag_lan > lag_wan ? lag_lan : lag_wan)) -le 100 ]
+media_lost_check phone provider "zero lost packets on call B across the restart"
+media_lag_report phone provider
+media_lag_check
 for c in callA callB; do
 	ng_req "d$c" call-id "$c" command delete from-tag "ft-$c" >"$TMP/delete.$c"
 	ng_send "$TMP/delete.$c"

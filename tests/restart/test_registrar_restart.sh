@@ -15,18 +15,6 @@ sip_up
 CONF=("release-on-stop no")
 portd_start "${CONF[@]}"
 
-register_once() { # register_once EXPIRES CODE: the provider answers CODE
-	sed -e "s/@CODE@/$2/g" "$SCN/itsp_reg_answer.xml" >"$TMP/reg_ans.xml"
-	sed -e "s/@CODE@/$2/g" -e "s/@EXPIRES@/$1/g" \
-		"$SCN/phone_reg_once.xml" >"$TMP/reg_once.xml"
-	bg "$NS_WAN" timeout 20 sipp -sf "$TMP/reg_ans.xml" -i "$WAN_IP" \
-		-p 5060 -m 1 -nostdin >/dev/null 2>&1
-	local pid=$!
-	sleep 0.3
-	in_lan timeout 20 sipp -sf "$TMP/reg_once.xml" -i "$LAN_IP" -p 5060 \
-		-m 1 -nostdin "$RTR_LAN:5060" >/dev/null 2>&1 && wait_pid "$pid"
-}
-
 check "alice registered (200)" register_once 300 200
 portd_stats
 check "one binding (bindings=$(st bindings))" [ "$(st bindings)" = 1 ]

@@ -19,8 +19,7 @@
 set -eu
 . "$(dirname "$0")/lib_restart.sh"
 trap cleanup EXIT
-need_restart
-command -v jq >/dev/null || skip "missing jq (make deps)"
+need_restart jq
 sip_up
 rcount_up
 CONF=("release-on-stop no" "adopt-grace 2s")
@@ -46,18 +45,12 @@ HELD=$(jq -r .id "$TMP/held.out")
 check "a held static mapping (id $HELD, no entry)" [ "$(jq -r .state "$TMP/held.out")" = held ]
 maps_snapshot >"$TMP/maps.before"
 cat "$TMP/maps.before"
-sampler_up
-talk_up 8000 "$EXT" 2000 5000 # 10 s at 200 packets/s each way
-sleep 1.5
+media_up 8000 "$EXT" 1.5
 
 echo "== 2: kill -9, 2 s down, restart"
-kill -9 "$PORTD_PID"
-wait "$PORTD_PID" 2>/dev/null || true
-PORTD_PID=
-sleep 2
+portd_kill9
 check "the entry outlived the daemon" np_entries_are 1
-portd_restart "${CONF[@]}"
-grep 'restart:' "$PORTD_LOG" || true
+portd_restart_log "${CONF[@]}"
 check "the static mapping was restored" \
 	grep -q "restart: 1 kernel entries adopted, 0 calls restored (2 mappings, 0 failed), 0 bindings, 2 static mappings" "$PORTD_LOG"
 maps_snapshot >"$TMP/maps.after"
@@ -78,15 +71,11 @@ check "mappings list shows the same mapping again" \
 	cmp -s "$TMP/maps.before" "$TMP/maps.after2"
 
 echo "== 4: media, then delete"
-if talk_ok; then ok=1; else ok=0; talk_show; fi
-echo "talkers: LAN host received $(talk_total lan), WAN peer $(talk_total wan) of 2000 each"
-check "zero lost packets through two restarts: both talkers got all 2000" [ "$ok" = 1 ]
+media_lost_check "LAN host" "WAN peer" \
+	"zero lost packets through two restarts: both talkers got all 2000"
 sleep 0.3
-sampler_down
-read -r gap_lan gap_wan lag_lan lag_wan < <(media_gap 5000)
-echo "media gap: LAN $gap_lan ms, WAN $gap_wan ms; router lag: LAN $lag_lan ms, WAN $lag_wan ms"
-check "the router never held media back more than 100 ms ($lag_lan/$lag_wan ms)" \
-	[ $((lag_lan > lag_wan ? lag_lan : lag_wan)) -le 100 ]
+media_lag_report LAN WAN
+media_lag_check
 check "mappings del $ID after the restarts: exit 0" CTL mappings del "$ID"
 check "mappings del $HELD (the held one): exit 0" CTL mappings del "$HELD"
 check "its entry is gone" wait_until 50 np_entries_are 0

@@ -21,8 +21,7 @@
 set -eu
 . "$(dirname "$0")/lib_restart.sh"
 trap cleanup EXIT
-need_restart
-command -v jq >/dev/null || skip "missing jq (make deps)"
+need_restart jq
 sip_up
 topo_v6
 CONF=("lan-prefix 192.0.2.0/24" "lan-prefix 2001:db8:1::/64"
@@ -56,13 +55,9 @@ T_WAN=$!
 sleep 1.5
 
 echo "== 2: kill -9, 2 s down, restart"
-kill -9 "$PORTD_PID"
-wait "$PORTD_PID" 2>/dev/null || true
-PORTD_PID=
-sleep 2
+portd_kill9
 check "the IPv6 entry outlived the daemon" np6_are 1
-portd_restart "${CONF[@]}"
-grep 'restart:' "$PORTD_LOG" || true
+portd_restart_log "${CONF[@]}"
 check "the IPv6 entry adopted and claimed, none rejected" \
 	grep -q "restart: 1 kernel entries adopted, 0 calls restored (1 mappings, 0 failed), 0 bindings, 1 static mappings, .* 0 entries left unclaimed, 0 rejected" "$PORTD_LOG"
 maps_snapshot >"$TMP/maps.after"
