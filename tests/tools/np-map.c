@@ -7,6 +7,8 @@
  *
  *   np-map -e EXT_ADDR [-e ...] -l LAN_PREFIX [-l ...] [-p MIN-MAX] [-q MS]
  *          [-t TABLE]      (a second -e and more: more external addresses)
+ *          [-m TAG]        (ct mark tag, e.g. 0x4e5b0000: entries marked
+ *                           below it are not this instance's to sweep)
  *          [-E EXT6_ADDR -N]   (IPv6: -l 2001:db8:1::/64 gives pinholes;
  *                               -N makes them NAT66 on EXT6_ADDR)
  *
@@ -42,7 +44,7 @@ static int verbose_events;
 static void usage(void)
 {
 	fprintf(stderr, "usage: np-map -e EXT_ADDR -l LAN_PREFIX [-l ...] "
-			"[-p MIN-MAX] [-q QUARANTINE_MS] [-t NFT_TABLE] "
+			"[-p MIN-MAX] [-q QUARANTINE_MS] [-t NFT_TABLE] [-m TAG] "
 			"[-E EXT6 [-N]] [-v]\n");
 	exit(2);
 }
@@ -269,7 +271,7 @@ int main(int argc, char **argv)
 	cfg.port_min = 20000;
 	cfg.port_max = 20099;
 	cfg.quarantine_ms = 2000;
-	while ((opt = getopt(argc, argv, "e:E:Nl:p:q:t:r:v")) != -1) {
+	while ((opt = getopt(argc, argv, "e:E:Nl:m:p:q:t:r:v")) != -1) {
 		switch (opt) {
 		case 'E':
 			if (natport_endpoint_parse(optarg, &cfg.external6))
@@ -308,6 +310,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			cfg.nft_table = optarg;
+			break;
+		case 'm':
+			cfg.ct_mark_tag = strtoul(optarg, NULL, 0);
 			break;
 		case 'r':
 			cfg.refresh_ms = strtoul(optarg, NULL, 10);
