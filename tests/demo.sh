@@ -64,7 +64,7 @@ read -r in1 out1 < <(np_pkts)
 cpu1=$(portd_cpu)
 echo "   ITSP  -> phone: $in0 -> $in1 packets"
 echo "   phone -> ITSP:  $out0 -> $out1 packets"
-echo "   nat-portd CPU time meanwhile: $((cpu1 - cpu0)) ticks; packets its held"
+echo "   nat-portd CPU time meanwhile: $((cpu1 - cpu0)) ms; packets its held"
 echo "   ports saw: $(st stray_packets) (media never reaches userspace)"
 step "the kernel forwarded RTP both ways" [ "$in1" -gt "$in0" -a "$out1" -gt "$out0" ]
 

@@ -56,6 +56,9 @@ run_one() {
 		failed+=("$name")
 		printf 'FAIL %s (exit %d, %ss); last lines of %s:\n' \
 			"$name" $rc $((end - start)) "$log"
+		# the failed checks first: the tail is often the daemons' own
+		# logs, which push the test's verdict lines out of view
+		grep -E '^(FAIL|FATAL):' "$log" | head -n 20 | sed 's/^/    ! /'
 		tail -n 40 "$log" | sed 's/^/    | /'
 	fi
 }

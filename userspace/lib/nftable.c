@@ -31,7 +31,16 @@ static void pcp_filters_free(struct natport_nft *nft);
 static int run(struct natport_nft *nft, const char *cmd, char *err,
 	       size_t errlen)
 {
-	int r = nft_run_cmd_from_buffer(nft->ctx, cmd);
+	int r;
+
+	/* A buffered context appends every command's output (and errors)
+	 * until someone reads it, and reading resets it. Commands whose
+	 * output we do not read (add, delete) leave text behind, so a later
+	 * "list counter" parsed the first "packets N" of a stale listing:
+	 * the stray count jumped between two values. Empty both first. */
+	nft_ctx_get_output_buffer(nft->ctx);
+	nft_ctx_get_error_buffer(nft->ctx);
+	r = nft_run_cmd_from_buffer(nft->ctx, cmd);
 
 	if (r && err) {
 		const char *e = nft_ctx_get_error_buffer(nft->ctx);

@@ -2189,6 +2189,11 @@ static void tick(struct natport_pm *pm)
 	if (pm->refresh_ms != old)
 		arm_timer(pm);
 	load_local_addrs(pm);
+	/* A dump costs O(hash buckets), not O(our entries): the kernel walks
+	 * every bucket of its single conntrack table (shared by all network
+	 * namespaces, nf_conntrack_buckets, 262,144 on a 24 GiB machine),
+	 * taking a lock per bucket: about 3.5 ms of system time per scan
+	 * even with two entries. Hence one scan per tick, never per mapping. */
 	if (pm->nactive)
 		scan_start(pm);
 	if (++pm->ticks % SWEEP_TICKS == 0) {
