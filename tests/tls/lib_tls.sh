@@ -9,6 +9,7 @@
 #                                                       tls 5061, udp 5060
 #
 # need_tls              need_sip, plus kamailio, its tls.so and openssl
+# need_openssl          need_sip, plus openssl (no Kamailio)
 # tls_pki               $PKI: CA, provider.test / 198.51.100.20 server
 #                       certificate, client and rogue certificates
 # kam_tls_start [CERT KEY]   Kamailio TLS in the WAN namespace (default:
@@ -19,6 +20,11 @@
 # callee_up [SCENARIO]  sipp at 203.0.113.20:5060 registers as 1000 at
 #                       Kamailio, then answers (uas.xml; $UAS_PID,
 #                       messages in $TMP/uas.msg)
+# ossl_bg NAME NS ARGS...   openssl ARGS in NS in the background, $OSSL_PID;
+#                       stdin the fifo $TMP/NAME.in, held open (write to
+#                       it, it never sees EOF), stdout $TMP/NAME.out,
+#                       stderr $TMP/NAME.err
+# portd_hup             SIGHUP, then wait until nat-portd handled it
 # tls_portd_start [config lines]   nat-portd toward Kamailio over TLS
 #                       (upstream-proxy ...:5061;transport=tls, the test
 #                       CA, tls-server-name provider.test, TLS listeners)
@@ -37,6 +43,32 @@ need_tls() {
 	done
 	[ -r $KAM_TLS_MODS/tls.so ] ||
 		skip "missing Kamailio's tls.so (kamailio-tls-modules)"
+}
+
+need_openssl() {
+	need_sip
+	command -v openssl >/dev/null || skip "missing openssl (make deps)"
+}
+
+ossl_bg() { # ossl_bg NAME NS openssl-args...
+	local name=$1 ns=$2 fd
+	shift 2
+	mkfifo "$TMP/$name.in"
+	exec {fd}<>"$TMP/$name.in"
+	defer "exec $fd>&-"
+	# its own redirections: bash gives a background job /dev/null
+	bg "$ns" sh -c 'd=$1; shift; exec openssl "$@" <"$d.in" >"$d.out" 2>"$d.err"' \
+		_ "$TMP/$name" "$@"
+	OSSL_PID=$!
+}
+
+# every SIGHUP ends with "configuration reloaded" (or a refusal of the
+# file, which these tests do not cause)
+portd_hup() {
+	local n
+	n=$(grep -c "configuration reloaded" "$PORTD_LOG" || true)
+	kill -HUP "$PORTD_PID"
+	wait_until 50 sh -c "[ \$(grep -c 'configuration reloaded' '$PORTD_LOG') -gt $n ]"
 }
 
 tls_pki() {
@@ -88,7 +120,12 @@ callee_up() { # callee_up [SCENARIO [sipp args]]
 	sleep 0.3
 }
 
-tls_portd_start() { # tls_portd_start [config lines]; the caller's win
+tls_portd_start() { # ossl_bg NAME NS ARGS...   openssl ARGS in NS in the background, $OSSL_PID;
+#                       stdin the fifo $TMP/NAME.in, held open (write to
+#                       it, it never sees EOF), stdout $TMP/NAME.out,
+#                       stderr $TMP/NAME.err
+# portd_hup             SIGHUP, then wait until nat-portd handled it
+# tls_portd_start [config lines]; the caller's win
 	local d l lines=("$@")
 	for d in "upstream-proxy $WAN_IP:5061;transport=tls" \
 		"tls-ca-file $PKI/ca.pem" "tls-server-name provider.test" \

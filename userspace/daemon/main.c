@@ -237,12 +237,55 @@ static void log_stats(struct daemon *d)
 	log_warnx("%s", natport_stats_line(&v, line, sizeof(line)));
 }
 
-static void on_signal(int signo, void *arg)
+static void reload_config(struct daemon *d)
 {
-	struct daemon *d = arg;
 	struct natport_config cfg;
 	const char *key;
 	char err[512];
+
+	if (natport_config_load(&cfg, d->config_path, err, sizeof(err))) {
+		log_warnx("reload failed, keeping the old configuration: %s",
+			  err);
+		return;
+	}
+	key = natport_config_restart_needed(&d->cfg, &cfg);
+	if (key) {
+		log_warnx("reload: %s changed; it needs a restart, keeping "
+			  "the old configuration",
+			  key);
+		return;
+	}
+	d->cfg = cfg;
+	natport_log_set_level(cfg.log_level);
+	natport_quota_set_max(d->quota, cfg.max_mappings_per_client);
+	natport_media_set_config(d->media, &cfg);
+	natport_proxy_reload(d->proxy, &cfg);
+	natport_control_reload(d->ctl, &cfg);
+	natport_ng_reload(d->ng, &cfg);
+	natport_pcp_server_reload(d->pcp, &cfg);
+	log_info("configuration reloaded");
+}
+
+/* A renewed certificate (or key, or CA file) under the same paths, for
+ * the handshakes from now on, whether or not the configuration changes:
+ * every TLS key is a restart key, so the running one names the files. */
+static void reload_tls(struct daemon *d)
+{
+	char err[512];
+	int n = natport_tls_reload(&d->cfg, err, sizeof(err));
+
+	if (n < 0)
+		log_warnx_rl("reload: TLS files refused, the certificates in "
+			     "use stay: %s",
+			     err);
+	else if (n > 0)
+		log_info("reload: TLS files read again for new handshakes%s%s",
+			 err[0] ? "; tls-cert " : "", err);
+}
+
+static void on_signal(int signo, void *arg)
+{
+	struct daemon *d = arg;
 
 	switch (signo) {
 	case SIGTERM:
@@ -255,27 +298,8 @@ static void on_signal(int signo, void *arg)
 		natport_ng_log_stats(d->ng);
 		break;
 	case SIGHUP:
-		if (natport_config_load(&cfg, d->config_path, err,
-					sizeof(err))) {
-			log_warnx("reload failed, keeping the old "
-				  "configuration: %s", err);
-			break;
-		}
-		key = natport_config_restart_needed(&d->cfg, &cfg);
-		if (key) {
-			log_warnx("reload: %s changed; it needs a restart, "
-				  "keeping the old configuration", key);
-			break;
-		}
-		d->cfg = cfg;
-		natport_log_set_level(cfg.log_level);
-		natport_quota_set_max(d->quota, cfg.max_mappings_per_client);
-		natport_media_set_config(d->media, &cfg);
-		natport_proxy_reload(d->proxy, &cfg);
-		natport_control_reload(d->ctl, &cfg);
-		natport_ng_reload(d->ng, &cfg);
-		natport_pcp_server_reload(d->pcp, &cfg);
-		log_info("configuration reloaded");
+		reload_tls(d);
+		reload_config(d);
 		break;
 	}
 }

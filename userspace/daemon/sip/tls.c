@@ -599,56 +599,167 @@ int natport_tls_check_config(const struct natport_config *cfg, char *err,
 	return 0;
 }
 
+/*
+ * Every live side, so that natport_tls_reload can reach them without the
+ * proxy that owns them. A side's contexts are replaced whole: a live SSL
+ * holds a reference to the SSL_CTX it was made from (SSL_new), so the
+ * connections made before a reload keep theirs until they close.
+ */
 struct natport_tls_side {
+	struct natport_tls_side *next;
 	struct natport_tls_ctx *server, *client;
+	struct natport_tls_ctx *new_server, *new_client; /* during a reload */
+	int wan;
 	char name[256]; /* tls-server-name; "" the peer's address */
 };
 
+static struct natport_tls_side *sides;
+
 void natport_tls_side_free(struct natport_tls_side *side)
 {
+	struct natport_tls_side **pp;
+
 	if (!side)
 		return;
+	for (pp = &sides; *pp; pp = &(*pp)->next)
+		if (*pp == side) {
+			*pp = side->next;
+			break;
+		}
 	natport_tls_ctx_free(side->server);
 	natport_tls_ctx_free(side->client);
 	free(side);
+}
+
+/* A side's two contexts from cfg's files; -1 with err set, nothing made. */
+static int side_contexts(const struct natport_config *cfg, int wan,
+			 struct natport_tls_ctx **server,
+			 struct natport_tls_ctx **client, char *err,
+			 size_t errlen)
+{
+	struct natport_tls_config tc;
+	char e[200];
+
+	*server = *client = NULL;
+	natport_tls_config_listen(cfg, &tc);
+	if (tc.cert_file) {
+		*server = natport_tls_ctx_new(&tc, 1, e, sizeof(e));
+		if (!*server) {
+			snprintf(err, errlen, "tls-cert: %s", e);
+			return -1;
+		}
+	}
+	if (wan)
+		natport_tls_config_provider(cfg, &tc);
+	else
+		tc.verify_peer = 0; /* phones: see tls.h */
+	*client = natport_tls_ctx_new(&tc, 0, e, sizeof(e));
+	if (!*client) {
+		snprintf(err, errlen, "%s: %s",
+			 wan ? "tls-client-cert/tls-ca-file" : "TLS", e);
+		natport_tls_ctx_free(*server);
+		*server = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 struct natport_tls_side *natport_tls_side_new(const struct natport_config *cfg,
 					      int wan, char *err, size_t errlen)
 {
 	struct natport_tls_side *side = calloc(1, sizeof(*side));
-	struct natport_tls_config tc;
-	char e[200];
 
 	if (!side) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	natport_tls_config_listen(cfg, &tc);
-	if (tc.cert_file) {
-		side->server = natport_tls_ctx_new(&tc, 1, e, sizeof(e));
-		if (!side->server) {
-			snprintf(err, errlen, "tls-cert: %s", e);
-			goto fail;
-		}
+	if (side_contexts(cfg, wan, &side->server, &side->client, err,
+			  errlen)) {
+		free(side);
+		return NULL;
 	}
-	if (wan) {
-		natport_tls_config_provider(cfg, &tc);
+	side->wan = wan;
+	if (wan)
 		snprintf(side->name, sizeof(side->name), "%s",
 			 cfg->tls_server_name);
-	} else {
-		tc.verify_peer = 0; /* phones: see tls.h */
-	}
-	side->client = natport_tls_ctx_new(&tc, 0, e, sizeof(e));
-	if (!side->client) {
-		snprintf(err, errlen, "%s: %s",
-			 wan ? "tls-client-cert/tls-ca-file" : "TLS", e);
-		goto fail;
-	}
+	side->next = sides;
+	sides = side;
 	return side;
-fail:
-	natport_tls_side_free(side);
-	return NULL;
+}
+
+int natport_tls_side_serves(const void *arg)
+{
+	const struct natport_tls_side *side = arg;
+
+	return side->server != NULL;
+}
+
+/* "serial 0x2A, subject CN=router.test, until Dec  4 07:00:00 2026 GMT" */
+static void cert_info(const struct natport_tls_ctx *ctx, char *buf, size_t len)
+{
+	X509 *x = SSL_CTX_get0_certificate(ctx->ssl);
+	BIGNUM *bn = NULL;
+	char *hex = NULL, subj[160] = "?", until[40] = "?";
+	BIO *b;
+
+	buf[0] = '\0';
+	if (!x)
+		return;
+	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	if (bn)
+		hex = BN_bn2hex(bn);
+	X509_NAME_oneline(X509_get_subject_name(x), subj, sizeof(subj));
+	b = BIO_new(BIO_s_mem());
+	if (b && ASN1_TIME_print(b, X509_get0_notAfter(x)) == 1) {
+		int n = BIO_read(b, until, sizeof(until) - 1);
+
+		until[n > 0 ? n : 0] = '\0';
+	}
+	BIO_free(b);
+	snprintf(buf, len, "serial 0x%s, subject %s, until %s", hex ? hex : "?",
+		 subj, until);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	ERR_clear_error();
+}
+
+int natport_tls_reload(const struct natport_config *cfg, char *err,
+		       size_t errlen)
+{
+	struct natport_tls_side *side;
+	int n = 0, ret;
+
+	err[0] = '\0';
+	if (!sides)
+		return 0;
+	/* the start's checks (key mode, validity) first, then every
+	 * context; the old ones stay unless all of them could be made */
+	ret = natport_tls_check_config(cfg, err, errlen);
+	if (ret)
+		return ret;
+	for (side = sides; side; side = side->next)
+		if (side_contexts(cfg, side->wan, &side->new_server,
+				  &side->new_client, err, errlen))
+			break;
+	if (side) {
+		for (side = sides; side; side = side->next) {
+			natport_tls_ctx_free(side->new_server);
+			natport_tls_ctx_free(side->new_client);
+			side->new_server = side->new_client = NULL;
+		}
+		return -EINVAL;
+	}
+	for (side = sides; side; side = side->next) {
+		natport_tls_ctx_free(side->server);
+		natport_tls_ctx_free(side->client);
+		side->server = side->new_server;
+		side->client = side->new_client;
+		side->new_server = side->new_client = NULL;
+		if (side->server && !err[0])
+			cert_info(side->server, err, errlen);
+		n++;
+	}
+	return n;
 }
 
 struct natport_sip_stream *

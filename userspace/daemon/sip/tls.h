@@ -65,7 +65,7 @@ int natport_tls_check_config(const struct natport_config *cfg, char *err,
 /*
  * What one side of the router needs for its TLS transport (tcp.c's
  * stream_new hook, transport.h): a server context for accepted
- * connections (NULL without tls-cert: those are refused) and a client
+ * connections (NULL without tls-cert: no listener) and a client
  * context for outgoing ones. wan 1: toward the provider, verified as the
  * config says (tls-verify, tls-ca-file) against tls-server-name, or the
  * peer's address when that is not set, and with tls-client-cert; wan 0:
@@ -78,6 +78,26 @@ struct natport_tls_side *natport_tls_side_new(const struct natport_config *cfg,
 					      int wan, char *err,
 					      size_t errlen);
 void natport_tls_side_free(struct natport_tls_side *side);
+/*
+ * 1 if the side (a natport_tls_side) has a certificate to serve accepted
+ * connections with (tls-cert). tcp.c opens no listener for a TLS side
+ * without one: that side only connects out (the provider's hop).
+ */
+int natport_tls_side_serves(const void *side);
+
+/*
+ * SIGHUP: every live side's contexts made again from the files cfg names
+ * (their paths are restart keys, their contents are not), for the
+ * handshakes that start from now on. Connections already up keep the
+ * context they were made with. The files get the start's checks first;
+ * if any check or context fails, every side keeps what it had.
+ * Returns the number of sides reloaded (0: no TLS at all) with err the
+ * new tls-cert's serial, subject and expiry ("" without tls-cert), or
+ * -errno with err naming the key and the file that failed.
+ */
+int natport_tls_reload(const struct natport_config *cfg, char *err,
+		       size_t errlen);
+
 /* natport_sip_stream_new_fn (transport.h), arg the side */
 struct natport_sip_stream *
 natport_tls_side_stream(void *arg, int fd, int server,
