@@ -29,6 +29,7 @@
 
 #include "core/log.h"
 #include "sip/framer.h"
+#include "sip/tls.h"
 #include "sip/transport.h"
 
 #define BACKLOG 128
@@ -702,7 +703,7 @@ static void on_sweep(void *arg)
 		if (restart)
 			next = t->all;
 	}
-	if (!t->listening &&
+	if (!t->listening && t->lfd >= 0 &&
 	    !natport_evloop_add_fd(t->loop, t->lfd, EPOLLIN, on_accept, t))
 		t->listening = 1;
 	t->sweep = natport_evloop_timer_add(t->loop, SWEEP_MS, on_sweep, t);
@@ -722,7 +723,8 @@ static void tcp_close(struct natport_sip_transport *tp)
 		natport_evloop_timer_cancel(t->loop, t->sweep);
 	if (t->listening)
 		natport_evloop_del_fd(t->loop, t->lfd);
-	close(t->lfd);
+	if (t->lfd >= 0)
+		close(t->lfd);
 	free(t);
 }
 
@@ -770,6 +772,19 @@ struct natport_sip_transport *natport_sip_tcp_open(
 	t->tp.proto = cfg->proto == NATPORT_SIP_TLS ? NATPORT_SIP_TLS :
 						      NATPORT_SIP_TCP;
 	t->tp.local = cfg->local;
+	/* a TLS side without a certificate only connects out (the
+	 * provider's hop): no listener that would fail every handshake */
+	if (cfg->stream_new == natport_tls_side_stream &&
+	    !natport_tls_side_serves(cfg->stream_arg)) {
+		t->lfd = -1;
+		t->sweep =
+			natport_evloop_timer_add(loop, SWEEP_MS, on_sweep, t);
+		if (t->sweep)
+			return &t->tp;
+		snprintf(err, errlen, "out of memory");
+		free(t);
+		return NULL;
+	}
 	t->lfd = socket(cfg->local.family,
 			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (t->lfd < 0) {
