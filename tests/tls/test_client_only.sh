@@ -9,7 +9,8 @@
 #
 # 1. Nothing listens on TCP 5061 in the router, on either side: a
 #    connection from the WAN to 198.51.100.1:5061 is refused by the
-#    kernel, not accepted and then failed in a handshake.
+#    kernel, not accepted and then failed in a handshake. The same with
+#    a tls-cert but no sip-tls (listeners come with sip-tls only).
 # 2. tls-ca-file holds a CA that did not sign the provider's certificate:
 #    the phone's REGISTER is answered 503 at once, the verify failure is
 #    counted, the provider gets nothing.
@@ -32,6 +33,15 @@ SRV_PID=$OSSL_PID
 wait_until 50 sh -c "ip netns exec $NS_WAN ss -Hltn 'sport = :5061' | grep -q ." ||
 	die "openssl s_server did not start"
 
+echo "== 1: no TLS listener without sip-tls"
+# a certificate of its own alone (tls-cert without sip-tls) opens none
+portd_start "upstream-proxy $WAN_IP:5061;transport=tls" \
+	"tls-ca-file $PKI/ca.pem" "tls-server-name provider.test" \
+	"tls-cert $PKI/chain.pem" "tls-key $PKI/server.key"
+check "tls-cert without sip-tls: nothing listens on TCP 5061" \
+	[ -z "$(in_rtr ss -Hltn 'sport = :5061')" ]
+check "that nat-portd stops cleanly" portd_stop
+
 install -m 0644 "$PKI/other-ca.pem" "$TMP/ca-live.pem"
 portd_start "upstream-proxy $WAN_IP:5061;transport=tls" \
 	"tls-ca-file $TMP/ca-live.pem" "tls-server-name provider.test"
@@ -42,8 +52,7 @@ register() { # register N > FILE: alice's REGISTER number N, from the phone
 		"$WAN_IP" "$LAN_IP" "$1" "$WAN_IP" "$1" "$WAN_IP" "$1" "$LAN_IP" "$1" "$LAN_IP"
 }
 
-echo "== 1: no TLS listener without a certificate"
-check "nothing listens on TCP 5061 in the router" \
+check "no tls-cert, no sip-tls: nothing listens on TCP 5061 in the router" \
 	[ -z "$(in_rtr ss -Hltn 'sport = :5061')" ]
 check "a connection from the WAN to $RTR_WAN:5061 is refused" \
 	not in_wan timeout 5 bash -c "exec 3<>/dev/tcp/$RTR_WAN/5061" 2>/dev/null

@@ -772,7 +772,7 @@ struct natport_sip_transport *natport_sip_tcp_open(
 	t->tp.proto = cfg->proto == NATPORT_SIP_TLS ? NATPORT_SIP_TLS :
 						      NATPORT_SIP_TCP;
 	t->tp.local = cfg->local;
-	/* a TLS side without a certificate only connects out (the
+	/* a TLS side without a server certificate only connects out (the
 	 * provider's hop): no listener that would fail every handshake */
 	if (cfg->stream_new == natport_tls_side_stream &&
 	    !natport_tls_side_serves(cfg->stream_arg)) {

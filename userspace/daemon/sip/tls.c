@@ -642,7 +642,8 @@ static int side_contexts(const struct natport_config *cfg, int wan,
 
 	*server = *client = NULL;
 	natport_tls_config_listen(cfg, &tc);
-	if (tc.cert_file) {
+	/* listeners only with sip-tls (which needs tls-cert) */
+	if (cfg->sip_tls && tc.cert_file) {
 		*server = natport_tls_ctx_new(&tc, 1, e, sizeof(e));
 		if (!*server) {
 			snprintf(err, errlen, "tls-cert: %s", e);
@@ -773,8 +774,9 @@ natport_tls_side_stream(void *arg, int fd, int server,
 
 	if (server) {
 		if (!side->server) {
+			/* tcp.c opens no listener for such a side */
 			snprintf(err, errlen,
-				 "no tls-cert: TLS connections "
+				 "no sip-tls: TLS connections "
 				 "are not accepted");
 			stats.handshakes_failed++;
 			return NULL;

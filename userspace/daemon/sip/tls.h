@@ -65,7 +65,7 @@ int natport_tls_check_config(const struct natport_config *cfg, char *err,
 /*
  * What one side of the router needs for its TLS transport (tcp.c's
  * stream_new hook, transport.h): a server context for accepted
- * connections (NULL without tls-cert: no listener) and a client
+ * connections (NULL without sip-tls: no listener) and a client
  * context for outgoing ones. wan 1: toward the provider, verified as the
  * config says (tls-verify, tls-ca-file) against tls-server-name, or the
  * peer's address when that is not set, and with tls-client-cert; wan 0:
@@ -79,9 +79,10 @@ struct natport_tls_side *natport_tls_side_new(const struct natport_config *cfg,
 					      size_t errlen);
 void natport_tls_side_free(struct natport_tls_side *side);
 /*
- * 1 if the side (a natport_tls_side) has a certificate to serve accepted
- * connections with (tls-cert). tcp.c opens no listener for a TLS side
- * without one: that side only connects out (the provider's hop).
+ * 1 if the side (a natport_tls_side) serves accepted connections: sip-tls
+ * yes, with its tls-cert. tcp.c opens no listener for a TLS side that
+ * does not: the WAN side of an upstream-proxy ;transport=tls without
+ * sip-tls only connects out (the provider's hop).
  */
 int natport_tls_side_serves(const void *side);
 
