@@ -6,7 +6,7 @@
 #   make test       deps + build + every suite (unit, netns, kmod)
 #   make demo       deps + build + a call through a NAT router in netns
 #   make bench      deps (+ peers) + build + benchmarks (BENCH_OUT=file.json)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (HA pair files as examples)
 # V=1 shows the commands.
 
 O ?= build
@@ -18,6 +18,7 @@ MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+DOCDIR ?= $(PREFIX)/share/doc/natport
 DESTDIR ?=
 
 VERSION := 0.1.0
@@ -262,6 +263,9 @@ clean-san-fuzz:
 .PHONY: san-build san-test fuzz-build fuzz-bins fuzz clean-san-fuzz
 
 # ---------------------------------------------------------------------
+HA_EXDIR := $(DOCDIR)/examples/ha
+HA_FILES := keepalived.conf conntrackd.conf ha.conf
+
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/natport \
 		$(DESTDIR)$(LIBDIR)/pkgconfig
@@ -283,6 +287,15 @@ install: all
 		tools/nat-portd.service > $(DESTDIR)$(UNITDIR)/nat-portd.service
 	install -m 0644 tools/natport.sysusers \
 		$(DESTDIR)$(SYSUSERSDIR)/natport.conf
+	@# the HA pair (README "HA pair"): keepalived's notify script beside
+	@# the daemon, its three configs as examples to copy and adapt
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(HA_EXDIR)
+	install -m 0755 tools/ha/natport-ha-notify $(DESTDIR)$(SBINDIR)/
+	install -m 0644 tools/ha/conntrackd.conf tools/ha/ha.conf \
+		$(DESTDIR)$(HA_EXDIR)/
+	sed -e 's|/usr/local/sbin/natport-ha-notify|$(SBINDIR)/natport-ha-notify|' \
+		-e 's|/etc/natport/ha.conf|$(SYSCONFDIR)/natport/ha.conf|' \
+		tools/ha/keepalived.conf > $(DESTDIR)$(HA_EXDIR)/keepalived.conf
 	@# an operator's configuration is never overwritten
 	install -d $(DESTDIR)$(SYSCONFDIR)/natport
 	[ -e $(DESTDIR)$(SYSCONFDIR)/natport/nat-portd.conf ] || \
@@ -300,7 +313,9 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/nat-portd.8 \
 		$(DESTDIR)$(MANDIR)/man8/nat-portctl.8 \
 		$(DESTDIR)$(UNITDIR)/nat-portd.service \
-		$(DESTDIR)$(SYSUSERSDIR)/natport.conf
+		$(DESTDIR)$(SYSUSERSDIR)/natport.conf \
+		$(DESTDIR)$(SBINDIR)/natport-ha-notify \
+		$(HA_FILES:%=$(DESTDIR)$(HA_EXDIR)/%)
 	if cmp -s tools/nat-portd.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/natport/nat-portd.conf; then \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/natport/nat-portd.conf; \
@@ -308,7 +323,8 @@ uninstall:
 		echo "kept $(DESTDIR)$(SYSCONFDIR)/natport/nat-portd.conf (changed)"; \
 	fi
 	-rmdir $(DESTDIR)$(INCDIR)/natport $(DESTDIR)$(SYSCONFDIR)/natport \
-		2>/dev/null
+		$(DESTDIR)$(HA_EXDIR) $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf $(O)

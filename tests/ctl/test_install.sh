@@ -7,6 +7,8 @@
 #     usr/include/natport/*.h           usr/lib/pkgconfig/libnatport.pc
 #     usr/share/man/man{5,8}/...        usr/lib/systemd/system/nat-portd.service
 #     usr/lib/sysusers.d/natport.conf   etc/natport/nat-portd.conf
+#     usr/sbin/natport-ha-notify        usr/share/doc/natport/examples/ha/
+#                                       {keepalived,conntrackd,ha}.conf
 #
 #   then the installed nat-portd runs in the router of the usual topology:
 #   LAN 192.0.2.10 -- router 192.0.2.1 | 198.51.100.1 -- WAN 198.51.100.20
@@ -15,7 +17,10 @@
 #    example config ("configuration OK"); nat-portctl --help and -V work;
 #    every man page renders without a warning; a program builds against
 #    the installed header and library through pkg-config; the unit keeps
-#    only the two capabilities.
+#    only the two capabilities. The HA pair's files: the notify script
+#    executable and valid sh, the examples as in tools/ha/ but for
+#    keepalived.conf's notify line, which names the installed script and
+#    $SYSCONFDIR/natport/ha.conf.
 # 2. The installed daemon serves the installed tool, and man pages and
 #    --help name the same commands and options as the code.
 # 3. A second install keeps an operator's changed config; uninstall
@@ -38,7 +43,12 @@ want="usr/sbin/nat-portd usr/sbin/nat-portctl usr/lib/libnatport.a
 usr/lib/libnatport.so.0 usr/lib/libnatport.so usr/lib/pkgconfig/libnatport.pc
 usr/share/man/man8/nat-portd.8 usr/share/man/man8/nat-portctl.8
 usr/share/man/man5/nat-portd.conf.5 usr/lib/systemd/system/nat-portd.service
-usr/lib/sysusers.d/natport.conf etc/natport/nat-portd.conf"
+usr/lib/sysusers.d/natport.conf etc/natport/nat-portd.conf
+usr/sbin/natport-ha-notify"
+HAEX=usr/share/doc/natport/examples/ha
+for f in keepalived.conf conntrackd.conf ha.conf; do
+	want="$want $HAEX/$f"
+done
 for h in "$TOP"/include/natport/*.h; do
 	want="$want usr/include/natport/${h##*/}"
 done
@@ -50,6 +60,16 @@ done
 find "$DEST" \( -type f -o -type l \) | sed "s|^$DEST||" | sort >"$TMP/installed"
 check "install put exactly the $nwant files above" [ "$(wc -l <"$TMP/installed")" = $nwant ]
 check "binaries are executable" sh -c "[ -x '$DEST/usr/sbin/nat-portd' ] && [ -x '$DEST/usr/sbin/nat-portctl' ]"
+check "natport-ha-notify is executable and parses as sh" \
+	sh -c "[ -x '$DEST/usr/sbin/natport-ha-notify' ] && sh -n '$DEST/usr/sbin/natport-ha-notify'"
+check "natport-ha-notify is tools/ha's" cmp -s "$TOP/tools/ha/natport-ha-notify" "$DEST/usr/sbin/natport-ha-notify"
+for f in conntrackd.conf ha.conf; do
+	check "$HAEX/$f is tools/ha's" cmp -s "$TOP/tools/ha/$f" "$DEST/$HAEX/$f"
+done
+check "keepalived.conf's notify runs the installed script with /etc/natport/ha.conf" \
+	grep -qx '	notify "/usr/sbin/natport-ha-notify /etc/natport/ha.conf"' "$DEST/$HAEX/keepalived.conf"
+check "keepalived.conf differs from tools/ha's in that line only" \
+	[ "$(diff "$TOP/tools/ha/keepalived.conf" "$DEST/$HAEX/keepalived.conf" | grep -c '^[<>]')" = 2 ]
 out=$("$DEST/usr/sbin/nat-portd" -n -c "$DEST/etc/natport/nat-portd.conf" 2>&1) || true
 check "installed nat-portd -n accepts the installed example config ($out)" [ "$out" = "configuration OK" ]
 check "installed nat-portctl --help" sh -c "'$DEST/usr/sbin/nat-portctl' --help | grep -q '^usage: nat-portctl'"
