@@ -19,7 +19,8 @@
 #    packets to the phone are dropped; the WAN answer installs two IPv6
 #    entries (RTP, RTCP) and RTP crosses them both ways, their counters
 #    rising; delete removes them. Then the provider offers (an incoming
-#    call) with "address family" IP6 and the phone answers: the same.
+#    call) with "address family" IP6 and direction [external, internal]
+#    and the phone answers: the same.
 # 2. NAT66 (nat66 yes): the offer shows the router's wan-address6 and a
 #    port of the range; the provider's RTP to it reaches the phone from
 #    the provider, the phone's reaches the provider from that address and
@@ -134,10 +135,12 @@ check "delete is ok" is_ok
 check "delete removed the IPv6 entries" wait_until 50 np6_are 0
 check "...and every mapping" wait_until 30 nothing_held
 
-# an incoming call: the provider offers, naming the family it wants
+# an incoming call: the provider offers, naming the family it wants and
+# the sides as Kamailio's direction=external direction=internal does
 sdp IP6 "$WAN6_IP" 7000
-req o2 "address family" IP6 call-id c2 command offer from-tag pt sdp "$REPLY"
-check "an IPv6 WAN offer with address family IP6 is ok" is_ok
+req o2 "address family" IP6 call-id c2 command offer direction l:external,internal \
+	from-tag pt sdp "$REPLY"
+check "an IPv6 WAN offer with address family IP6 and direction is ok" is_ok
 check "...passed on with the provider's address" \
 	grep -q "^c=IN IP6 $WAN6_IP\$" <<<"$(reply_sdp)"
 sdp IP6 "$LAN6_IP" 6000
