@@ -104,9 +104,8 @@
  *    families). Families never mix: an IPv6 remote for an IPv4 mapping (or
  *    the reverse) is -NATPORT_E_NOTSUP, as conntrack cannot forward between
  *    families; so is an IPv6 internal endpoint on a handle with no IPv6
- *    LAN prefix. Not for IPv6 yet: PCP inbound mappings, the
- *    quarantined listing (natport_pm_foreach_quarantined lists IPv4
- *    only), and the ports_* figures of the stats (the IPv4 range's).
+ *    LAN prefix. Not for IPv6 yet: PCP inbound mappings and the
+ *    ports_* figures of the stats (the IPv4 range's).
  *    Hold is :: as well as 0.0.0.0.
  *  - Conntrack is made active in the namespace by an nft table the library
  *    owns (NATPORT_NFT_TABLE, family inet): a counter rule using ct state
@@ -529,7 +528,8 @@ int natport_pm_foreach(struct natport_pm *pm, natport_mapping_fn fn,
 		       void *arg);
 
 /* natport_pm_foreach_quarantined - call fn for each released mapping whose
- * port is still in quarantine (not reusable yet), in external port order:
+ * port is still in quarantine (not reusable yet), in external port order,
+ * the IPv4 range's first, then NAT66's (pinholes take no port, so none):
  * state NATPORT_MAP_QUARANTINED, updated_ms the time of release. At most
  * one per external port (the last released there); none when
  * quarantine_ms is 0. Stops and returns fn's value if it returns non-zero.

@@ -14,9 +14,13 @@
 #    call's client, is bare), external equals internal for a pinhole;
 #    kernel list has the two IPv6 entries and the two IPv4 ones, with
 #    counters rising.
-# 2. NAT66: the IPv6 call's external is [wan-address6]:port of the range,
-#    in calls list and kernel list alike.
-# 3. Nothing left.
+# 2. NAT66 beside an IPv4 call: the IPv6 call's external is
+#    [wan-address6]:port of the range, in calls list and kernel list
+#    alike; after both calls mappings list shows the quarantined ports of
+#    both ranges, NAT66's bracketed, in text and JSON.
+# 3. A quarantine listing longer than one batch (64 records): IPv4 on two
+#    addresses and NAT66, the same ports in each, every one listed once.
+# 4. Nothing left.
 set -eu
 . "$(dirname "$0")/../lib/ctl.sh"
 trap cleanup EXIT
@@ -134,15 +138,19 @@ ctl_run kernel_empty -n "$NS_RTR" kernel list
 check "kernel list is empty after the calls" [ ! -s "$TMP/kernel_empty.out" ]
 check "nat-portd stops cleanly" portd_stop
 
-echo "== 2: an IPv6 call through NAT66"
-ctl_start "${V6_CONF[@]}" "nat66 yes"
+echo "== 2: an IPv6 call through NAT66 beside an IPv4 call"
+# a long quarantine: the released ports are listed after the calls
+ctl_start "${V6_CONF[@]}" "nat66 yes" "quarantine 60s"
+uas uas.xml -m 1
+uac_bg uac.xml -m 1 -d 5000
 call6 5000
 check "two IPv6 entries up" wait_until 80 np6_are 2
 sleep 1
 ctl_run calls_list_66 -j calls list
-jq_ok calls_list_66 "length == 1 and .[0].streams[0].rtp.internal == \"[$L]:6000\" and (.[0].streams[0].rtp.external | test(\"^\\\\[$RTR6_WAN\\\\]:200[0-9][0-9]\$\")) and .[0].streams[0].rtp.remote == \"[$W]:7000\"" \
+jq_ok calls_list_66 "length == 2 and ([.[] | select(.client == \"$L\")][0] | .streams[0].rtp.internal == \"[$L]:6000\" and (.streams[0].rtp.external | test(\"^\\\\[$RTR6_WAN\\\\]:200[0-9][0-9]\$\")) and .streams[0].rtp.remote == \"[$W]:7000\")" \
 	"calls list: NAT66 external is [wan-address6]:port of the range"
-ext=$(jq -r '.[0].streams[0].rtp.external' "$TMP/calls_list_66.out")
+ext=$(jq -r ".[] | select(.client == \"$L\") | .streams[0].rtp.external" \
+	"$TMP/calls_list_66.out")
 ctl_run kernel_list_66 -n "$NS_RTR" kernel list
 check "kernel list: the NAT66 entry reads the same external ($ext)" grep -q \
 	"^id [0-9]* internal \[$L\]:6000 external $(sed 's/[][]/\\&/g' <<<"$ext") remote \[$W\]:7000 " \
@@ -152,8 +160,60 @@ check "kernel_list_66: no IPv6 address with a port outside brackets" \
 check "IPv6 phone's call completed" wait_pid "$P6"
 check "IPv6 provider's call completed" wait_pid "$U6"
 check "the IPv6 entries gone" wait_until 50 np6_are 0
+check "IPv4 phone's call completed" wait_pid "$UAC_PID"
+check "IPv4 provider's call completed" wait_pid "$UAS_PID"
+check "the IPv4 entries gone" wait_entries 0
+# the quarantine holds both ranges' ports: NAT66's are listed too, the
+# same port numbers as the IPv4 range's, after them
+ctl_run quar -j mappings list
+jq_ok quar "length == 4 and all(.[]; .state == \"quarantined\")" \
+	"mappings list after the calls: four quarantined mappings"
+jq_ok quar "[.[].external] == [\"$RTR_WAN:20000\", \"$RTR_WAN:20001\", \"[$RTR6_WAN]:20000\", \"[$RTR6_WAN]:20001\"]" \
+	"...the IPv4 range's, then NAT66's at [wan-address6]:port"
+jq_ok quar "[.[] | select(.external | startswith(\"[\")) | .internal] == [\"[$L]:6000\", \"[$L]:6001\"]" \
+	"...the NAT66 ones with their IPv6 internal endpoints"
+ctl_run quar_t mappings list
+check "text: the quarantined NAT66 RTP mapping, bracketed" grep -Eq \
+	"^id [0-9]+ type audio_rtp state quarantined internal \[$L\]:6000 external \[$RTR6_WAN\]:20000( |\$)" \
+	"$TMP/quar_t.out"
+check "text: and the IPv4 one, unchanged" grep -Eq \
+	"^id [0-9]+ type audio_rtp state quarantined internal $LAN_IP:6000 external $RTR_WAN:20000( |\$)" \
+	"$TMP/quar_t.out"
+check "quar_t: no IPv6 address with a port outside brackets" \
+	no_bare_v6_port "$TMP/quar_t.out"
+check "nat-portd stops cleanly" portd_stop
 
-echo "== 3: nothing left"
+echo "== 3: a quarantine listing longer than one batch"
+# 70 IPv4 static mappings on two addresses and 20 NAT66 ones, all but
+# the first released: the listing is sent in batches of 64 keyed by port,
+# and the same port on both IPv4 addresses (a batch ends inside such a
+# pair) or in both ranges must neither be lost nor sent twice
+ctl_start "${V6_CONF[@]}" "nat66 yes" "quarantine 60s" \
+	"media-address 203.0.113.1" "media-port-range 20000-20199"
+for i in $(seq 0 69); do
+	ctl mappings add internal "$LAN_IP:$((10000 + 2 * i))" type audio_rtp >/dev/null
+done
+for i in $(seq 0 19); do
+	ctl mappings add internal "[$L]:$((10000 + 2 * i))" type audio_rtp >/dev/null
+done
+ctl_run many -j mappings list
+jq_ok many "length == 90 and ([.[].external] | unique | length) == 90" \
+	"90 static mappings listed, each once"
+for id in $(jq -r '.[].id' "$TMP/many.out" | tail -n +2); do
+	ctl mappings del "$id" >/dev/null
+done
+ctl_run many_q -j mappings list
+jq_ok many_q "length == 90 and ([.[] | select(.state == \"quarantined\")] | length) == 89" \
+	"after 89 deletes: one live mapping and 89 quarantined ones listed"
+jq_ok many_q "([.[].external] | unique | length) == 90 and ([.[] | select(.external | startswith(\"[$RTR6_WAN]:\"))] | length) == 20" \
+	"...each once, 20 of them NAT66's"
+ctl_run many_t mappings list
+check "text: the same 90 lines" [ "$(grep -c '^id ' "$TMP/many_t.out")" = 90 ]
+check "many_t: no IPv6 address with a port outside brackets" \
+	no_bare_v6_port "$TMP/many_t.out"
+ctl mappings del "$(jq -r '.[0].id' "$TMP/many.out")" >/dev/null
+
+echo "== 4: nothing left"
 sip_final_checks
 check "no IPv6 natport entry after exit" np6_are 0
 finish

@@ -78,8 +78,8 @@ struct natport_pm {
 	uint32_t refresh_below_s; /* refresh a silent entry under this */
 	struct natport_ct_entry *scratch; /* one slice's refreshes, deletions */
 	/* The last mapping released from each port (2 per pair, by port
-	 * order), for natport_pm_foreach_quarantined(); NULL without
-	 * quarantine. */
+	 * order; the IPv4 range's pairs, then NAT66's), for
+	 * natport_pm_foreach_quarantined(); NULL without quarantine. */
 	struct natport_mapping *released;
 	int *scratch_res;
 	unsigned int nrefresh, ndelete;
@@ -943,7 +943,8 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	pm->scratch = calloc(2 * SCAN_ROOM, sizeof(*pm->scratch));
 	pm->scratch_res = calloc(2 * SCAN_ROOM, sizeof(*pm->scratch_res));
 	if (cfg->quarantine_ms)
-		pm->released = calloc(2 * pm->pa.npairs, sizeof(*pm->released));
+		pm->released = calloc(2 * (pm->pa.npairs + pm->pa6.npairs),
+				      sizeof(*pm->released));
 	if (!pm->scratch || !pm->scratch_res ||
 	    (cfg->quarantine_ms && !pm->released)) {
 		snprintf(err, errlen, "out of memory");
@@ -1126,9 +1127,11 @@ static void release_slot(struct natport_pm *pm, struct natport_map_slot *s)
 	}
 	pm->stats.released++;
 	s->m.state = NATPORT_MAP_QUARANTINED;
-	if (pm->released && pa == &pm->pa) {
+	if (pm->released && pa) {
+		uint32_t at = pa == &pm->pa6 ? 2 * pm->pa.npairs : 0;
+
 		s->m.updated_ms = now_ms();
-		pm->released[2 * s->pair + s->half] = s->m;
+		pm->released[at + 2 * s->pair + s->half] = s->m;
 	}
 	emit(pm, NATPORT_EV_RELEASED, s);
 	natport_maptable_free(&pm->mt, s);
@@ -1888,14 +1891,16 @@ int natport_pm_foreach(struct natport_pm *pm, natport_mapping_fn fn,
 int natport_pm_foreach_quarantined(struct natport_pm *pm,
 				   natport_mapping_fn fn, void *arg)
 {
+	uint32_t n4 = 2 * pm->pa.npairs, i;
 	uint64_t now = now_ms();
-	uint32_t i;
 	int r;
 
 	if (!pm->released)
 		return 0;
-	for (i = 0; i < 2 * pm->pa.npairs; i++) {
-		const struct natport_pair *p = &pm->pa.pairs[i / 2];
+	for (i = 0; i < n4 + 2 * pm->pa6.npairs; i++) {
+		const struct natport_pair *p =
+			i < n4 ? &pm->pa.pairs[i / 2] :
+				 &pm->pa6.pairs[(i - n4) / 2];
 		const struct natport_mapping *m = &pm->released[i];
 
 		if (!m->id || p->map[i % 2] || p->state == PAIR_FREE ||

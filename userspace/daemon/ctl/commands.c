@@ -154,25 +154,45 @@ static void cmd_calls_del(struct natport_ctl_client *cl, int argc, char **argv)
 /* Mappings are copied out of the port manager in batches: fn may not
  * change pm, and a record may not be built inside its walk. */
 struct map_batch {
-	uint64_t after; /* live: mapping id; quarantined: external port */
+	uint64_t after; /* the key of the last one sent (map_key) */
 	int by_port;
 	unsigned int n;
+	int full;      /* the walk had more than BATCH: next holds one */
+	uint64_t next; /* the key of the first one left out */
 	struct natport_mapping m[BATCH];
 };
+
+/* The cursor of a listing: live mappings by id; quarantined ones by
+ * external port, the NAT66 range's after the IPv4 one's (the order of
+ * the port manager's walk). The same port on several external addresses
+ * shares a key: a batch never ends inside such a group. */
+static uint64_t map_key(const struct map_batch *mb,
+			const struct natport_mapping *m)
+{
+	if (!mb->by_port)
+		return m->id;
+	return (uint64_t)(m->external.family == AF_INET6) << 16 |
+	       m->external.port;
+}
 
 static int collect_map(const struct natport_mapping *m, void *arg)
 {
 	struct map_batch *mb = arg;
-	uint64_t key = mb->by_port ? m->external.port : m->id;
+	uint64_t key = map_key(mb, m);
 
 	if (key <= mb->after)
 		return 0;
+	if (mb->n == BATCH) {
+		mb->full = 1;
+		mb->next = key;
+		return 1;
+	}
 	mb->m[mb->n++] = *m;
-	return mb->n == BATCH;
+	return 0;
 }
 
 /* Live mappings in id order, then the quarantined ones (the port
- * manager's own list: in external port order). */
+ * manager's own list: in external port order, IPv4 then NAT66). */
 static int produce_mappings(struct natport_ctl_client *cl)
 {
 	struct natport_pm *pm = cl->env->pm;
@@ -185,12 +205,15 @@ static int produce_mappings(struct natport_ctl_client *cl)
 			natport_pm_foreach(pm, collect_map, &mb);
 		else
 			natport_pm_foreach_quarantined(pm, collect_map, &mb);
+		/* the rest of a key's group comes with the next batch */
+		while (mb.full && mb.n > 1 &&
+		       map_key(&mb, &mb.m[mb.n - 1]) == mb.next)
+			mb.n--;
 		for (unsigned int i = 0; i < mb.n; i++) {
 			send_mapping(cl, &mb.m[i], cl->phase == 0);
-			cl->cursor =
-				mb.by_port ? mb.m[i].external.port : mb.m[i].id;
+			cl->cursor = map_key(&mb, &mb.m[i]);
 		}
-		if (mb.n < BATCH) {
+		if (!mb.full) {
 			cl->phase++;
 			cl->cursor = 0;
 		}

@@ -319,15 +319,38 @@ static const char *media_reason(struct natport_ng *ng, int status,
 	return reason;
 }
 
-/*
- * One SDP of the call: the offer's (its tag is from-tag) or the answer's
- * (to-tag). On success ng->out holds the reply.
- */
-static ssize_t do_sdp(struct natport_ng *ng, struct ng_call *c,
-		      const struct natport_ng_req *req, bool answer)
+static const char *family_name(int af)
 {
-	const struct natport_ng_str *tag =
-		answer ? &req->to_tag : &req->from_tag;
+	return af == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/*
+ * "address family" names the family the SDP's recipient expects; natport
+ * does no NAT64, so it must be the family of the SDP's own media (a
+ * stream of the other family is refused by media/ as well, against the
+ * other side's media). NULL, or the error-reason in buf.
+ */
+static const char *family_asked(const struct natport_ng_req *req,
+				const struct natport_endpoint *src, char *buf,
+				size_t len)
+{
+	if (!req->address_family || src->family == AF_UNSPEC ||
+	    src->family == req->address_family)
+		return NULL;
+	snprintf(buf, len,
+		 "address family %s asked for, but the SDP's media is %s: "
+		 "the router forwards media within one family only (no "
+		 "NAT64)",
+		 req->address_family == AF_INET6 ? "IP6" : "IP4",
+		 family_name(src->family));
+	return buf;
+}
+
+/* do_sdp's work on tag g; on an error reply the caller undoes g. */
+static ssize_t sdp_run(struct natport_ng *ng, struct ng_call *c,
+		       const struct natport_ng_req *req, bool answer,
+		       struct ng_tag *g)
+{
 	enum natport_ng_side dir = NATPORT_NG_SIDE_UNKNOWN;
 	struct natport_ngsdp_edit e = { 0 };
 	struct natport_media_stats before;
@@ -335,19 +358,15 @@ static ssize_t do_sdp(struct natport_ng *ng, struct ng_call *c,
 	char reason[256], *body = NULL, *rw = NULL;
 	size_t blen, rwlen = 0;
 	const char *why;
-	struct ng_tag *g, *other = NULL;
+	struct ng_tag *other = NULL;
 	ssize_t n;
 	int st;
 
-	if (tag->len > TAG_MAX)
-		return reply_error(ng, req, "tag too long");
-	g = tag_get(c, tag);
-	if (!g)
-		return reply_error(ng, req,
-				   "too many tags (forks) in one call");
 	if (req->n_direction == 2)
 		dir = req->side[answer ? 1 : 0];
 	why = sdp_side(ng, req, g, dir, &src);
+	if (!why)
+		why = family_asked(req, &src, reason, sizeof(reason));
 	if (why)
 		return reply_error(ng, req, why);
 	/* the other side, when one is known: the same side twice would leave
@@ -405,6 +424,39 @@ static ssize_t do_sdp(struct natport_ng *ng, struct ng_call *c,
 					 body, blen, NULL);
 	free(rw);
 	free(body);
+	return n;
+}
+
+/*
+ * One SDP of the call: the offer's (its tag is from-tag) or the answer's
+ * (to-tag). On success ng->out holds the reply. A refused SDP leaves its
+ * tag as it was (a new tag is dropped), so a later SDP of the right
+ * family for the same tag is judged afresh.
+ */
+static ssize_t do_sdp(struct natport_ng *ng, struct ng_call *c,
+		      const struct natport_ng_req *req, bool answer)
+{
+	const struct natport_ng_str *tag =
+		answer ? &req->to_tag : &req->from_tag;
+	struct ng_tag *g, saved;
+	bool fresh;
+	ssize_t n;
+
+	if (tag->len > TAG_MAX)
+		return reply_error(ng, req, "tag too long");
+	fresh = !tag_find(c, tag);
+	g = tag_get(c, tag);
+	if (!g)
+		return reply_error(ng, req,
+				   "too many tags (forks) in one call");
+	saved = *g;
+	n = sdp_run(ng, c, req, answer, g);
+	if (ng->failed) {
+		if (fresh) /* tag_get appends: g is the last tag */
+			c->n_tags--;
+		else
+			*g = saved;
+	}
 	return n;
 }
 

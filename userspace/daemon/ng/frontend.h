@@ -16,6 +16,13 @@
  * natport relays between LAN and WAN only: a call whose two sides are the
  * same gets an error, not a reply that would leave media unrelayed.
  *
+ * Either family: an SDP with c=IN IP6 gets IPv6 pinholes or NAT66
+ * mappings from media/ as the SIP side's does. Within one family only (no
+ * NAT64): an "address family" other than the SDP's media's, or an SDP
+ * whose media is of the other family than the other side's, gets an
+ * error; a refused SDP leaves its tag as it was, and a refused fresh
+ * offer no call.
+ *
  * Replies are cached per peer and cookie (ngcache.h): a retransmission
  * gets the identical bytes and runs nothing again. Only sources inside
  * ng-allow (loopback when none is configured) are answered.
