@@ -157,7 +157,7 @@ static int mixed_family(struct natport_media *m, unsigned int i,
  */
 struct usable_ctx {
 	const struct natport_media *m;
-	const struct natport_endpoint *phone; /* LAN: its SIP source */
+	const struct natport_endpoint *phone;	     /* LAN: its SIP source */
 	sa_family_t family[NATPORT_SDP_MAX_STREAMS]; /* far: the phone's */
 };
 
@@ -207,8 +207,7 @@ far_cand(const struct natport_media *m, const struct natport_sdp_stream *st,
 	return best;
 }
 
-static int usable_lan(const struct natport_sdp *sdp, unsigned int k,
-		      void *arg)
+static int usable_lan(const struct natport_sdp *sdp, unsigned int k, void *arg)
 {
 	const struct usable_ctx *u = arg;
 	const struct natport_sdp_stream *st = &sdp->s[k];
@@ -217,8 +216,7 @@ static int usable_lan(const struct natport_sdp *sdp, unsigned int k,
 	       lan_cand(st, u->phone, 1, NULL);
 }
 
-static int usable_far(const struct natport_sdp *sdp, unsigned int k,
-		      void *arg)
+static int usable_far(const struct natport_sdp *sdp, unsigned int k, void *arg)
 {
 	const struct usable_ctx *u = arg;
 	const struct natport_sdp_stream *st = &sdp->s[k];
@@ -291,8 +289,9 @@ static void plan_lan(const struct natport_sdp *sdp,
 
 /* Far end's SDP: family[i] is the phone's for stream i (its mapping's,
  * else that of the phone's SIP, else 0: unknown, nothing is chosen). */
-static int plan_far(const struct natport_media *m, const struct natport_sdp *sdp,
-		    const sa_family_t *family, struct natport_sdp_stream *eff,
+static int plan_far(const struct natport_media *m,
+		    const struct natport_sdp *sdp, const sa_family_t *family,
+		    struct natport_sdp_stream *eff,
 		    struct natport_sdp_rewrite *rw)
 {
 	struct usable_ctx u = { .m = m };
