@@ -16,8 +16,9 @@
 #    second: alice gets the IPv6 alternative rejected (m= port 0,
 #    c=IN IP6 ::) and the IPv4 one as it was; her answer is mapped on
 #    IPv4; RTP crosses both ways.
-# 2. The provider's offer has c=IN IP6 and ICE candidates, one IPv4:
-#    alice gets c=/m= of that candidate and no ICE lines; RTP crosses.
+# 2. The provider's offer has c=IN IP6 and ICE candidates of both
+#    families: alice gets c=/m= of its public IPv4 candidate (not the
+#    private host one of higher priority) and no ICE lines; RTP crosses.
 # 3. The provider's IPv6-only offer: 488 to the provider with the
 #    specific Warning before alice rings; refused_family counts it; no
 #    port is held.
@@ -174,11 +175,11 @@ provider_calls "$(sdp "$HEAD6" "t=0 0" "a=ice-ufrag:8hhY" "a=ice-pwd:asd88fgpdd7
 	"a=candidate:1 1 UDP 2130706431 $WAN6_IP 7000 typ host" \
 	"a=candidate:2 1 UDP 1694498815 $WAN_IP 7004 typ srflx raddr 10.0.0.20 rport 7000" \
 	"a=candidate:2 2 UDP 1694498814 $WAN_IP 7005 typ srflx raddr 10.0.0.20 rport 7001" \
-	"a=candidate:3 1 UDP 1694498000 10.0.0.20 7000 typ host")"
+	"a=candidate:3 1 UDP 2130706430 10.0.0.20 7000 typ host")"
 alice_answers "$(sdp "$HEAD4" "c=IN IP4 $LAN_IP" "t=0 0" "m=audio 6000 RTP/AVP 8")"
 check "two IPv4 entries toward the candidate" wait_until 50 np_entries_are 2
 got "$TMP/phone.msg" "INVITE sip:alice@" alice
-check "alice got c=/m= of the IPv4 srflx candidate" \
+check "alice got c=/m= of the IPv4 srflx candidate (not the private host one)" \
 	has "$inv" "^c=IN IP4 $WAN_IP\$" "^m=audio 7004 RTP/AVP 8\$"
 check "...and no ICE lines (the path is fixed)" lacks "$inv" "^a=(candidate|ice-)"
 check "the RTCP entry goes to the component-2 candidate (7005)" \

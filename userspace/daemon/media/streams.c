@@ -182,9 +182,20 @@ lan_cand(const struct natport_sdp_stream *st,
 static int bad_remote(const struct natport_media *m,
 		      const struct natport_endpoint *ep, char *why, size_t len);
 
+/* A private (RFC 1918, CGN) or unique-local address: a far end's host
+ * candidate behind its own NAT, which the router cannot reach. */
+static int is_private(const struct natport_endpoint *ep)
+{
+	enum natport_addr_class c = natport_policy_classify(ep);
+
+	return c == NATPORT_ADDR_PRIVATE || c == NATPORT_ADDR_ULA;
+}
+
 /* The far end's best candidate of a family for component comp: the
  * highest priority (RFC 8445 section 5.1.2) among those the remote
- * policy accepts (no LAN, router, loopback or special address). */
+ * policy accepts (no LAN, router, loopback or special address), a
+ * private or unique-local one only when there is no other: without
+ * connectivity checks, the public one is the one the router reaches. */
 static const struct natport_sdp_cand *
 far_cand(const struct natport_media *m, const struct natport_sdp_stream *st,
 	 sa_family_t family, unsigned int comp, const char *foundation)
@@ -201,7 +212,9 @@ far_cand(const struct natport_media *m, const struct natport_sdp_stream *st,
 		    (foundation && strcmp(k->foundation, foundation)) ||
 		    bad_remote(m, &k->ep, why, sizeof(why)))
 			continue;
-		if (!best || k->priority > best->priority)
+		if (!best || is_private(&best->ep) > is_private(&k->ep) ||
+		    (is_private(&best->ep) == is_private(&k->ep) &&
+		     k->priority > best->priority))
 			best = k;
 	}
 	return best;

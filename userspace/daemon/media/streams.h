@@ -84,7 +84,8 @@ int natport_media_wan_sdp(struct natport_media *m, struct natport_session *s,
  *    rejected (port 0) in the forwarded SDP and never mapped;
  *  - ICE (RFC 8445): a stream whose c= is of the other family takes its
  *    UDP component-1 candidate of the phone's family with the highest
- *    priority that the remote policy accepts (RTCP: the component-2
+ *    priority that the remote policy accepts, a public address before a
+ *    private or unique-local one (RTCP: the component-2
  *    candidate of the same foundation, else port + 1); c=, m= and
  *    a=rtcp name it, and the stream's ICE attributes go (sdp.h).
  *
