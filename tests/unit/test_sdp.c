@@ -516,6 +516,38 @@ START_TEST(test_bad_reasons)
 	bad_reason("bad-empty-line-hides-media.sdp", "empty line");
 	bad_reason("bad-truncated-no-final-crlf.sdp", "truncated");
 	bad_reason("bad-nul-in-line.sdp", "control byte 0x00");
+	/* ANAT (RFC 4091) and its a=mid (RFC 5888) */
+	bad_reason("bad-anat-unknown-mid.sdp",
+		   "a=group:ANAT names mid '3', which no m= line carries");
+	bad_reason("bad-anat-mid-missing.sdp", "stream 3 has no a=mid");
+	bad_reason("bad-anat-duplicate-mid.sdp",
+		   "streams 1 and 2 have the same a=mid:1");
+	bad_reason("bad-anat-two-groups.sdp",
+		   "stream 2 (mid 2) is in two ANAT groups");
+	bad_reason("bad-anat-media-level.sdp",
+		   "stream 1: a=group is a session-level attribute");
+	bad_reason("bad-anat-no-members.sdp", "a=group:ANAT names no stream");
+	bad_reason("bad-anat-double-space.sdp", "a=group:ANAT: bad spacing");
+	bad_reason("bad-mid-twice.sdp", "stream 1: more than one a=mid");
+	bad_reason("bad-mid-junk.sdp", "stream 1: a=mid wants a token");
+	/* ICE candidates (RFC 8445 section 5.1) */
+	bad_reason("bad-candidate-no-typ.sdp", "stream 1: a=candidate: want");
+	bad_reason("bad-candidate-component-0.sdp",
+		   "a=candidate: component '0' is not 1..256");
+	bad_reason("bad-candidate-component-257.sdp",
+		   "a=candidate: component '257'");
+	bad_reason("bad-candidate-priority-huge.sdp",
+		   "a=candidate: priority '4294967296'");
+	bad_reason("bad-candidate-port-70000.sdp",
+		   "a=candidate: port '70000' out of range");
+	bad_reason("bad-candidate-junk-address.sdp",
+		   "'192.0.2.10:5' is neither an IP address nor a host name");
+	bad_reason("bad-candidate-odd-extension.sdp", "a=candidate: want");
+	bad_reason("bad-candidate-foundation-long.sdp",
+		   "is not 1 to 32 ice-chars");
+	bad_reason("bad-candidate-bad-rport.sdp",
+		   "a=candidate: rport 'x' out of range");
+	bad_reason("bad-candidate-empty.sdp", "a=candidate empty");
 }
 END_TEST
 
@@ -1112,6 +1144,214 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------ */
+/* Mixed families: ANAT (RFC 4091) and ICE candidates (RFC 8445). */
+
+/* A dual-stack phone's ANAT offer, IPv6 preferred; ICE on both. */
+static const char anat_offer[] =
+	"v=0\r\n"
+	"o=alice 1 1 IN IP6 2001:db8:1::10\r\n"
+	"s=-\r\n"
+	"t=0 0\r\n"
+	"a=group:ANAT 2 1\r\n"
+	"a=ice-ufrag:F7gI\r\n"
+	"a=ice-pwd:x9cml/YzichV2+XlhiMu8g\r\n"
+	"m=audio 6000 RTP/AVP 8\r\n"
+	"c=IN IP4 192.0.2.10\r\n"
+	"a=mid:1\r\n"
+	"a=rtcp:6001 IN IP4 192.0.2.10\r\n"
+	"a=candidate:1 1 UDP 2130706431 192.0.2.10 6000 typ host\r\n"
+	"m=audio 6002 RTP/AVP 8\r\n"
+	"c=IN IP6 2001:db8:1::10\r\n"
+	"a=mid:2\r\n"
+	"a=candidate:2 1 udp 2130706431 2001:db8:1::10 6002 typ host\r\n"
+	"a=candidate:3 1 UDP 2130706000 phone.local 6002 typ host\r\n";
+
+static void parse_str(struct natport_sdp *sdp, const char *body)
+{
+	char err[256] = "";
+
+	ck_assert_msg(!natport_sdp_parse(sdp, body, strlen(body), err,
+					 sizeof(err)),
+		      "parse: %s", err);
+}
+
+START_TEST(test_anat_candidates_parse)
+{
+	struct natport_sdp sdp;
+
+	parse_str(&sdp, anat_offer);
+	ck_assert_uint_eq(sdp.n, 2);
+	ck_assert_str_eq(sdp.s[0].mid, "1");
+	ck_assert_str_eq(sdp.s[1].mid, "2");
+	ck_assert_uint_eq(sdp.s[0].anat, 1);
+	ck_assert_uint_eq(sdp.s[1].anat, 1);
+	/* "2 1": the IPv6 alternative is preferred */
+	ck_assert_uint_eq(sdp.s[1].anat_rank, 0);
+	ck_assert_uint_eq(sdp.s[0].anat_rank, 1);
+	ck_assert_uint_eq(sdp.s[0].n_cands, 1);
+	ck_assert_uint_eq(sdp.s[1].n_cands, 2);
+	ck_assert_str_eq(sdp.s[0].cands[0].foundation, "1");
+	ck_assert_uint_eq(sdp.s[0].cands[0].component, 1);
+	ck_assert_uint_eq(sdp.s[0].cands[0].priority, 2130706431u);
+	ck_assert(sdp.s[0].cands[0].udp);
+	ck_assert_str_eq(sdp.s[0].cands[0].type, "host");
+	assert_ep(&sdp.s[0].cands[0].ep, "192.0.2.10", 6000);
+	ck_assert(sdp.s[1].cands[0].udp); /* "udp": case-insensitive */
+	assert_ep(&sdp.s[1].cands[0].ep, "2001:db8:1::10", 6002);
+	/* a host name is kept, with no address to use */
+	ck_assert_int_eq(sdp.s[1].cands[1].ep.family, AF_UNSPEC);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+/* More candidates than kept, srflx with raddr/rport and extensions. */
+START_TEST(test_candidates_many)
+{
+	char body[4096];
+	struct natport_sdp sdp;
+	int n, i;
+
+	n = snprintf(body, sizeof(body),
+		     "v=0\r\no=- 1 1 IN IP4 203.0.113.5\r\ns=-\r\nt=0 0\r\n"
+		     "m=audio 7000 RTP/SAVPF 111\r\nc=IN IP6 2001:db8:2::20\r\n");
+	for (i = 0; i < NATPORT_SDP_MAX_CANDS + 4; i++)
+		n += snprintf(body + n, sizeof(body) - n,
+			      "a=candidate:f%d 2 UDP %d 203.0.113.5 %d typ srflx raddr 10.0.0.5 rport 9 generation 0 network-id 1\r\n",
+			      i, 100 + i, 7001 + 2 * i);
+	parse_str(&sdp, body);
+	ck_assert_uint_eq(sdp.s[0].n_cands, NATPORT_SDP_MAX_CANDS);
+	ck_assert_uint_eq(sdp.s[0].cands[3].component, 2);
+	ck_assert_str_eq(sdp.s[0].cands[3].type, "srflx");
+	assert_ep(&sdp.s[0].cands[3].ep, "203.0.113.5", 7007);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+/* A stream rewritten to addr:port (RTCP port + 1), its ICE removed. */
+static void rw_moved(struct natport_sdp_rewrite *rw, const char *addr,
+		     uint16_t port)
+{
+	memset(rw, 0, sizeof(*rw));
+	rw->rtp = ep(addr, port);
+	rw->rtcp_port = port + 1;
+	rw->ice_strip = 1;
+}
+
+/* body with stream 1 moved to addr:port and stream 2 given how. */
+static char *rewrite_pair(struct natport_sdp *sdp,
+			  struct natport_sdp_rewrite *rw, const char *body,
+			  const char *addr, uint16_t port,
+			  enum natport_sdp_rw_how how)
+{
+	parse_str(sdp, body);
+	memset(rw, 0, sizeof(*rw) * NATPORT_SDP_MAX_STREAMS);
+	rw_moved(&rw[0], addr, port);
+	rw[1].how = how;
+	return rewrite_ok(sdp, rw);
+}
+
+static int family_is(const struct natport_sdp *sdp, unsigned int k, void *arg)
+{
+	return sdp->s[k].rtp.family == *(const sa_family_t *)arg;
+}
+
+START_TEST(test_anat_pick)
+{
+	struct natport_sdp sdp;
+	sa_family_t f;
+
+	parse_str(&sdp, anat_offer);
+	f = AF_INET;
+	ck_assert_int_eq(natport_sdp_anat_pick(&sdp, 0, family_is, &f), 0);
+	ck_assert_int_eq(natport_sdp_anat_pick(&sdp, 1, family_is, &f), 0);
+	f = AF_INET6;
+	ck_assert_int_eq(natport_sdp_anat_pick(&sdp, 0, family_is, &f), 1);
+	f = AF_UNSPEC;
+	ck_assert_int_eq(natport_sdp_anat_pick(&sdp, 0, family_is, &f), -1);
+	natport_sdp_free(&sdp);
+	/* a stream in no group is its own pick */
+	parse_ok(&sdp, "good-audio-video.sdp");
+	ck_assert_int_eq(natport_sdp_anat_pick(&sdp, 1, family_is, &f), 1);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+/* The LAN side: the IPv4 alternative mapped, the IPv6 one rejected with
+ * its own address type and nothing of the phone's; ICE gone everywhere,
+ * as no candidate is left. */
+START_TEST(test_rewrite_anat_drop)
+{
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	struct natport_sdp sdp;
+	char *out = rewrite_pair(&sdp, rw, anat_offer, "198.51.100.1", 20000,
+				 NATPORT_SDP_RW_DROP);
+
+	ck_assert_str_eq(out,
+			 "v=0\r\n"
+			 "o=alice 1 1 IN IP4 198.51.100.1\r\n"
+			 "s=-\r\n"
+			 "t=0 0\r\n"
+			 "a=group:ANAT 2 1\r\n"
+			 "m=audio 20000 RTP/AVP 8\r\n"
+			 "c=IN IP4 198.51.100.1\r\n"
+			 "a=mid:1\r\n"
+			 "a=rtcp:20001 IN IP4 198.51.100.1\r\n"
+			 "m=audio 0 RTP/AVP 8\r\n"
+			 "c=IN IP6 ::\r\n"
+			 "a=mid:2\r\n");
+	free(out);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
+/* The far end's side: stream 1 moved onto its IPv4 candidate, stream 2
+ * kept byte for byte with its candidates (so the session's ICE
+ * credentials stay), o= untouched. */
+START_TEST(test_rewrite_keep_set)
+{
+	static const char far[] =
+		"v=0\r\n"
+		"o=bob 1 1 IN IP6 2001:db8:2::20\r\n"
+		"s=-\r\n"
+		"c=IN IP6 2001:db8:2::20\r\n"
+		"t=0 0\r\n"
+		"a=ice-ufrag:abcd\r\n"
+		"a=ice-pwd:0123456789abcdef012345\r\n"
+		"m=audio 7000 RTP/AVP 8\r\n"
+		"a=candidate:1 1 UDP 2130706431 2001:db8:2::20 7000 typ host\r\n"
+		"a=candidate:2 1 UDP 1694498815 198.51.100.20 7100 typ srflx raddr 0.0.0.0 rport 0\r\n"
+		"a=ice-options:trickle\r\n"
+		"m=video 7002 RTP/AVP 31\r\n"
+		"a=candidate:1 1 UDP 2130706431 2001:db8:2::20 7002 typ host\r\n";
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	struct natport_sdp sdp;
+	char *out = rewrite_pair(&sdp, rw, far, "198.51.100.20", 7100,
+				 NATPORT_SDP_RW_KEEP);
+
+	size_t head = strstr(far, "m=audio") - far;
+
+	/* the session part as it was */
+	ck_assert(!strncmp(out, far, head));
+	ck_assert_str_eq(out + head,
+			 "m=audio 7100 RTP/AVP 8\r\n"
+			 "c=IN IP4 198.51.100.20\r\n"
+			 "m=video 7002 RTP/AVP 31\r\n"
+			 "a=candidate:1 1 UDP 2130706431 2001:db8:2::20 7002 typ host\r\n");
+	free(out);
+	/* both moved: no candidate left, the session's ICE goes too */
+	rw_moved(&rw[1], "198.51.100.20", 7102);
+	out = rewrite_ok(&sdp, rw);
+	ck_assert_ptr_null(strstr(out, "ice-"));
+	ck_assert_ptr_null(strstr(out, "candidate"));
+	/* one address for both: the session's c= carries it */
+	ck_assert_ptr_nonnull(strstr(out, "\r\nc=IN IP4 198.51.100.20\r\nt=0 0\r\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\r\nm=video 7102 RTP/AVP 31\r\n"));
+	free(out);
+	natport_sdp_free(&sdp);
+}
+END_TEST
+
 static Suite *sdp_suite(void)
 {
 	Suite *s = suite_create("sdp");
@@ -1122,6 +1362,14 @@ static Suite *sdp_suite(void)
 	tcase_add_test(tc, test_corpus_bad);
 	tcase_add_test(tc, test_bad_reasons);
 	tcase_add_test(tc, test_bad_ipv6);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("mixed-families");
+	tcase_add_test(tc, test_anat_candidates_parse);
+	tcase_add_test(tc, test_candidates_many);
+	tcase_add_test(tc, test_anat_pick);
+	tcase_add_test(tc, test_rewrite_anat_drop);
+	tcase_add_test(tc, test_rewrite_keep_set);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("parse");

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <osipparser2/osip_port.h>
 #include <osipparser2/sdp_message.h>
@@ -481,6 +482,210 @@ static int is_rtp_proto(const char *proto)
 	return !strncmp(proto, "RTP/", 4) || strstr(proto, "/RTP/");
 }
 
+/* RFC 5888 identification-tag: an RFC 8866 token. */
+static int is_sdp_token(const char *s)
+{
+	return is_token(s, "!#$%&'*+-.^_`{|}~");
+}
+
+/* RFC 8445 section 5.1 ice-char: ALPHA / DIGIT / "+" / "/". */
+static int is_ice_chars(const char *s, size_t max)
+{
+	return is_token(s, "+/") && strlen(s) <= max;
+}
+
+/* A host name where a candidate's connection-address may carry one
+ * (RFC 8445 section 5.1: an FQDN; WebRTC's mDNS names end in .local). */
+static int is_host_name(const char *s)
+{
+	return is_token(s, "-.") && strlen(s) <= 253;
+}
+
+/* An address of a candidate or its raddr: an IP literal (*ep set) or a
+ * host name (ep->family AF_UNSPEC); -1 for anything else. */
+static int cand_addr(const char *s, struct natport_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (inet_pton(AF_INET, s, &ep->addr.v4) == 1) {
+		ep->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &ep->addr.v6) == 1) {
+		ep->family = AF_INET6;
+		return 0;
+	}
+	memset(ep, 0, sizeof(*ep));
+	return is_host_name(s) ? 0 : -1;
+}
+
+/*
+ * "a=candidate:" foundation SP component-id SP transport SP priority SP
+ * connection-address SP port SP "typ" SP cand-type [SP "raddr" SP
+ * connection-address SP "rport" SP port] *(SP name SP value) (RFC 8445
+ * section 5.1; RFC 5245 section 15.1 is the same grammar).
+ */
+static int parse_candidate(const char *value, struct natport_sdp_cand *c,
+			   char *why, size_t whylen)
+{
+	char buf[512], *tok[40], *save = NULL, *p;
+	struct natport_endpoint ra;
+	unsigned long v;
+	int n = 0, i;
+
+	memset(c, 0, sizeof(*c));
+	if (!value || !*value || strlen(value) >= sizeof(buf))
+		return fail(why, whylen, "a=candidate empty or too long");
+	strcpy(buf, value);
+	for (p = buf; *p; p++)
+		if (*p == ' ' && (p == buf || p[1] == ' ' || p[1] == '\0'))
+			return fail(why, whylen, "a=candidate: bad spacing");
+	for (p = strtok_r(buf, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
+		if (n == (int)(sizeof(tok) / sizeof(tok[0])))
+			return fail(why, whylen,
+				    "a=candidate: too many fields");
+		tok[n++] = p;
+	}
+	if (n < 8 || strcmp(tok[6], "typ") || (n - 8) % 2)
+		return fail(why, whylen,
+			    "a=candidate: want <foundation> <component> <transport> <priority> <address> <port> typ <type> [<name> <value>]... (RFC 8445 section 5.1)");
+	if (!is_ice_chars(tok[0], NATPORT_SDP_FOUNDATION_LEN - 1))
+		return fail(why, whylen,
+			    "a=candidate: foundation '%.40s' is not 1 to 32 ice-chars",
+			    tok[0]);
+	strcpy(c->foundation, tok[0]);
+	if (parse_uint(tok[1], 256, &v) || v == 0 || strlen(tok[1]) > 3)
+		return fail(why, whylen,
+			    "a=candidate: component '%.16s' is not 1..256",
+			    tok[1]);
+	c->component = v;
+	if (!is_sdp_token(tok[2]))
+		return fail(why, whylen, "a=candidate: bad transport");
+	c->udp = !strcasecmp(tok[2], "UDP");
+	if (parse_uint(tok[3], 0xffffffffUL, &v) || strlen(tok[3]) > 10)
+		return fail(why, whylen,
+			    "a=candidate: priority '%.16s' is not 0..4294967295",
+			    tok[3]);
+	c->priority = v;
+	if (cand_addr(tok[4], &c->ep))
+		return fail(why, whylen,
+			    "a=candidate: '%.64s' is neither an IP address nor a host name",
+			    tok[4]);
+	if (parse_uint(tok[5], 65535, &v))
+		return fail(why, whylen,
+			    "a=candidate: port '%.16s' out of range", tok[5]);
+	c->ep.port = v;
+	if (!is_sdp_token(tok[7]))
+		return fail(why, whylen, "a=candidate: bad candidate type");
+	snprintf(c->type, sizeof(c->type), "%s", tok[7]);
+	for (i = 8; i < n; i += 2) {
+		if (!is_sdp_token(tok[i]) || !is_sdp_token(tok[i + 1]))
+			return fail(why, whylen,
+				    "a=candidate: bad extension '%.32s'",
+				    tok[i]);
+		if (!strcmp(tok[i], "raddr") && cand_addr(tok[i + 1], &ra))
+			return fail(why, whylen,
+				    "a=candidate: raddr '%.64s' is not an address",
+				    tok[i + 1]);
+		if (!strcmp(tok[i], "rport") &&
+		    parse_uint(tok[i + 1], 65535, &v))
+			return fail(why, whylen,
+				    "a=candidate: rport '%.16s' out of range",
+				    tok[i + 1]);
+	}
+	return 0;
+}
+
+/* "a=group:ANAT ..." (RFC 4091 section 3), exactly that semantics token. */
+static int is_anat_group(const sdp_attribute_t *a)
+{
+	return !strcmp(a->a_att_field, "group") && a->a_att_value &&
+	       !strncmp(a->a_att_value, "ANAT", 4) &&
+	       (a->a_att_value[4] == ' ' || a->a_att_value[4] == '\0');
+}
+
+/*
+ * The ANAT groups (RFC 4091) of the session, checked against the streams'
+ * a=mid: each mid a group names is one stream's, no stream in two groups,
+ * and with any group every stream has a mid (RFC 5888 section 5: media
+ * lines of a session that groups must all be identified).
+ */
+static int check_groups(sdp_message_t *msg, struct natport_sdp *sdp, char *err,
+			size_t errlen)
+{
+	unsigned int g = 0, i, k;
+	int j;
+
+	for (i = 0; i < sdp->n; i++)
+		for (k = 0; k < i; k++)
+			if (sdp->s[i].mid[0] &&
+			    !strcmp(sdp->s[i].mid, sdp->s[k].mid))
+				return fail(err, errlen,
+					    "streams %u and %u have the same a=mid:%s (RFC 5888 section 4)",
+					    k + 1, i + 1, sdp->s[i].mid);
+	for (j = 0; j < osip_list_size(&msg->a_attributes); j++) {
+		sdp_attribute_t *a = osip_list_get(&msg->a_attributes, j);
+		char buf[256], *p, *save = NULL;
+		unsigned int rank = 0;
+
+		if (!is_anat_group(a))
+			continue;
+		g++;
+		if (strlen(a->a_att_value) >= sizeof(buf))
+			return fail(err, errlen, "a=group:ANAT too long");
+		strcpy(buf, a->a_att_value + 4);
+		for (p = buf; *p; p++)
+			if (*p == ' ' && (p[1] == ' ' || p[1] == '\0'))
+				return fail(err, errlen,
+					    "a=group:ANAT: bad spacing");
+		for (p = strtok_r(buf, " ", &save); p;
+		     p = strtok_r(NULL, " ", &save), rank++) {
+			for (i = 0; i < sdp->n; i++)
+				if (!strcmp(sdp->s[i].mid, p))
+					break;
+			if (i == sdp->n)
+				return fail(err, errlen,
+					    "a=group:ANAT names mid '%.32s', which no m= line carries (RFC 5888 section 5)",
+					    p);
+			if (sdp->s[i].anat)
+				return fail(err, errlen,
+					    "stream %u (mid %s) is in two ANAT groups",
+					    i + 1, p);
+			sdp->s[i].anat = g;
+			sdp->s[i].anat_rank = rank;
+		}
+		if (!rank)
+			return fail(err, errlen,
+				    "a=group:ANAT names no stream (RFC 4091 section 3)");
+	}
+	if (!g)
+		return 0;
+	for (i = 0; i < sdp->n; i++)
+		if (!sdp->s[i].mid[0])
+			return fail(err, errlen,
+				    "stream %u has no a=mid, but the session groups its streams (a=group:ANAT; RFC 5888 section 5)",
+				    i + 1);
+	return 0;
+}
+
+int natport_sdp_anat_pick(const struct natport_sdp *sdp, unsigned int i,
+			  int (*usable)(const struct natport_sdp *sdp,
+					unsigned int k, void *arg),
+			  void *arg)
+{
+	unsigned int rank, k, g = sdp->s[i].anat;
+
+	if (!g)
+		return i;
+	/* ranks are 0..members-1 and members <= n */
+	for (rank = 0; rank < sdp->n; rank++)
+		for (k = 0; k < sdp->n; k++)
+			if (sdp->s[k].anat == g &&
+			    sdp->s[k].anat_rank == rank &&
+			    !sdp->s[k].disabled && usable(sdp, k, arg))
+				return k;
+	return -1;
+}
+
 /* Session-level checks: v=, o=, s=, session attributes. */
 static int check_session(sdp_message_t *msg, int *sess_dir, char *err,
 			 size_t errlen)
@@ -625,6 +830,30 @@ static int check_stream(sdp_message_t *msg, int idx, int sess_dir,
 					    "stream %d: a=rtcp-mux takes no value",
 					    line);
 			st->rtcp_mux = 1;
+		} else if (!strcmp(a->a_att_field, "mid")) {
+			if (st->mid[0])
+				return fail(err, errlen,
+					    "stream %d: more than one a=mid",
+					    line);
+			if (!is_sdp_token(a->a_att_value) ||
+			    strlen(a->a_att_value) >= sizeof(st->mid))
+				return fail(err, errlen,
+					    "stream %d: a=mid wants a token of 1 to %zu bytes (RFC 5888 section 4)",
+					    line, sizeof(st->mid) - 1);
+			strcpy(st->mid, a->a_att_value);
+		} else if (!strcmp(a->a_att_field, "candidate")) {
+			struct natport_sdp_cand cand;
+
+			if (parse_candidate(a->a_att_value, &cand, why,
+					    sizeof(why)))
+				return fail(err, errlen, "stream %d: %s",
+					    line, why);
+			if (st->n_cands < NATPORT_SDP_MAX_CANDS)
+				st->cands[st->n_cands++] = cand;
+		} else if (is_anat_group(a)) {
+			return fail(err, errlen,
+				    "stream %d: a=group is a session-level attribute (RFC 5888 section 5)",
+				    line);
 		} else if (!strcmp(a->a_att_field, "rtpmap")) {
 			unsigned long mpt;
 
@@ -748,6 +977,8 @@ int natport_sdp_parse(struct natport_sdp *sdp, const char *body, size_t len,
 				 errlen))
 			goto err_msg;
 	sdp->n = nm;
+	if (check_groups(msg, sdp, err, errlen))
+		goto err_msg;
 	sdp->priv = msg;
 	return 0;
 
@@ -914,6 +1145,96 @@ static int rewrite_disabled(sdp_media_t *m, const struct natport_endpoint *def)
 	return 0;
 }
 
+/* The ICE attributes a stream loses once natport fixed its path (the ng
+ * front end's ICE=remove list, plus a=ice-mismatch) and the session-level
+ * ones that go with the last candidate. */
+static const char *const ice_media_attrs[] = {
+	"candidate", "remote-candidates", "end-of-candidates", "ice-ufrag",
+	"ice-pwd",   "ice-options",	  "ice-mismatch",      NULL,
+};
+static const char *const ice_session_attrs[] = {
+	"ice-ufrag", "ice-pwd", "ice-options", "ice-lite", NULL,
+};
+
+static int in_names(const char *field, const char *const *names)
+{
+	for (; *names; names++)
+		if (!strcmp(field, *names))
+			return 1;
+	return 0;
+}
+
+static void strip_attrs(osip_list_t *attrs, const char *const *names)
+{
+	int i = 0;
+
+	while (i < osip_list_size(attrs)) {
+		sdp_attribute_t *a = osip_list_get(attrs, i);
+
+		if (!in_names(a->a_att_field, names)) {
+			i++;
+			continue;
+		}
+		osip_list_remove(attrs, i);
+		sdp_attribute_free(a);
+	}
+}
+
+static int has_candidates(sdp_message_t *msg)
+{
+	int j;
+
+	for (j = 0; j < osip_list_size(&msg->m_medias); j++) {
+		sdp_media_t *m = osip_list_get(&msg->m_medias, j);
+
+		if (find_attr(m, "candidate"))
+			return 1;
+	}
+	return 0;
+}
+
+/* The unspecified address of a family: a dropped alternative keeps its
+ * address type (RFC 4091's point) and shows no address. */
+static struct natport_endpoint unspec_of(sa_family_t family)
+{
+	struct natport_endpoint ep;
+
+	memset(&ep, 0, sizeof(ep));
+	ep.family = family == AF_INET6 ? AF_INET6 : AF_INET;
+	return ep;
+}
+
+/* A rejected alternative (NATPORT_SDP_RW_DROP): port 0, a c= of its own
+ * address type, no a=rtcp, no ICE. sess_family: the family the session
+ * c= has after the rewrite. */
+static int rewrite_dropped(sdp_media_t *m, const struct natport_sdp_stream *st,
+			   const struct natport_endpoint *def,
+			   sa_family_t sess_family)
+{
+	struct natport_endpoint ep = unspec_of(st->rtp.family);
+	sdp_connection_t *c;
+
+	if (def && def->family == ep.family)
+		ep = *def;
+	if (set_str(&m->m_port, "0"))
+		return -1;
+	strip_attrs(&m->a_attributes, (const char *const[]){ "rtcp", NULL });
+	strip_attrs(&m->a_attributes, ice_media_attrs);
+	if (osip_list_size(&m->c_connections)) {
+		c = osip_list_get(&m->c_connections, 0);
+		return set_conn(c, &ep);
+	}
+	if (!st->rtp.family || sess_family == st->rtp.family)
+		return 0;
+	if (sdp_connection_init(&c))
+		return -1;
+	if (set_conn(c, &ep) || osip_list_add(&m->c_connections, c, -1) < 0) {
+		sdp_connection_free(c);
+		return -1;
+	}
+	return 0;
+}
+
 static int check_rewrite(const struct natport_sdp *sdp,
 			 const struct natport_sdp_rewrite *rw, char *err,
 			 size_t errlen)
@@ -923,8 +1244,12 @@ static int check_rewrite(const struct natport_sdp *sdp,
 	for (i = 0; i < sdp->n; i++) {
 		const struct natport_sdp_stream *st = &sdp->s[i];
 
-		if (st->disabled)
+		if (st->disabled || rw[i].how == NATPORT_SDP_RW_KEEP ||
+		    rw[i].how == NATPORT_SDP_RW_DROP)
 			continue;
+		if (rw[i].how != NATPORT_SDP_RW_SET)
+			return fail(err, errlen, "stream %u: bad rewrite",
+				    i + 1);
 		if (rw[i].rtp.family != AF_INET &&
 		    rw[i].rtp.family != AF_INET6)
 			return fail(err, errlen,
@@ -950,6 +1275,9 @@ int natport_sdp_rewrite(struct natport_sdp *sdp,
 	sdp_message_t *msg;
 	char a[ADDR_STRLEN], port[8], *str = NULL;
 	unsigned int i;
+	int any_keep = 0, keep_sess = 0, stripped = 0;
+	sa_family_t sess_family = AF_UNSPEC;
+	struct natport_endpoint sess_orig = { 0 };
 	size_t n;
 
 	*out = NULL;
@@ -962,16 +1290,25 @@ int natport_sdp_rewrite(struct natport_sdp *sdp,
 
 	/* The default address: o=, and c= lines no enabled stream owns. */
 	for (i = 0; i < sdp->n && !def; i++)
-		if (!sdp->s[i].disabled)
+		if (!sdp->s[i].disabled && rw[i].how == NATPORT_SDP_RW_SET)
 			def = &rw[i].rtp;
-	if (!def && sdp->n && (rw[0].rtp.family == AF_INET ||
-			       rw[0].rtp.family == AF_INET6))
+	if (!def && sdp->n && rw[0].how == NATPORT_SDP_RW_SET &&
+	    (rw[0].rtp.family == AF_INET || rw[0].rtp.family == AF_INET6))
 		def = &rw[0].rtp;
+	for (i = 0; i < sdp->n; i++)
+		any_keep |= rw[i].how == NATPORT_SDP_RW_KEEP;
 
 	if (sdp_message_clone(sdp->priv, &msg))
 		return fail(err, errlen, "out of memory (clone)");
+	if (msg->c_connection) {
+		char why[8];
 
-	if (def) {
+		if (!parse_conn(msg->c_connection, &sess_orig, why,
+				sizeof(why)))
+			sess_family = sess_orig.family;
+	}
+
+	if (def && !any_keep) {
 		if (format_addr(def, a) ||
 		    set_str(&msg->o_addrtype, addrtype_of(def)) ||
 		    set_str(&msg->o_addr, a))
@@ -981,27 +1318,52 @@ int natport_sdp_rewrite(struct natport_sdp *sdp,
 	/* Session c=: the first enabled stream that uses it decides; an
 	 * unspecified one (hold) stays. */
 	if (msg->c_connection && !conn_is_unspec(msg->c_connection)) {
-		for (i = 0; i < sdp->n && !sess_addr; i++) {
+		/* a kept stream that inherits it keeps it as it is */
+		for (i = 0; i < sdp->n; i++) {
+			sdp_media_t *m = osip_list_get(&msg->m_medias, i);
+
+			keep_sess |= !sdp->s[i].disabled &&
+				     rw[i].how == NATPORT_SDP_RW_KEEP &&
+				     !osip_list_size(&m->c_connections);
+		}
+		for (i = 0; i < sdp->n && !sess_addr && !keep_sess; i++) {
 			sdp_media_t *m = osip_list_get(&msg->m_medias, i);
 
 			if (!sdp->s[i].disabled &&
+			    rw[i].how == NATPORT_SDP_RW_SET &&
 			    !osip_list_size(&m->c_connections))
 				sess_addr = &rw[i].rtp;
 		}
-		if (!sess_addr)
+		if (!sess_addr && !keep_sess && !any_keep)
 			sess_addr = def;
 		if (sess_addr && set_conn(msg->c_connection, sess_addr))
 			goto err_nomem;
+		if (keep_sess)
+			sess_addr = &sess_orig;
+		if (sess_addr)
+			sess_family = sess_addr->family;
 	}
 
 	for (i = 0; i < sdp->n; i++) {
 		const struct natport_sdp_stream *st = &sdp->s[i];
 		sdp_media_t *m = osip_list_get(&msg->m_medias, i);
 
+		if (rw[i].how == NATPORT_SDP_RW_KEEP)
+			continue;
+		if (rw[i].how == NATPORT_SDP_RW_DROP) {
+			if (rewrite_dropped(m, st, def, sess_family))
+				goto err_nomem;
+			stripped = 1;
+			continue;
+		}
 		if (st->disabled) {
-			if (rewrite_disabled(m, def))
+			if (rewrite_disabled(m, any_keep ? NULL : def))
 				goto err_nomem;
 			continue;
+		}
+		if (rw[i].ice_strip) {
+			strip_attrs(&m->a_attributes, ice_media_attrs);
+			stripped = 1;
 		}
 		snprintf(port, sizeof(port), "%u", rw[i].rtp.port);
 		if (set_str(&m->m_port, port))
@@ -1028,6 +1390,8 @@ int natport_sdp_rewrite(struct natport_sdp *sdp,
 		if (is_rtp_proto(st->proto) && rewrite_rtcp(m, &rw[i]))
 			goto err_nomem;
 	}
+	if (stripped && !has_candidates(msg))
+		strip_attrs(&msg->a_attributes, ice_session_attrs);
 
 	if (sdp_message_to_str(msg, &str) || !str)
 		goto err_nomem;

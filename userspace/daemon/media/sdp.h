@@ -27,7 +27,20 @@
  *    its own or the session's;
  *  - a=rtcp:<port> [IN IP4|IP6 <addr>] (RFC 3605) only at media level, at
  *    most once, only on RTP streams, port 1..65535; a=rtpmap well formed;
- *    at most one direction attribute per level.
+ *    at most one direction attribute per level;
+ *  - a=mid:<token> (RFC 5888) at media level, at most once per stream,
+ *    unique in the body, at most NATPORT_SDP_MID_LEN - 1 bytes;
+ *  - a=group:ANAT <mid>... (RFC 4091) at session level only: every mid it
+ *    names is some stream's, no stream in two ANAT groups, and, as soon
+ *    as there is one, every stream carries an a=mid (RFC 5888 section 5);
+ *    other a=group semantics (BUNDLE, LS, ...) pass unchecked;
+ *  - a=candidate (RFC 8445 section 5.1, RFC 5245 section 15.1) at media
+ *    level: "<foundation> <component> <transport> <priority> <address>
+ *    <port> typ <type> [raddr <a> rport <p>] [<name> <value>]...", the
+ *    foundation 1..32 ice-chars, component 1..256, priority < 2^32, port
+ *    0..65535, the address an IP literal or a host name (an mDNS name is
+ *    kept, never used), the type a token. The first
+ *    NATPORT_SDP_MAX_CANDS of a stream are kept in its table.
  *
  * Every error leaves a one-line reason in err, naming the line ("line 5:
  * ...") or the stream ("m= line 2: ...", "stream 1: ...", counted from 1).
@@ -55,7 +68,25 @@
  *    otherwise show the LAN address) get the "default address": the first
  *    enabled stream's rw address, or, if no stream is enabled, rw[0].rtp's
  *    address when its family is set (else they stay as they were).
- *    Disabled streams keep port 0.
+ *    Disabled streams keep port 0;
+ *  - per stream, three other shapes (rw[i].how):
+ *    NATPORT_SDP_RW_KEEP leaves the stream exactly as it was (and, when
+ *    any stream is kept, o= and the c= of disabled streams too: the SDP
+ *    of a far end, forwarded to the phone);
+ *    NATPORT_SDP_RW_DROP rejects an alternative (RFC 4091 section 5): m=
+ *    port 0, its c= (its own or, if it inherits one of the other family,
+ *    a new media-level one) the default address when that is of its
+ *    family, else the unspecified address of its family (0.0.0.0, ::),
+ *    so it stays an alternative of its own address type and shows no LAN
+ *    address; its ICE attributes go (below);
+ *    NATPORT_SDP_RW_SET is the default one above;
+ *  - rw[i].ice_strip (and every dropped stream): the stream's
+ *    a=candidate, a=remote-candidates, a=end-of-candidates, a=ice-ufrag,
+ *    a=ice-pwd, a=ice-options and a=ice-mismatch go, as the ng front end's
+ *    ICE=remove does (the kernel answers no STUN: once natport picked the
+ *    path, candidates could only send the other end's checks nowhere);
+ *    the session-level ICE attributes (a=ice-ufrag, a=ice-pwd,
+ *    a=ice-options, a=ice-lite) go too when no stream keeps a candidate.
  *
  * Ownership: natport_sdp_parse() fills caller storage and keeps the parsed
  * libosip2 message in sdp->priv; natport_sdp_free() releases it (safe on a
@@ -76,12 +107,26 @@
 #define NATPORT_SDP_MAX_STREAMS 16
 #define NATPORT_SDP_MAX_LEN 16384 /* larger bodies are refused */
 #define NATPORT_SDP_PT_NONE 255   /* payload_type of a non-RTP stream */
+#define NATPORT_SDP_MAX_CANDS 8   /* candidates kept per stream */
+#define NATPORT_SDP_MID_LEN 33    /* a=mid value, with its NUL */
+#define NATPORT_SDP_FOUNDATION_LEN 33 /* 32 ice-chars + NUL */
 
 enum natport_sdp_dir {
 	NATPORT_SDP_SENDRECV,
 	NATPORT_SDP_SENDONLY,
 	NATPORT_SDP_RECVONLY,
 	NATPORT_SDP_INACTIVE,
+};
+
+/* One a=candidate line (RFC 8445 section 5.1). */
+struct natport_sdp_cand {
+	char foundation[NATPORT_SDP_FOUNDATION_LEN];
+	uint16_t component; /* 1 RTP, 2 RTCP */
+	int udp;            /* transport UDP (case-insensitive) */
+	uint32_t priority;
+	/* an IP literal and its port; AF_UNSPEC for a host name */
+	struct natport_endpoint ep;
+	char type[8]; /* "host", "srflx", "prflx", "relay" (cut) */
 };
 
 struct natport_sdp_stream {
@@ -105,6 +150,13 @@ struct natport_sdp_stream {
 	int hold;
 	uint8_t payload_type; /* first format; NATPORT_SDP_PT_NONE if not RTP */
 	uint32_t clock_rate;  /* a=rtpmap, else RFC 3551's static table, else 0 */
+	char mid[NATPORT_SDP_MID_LEN]; /* a=mid, "" without */
+	/* the ANAT group (RFC 4091) it is an alternative in, counted from 1
+	 * in the body's order (0: none), and its place in that group's
+	 * a=group line, 0 first: the offerer's preference (section 4) */
+	unsigned int anat, anat_rank;
+	unsigned int n_cands; /* kept in cands (the first MAX_CANDS) */
+	struct natport_sdp_cand cands[NATPORT_SDP_MAX_CANDS];
 };
 
 struct natport_sdp {
@@ -113,10 +165,18 @@ struct natport_sdp {
 	void *priv; /* opaque: the parsed libosip2 message, for rewriting */
 };
 
+enum natport_sdp_rw_how {
+	NATPORT_SDP_RW_SET, /* rtp and rtcp_port below (the zero value) */
+	NATPORT_SDP_RW_KEEP,
+	NATPORT_SDP_RW_DROP,
+};
+
 /* One per stream, same index as natport_sdp.s; see the top comment. */
 struct natport_sdp_rewrite {
 	struct natport_endpoint rtp; /* external address + port to advertise */
 	uint16_t rtcp_port;          /* external RTCP port; 0 with rtcp-mux */
+	enum natport_sdp_rw_how how;
+	int ice_strip; /* remove the stream's ICE attributes */
 };
 
 /* natport_sdp_parse - parse and validate body[0..len) (no NUL needed).
@@ -131,6 +191,15 @@ int natport_sdp_parse(struct natport_sdp *sdp, const char *body, size_t len,
 int natport_sdp_rewrite(struct natport_sdp *sdp,
 			const struct natport_sdp_rewrite *rw, char **out,
 			size_t *outlen, char *err, size_t errlen);
+
+/* natport_sdp_anat_pick - the stream natport keeps of stream i's ANAT
+ * group: the first enabled member, in the a=group line's order, for which
+ * usable(sdp, member, arg) says 1. i itself when it is in no group; -1
+ * when no member is usable. */
+int natport_sdp_anat_pick(const struct natport_sdp *sdp, unsigned int i,
+			  int (*usable)(const struct natport_sdp *sdp,
+					unsigned int k, void *arg),
+			  void *arg);
 
 /* natport_sdp_free - release what parse kept; the stream table stays. */
 void natport_sdp_free(struct natport_sdp *sdp);

@@ -144,6 +144,204 @@ static int mixed_family(struct natport_media *m, unsigned int i,
 	return 488;
 }
 
+/*
+ * Mixed families (issue 16): an offer may carry an address of the other
+ * family for a stream, as an ANAT alternative (RFC 4091) or an ICE
+ * candidate (RFC 8445). plan_lan() and plan_far() decide, per stream,
+ * which address natport uses (eff) and what the forwarded SDP says (rw):
+ * an alternative of a family natport cannot carry is rejected (port 0,
+ * RFC 4091 section 5), a stream whose c= is of the other family takes
+ * the candidate of the usable one, and loses its ICE attributes (the
+ * path is fixed and the kernel answers no STUN, as with the ng front
+ * end's ICE=remove). Everything else is left to the checks that follow.
+ */
+struct usable_ctx {
+	const struct natport_media *m;
+	const struct natport_endpoint *phone;	     /* LAN: its SIP source */
+	sa_family_t family[NATPORT_SDP_MAX_STREAMS]; /* far: the phone's */
+};
+
+/* A LAN stream's candidate at the phone's own address, component comp
+ * (and, for RTCP, the RTP candidate's foundation). */
+static const struct natport_sdp_cand *
+lan_cand(const struct natport_sdp_stream *st,
+	 const struct natport_endpoint *phone, unsigned int comp,
+	 const char *foundation)
+{
+	for (unsigned int j = 0; j < st->n_cands; j++) {
+		const struct natport_sdp_cand *k = &st->cands[j];
+
+		if (k->udp && k->component == comp && k->ep.port &&
+		    natport_endpoint_addr_equal(&k->ep, phone) &&
+		    (!foundation || !strcmp(k->foundation, foundation)))
+			return k;
+	}
+	return NULL;
+}
+
+static int bad_remote(const struct natport_media *m,
+		      const struct natport_endpoint *ep, char *why, size_t len);
+
+/* A private (RFC 1918, CGN) or unique-local address: a far end's host
+ * candidate behind its own NAT, which the router cannot reach. */
+static int is_private(const struct natport_endpoint *ep)
+{
+	enum natport_addr_class c = natport_policy_classify(ep);
+
+	return c == NATPORT_ADDR_PRIVATE || c == NATPORT_ADDR_ULA;
+}
+
+/* The far end's best candidate of a family for component comp: the
+ * highest priority (RFC 8445 section 5.1.2) among those the remote
+ * policy accepts (no LAN, router, loopback or special address), a
+ * private or unique-local one only when there is no other: without
+ * connectivity checks, the public one is the one the router reaches. */
+static const struct natport_sdp_cand *
+far_cand(const struct natport_media *m, const struct natport_sdp_stream *st,
+	 sa_family_t family, unsigned int comp, const char *foundation)
+{
+	const struct natport_sdp_cand *best = NULL;
+	char why[96];
+
+	for (unsigned int j = 0; j < st->n_cands; j++) {
+		const struct natport_sdp_cand *k = &st->cands[j];
+
+		if (!k->udp || k->component != comp || !k->ep.port ||
+		    k->ep.family != family ||
+		    natport_endpoint_is_unspec(&k->ep) ||
+		    (foundation && strcmp(k->foundation, foundation)) ||
+		    bad_remote(m, &k->ep, why, sizeof(why)))
+			continue;
+		if (!best || is_private(&best->ep) > is_private(&k->ep) ||
+		    (is_private(&best->ep) == is_private(&k->ep) &&
+		     k->priority > best->priority))
+			best = k;
+	}
+	return best;
+}
+
+static int usable_lan(const struct natport_sdp *sdp, unsigned int k, void *arg)
+{
+	const struct usable_ctx *u = arg;
+	const struct natport_sdp_stream *st = &sdp->s[k];
+
+	return st->rtp.family == u->phone->family ||
+	       lan_cand(st, u->phone, 1, NULL);
+}
+
+static int usable_far(const struct natport_sdp *sdp, unsigned int k, void *arg)
+{
+	const struct usable_ctx *u = arg;
+	const struct natport_sdp_stream *st = &sdp->s[k];
+
+	return !u->family[k] || st->rtp.family == u->family[k] ||
+	       far_cand(u->m, st, u->family[k], 1, NULL);
+}
+
+/* A stream moved onto candidates: RTP at rtp, RTCP at the component-2
+ * candidate of the same foundation, else rtp's port + 1 (RFC 3605's
+ * default), none with rtcp-mux or for a non-RTP stream. */
+static void use_cands(struct natport_sdp_stream *st,
+		      const struct natport_sdp_cand *rtp,
+		      const struct natport_sdp_cand *rtcp)
+{
+	int has_rtcp = st->rtcp.family != AF_UNSPEC;
+
+	st->rtp = rtp->ep;
+	memset(&st->rtcp, 0, sizeof(st->rtcp));
+	if (!has_rtcp)
+		return;
+	if (rtcp) {
+		st->rtcp = rtcp->ep;
+	} else if (rtp->ep.port < 65535) {
+		st->rtcp = rtp->ep;
+		st->rtcp.port = rtp->ep.port + 1;
+	}
+}
+
+/* ANAT: stream i is an alternative natport does not keep. */
+static int dropped(const struct natport_sdp *sdp, unsigned int i,
+		   int (*usable)(const struct natport_sdp *, unsigned int,
+				 void *),
+		   void *arg)
+{
+	int pick = natport_sdp_anat_pick(sdp, i, usable, arg);
+
+	return pick >= 0 && (unsigned int)pick != i;
+}
+
+static void plan_lan(const struct natport_sdp *sdp,
+		     const struct natport_endpoint *sig_src,
+		     struct natport_sdp_stream *eff,
+		     struct natport_sdp_rewrite *rw)
+{
+	struct usable_ctx u = { .phone = sig_src };
+
+	for (unsigned int i = 0; i < sdp->n; i++) {
+		const struct natport_sdp_stream *st = &sdp->s[i];
+		const struct natport_sdp_cand *r, *c;
+
+		eff[i] = *st;
+		if (st->disabled)
+			continue;
+		if (dropped(sdp, i, usable_lan, &u)) {
+			eff[i].disabled = 1;
+			rw[i].how = NATPORT_SDP_RW_DROP;
+			continue;
+		}
+		if (st->rtp.family == sig_src->family)
+			continue;
+		r = lan_cand(st, sig_src, 1, NULL);
+		if (!r)
+			continue; /* refused below: not the phone's address */
+		c = lan_cand(st, sig_src, 2, r->foundation);
+		use_cands(&eff[i], r, c);
+		rw[i].ice_strip = 1;
+	}
+}
+
+/* Far end's SDP: family[i] is the phone's for stream i (its mapping's,
+ * else that of the phone's SIP, else 0: unknown, nothing is chosen). */
+static int plan_far(const struct natport_media *m,
+		    const struct natport_sdp *sdp, const sa_family_t *family,
+		    struct natport_sdp_stream *eff,
+		    struct natport_sdp_rewrite *rw)
+{
+	struct usable_ctx u = { .m = m };
+	int changed = 0;
+
+	memcpy(u.family, family, sizeof(u.family));
+	for (unsigned int i = 0; i < sdp->n; i++) {
+		const struct natport_sdp_stream *st = &sdp->s[i];
+		const struct natport_sdp_cand *r, *c;
+
+		eff[i] = *st;
+		rw[i].how = NATPORT_SDP_RW_KEEP;
+		if (st->disabled || !family[i])
+			continue;
+		if (dropped(sdp, i, usable_far, &u)) {
+			eff[i].disabled = 1;
+			rw[i].how = NATPORT_SDP_RW_DROP;
+			changed = 1;
+			continue;
+		}
+		if (st->rtp.family == family[i] ||
+		    natport_endpoint_is_unspec(&st->rtp))
+			continue;
+		r = far_cand(m, st, family[i], 1, NULL);
+		if (!r)
+			continue; /* refused below: no NAT64 */
+		c = far_cand(m, st, family[i], 2, r->foundation);
+		use_cands(&eff[i], r, c);
+		rw[i].how = NATPORT_SDP_RW_SET;
+		rw[i].rtp = eff[i].rtp;
+		rw[i].rtcp_port = eff[i].rtcp.port;
+		rw[i].ice_strip = 1;
+		changed = 1;
+	}
+	return changed;
+}
+
 /* The address a disabled stream (and o=) shows when no stream is
  * enabled: the external address of the phone's family (pinholes show
  * the phone's own global address, NAT66 wan-address6). */
@@ -309,13 +507,14 @@ static int mapped(const struct natport_session *c,
  * is allocated: a client over its quota is refused without costing a
  * port or leaving one in quarantine. */
 static unsigned int new_mappings(const struct natport_session *c,
-				 const struct natport_sdp *sdp,
+				 const struct natport_sdp_stream *eff,
+				 unsigned int n_streams,
 				 const struct natport_endpoint *sig_src)
 {
 	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < sdp->n; i++) {
-		const struct natport_sdp_stream *st = &sdp->s[i];
+	for (unsigned int i = 0; i < n_streams; i++) {
+		const struct natport_sdp_stream *st = &eff[i];
 
 		if (st->disabled)
 			continue;
@@ -334,6 +533,7 @@ int natport_media_lan_sdp(struct natport_media *m, struct natport_session *c,
 {
 	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
 	struct natport_session_stream ns[NATPORT_SDP_MAX_STREAMS];
+	struct natport_sdp_stream eff[NATPORT_SDP_MAX_STREAMS];
 	uint32_t added[2 * NATPORT_SDP_MAX_STREAMS];
 	unsigned int n_added = 0, i, need;
 	struct natport_sdp sdp;
@@ -351,16 +551,17 @@ int natport_media_lan_sdp(struct natport_media *m, struct natport_session *c,
 		c->client = *sig_src;
 		c->client.port = 0;
 	}
-	need = new_mappings(c, &sdp, sig_src);
+	memset(rw, 0, sizeof(rw));
+	plan_lan(&sdp, sig_src, eff, rw);
+	need = new_mappings(c, eff, sdp.n, sig_src);
 	if (need > natport_quota_room(natport_session_table_quota(m->sessions),
 				      &c->client) ||
 	    c->n_maps + need > NATPORT_SESSION_MAX_MAPS) {
 		natport_sdp_free(&sdp);
 		return refuse_cap(m, reason, rlen);
 	}
-	memset(rw, 0, sizeof(rw));
 	for (i = 0; i < sdp.n; i++) {
-		const struct natport_sdp_stream *st = &sdp.s[i];
+		const struct natport_sdp_stream *st = &eff[i];
 		struct natport_session_stream *s = &ns[i];
 		struct natport_endpoint in_rtp, in_rtcp;
 		struct natport_mapping mr, mc;
@@ -444,23 +645,60 @@ err_unwind:
 	return ret;
 }
 
-int natport_media_wan_sdp(struct natport_media *m, struct natport_session *c,
-			  const char *body, size_t len, int is_answer,
-			  char *reason, size_t rlen)
+/* The phone's family for each stream of a far end's SDP: that of the
+ * stream's mapping, else that of the phone's SIP (phone), else 0. */
+static void phone_families(const struct natport_session *c,
+			   const struct natport_sdp *sdp,
+			   const struct natport_endpoint *phone,
+			   sa_family_t *family)
 {
+	for (unsigned int i = 0; i < sdp->n; i++) {
+		const struct natport_session_stream *s =
+			i < c->n_streams ? &c->streams[i] : NULL;
+
+		family[i] = s && s->rtp_id && !s->disabled ?
+				    s->internal_rtp.family :
+			    phone && !natport_endpoint_is_unspec(phone) ?
+				    phone->family :
+				    0;
+	}
+}
+
+int natport_media_wan_sdp_to(struct natport_media *m,
+			     struct natport_session *c, const char *body,
+			     size_t len, const struct natport_endpoint *phone,
+			     int is_answer, char **out, size_t *outlen,
+			     char *reason, size_t rlen)
+{
+	struct natport_sdp_rewrite rw[NATPORT_SDP_MAX_STREAMS];
+	struct natport_sdp_stream eff[NATPORT_SDP_MAX_STREAMS];
+	sa_family_t family[NATPORT_SDP_MAX_STREAMS];
+	struct natport_endpoint ph = { 0 };
 	struct natport_sdp sdp;
 	char err[160], b[NATPORT_ENDPOINT_STRLEN];
 	char why[96];
 	unsigned int i;
-	int ret;
+	int ret, changed = 0;
 
+	if (out) {
+		*out = NULL;
+		*outlen = 0;
+	}
 	if (natport_sdp_parse(&sdp, body, len, err, sizeof(err))) {
 		m->st.refused_sdp++;
 		snprintf(reason, rlen, "malformed SDP: %s", err);
 		return 400;
 	}
+	memset(rw, 0, sizeof(rw));
+	phone_families(c, &sdp, out ? phone : NULL, family);
+	if (out) {
+		changed = plan_far(m, &sdp, family, eff, rw);
+	} else {
+		/* no way to forward a changed SDP: take it as it is */
+		memcpy(eff, sdp.s, sdp.n * sizeof(eff[0]));
+	}
 	for (i = 0; i < sdp.n; i++) {
-		const struct natport_sdp_stream *st = &sdp.s[i];
+		const struct natport_sdp_stream *st = &eff[i];
 		const struct natport_endpoint *bad = &st->rtp;
 
 		if (st->disabled)
@@ -475,20 +713,27 @@ int natport_media_wan_sdp(struct natport_media *m, struct natport_session *c,
 		natport_sdp_free(&sdp);
 		return 488;
 	}
-	for (i = 0; i < sdp.n && i < c->n_streams; i++) {
-		const struct natport_session_stream *s = &c->streams[i];
-
-		if (sdp.s[i].disabled || !s->rtp_id || s->disabled)
+	for (i = 0; i < sdp.n; i++) {
+		if (eff[i].disabled || !family[i])
 			continue;
-		ret = mixed_family(m, i, &s->internal_rtp, &sdp.s[i].rtp,
-				   reason, rlen);
+		/* the family is what counts: any specified address */
+		memset(&ph, 1, sizeof(ph));
+		ph.family = family[i];
+		ret = mixed_family(m, i, &ph, &eff[i].rtp, reason, rlen);
 		if (ret) {
 			natport_sdp_free(&sdp);
 			return ret;
 		}
 	}
+	if (changed &&
+	    natport_sdp_rewrite(&sdp, rw, out, outlen, err, sizeof(err))) {
+		snprintf(reason, rlen, "SDP rewrite: %s", err);
+		ret = strstr(err, "exceed") ? 488 : 500;
+		natport_sdp_free(&sdp);
+		return ret;
+	}
 	for (i = 0; i < sdp.n; i++) {
-		const struct natport_sdp_stream *st = &sdp.s[i];
+		const struct natport_sdp_stream *st = &eff[i];
 		struct natport_session_stream *s = &c->streams[i];
 
 		if (i >= c->n_streams) {
@@ -514,10 +759,23 @@ int natport_media_wan_sdp(struct natport_media *m, struct natport_session *c,
 	}
 	m->st.answers++;
 	ret = install_remotes(m, c, reason, rlen);
+	if (ret && out) {
+		free(*out);
+		*out = NULL;
+		*outlen = 0;
+	}
 	if (ret)
 		return ret;
 	natport_session_drop_stale(m->sessions, c);
 	return 0;
+}
+
+int natport_media_wan_sdp(struct natport_media *m, struct natport_session *c,
+			  const char *body, size_t len, int is_answer,
+			  char *reason, size_t rlen)
+{
+	return natport_media_wan_sdp_to(m, c, body, len, NULL, is_answer,
+					NULL, NULL, reason, rlen);
 }
 
 void natport_media_get_stats(struct natport_media *m,

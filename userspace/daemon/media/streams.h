@@ -71,6 +71,36 @@ int natport_media_wan_sdp(struct natport_media *m, struct natport_session *s,
 			  const char *body, size_t len, int is_answer,
 			  char *reason, size_t rlen);
 
+/*
+ * natport_media_wan_sdp_to - the same for a front end that can forward a
+ * changed body, with phone the phone's SIP address (its family is the
+ * phone's media family until a mapping says otherwise; NULL or AF_UNSPEC:
+ * unknown). A stream of the other family than the phone's is refused
+ * (488, refused_family, a reason that names no address) unless the SDP
+ * offers one of the phone's family (mixed families, issue 16):
+ *
+ *  - ANAT (RFC 4091): of each a=group:ANAT, the first alternative (in
+ *    the group's order) of the phone's family is kept, the others are
+ *    rejected (port 0) in the forwarded SDP and never mapped;
+ *  - ICE (RFC 8445): a stream whose c= is of the other family takes its
+ *    UDP component-1 candidate of the phone's family with the highest
+ *    priority that the remote policy accepts, a public address before a
+ *    private or unique-local one (RTCP: the component-2
+ *    candidate of the same foundation, else port + 1); c=, m= and
+ *    a=rtcp name it, and the stream's ICE attributes go (sdp.h).
+ *
+ * The same choice on the LAN side (natport_media_lan_sdp): an alternative
+ * not of the phone's family is rejected, and a stream whose c= is of the
+ * other family uses the candidate at the phone's own address.
+ * On 0, *out is the body to forward (malloc'd; free it), or NULL when it
+ * goes unchanged (byte for byte).
+ */
+int natport_media_wan_sdp_to(struct natport_media *m,
+			     struct natport_session *c, const char *body,
+			     size_t len, const struct natport_endpoint *phone,
+			     int is_answer, char **out, size_t *outlen,
+			     char *reason, size_t rlen);
+
 void natport_media_get_stats(struct natport_media *m,
 			     struct natport_media_stats *out);
 

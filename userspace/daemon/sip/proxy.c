@@ -367,38 +367,41 @@ static int do_sdp(struct natport_proxy *p, struct natport_call *c,
 		c->offer_cseq = key;
 		c->offer_side = side;
 	}
-	if (side == NATPORT_SIDE_LAN) {
+	if (side == NATPORT_SIDE_LAN)
 		ret = natport_media_lan_sdp(
 			p->media, c->sess, b->body + sdp_off, sdp_len, src,
 			is_answer, &out, &outlen, reason, rlen);
-		if (ret)
-			return ret;
-		if (out && sdp_len != b->length) {
-			/* a multipart body: the rest stays as it was */
-			char *whole = NULL;
-			size_t wlen = 0;
+	else
+		/* the phone's family decides which of the far end's
+		 * addresses can be used (ANAT, ICE) */
+		ret = natport_media_wan_sdp_to(
+			p->media, c->sess, b->body + sdp_off, sdp_len,
+			&c->lan_party, is_answer, &out, &outlen, reason, rlen);
+	if (ret)
+		return ret;
+	if (out && sdp_len != b->length) {
+		/* a multipart body: the rest stays as it was */
+		char *whole = NULL;
+		size_t wlen = 0;
 
-			ret = natport_sdp_mime_splice(b->body, b->length,
-						      sdp_off, sdp_len, out,
-						      outlen, &whole, &wlen);
-			free(out);
-			out = whole;
-			outlen = wlen;
-			if (ret) {
-				snprintf(reason, rlen, "out of memory");
-				return 500;
-			}
-		}
-		if (out && replace_body(m, out, outlen)) {
-			free(out);
+		ret = natport_sdp_mime_splice(b->body, b->length, sdp_off,
+					      sdp_len, out, outlen, &whole,
+					      &wlen);
+		free(out);
+		out = whole;
+		outlen = wlen;
+		if (ret) {
 			snprintf(reason, rlen, "out of memory");
 			return 500;
 		}
-		free(out);
-		return 0;
 	}
-	return natport_media_wan_sdp(p->media, c->sess, b->body + sdp_off,
-				     sdp_len, is_answer, reason, rlen);
+	if (out && replace_body(m, out, outlen)) {
+		free(out);
+		snprintf(reason, rlen, "out of memory");
+		return 500;
+	}
+	free(out);
+	return 0;
 }
 
 /* Set (or, v NULL, remove) a URI's ;transport= parameter. */
@@ -1200,7 +1203,7 @@ static void to_failure(osip_message_t *m, int code, const char *why)
 static void refuse_answer(struct natport_proxy *p, struct natport_call *c,
 			  osip_message_t *m, enum natport_side side,
 			  enum natport_sip_proto arrived, int status,
-			  const char *why, int *drop)
+			  const char *why, int public, int *drop)
 {
 	uint32_t n = (uint32_t)strtoul(m->cseq->number, NULL, 10);
 	uint64_t now = natport_evloop_now(p->loop);
@@ -1213,8 +1216,9 @@ static void refuse_answer(struct natport_proxy *p, struct natport_call *c,
 	}
 	natport_session_release(p->sessions, c->sess);
 	c->refused_ms = now;
-	/* the details (logged) name LAN hosts: not for the outside */
-	to_failure(m, status, side == NATPORT_SIDE_LAN ?
+	/* the details (logged) name LAN hosts: not for the outside, unless
+	 * the reason is one that names no address (mixed families) */
+	to_failure(m, status, side == NATPORT_SIDE_LAN && !public ?
 			      "the answer's media was refused by the router" :
 			      why);
 }
@@ -1247,14 +1251,21 @@ static void response_call(struct natport_proxy *p, struct natport_call *c,
 	if ((code < 300 && code > 100) &&
 	    (!strcmp(method, "INVITE") || !strcmp(method, "UPDATE") ||
 	     !strcmp(method, "PRACK"))) {
+		struct natport_media_stats st0, st1;
+
+		natport_media_get_stats(p->media, &st0);
 		ret = do_sdp(p, c, m, side, src, reason, sizeof(reason));
 		if (ret) {
 			log_warnx_rl("call %s: SDP in %d from %s side refused: "
 				     "%d %s", c->call_id, code,
 				     natport_side_name(side), ret, reason);
+			natport_media_get_stats(p->media, &st1);
 			if (first && code >= 200)
 				refuse_answer(p, c, m, side, arrived, ret,
-					      reason, drop);
+					      reason,
+					      st1.refused_family !=
+						      st0.refused_family,
+					      drop);
 			else
 				*drop = 1; /* a provisional, or a re-offer's
 					    * answer: held back */
