@@ -1610,7 +1610,8 @@ static int open_tcp(struct natport_proxy *p, char *err, size_t errlen)
  * The TLS transports: a TCP transport whose streams are TLS (tls.h), on
  * sip-tls-port. The WAN one also exists without sip-tls when the
  * upstream proxy asks for TLS: nat-portd is then only a TLS client, and
- * its listener, without tls-cert, refuses what connects to it.
+ * that side has no listening socket at all (sip/tcp.c opens none for a
+ * TLS side that accepts nothing).
  */
 static int open_tls(struct natport_proxy *p, char *err, size_t errlen)
 {
