@@ -94,6 +94,16 @@ static double cpu_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* CPU time of this thread: a dispatch's own (the library's refresher
+ * thread works beside it, on its own clock) */
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* ns this thread waited on a run queue, runnable but not running (the
  * second field of /proc/thread-self/schedstat): a busy machine's share
  * of a stall, not ours */
@@ -397,7 +407,8 @@ static void lib_rounds(struct natport_pm *pm, struct natport_mapping *maps,
 
 int main(int argc, char **argv)
 {
-	int n = 250000, naddr = 5, secs = 32, opt, i, k, fds0, fds1, chunk;
+	int n = 250000, naddr = 5, secs = 32, opt, i, k, fds0, fds1, fds2,
+	    chunk;
 	struct natport_mapping *maps;
 	int batch = 64;
 	struct natport_pm_stats st;
@@ -490,9 +501,9 @@ int main(int argc, char **argv)
 		getrusage(RUSAGE_THREAD, &ru0);
 		q = runq_wait();
 		d = now();
-		c = cpu_now();
+		c = thread_cpu();
 		natport_pm_dispatch(pm);
-		c = cpu_now() - c;
+		c = thread_cpu() - c;
 		d = now() - d;
 		q = runq_wait() - q;
 		getrusage(RUSAGE_THREAD, &ru1);
@@ -520,6 +531,9 @@ int main(int argc, char **argv)
 		if (d > 0.005)
 			over5++;
 	}
+	/* the refresher's are opened at the first refresh; less the canary's
+	 * pipe */
+	fds2 = count_fds() - (cfd >= 0);
 	if (cfd >= 0) {
 		if (read(cfd, &canary, sizeof(canary)) != sizeof(canary))
 			canary = -1;
@@ -588,6 +602,7 @@ int main(int argc, char **argv)
 	printf("mappings_active %u\n", st.mappings_active);
 	printf("fds_before %d\n", fds0);
 	printf("fds_at_load %d\n", fds1);
+	printf("fds_after_refresh %d\n", fds2);
 	printf("rss_bytes_per_mapping %.0f\n", (rss1 - rss0) * 1024.0 / n);
 	printf("conntrack_slab_bytes_per_mapping %.0f\n",
 	       cts0 >= 0 ? (double)(cts1 - cts0) / n : -1.0);
@@ -662,8 +677,8 @@ int main(int argc, char **argv)
 	       worst_own * 1000, worst_own * 1000 <= 5 ? "PASS" : "FAIL");
 	printf("verdict worst_refresh_stall_cpu_ms %.2f target <= 5 %s\n",
 	       worst_cpu * 1000, worst_cpu * 1000 <= 5 ? "PASS" : "FAIL");
-	printf("verdict fds_constant %d target <= %d %s\n", fds1 - fds0, 16,
-	       fds1 - fds0 <= 16 ? "PASS" : "FAIL");
+	printf("verdict fds_constant %d target <= %d %s\n", fds2 - fds0, 16,
+	       fds2 - fds0 <= 16 ? "PASS" : "FAIL");
 	printf("verdict mappings_held %u target %d %s\n", st.mappings_active, n,
 	       (int)st.mappings_active == n ? "PASS" : "FAIL");
 	free(maps);
