@@ -75,8 +75,8 @@
  *    in batches, only those whose packet counters did not move since the
  *    last scan and whose timeout runs low: the cost follows the silent
  *    calls. The refresh batches are sent from a thread of the handle's own
- *    (started at the first refresh, with its own netlink socket and an
- *    eventfd in the handle's epoll set): ctnetlink serves every request
+ *    (its netlink socket and an eventfd in the handle's epoll set come
+ *    with the handle, the thread starts at the first scan): ctnetlink serves every request
  *    under one mutex that all processes and namespaces share, and a
  *    neighbour holding it must not stall the owner's event loop. The same scan removes natport entries that belong to no live
  *    mapping. An entry the kernel destroyed anyway (conntrack -F, an
@@ -134,7 +134,7 @@
  *    owner's event loop). Event callbacks run on that thread, from inside
  *    natport_pm_* calls; they must not call back into the handle. The
  *    handle's own refresher thread (above) touches nothing of it but its
- *    batch. fork() after the first refresh leaves the child's copy of the
+ *    batch. fork() after the first scan leaves the child's copy of the
  *    handle without that thread: fork (daemon()) before dispatching.
  *  - Ownership: the library owns every kernel entry, socket and port it
  *    creates; natport_pm_close() deletes them all; natport_pm_detach()
@@ -339,8 +339,7 @@ struct natport_pm_stats {
 	 * short, quarantine included). */
 	uint32_t capacity, headroom;
 	uint32_t external_addrs;   /* addresses the range is used on */
-	uint32_t fds; /* descriptors the handle holds (constant but for
-		       * the refresher's two, from the first refresh) */
+	uint32_t fds;              /* descriptors the handle holds (constant) */
 	uint64_t created, released;
 	uint64_t errors[__NATPORT_E_MAX];
 	uint64_t kernel_destroyed; /* DESTROY events for live mappings */

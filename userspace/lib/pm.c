@@ -42,9 +42,9 @@
  * is at most 64 KiB, a few hundred entries) */
 #define SCAN_ROOM (SCAN_SLICE + 512)
 /* Descriptors a handle holds: epoll, timerfd, three ctnetlink sockets, nft
- * monitor and libnftables' socket, and from the first refresh the
- * refresher's socket and eventfd; open refuses unless this many and a
- * margin for the caller are free under RLIMIT_NOFILE. */
+ * monitor and libnftables' socket, and the refresher's socket and eventfd
+ * (RF_FDS); open refuses unless this many and a margin for the caller are
+ * free under RLIMIT_NOFILE. */
 #define PM_FDS 9
 #define RF_FDS 2
 #define PM_FD_MARGIN 32
@@ -62,9 +62,10 @@ struct natport_pm {
 	struct natport_ctnl *ct;
 	struct natport_nft *nft;
 	/* refresh batches go out from a thread (refresher.h), started at
-	 * the first; the scan pauses (its fd out of epfd) while one is out */
+	 * the first; the scan pauses (its fd out of epfd) while one is out.
+	 * NULL: the event loop sends them itself. */
 	struct natport_refresher *rf;
-	int rf_failed, scan_paused;
+	int scan_paused;
 	int epfd, timerfd;
 	uint32_t refresh_ms;
 	uint32_t entry_timeout_s;
@@ -827,6 +828,25 @@ void natport_pm_detach(struct natport_pm *pm)
 	free(pm);
 }
 
+/* The refresher (refresher.h): its socket and eventfd now, so the
+ * handle's descriptors are constant; its thread at the first batch, after
+ * a daemon's fork. Without it the event loop sends everything itself. */
+static void rf_open(struct natport_pm *pm)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	char err[128];
+
+	pm->rf = natport_refresher_open(pm->cfg.ct_mark_tag, SCAN_ROOM, err,
+					sizeof(err));
+	if (!pm->rf)
+		return;
+	ev.data.fd = natport_refresher_fd(pm->rf);
+	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev)) {
+		natport_refresher_stop(pm->rf);
+		pm->rf = NULL;
+	}
+}
+
 struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 				   char *err, size_t errlen)
 {
@@ -1045,6 +1065,7 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	ev.data.fd = natport_ctnl_scan_fd(pm->ct);
 	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		goto err_epoll;
+	rf_open(pm);
 	arm_timer(pm);
 	if (pm->nunclaimed) {
 		/* the first tick when the grace ends, not up to a refresh
@@ -2106,35 +2127,13 @@ static void scan_pause(struct natport_pm *pm, int pause)
 		pm->scan_paused = pause;
 }
 
-/* The refresher thread, started at the first scan; NULL if it could not
- * be (the event loop then sends everything itself). */
-static struct natport_refresher *rf_get(struct natport_pm *pm)
-{
-	struct epoll_event ev = { .events = EPOLLIN };
-	char err[128];
-
-	if (!pm->rf && !pm->rf_failed) {
-		pm->rf = natport_refresher_start(pm->cfg.ct_mark_tag, SCAN_ROOM,
-						 err, sizeof(err));
-		if (pm->rf) {
-			ev.data.fd = natport_refresher_fd(pm->rf);
-			if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, ev.data.fd,
-				      &ev)) {
-				natport_refresher_stop(pm->rf);
-				pm->rf = NULL;
-			}
-		}
-		pm->rf_failed = !pm->rf;
-	}
-	return pm->rf;
-}
 
 /* Hand the slice's refreshes to the refresher thread and pause the scan
  * until its answers are in. 0 when there is no thread: the caller sends
  * them itself. */
 static int refresh_handoff(struct natport_pm *pm)
 {
-	if (!rf_get(pm) ||
+	if (!pm->rf ||
 	    natport_refresher_submit(pm->rf, pm->scratch, pm->nrefresh))
 		return 0;
 	scan_pause(pm, 1);
@@ -2249,7 +2248,7 @@ static void scan_start(struct natport_pm *pm)
 
 	if (natport_ctnl_scanning(pm->ct))
 		return; /* the last one is still under way: let it finish */
-	if (rf_get(pm) && natport_refresher_busy(pm->rf))
+	if (pm->rf && natport_refresher_busy(pm->rf))
 		return; /* its last batch is still out: the next tick */
 	pm->scan_gen++;
 	if (!pm->scan_gen)
@@ -2388,7 +2387,7 @@ void natport_pm_get_stats(struct natport_pm *pm, struct natport_pm_stats *out)
 	ports = out->ports_free;
 	out->headroom = left < ports ? left : ports;
 	out->external_addrs = pm->pa.naddr;
-	out->fds = PM_FDS - (pm->rf ? 0 : RF_FDS); /* RF_FDS: the refresher's */
+	out->fds = PM_FDS - (pm->rf ? 0 : RF_FDS);
 }
 
 struct klist_ctx {

@@ -35,6 +35,7 @@ struct natport_refresher {
 	atomic_int queued;
 	int err; /* natport_ctnl_refresh()'s own result */
 	int stop;
+	int started; /* the thread runs (from the first batch) */
 };
 
 static void *run(void *arg)
@@ -64,12 +65,11 @@ static void *run(void *arg)
 	return NULL;
 }
 
-struct natport_refresher *natport_refresher_start(uint32_t mark_tag,
-						  unsigned int room, char *err,
-						  size_t errlen)
+struct natport_refresher *natport_refresher_open(uint32_t mark_tag,
+						 unsigned int room, char *err,
+						 size_t errlen)
 {
 	struct natport_refresher *r = calloc(1, sizeof(*r));
-	int e;
 
 	if (!r || !(r->e = calloc(room, sizeof(*r->e))) ||
 	    !(r->res = calloc(room, sizeof(*r->res)))) {
@@ -87,14 +87,6 @@ struct natport_refresher *natport_refresher_start(uint32_t mark_tag,
 		goto fail_efd;
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
-	e = pthread_create(&r->th, NULL, run, r);
-	if (e) {
-		snprintf(err, errlen, "refresher thread: %s", strerror(e));
-		pthread_cond_destroy(&r->cv);
-		pthread_mutex_destroy(&r->mu);
-		natport_ctnl_close(r->ct);
-		goto fail_efd;
-	}
 	return r;
 
 fail_efd:
@@ -112,11 +104,13 @@ void natport_refresher_stop(struct natport_refresher *r)
 {
 	if (!r)
 		return;
-	pthread_mutex_lock(&r->mu);
-	r->stop = 1;
-	pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-	pthread_join(r->th, NULL);
+	if (r->started) {
+		pthread_mutex_lock(&r->mu);
+		r->stop = 1;
+		pthread_cond_signal(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->th, NULL);
+	}
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	natport_ctnl_close(r->ct);
@@ -136,14 +130,23 @@ int natport_refresher_busy(const struct natport_refresher *r)
 	return r->busy;
 }
 
-static void queue(struct natport_refresher *r, int kind)
+static int queue(struct natport_refresher *r, int kind)
 {
+	int e;
+
+	if (!r->started) {
+		e = pthread_create(&r->th, NULL, run, r);
+		if (e)
+			return -e;
+		r->started = 1;
+	}
 	pthread_mutex_lock(&r->mu);
 	r->kind = kind;
 	r->busy = 1;
 	atomic_store(&r->queued, 1);
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
+	return 0;
 }
 
 int natport_refresher_submit(struct natport_refresher *r,
@@ -156,8 +159,7 @@ int natport_refresher_submit(struct natport_refresher *r,
 	memcpy(r->e, e, n * sizeof(*e));
 	memset(r->res, 0, n * sizeof(*r->res));
 	r->n = n;
-	queue(r, NATPORT_RF_REFRESH);
-	return 0;
+	return queue(r, NATPORT_RF_REFRESH);
 }
 
 int natport_refresher_send(struct natport_refresher *r, int fd, const void *msg,
@@ -171,8 +173,7 @@ int natport_refresher_send(struct natport_refresher *r, int fd, const void *msg,
 	r->len = len;
 	r->sfd = fd;
 	r->n = 0;
-	queue(r, NATPORT_RF_SEND);
-	return 0;
+	return queue(r, NATPORT_RF_SEND);
 }
 
 int natport_refresher_collect(struct natport_refresher *r, int *kind,

@@ -25,12 +25,13 @@
 
 struct natport_refresher;
 
-/* Start the thread, with room for batches of up to room entries. NULL
- * (err set) if a socket, the eventfd or the thread could not be had: the
- * caller then sends its refreshes itself. */
-struct natport_refresher *natport_refresher_start(uint32_t mark_tag,
-						  unsigned int room, char *err,
-						  size_t errlen);
+/* Open the request socket and the eventfd, with room for batches of up
+ * to room entries; the thread starts with the first batch (after a
+ * daemon's fork). NULL (err set) if they could not be had: the caller
+ * then sends its refreshes itself. */
+struct natport_refresher *natport_refresher_open(uint32_t mark_tag,
+						 unsigned int room, char *err,
+						 size_t errlen);
 /* Stop and join the thread (a batch under way is finished first), free
  * everything. NULL is fine. */
 void natport_refresher_stop(struct natport_refresher *r);
@@ -41,11 +42,11 @@ int natport_refresher_busy(const struct natport_refresher *r);
 enum { NATPORT_RF_REFRESH = 1, NATPORT_RF_SEND };
 
 /* Hand over n entries to refresh (copied; at most room): 0, -EBUSY while
- * a batch is out, -E2BIG. */
+ * a batch is out, -E2BIG, or pthread_create()'s -errno at the first. */
 int natport_refresher_submit(struct natport_refresher *r,
 			     const struct natport_ct_entry *e, unsigned int n);
 /* Hand over one request (copied, at most NATPORT_CTNL_SCAN_REQ bytes) to
- * send() on fd, whose owner reads the answer: 0, -EBUSY, -E2BIG. */
+ * send() on fd, whose owner reads the answer: 0 or -errno, as submit. */
 int natport_refresher_send(struct natport_refresher *r, int fd, const void *msg,
 			   size_t len);
 /* The batch out, if it is done: 1 with *kind (NATPORT_RF_*) and for a
