@@ -74,7 +74,11 @@
  *    so no call stalls the event loop for more than a few ms) and refreshes,
  *    in batches, only those whose packet counters did not move since the
  *    last scan and whose timeout runs low: the cost follows the silent
- *    calls. The same scan removes natport entries that belong to no live
+ *    calls. The refresh batches are sent from a thread of the handle's own
+ *    (its netlink socket and an eventfd in the handle's epoll set come
+ *    with the handle, the thread starts at the first scan): ctnetlink serves every request
+ *    under one mutex that all processes and namespaces share, and a
+ *    neighbour holding it must not stall the owner's event loop. The same scan removes natport entries that belong to no live
  *    mapping. An entry the kernel destroyed anyway (conntrack -F, an
  *    overflowing table) is re-created at once from its DESTROY event,
  *    counted as kernel_restored.
@@ -127,7 +131,10 @@
  *    changes nothing.
  *  - Threads: a handle is not thread-safe. Use it from one thread (the
  *    owner's event loop). Event callbacks run on that thread, from inside
- *    natport_pm_* calls; they must not call back into the handle.
+ *    natport_pm_* calls; they must not call back into the handle. The
+ *    handle's own refresher thread (above) touches nothing of it but its
+ *    batch. fork() after the first scan leaves the child's copy of the
+ *    handle without that thread: fork (daemon()) before dispatching.
  *  - Ownership: the library owns every kernel entry, socket and port it
  *    creates; natport_pm_close() deletes them all; natport_pm_detach()
  *    leaves them to the next instance, which adopts them (adopt = 1). Results are copied into

@@ -5,8 +5,9 @@
 # Mixed sessions: every fourth call an IPv6 pinhole among IPv4 calls
 # (bench_adopt -m), RTP and RTCP each, 2 N kernel entries. bench_adopt
 # checks every mapping came back whole and nothing was left (exit 1
-# otherwise). Medians of 3 rounds; N = 10,000 calls, 2,000 when the
-# budget is short.
+# otherwise). Medians of 3 rounds; N = 10,000 calls (a round takes well
+# under 2 s), 2,000 only when the budget is under 10 s, and then the
+# verdict says so and holds the run to the target scaled to its size.
 #
 # Target (ours, no issue number gives one): open + claim of 10,000 calls
 # within 1 s, so a restart is over long before any media timeout or a
@@ -21,7 +22,7 @@ trap cleanup EXIT
 B=$BIN/tests/bench_adopt
 [ -x "$B" ] || { echo "SKIP: $B missing (make all)"; exit 77; }
 n=10000 rounds=3
-[ "$BENCH_BUDGET" -ge 25 ] || n=2000
+[ "$BENCH_BUDGET" -ge 10 ] || n=2000
 opens=() claims=() fresh=() totals=()
 for r in $(seq $rounds); do
 	[ "$r" = 1 ] || [ "$(bench_left)" -gt 10 ] || break
@@ -45,6 +46,16 @@ figure adopt_calls_ms "$total_ms" ms "calls=$n" "entries=$((2 * n))" "ipv6_entri
 	'baseline_name="a fresh open with nothing to take back, same run"'
 figure adopt_open_ms "$open_ms" ms "calls=$n"
 figure adopt_claim_ms "$claim_ms" ms "calls=$n"
-if [ "$n" = 10000 ] && fcmp "$total_ms" '<=' 1000; then ok=met; else ok=not; fi
-verdict adopt_10k_calls $ok "open + claim of 10,000 calls <= 1000 ms" \
-	"$n calls: $total_ms ms ($ratio x a fresh open's $fresh_ms ms)"
+# The target is per 10,000 calls; a shrunk run is held to it scaled to its
+# size (the cost is per entry, and the fixed part, one dump of the kernel's
+# table, makes the small run's scaled target the harder one).
+target_ms=$((1000 * n / 10000))
+if fcmp "$total_ms" '<=' "$target_ms"; then ok=met; else ok=not; fi
+if [ "$n" = 10000 ]; then
+	verdict adopt_10k_calls $ok "open + claim of 10,000 calls <= 1000 ms" \
+		"$n calls: $total_ms ms ($ratio x a fresh open's $fresh_ms ms)"
+else
+	verdict adopt_10k_calls $ok \
+		"open + claim <= 1000 ms per 10,000 calls, scaled to <= $target_ms ms for $n" \
+		"SHRUNK to $n calls (budget ${BENCH_BUDGET}s < 10s), not 10,000: $total_ms ms ($ratio x a fresh open's $fresh_ms ms)"
+fi

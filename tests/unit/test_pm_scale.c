@@ -6,6 +6,7 @@
  * mappings change. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,7 +152,7 @@ START_TEST(limits_refused_or_clamped)
 	natport_pm_get_stats(pm, &st);
 	ck_assert_uint_eq(st.capacity, 3);
 	ck_assert_uint_eq(st.headroom, 3);
-	ck_assert_uint_eq(st.fds, 7);
+	ck_assert_uint_eq(st.fds, 9);
 	r = req(NATPORT_PORT_AUDIO_RTP, "192.0.2.10:4000", NULL);
 	ck_assert_int_eq(natport_pm_get_mapping(pm, &r, &m), 0);
 	r = req(NATPORT_PORT_AUDIO_RTCP, "192.0.2.10:4001", NULL);
@@ -473,6 +474,71 @@ START_TEST(restored_in_batches)
 }
 END_TEST
 
+/* Silent entries whose timeout runs low are refreshed by the handle's
+ * refresher thread (natport.h "Lifetime"), not from inside dispatch:
+ * every one of them, with the thread there to do it, and the event loop
+ * taking the answers back. */
+static int threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n - 2;
+}
+
+START_TEST(refreshed_from_the_refresher)
+{
+	struct natport_pm_config c = cfg;
+	struct natport_mapping_req r[200];
+	struct natport_mapping out[200];
+	struct natport_pm_stats st;
+	struct natport_pm *pm;
+	char err[256], ep[32];
+	double until;
+	int i;
+
+	c.port_max = 31000 + 399; /* 200 pairs */
+	c.refresh_ms = 200;
+	pm = natport_pm_open(&c, err, sizeof(err));
+	ck_assert_msg(pm != NULL, "open: %s", err);
+	ck_assert_int_eq(threads(), 1);
+	for (i = 0; i < 200; i++) {
+		snprintf(ep, sizeof(ep), "192.0.2.%d:4000", 10 + i);
+		r[i] = req(NATPORT_PORT_AUDIO_RTP, ep, "198.51.100.20:6000");
+	}
+	ck_assert_int_eq(natport_pm_get_mapping_many(pm, r, 200, out, NULL), 0);
+	/* every entry's timeout down to 3 s, under the refresh margin */
+	ck_assert_int_eq(system("conntrack -U -p udp -s 198.51.100.20 -t 3 "
+				">/dev/null 2>&1"),
+			 0);
+	until = now_s() + 10;
+	do {
+		struct pollfd p = { .fd = natport_pm_fd(pm), .events = POLLIN };
+
+		if (poll(&p, 1, 50) > 0)
+			natport_pm_dispatch(pm);
+		natport_pm_get_stats(pm, &st);
+	} while (st.refreshes < 200 && now_s() < until);
+	ck_assert_uint_ge(st.refreshes, 200);
+	ck_assert_int_eq(threads(), 2);
+	ck_assert_uint_eq(st.kernel_restored, 0);
+	ck_assert_uint_eq(st.mappings_active, 200);
+	/* all there, with their timeout pushed up again */
+	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 200);
+	ck_assert_int_eq(
+		system("conntrack -L -p udp -m 0x4e000000/0xff000000 2>/dev/null"
+		       " | awk '$3 < 10 { bad++ } END { exit bad > 0 }'"),
+		0);
+	natport_pm_close(pm);
+	ck_assert_int_eq(threads(), 1);
+	ck_assert_int_eq(conntrack_count("0x4e000000/0xff000000"), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pm_scale");
@@ -489,6 +555,7 @@ int main(void)
 	tcase_add_test(tc, get_mapping_many);
 	tcase_add_test(tc, kernel_counters_summed);
 	tcase_add_test(tc, restored_in_batches);
+	tcase_add_test(tc, refreshed_from_the_refresher);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

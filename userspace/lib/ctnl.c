@@ -284,8 +284,8 @@ static int batch_commit(struct natport_ctnl *ct, int *res)
 	return 0;
 }
 
-struct natport_ctnl *natport_ctnl_open(uint32_t mark_tag, char *err,
-				       size_t errlen)
+static struct natport_ctnl *ctnl_open(uint32_t mark_tag, int requests_only,
+				      char *err, size_t errlen)
 {
 	struct natport_ctnl *ct;
 	struct nfct_filter *filter;
@@ -320,6 +320,8 @@ struct natport_ctnl *natport_ctnl_open(uint32_t mark_tag, char *err,
 	ct->portid = mnl_socket_get_portid(ct->req);
 	mnl_socket_setsockopt(ct->req, NETLINK_EXT_ACK, &on, sizeof(on));
 	mnl_socket_setsockopt(ct->req, NETLINK_CAP_ACK, &on, sizeof(on));
+	if (requests_only)
+		return ct;
 
 	ct->ev = mnl_socket_open2(NETLINK_NETFILTER,
 				  SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -389,13 +391,27 @@ err_alloc:
 	return NULL;
 }
 
+struct natport_ctnl *natport_ctnl_open(uint32_t mark_tag, char *err,
+				       size_t errlen)
+{
+	return ctnl_open(mark_tag, 0, err, errlen);
+}
+
+struct natport_ctnl *natport_ctnl_open_requests(uint32_t mark_tag, char *err,
+						size_t errlen)
+{
+	return ctnl_open(mark_tag, 1, err, errlen);
+}
+
 void natport_ctnl_close(struct natport_ctnl *ct)
 {
 	if (!ct)
 		return;
-	mnl_socket_close(ct->scan);
+	if (ct->scan)
+		mnl_socket_close(ct->scan);
 	free(ct->sbuf);
-	mnl_socket_close(ct->ev);
+	if (ct->ev)
+		mnl_socket_close(ct->ev);
 	mnl_socket_close(ct->req);
 	nfct_destroy(ct->obj);
 	free(ct->rbuf);
@@ -895,17 +911,20 @@ int natport_ctnl_scan_fd(const struct natport_ctnl *ct)
 	return mnl_socket_get_fd(ct->scan);
 }
 
-int natport_ctnl_scan_start(struct natport_ctnl *ct)
+int natport_ctnl_scan_prepare(struct natport_ctnl *ct, void *buf, size_t len)
 {
-	char buf[256];
 	struct nfct_filter_dump *fd;
 	struct nfct_filter_dump_mark fm = {
 		.val = ct->tag & NATPORT_CT_MARK_BLOCK,
 		.mask = NATPORT_CT_MARK_BLOCK,
 	};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
 
+	if (len < NATPORT_CTNL_SCAN_REQ)
+		return -ENOSPC;
+	memset(buf, 0, NATPORT_CTNL_SCAN_REQ);
+	nlh = mnl_nlmsg_put_header(buf);
 	/* what an abandoned scan left is stale */
 	while (recv(mnl_socket_get_fd(ct->scan), ct->sbuf, BATCH_SIZE,
 		    MSG_DONTWAIT) > 0)
@@ -923,9 +942,26 @@ int natport_ctnl_scan_start(struct natport_ctnl *ct)
 	nfct_filter_dump_set_attr(fd, NFCT_FILTER_DUMP_MARK, &fm);
 	nfct_nlmsg_build_filter(nlh, fd);
 	nfct_filter_dump_destroy(fd);
-	if (mnl_socket_sendto(ct->scan, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
 	ct->scanning = 1;
+	return nlh->nlmsg_len;
+}
+
+void natport_ctnl_scan_abort(struct natport_ctnl *ct)
+{
+	ct->scanning = 0;
+}
+
+int natport_ctnl_scan_start(struct natport_ctnl *ct)
+{
+	char buf[NATPORT_CTNL_SCAN_REQ];
+	int len = natport_ctnl_scan_prepare(ct, buf, sizeof(buf));
+
+	if (len < 0)
+		return len;
+	if (mnl_socket_sendto(ct->scan, buf, len) < 0) {
+		ct->scanning = 0;
+		return -errno;
+	}
 	return 0;
 }
 

@@ -34,6 +34,11 @@ struct natport_ct_entry {
 
 struct natport_ctnl *natport_ctnl_open(uint32_t mark_tag, char *err,
 				       size_t errlen);
+/* A handle with the request socket only (no events, no scan): for
+ * requests sent from another thread (refresher.c), which only the
+ * natport_ctnl_refresh/create/delete calls may use. */
+struct natport_ctnl *natport_ctnl_open_requests(uint32_t mark_tag, char *err,
+						size_t errlen);
 void natport_ctnl_close(struct natport_ctnl *ct);
 const char *natport_ctnl_errmsg(const struct natport_ctnl *ct);
 
@@ -97,6 +102,14 @@ int natport_ctnl_dump(struct natport_ctnl *ct, natport_ctnl_dump_fn fn,
  * or seen twice, as with any conntrack dump. */
 int natport_ctnl_scan_fd(const struct natport_ctnl *ct);
 int natport_ctnl_scan_start(struct natport_ctnl *ct);
+/* scan_start() in halves, for a request sent from another thread
+ * (refresher.h): prepare() builds the dump request into buf (at least
+ * NATPORT_CTNL_SCAN_REQ bytes), marks the scan under way and returns the
+ * request's length (or -errno); it must then go out with send() on
+ * scan_fd(), and scan_abort() ends the scan if it could not. */
+#define NATPORT_CTNL_SCAN_REQ 256
+int natport_ctnl_scan_prepare(struct natport_ctnl *ct, void *buf, size_t len);
+void natport_ctnl_scan_abort(struct natport_ctnl *ct);
 int natport_ctnl_scan_step(struct natport_ctnl *ct, unsigned int max,
 			   natport_ctnl_dump_fn fn, void *arg);
 int natport_ctnl_scanning(const struct natport_ctnl *ct);

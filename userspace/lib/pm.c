@@ -24,6 +24,7 @@
 #include "maptable.h"
 #include "nftable.h"
 #include "portalloc.h"
+#include "refresher.h"
 
 /* At most this many re-creations of one entry per window; beyond that the
  * refresh tick retries, so a loop of deletions cannot make us spin. */
@@ -41,9 +42,11 @@
  * is at most 64 KiB, a few hundred entries) */
 #define SCAN_ROOM (SCAN_SLICE + 512)
 /* Descriptors a handle holds: epoll, timerfd, three ctnetlink sockets, nft
- * monitor and libnftables' socket; open refuses unless this many and a
- * margin for the caller are free under RLIMIT_NOFILE. */
-#define PM_FDS 7
+ * monitor and libnftables' socket, and the refresher's socket and eventfd
+ * (RF_FDS); open refuses unless this many and a margin for the caller are
+ * free under RLIMIT_NOFILE. */
+#define PM_FDS 9
+#define RF_FDS 2
 #define PM_FD_MARGIN 32
 #define NATPORT_ERRBUF 256
 
@@ -58,6 +61,11 @@ struct natport_pm {
 	struct natport_maptable mt;
 	struct natport_ctnl *ct;
 	struct natport_nft *nft;
+	/* refresh batches go out from a thread (refresher.h), started at
+	 * the first; the scan pauses (its fd out of epfd) while one is out.
+	 * NULL: the event loop sends them itself. */
+	struct natport_refresher *rf;
+	int scan_paused;
 	int epfd, timerfd;
 	uint32_t refresh_ms;
 	uint32_t entry_timeout_s;
@@ -806,6 +814,7 @@ void natport_pm_detach(struct natport_pm *pm)
 {
 	if (!pm)
 		return;
+	natport_refresher_stop(pm->rf);
 	close(pm->epfd);
 	close(pm->timerfd);
 	natport_nft_detach(pm->nft);
@@ -817,6 +826,25 @@ void natport_pm_detach(struct natport_pm *pm)
 	natport_maptable_uninit(&pm->mt);
 	natport_portalloc_uninit(&pm->pa);
 	free(pm);
+}
+
+/* The refresher (refresher.h): its socket and eventfd now, so the
+ * handle's descriptors are constant; its thread at the first batch, after
+ * a daemon's fork. Without it the event loop sends everything itself. */
+static void rf_open(struct natport_pm *pm)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	char err[128];
+
+	pm->rf = natport_refresher_open(pm->cfg.ct_mark_tag, SCAN_ROOM, err,
+					sizeof(err));
+	if (!pm->rf)
+		return;
+	ev.data.fd = natport_refresher_fd(pm->rf);
+	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev)) {
+		natport_refresher_stop(pm->rf);
+		pm->rf = NULL;
+	}
 }
 
 struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
@@ -1038,6 +1066,7 @@ struct natport_pm *natport_pm_open(const struct natport_pm_config *cfg,
 	ev.data.fd = natport_ctnl_scan_fd(pm->ct);
 	if (epoll_ctl(pm->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		goto err_epoll;
+	rf_open(pm);
 	arm_timer(pm);
 	if (pm->nunclaimed) {
 		/* the first tick when the grace ends, not up to a refresh
@@ -1143,6 +1172,7 @@ void natport_pm_close(struct natport_pm *pm)
 
 	if (!pm)
 		return;
+	natport_refresher_stop(pm->rf); /* a batch under way ends first */
 	pm->inbound_ready = 0; /* the table goes as a whole below */
 	for (id = 1; id < pm->mt.fresh; id++)
 		if (pm->mt.slots[id].live)
@@ -2063,36 +2093,91 @@ static void on_destroy(const struct natport_ct_entry *e, void *arg)
 		pm->destroyed[pm->ndestroyed++] = s->m.id;
 }
 
+/* The answers to a refresh batch: counted, and the entries found gone
+ * re-created (by id: the table may have changed since the batch left). */
+static void refresh_answers(struct natport_pm *pm,
+			    const struct natport_ct_entry *e, const int *res,
+			    unsigned int n)
+{
+	uint32_t gone[NATPORT_CTNL_MANY];
+	unsigned int i, ngone = 0;
+
+	for (i = 0; i < n; i++) {
+		struct natport_map_slot *s =
+			natport_maptable_get(&pm->mt, mark_id(pm, e[i].mark));
+
+		if (!s)
+			continue;
+		if (res[i] == 0)
+			pm->stats.refreshes++;
+		else if (res[i] == -ENOENT)
+			gone[ngone++] = s->m.id;
+		if (ngone == NATPORT_CTNL_MANY) {
+			restore_many(pm, gone, ngone);
+			ngone = 0;
+		}
+	}
+	restore_many(pm, gone, ngone);
+}
+
+static void scan_pause(struct natport_pm *pm, int pause)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (pm->scan_paused == pause)
+		return;
+	ev.data.fd = natport_ctnl_scan_fd(pm->ct);
+	if (!epoll_ctl(pm->epfd, pause ? EPOLL_CTL_DEL : EPOLL_CTL_ADD,
+		       ev.data.fd, &ev))
+		pm->scan_paused = pause;
+}
+
+
+/* Hand the slice's refreshes to the refresher thread and pause the scan
+ * until its answers are in. 0 when there is no thread: the caller sends
+ * them itself. */
+static int refresh_handoff(struct natport_pm *pm)
+{
+	if (!pm->rf ||
+	    natport_refresher_submit(pm->rf, pm->scratch, pm->nrefresh))
+		return 0;
+	scan_pause(pm, 1);
+	return 1;
+}
+
+/* The refresher's answers are in: take them, resume the scan. */
+static void refresh_collect(struct natport_pm *pm)
+{
+	const struct natport_ct_entry *e;
+	const int *res;
+	unsigned int n;
+	int kind = 0, r;
+
+	r = natport_refresher_collect(pm->rf, &kind, &e, &res, &n);
+
+	if (r == 1 && kind == NATPORT_RF_REFRESH)
+		refresh_answers(pm, e, res, n);
+	if (r < 0) {
+		pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_KERNEL)]++;
+		if (kind == NATPORT_RF_SEND) /* no dump is coming */
+			natport_ctnl_scan_abort(pm->ct);
+	}
+	if (r)
+		scan_pause(pm, 0);
+}
+
 /* Send what one scan slice queued: refreshes of silent entries (batched,
- * re-created when gone) and deletions of entries no mapping owns. */
+ * from the refresher thread; re-created when gone) and deletions of
+ * entries no mapping owns. */
 static void scan_flush(struct natport_pm *pm)
 {
 	struct natport_ct_entry *del = pm->scratch + SCAN_ROOM;
 	unsigned int i;
 
-	if (pm->nrefresh &&
+	if (pm->nrefresh && !refresh_handoff(pm) &&
 	    !natport_ctnl_refresh(pm->ct, pm->scratch, pm->nrefresh,
-				  pm->scratch_res)) {
-		uint32_t gone[NATPORT_CTNL_MANY];
-		unsigned int ngone = 0;
-
-		for (i = 0; i < pm->nrefresh; i++) {
-			struct natport_map_slot *s = natport_maptable_get(
-				&pm->mt, mark_id(pm, pm->scratch[i].mark));
-
-			if (!s)
-				continue;
-			if (pm->scratch_res[i] == 0)
-				pm->stats.refreshes++;
-			else if (pm->scratch_res[i] == -ENOENT)
-				gone[ngone++] = s->m.id;
-			if (ngone == NATPORT_CTNL_MANY) {
-				restore_many(pm, gone, ngone);
-				ngone = 0;
-			}
-		}
-		restore_many(pm, gone, ngone);
-	}
+				  pm->scratch_res))
+		refresh_answers(pm, pm->scratch, pm->scratch_res, pm->nrefresh);
 	for (i = 0; i < pm->ndelete; i++)
 		if (natport_ctnl_delete(pm->ct, &del[i]) == 0)
 			pm->stats.stale_removed++;
@@ -2158,23 +2243,46 @@ static void scan_done(struct natport_pm *pm)
 	restore_many(pm, gone, ngone);
 }
 
+/* The dump request goes out from the refresher thread: the kernel builds
+ * the dump's first part inside that sendmsg, under ctnetlink's shared
+ * mutex (measured: a tick slept 25-60 ms there behind a neighbour). */
 static void scan_start(struct natport_pm *pm)
 {
+	char req[NATPORT_CTNL_SCAN_REQ];
+	int len;
+
 	if (natport_ctnl_scanning(pm->ct))
 		return; /* the last one is still under way: let it finish */
+	if (pm->rf && natport_refresher_busy(pm->rf))
+		return; /* its last batch is still out: the next tick */
 	pm->scan_gen++;
 	if (!pm->scan_gen)
 		pm->scan_gen++; /* 0 means never seen */
 	pm->scan_seen = 0;
 	pm->scan_t0_ms = now_ms();
+	if (pm->rf) {
+		len = natport_ctnl_scan_prepare(pm->ct, req, sizeof(req));
+		if (len > 0 &&
+		    !natport_refresher_send(
+			    pm->rf, natport_ctnl_scan_fd(pm->ct), req, len))
+			return;
+		if (len > 0)
+			natport_ctnl_scan_abort(pm->ct);
+	}
 	if (natport_ctnl_scan_start(pm->ct))
 		pm->stats.errors[NATPORT_E_INDEX(NATPORT_E_KERNEL)]++;
 }
 
 static void scan_step(struct natport_pm *pm)
 {
-	int r = natport_ctnl_scan_step(pm->ct, SCAN_SLICE, scan_one, pm);
+	int r;
 
+	if (pm->rf && natport_refresher_busy(pm->rf)) {
+		/* a batch is out: read on once its answers are in */
+		scan_pause(pm, 1);
+		return;
+	}
+	r = natport_ctnl_scan_step(pm->ct, SCAN_SLICE, scan_one, pm);
 	scan_flush(pm);
 	if (r == 0)
 		scan_done(pm);
@@ -2246,6 +2354,10 @@ int natport_pm_dispatch(struct natport_pm *pm)
 			scan_step(pm);
 			continue;
 		}
+		if (pm->rf && ev[i].data.fd == natport_refresher_fd(pm->rf)) {
+			refresh_collect(pm);
+			continue;
+		}
 		pm->ndestroyed = 0;
 		r = natport_ctnl_events_read(pm->ct, NATPORT_CTNL_MANY,
 					     on_destroy, pm);
@@ -2280,7 +2392,7 @@ void natport_pm_get_stats(struct natport_pm *pm, struct natport_pm_stats *out)
 	ports = out->ports_free;
 	out->headroom = left < ports ? left : ports;
 	out->external_addrs = pm->pa.naddr;
-	out->fds = PM_FDS;
+	out->fds = PM_FDS - (pm->rf ? 0 : RF_FDS);
 }
 
 struct klist_ctx {
