@@ -2,6 +2,7 @@
 /* refresher.c - refresh batches sent from a thread (refresher.h). */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -135,7 +136,17 @@ static int queue(struct natport_refresher *r, int kind)
 	int e;
 
 	if (!r->started) {
+		sigset_t all, old;
+
+		/* The thread takes no signal: a process-directed signal goes
+		 * to a thread that does not block it, and an application that
+		 * blocks its signals for a signalfd after this point (or
+		 * relies on them interrupting its own epoll_wait) would lose
+		 * them to ours. It inherits the mask in force at create. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
 		e = pthread_create(&r->th, NULL, run, r);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (e)
 			return -e;
 		r->started = 1;
