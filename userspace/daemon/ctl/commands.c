@@ -54,7 +54,8 @@ static void send_mapping(struct natport_ctl_client *cl,
 	    natport_pm_counters(cl->env->pm, m->id, &c))
 		memset(&c, 0, sizeof(c));
 	b = natport_ctl_reply_begin(cl, NATPORT_CTL_MSG_RECORD);
-	natport_record_mapping(b, m, counters ? &c : NULL, natport_ctl_now(cl));
+	natport_record_mapping(b, cl->env->sessions, m, counters ? &c : NULL,
+			       natport_ctl_now(cl));
 	natport_ctl_reply_send(cl);
 }
 
