@@ -118,7 +118,7 @@ check "static mapping's entry is in the kernel" wait_entries 3
 ctl_run before_j -j mappings list
 for bad in "internal 192.0.2.11:8002 remote 192.0.2.50:9000|remote" \
 	"internal 198.51.100.30:8000|outside the LAN" \
-	"internal 192.0.2.10:6000 type audio_rtp|in use by call 1" \
+	"internal 192.0.2.10:6000 type audio_rtp|in use by sip call 1" \
 	"internal 192.0.2.11:8000 type data|already mapped" \
 	"internal 192.0.2.11:8003 type audio_rtp|odd"; do
 	args=${bad%%|*}
@@ -133,7 +133,7 @@ check "refused adds changed nothing (same mappings, same ports)" \
 check "no kernel entry from refused adds" [ "$(np_entries)" = 3 ]
 ctl_run del_sip mappings del 1
 check "mappings del of a call's mapping: exit 1, not allowed" \
-	sh -c "[ $(rc_of del_sip) = 1 ] && grep -q 'belongs to call 1' '$TMP/del_sip.err'"
+	sh -c "[ $(rc_of del_sip) = 1 ] && grep -q 'belongs to sip call 1' '$TMP/del_sip.err'"
 ctl_run del mappings del 3
 check "mappings del 3: exit 0" [ "$(rc_of del)" = 0 ]
 check "its kernel entry is gone" wait_entries 2

@@ -51,6 +51,10 @@ ctl_run maps -j mappings list
 jq_ok maps "[.[] | select(.internal == \"$LAN_IP:6000\")] | length == 1 and all(.owner == \"pcp\" and .call == $RTP_ID and .lease == \"$LAN_IP:6000/udp\" and (has(\"call_id\") | not))" \
 	"mappings list -j: the RTP lease's mapping is owner pcp, call $RTP_ID, lease $LAN_IP:6000/udp"
 jq_ok maps '[.[] | select(.owner == "pcp")] | length == 2' "mappings list -j: both leases' mappings are owner pcp"
+MAP_ID=$(jq -r --arg i "$LAN_IP:6000" '.[] | select(.internal == $i) | .id' "$TMP/maps.out")
+ctl_run del_map mappings del "$MAP_ID"
+check "mappings del of the lease's mapping $MAP_ID: exit 1, names pcp call $RTP_ID" \
+	sh -c "[ $(rc_of del_map) = 1 ] && grep -q 'belongs to pcp call $RTP_ID' '$TMP/del_map.err'"
 ctl_run maps_txt mappings list
 check "mappings list (text): owner pcp call $RTP_ID lease $LAN_IP:6000/udp" \
 	grep -q "internal $LAN_IP:6000 .* owner pcp call $RTP_ID lease $LAN_IP:6000/udp age " "$TMP/maps_txt.out"
