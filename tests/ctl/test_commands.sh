@@ -15,7 +15,9 @@
 # 2. Static mappings: add (text, JSON), refused adds (address checks, a
 #    SIP call's endpoint) change nothing, del of a call's mapping refused,
 #    del of the static one.
-# 3. watch (text and JSON, started with -n NETNS) saw the call's life.
+# 3. watch (text and JSON, started with -n NETNS) saw the call's life;
+#    mapping records (list, show, events) name their owner: sip with the
+#    call's id and Call-ID, or static.
 # 4. A call offering a pinned (static) endpoint is refused and the static
 #    mapping survives it. flush: refused without confirmation, then -y
 #    ends the call and releases everything.
@@ -63,6 +65,11 @@ ctl_run mappings_list mappings list
 expect mappings_list
 ctl_run mappings_list_j -j mappings list
 jq_ok mappings_list_j 'length == 2 and ([.[].state] | unique) == ["active"] and ([.[].owner] | unique) == ["sip"] and ([.[].call] | unique) == [1]'
+CID=$(jq -r '.[0].call_id' "$TMP/calls_list_j.out")
+jq_ok mappings_list_j "all(.[]; .owner == \"sip\" and .call == 1 and .call_id == \"$CID\")" \
+	"mappings list -j: each mapping names its SIP call and Call-ID ($CID)"
+check "mappings list: owner sip call 1 call_id $CID on each line" \
+	[ "$(grep -c " owner sip call 1 call_id $CID age " "$TMP/mappings_list.out")" = 2 ]
 jq_ok mappings_list_j '.[0].type == "audio_rtp" and .[0].internal == "192.0.2.10:6000" and .[0].remote == "198.51.100.20:7000" and .[1].type == "audio_rtcp"'
 jq_ok mappings_list_j '.[0].pkts_in > 10 and .[0].pkts_out > 10' \
 	"mappings list: kernel counters of the RTP mapping rise both ways"
@@ -111,7 +118,7 @@ check "static mapping's entry is in the kernel" wait_entries 3
 ctl_run before_j -j mappings list
 for bad in "internal 192.0.2.11:8002 remote 192.0.2.50:9000|remote" \
 	"internal 198.51.100.30:8000|outside the LAN" \
-	"internal 192.0.2.10:6000 type audio_rtp|in use by call 1" \
+	"internal 192.0.2.10:6000 type audio_rtp|in use by sip call 1" \
 	"internal 192.0.2.11:8000 type data|already mapped" \
 	"internal 192.0.2.11:8003 type audio_rtp|odd"; do
 	args=${bad%%|*}
@@ -126,7 +133,7 @@ check "refused adds changed nothing (same mappings, same ports)" \
 check "no kernel entry from refused adds" [ "$(np_entries)" = 3 ]
 ctl_run del_sip mappings del 1
 check "mappings del of a call's mapping: exit 1, not allowed" \
-	sh -c "[ $(rc_of del_sip) = 1 ] && grep -q 'belongs to call 1' '$TMP/del_sip.err'"
+	sh -c "[ $(rc_of del_sip) = 1 ] && grep -q 'belongs to sip call 1' '$TMP/del_sip.err'"
 ctl_run del mappings del 3
 check "mappings del 3: exit 0" [ "$(rc_of del)" = 0 ]
 check "its kernel entry is gone" wait_entries 2
@@ -147,6 +154,7 @@ for ev in "event call-new id 1 " "event mapping-created id 1 type audio_rtp stat
 	"event mapping-remote id 1 type audio_rtp state active" \
 	"event call-state id 1 .* state confirmed" \
 	"event mapping-created id 3 type audio_rtp .* owner static" \
+	"event mapping-created id 2 type audio_rtcp .* owner sip call 1 call_id $CID age" \
 	"event mapping-destroyed id 2 type audio_rtcp" \
 	"event mapping-restored id 2 type audio_rtcp state active" \
 	"event mapping-released id 3 " "event mapping-released id 1 " \

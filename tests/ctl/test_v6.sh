@@ -17,7 +17,7 @@
 # 2. NAT66 beside an IPv4 call: the IPv6 call's external is
 #    [wan-address6]:port of the range, in calls list and kernel list
 #    alike; after both calls mappings list shows the quarantined ports of
-#    both ranges, NAT66's bracketed, in text and JSON.
+#    both ranges, NAT66's bracketed, in text and JSON, owner ended.
 # 3. A quarantine listing longer than one batch (64 records): IPv4 on two
 #    addresses and NAT66, the same ports in each, every one listed once.
 # 4. Nothing left.
@@ -172,6 +172,8 @@ jq_ok quar "[.[].external] == [\"$RTR_WAN:20000\", \"$RTR_WAN:20001\", \"[$RTR6_
 	"...the IPv4 range's, then NAT66's at [wan-address6]:port"
 jq_ok quar "[.[] | select(.external | startswith(\"[\")) | .internal] == [\"[$L]:6000\", \"[$L]:6001\"]" \
 	"...the NAT66 ones with their IPv6 internal endpoints"
+jq_ok quar 'all(.[]; .owner == "ended" and (.call | type) == "number" and (has("call_id") | not))' \
+	"...owner ended (their calls are gone), the call's id kept"
 ctl_run quar_t mappings list
 check "text: the quarantined NAT66 RTP mapping, bracketed" grep -Eq \
 	"^id [0-9]+ type audio_rtp state quarantined internal \[$L\]:6000 external \[$RTR6_WAN\]:20000( |\$)" \

@@ -9,7 +9,8 @@
 #
 # 1. Offer from the LAN, answer from the WAN; the phone sends N_L RTP
 #    packets (every 10th sequence number skipped, so a counting module
-#    would see loss), the provider N_W.
+#    would see loss), the provider N_W. nat-portctl mappings list (text,
+#    JSON) names the mappings' owner: ng, the call's session id, call-id.
 # 2. query: per stream "stats" is what that tag sent and "stats_out" what
 #    natport delivered to it, packets and IP bytes exactly as sent (the
 #    kernel entry counts every packet: nf_conntrack_acct); RTCP nothing;
@@ -27,6 +28,8 @@ need_sip
 [ -x "$NGC" ] || skip "no $NGC (make)"
 RTP=$BIN/tests/np-rtp
 [ -x "$RTP" ] || skip "no $RTP (make)"
+NPCTL=$BIN/nat-portctl
+[ -x "$NPCTL" ] || skip "no $NPCTL (make)"
 J=$TOP/tests/ng/benc2json.pl
 perl -MJSON::PP -e 1 || skip "perl's JSON::PP missing (perl-modules)"
 sip_up
@@ -70,6 +73,16 @@ echo "  sent: LAN $l_pk packets $l_by bytes, WAN $w_pk packets $w_by bytes;" \
 	"received: WAN $(cat "$TMP/wan.recv"), LAN $(cat "$TMP/lan.recv")"
 check "the provider got the phone's RTP" grep -q "received=$l_pk" "$TMP/wan.recv"
 check "the phone got the provider's RTP" grep -q "received=$w_pk" "$TMP/lan.recv"
+
+# the operator's view: the mappings name their ng call
+"$NPCTL" -s "$TMP/ctl.sock" -j mappings list >"$TMP/maps.json" 2>"$TMP/maps.err" ||
+	fail "mappings list -j: $(cat "$TMP/maps.err")"
+NG_SID=$("$NPCTL" -s "$TMP/ctl.sock" -j calls list | jq -r '.[] | select(.owner == "ng") | .id')
+check "mappings list -j: both mappings are owner ng, call $NG_SID, call_id q1" \
+	jq -e --argjson s "${NG_SID:-0}" 'length == 2 and all(.[]; .owner == "ng" and .call == $s and .call_id == "q1")' "$TMP/maps.json"
+"$NPCTL" -s "$TMP/ctl.sock" mappings list >"$TMP/maps.txt" 2>&1 || true
+check "mappings list (text): owner ng call $NG_SID call_id q1 on both" \
+	[ "$(grep -c " owner ng call $NG_SID call_id q1 age " "$TMP/maps.txt")" = 2 ]
 
 echo "== 2: query"
 ng_req q1 call-id q1 command query from-tag ft >"$TMP/query"

@@ -5,7 +5,9 @@
 #     --- router nat-portd (PCP 192.0.2.1:5351) --- WAN 198.51.100.20
 #
 # 1. A MAP of a pair: in calls list as two sessions of owner pcp with
-#    lifetime left; watch saw their call-new; stats and Prometheus count
+#    lifetime left; mappings list (text, JSON) and watch's mapping
+#    events name them owner pcp with the lease's session id and internal
+#    endpoint; watch saw their call-new; stats and Prometheus count
 #    the requests, the successes and the leases open.
 # 2. A refused request (THIRD_PARTY, off by default) counts as an error
 #    response.
@@ -45,6 +47,18 @@ jq_ok list '[.[] | select(.owner == "pcp") | .lifetime_left | tonumber] | all(. 
 RTP_ID=$(jq -r --arg e "$RTR_WAN:$ext" \
 	'[.[] | select(.owner == "pcp") | select(tostring | contains($e + "\""))][0].id' "$TMP/list.out")
 check "the RTP lease has a session id ($RTP_ID)" [ "$RTP_ID" -gt 0 ] 2>/dev/null
+ctl_run maps -j mappings list
+jq_ok maps "[.[] | select(.internal == \"$LAN_IP:6000\")] | length == 1 and all(.owner == \"pcp\" and .call == $RTP_ID and .lease == \"$LAN_IP:6000/udp\" and (has(\"call_id\") | not))" \
+	"mappings list -j: the RTP lease's mapping is owner pcp, call $RTP_ID, lease $LAN_IP:6000/udp"
+jq_ok maps '[.[] | select(.owner == "pcp")] | length == 2' "mappings list -j: both leases' mappings are owner pcp"
+MAP_ID=$(jq -r --arg i "$LAN_IP:6000" '.[] | select(.internal == $i) | .id' "$TMP/maps.out")
+ctl_run del_map mappings del "$MAP_ID"
+check "mappings del of the lease's mapping $MAP_ID: exit 1, names pcp call $RTP_ID" \
+	sh -c "[ $(rc_of del_map) = 1 ] && grep -q 'belongs to pcp call $RTP_ID' '$TMP/del_map.err'"
+ctl_run maps_txt mappings list
+check "mappings list (text): owner pcp call $RTP_ID lease $LAN_IP:6000/udp" \
+	grep -q "internal $LAN_IP:6000 .* owner pcp call $RTP_ID lease $LAN_IP:6000/udp age " "$TMP/maps_txt.out"
+check "mappings list (text): no mapping says owner sip" not grep -q "owner sip" "$TMP/maps_txt.out"
 ctl_run list_txt calls list
 check "calls list (text): owner pcp and lifetime_left" \
 	sh -c "grep -q 'owner pcp' '$TMP/list_txt.out' && grep -q 'lifetime_left' '$TMP/list_txt.out'"
@@ -117,6 +131,10 @@ check "every lease gone" wait_until 50 no_lease
 sleep 0.5
 kill "$WATCH_PID" "$WATCHJ_PID" 2>/dev/null || true
 wait "$WATCH_PID" "$WATCHJ_PID" 2>/dev/null || true
+check "watch: mapping-created of the RTP lease names it" \
+	grep -q "^event mapping-created .* internal $LAN_IP:6000 .* owner pcp call $RTP_ID lease $LAN_IP:6000/udp" "$TMP/watch.out"
+check "watch -j: mapping-released of the RTP lease, owner pcp" \
+	sh -c "jq -e -s 'map(select(.event == \"mapping-released\" and .call == $RTP_ID and .owner == \"pcp\")) | length >= 1' '$TMP/watchj.out' >/dev/null"
 check "watch: call-new of the RTP lease" grep -q "^event call-new id $RTP_ID .*owner pcp" "$TMP/watch.out"
 check "watch: call-end of the RTP lease with end operator" \
 	grep -q "^event call-end id $RTP_ID .*end operator" "$TMP/watch.out"

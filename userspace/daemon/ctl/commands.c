@@ -54,8 +54,20 @@ static void send_mapping(struct natport_ctl_client *cl,
 	    natport_pm_counters(cl->env->pm, m->id, &c))
 		memset(&c, 0, sizeof(c));
 	b = natport_ctl_reply_begin(cl, NATPORT_CTL_MSG_RECORD);
-	natport_record_mapping(b, m, counters ? &c : NULL, natport_ctl_now(cl));
+	natport_record_mapping(b, cl->env->sessions, m, counters ? &c : NULL,
+			       natport_ctl_now(cl));
 	natport_ctl_reply_send(cl);
+}
+
+/* The kind of session a mapping's owner tag names, for refusals ("sip",
+ * "ng", "pcp"; "ended" when it is gone). */
+static const char *owner_kind(struct natport_ctl_env *env,
+			      const struct natport_mapping *m)
+{
+	const struct natport_session *s =
+		natport_session_find(env->sessions, m->owner);
+
+	return s ? natport_session_kind_name(s->kind) : "ended";
 }
 
 /* --- calls ------------------------------------------------------------ */
@@ -337,10 +349,10 @@ static void cmd_mappings_add(struct natport_ctl_client *cl, int argc,
 	natport_pm_foreach(env->pm, find_internal, &f);
 	if (f.found && f.m.owner != NATPORT_CTL_OWNER_STATIC) {
 		natport_ctl_reply_done(cl, NATPORT_CTL_E_PM,
-				       "%s is in use by call %llu (mapping "
+				       "%s is in use by %s call %llu (mapping "
 				       "%u)",
-				       argv[1], (unsigned long long)f.m.owner,
-				       f.m.id);
+				       argv[1], owner_kind(env, &f.m),
+				       (unsigned long long)f.m.owner, f.m.id);
 		return;
 	}
 	fresh = !f.found;
@@ -399,10 +411,11 @@ static void cmd_mappings_del(struct natport_ctl_client *cl, int argc,
 	}
 	if (m.owner != NATPORT_CTL_OWNER_STATIC) {
 		natport_ctl_reply_done(cl, NATPORT_CTL_E_PERM,
-				       "mapping %u belongs to call %llu; only "
-				       "static mappings can be deleted (flush "
-				       "ends calls)",
-				       m.id, (unsigned long long)m.owner);
+				       "mapping %u belongs to %s call %llu; "
+				       "only static mappings can be deleted "
+				       "(calls del or flush ends calls)",
+				       m.id, owner_kind(env, &m),
+				       (unsigned long long)m.owner);
 		return;
 	}
 	s = natport_session_find_map(env->sessions, m.id);

@@ -63,7 +63,61 @@ static void read_counters(struct natport_pm *pm, uint32_t id,
 		memset(c, 0, sizeof(*c));
 }
 
+/* The key field an owner kind's session key goes out as in a mapping
+ * record; NULL: none (a static mapping's key is its internal endpoint,
+ * shown already). */
+static const char *const owner_key[__NATPORT_SESSION_KIND_MAX] = {
+	[NATPORT_SESSION_SIP] = "call_id",
+	[NATPORT_SESSION_NG] = "call_id",
+	[NATPORT_SESSION_PCP] = "lease",
+};
+
+/* The session a mapping belongs to: the one its owner tag names (O(1)),
+ * else, for a live mapping, one that shares it (the tagged one ended
+ * first). A quarantined mapping's id may be a new mapping's already. */
+static const struct natport_session *
+mapping_session(struct natport_session_table *t,
+		const struct natport_mapping *m)
+{
+	struct natport_session *s;
+
+	if (!t || !m->owner)
+		return NULL;
+	s = natport_session_find(t, m->owner);
+	if (!s && m->state != NATPORT_MAP_QUARANTINED)
+		s = natport_session_find_map(t, m->id);
+	return s;
+}
+
+/* owner: the session's kind; call: its id (calls show takes it); then
+ * its key under the kind's name. A mapping no session holds: "ended"
+ * (its session is gone: quarantine) or "none" (restored, unclaimed). */
+static void put_owner(struct natport_ctl_msg_buf *b,
+		      struct natport_session_table *t,
+		      const struct natport_mapping *m)
+{
+	const struct natport_session *s;
+
+	if (m->owner == NATPORT_CTL_OWNER_STATIC) {
+		natport_ctl_put_str(b, "owner", "static");
+		return;
+	}
+	s = mapping_session(t, m);
+	if (!s) {
+		natport_ctl_put_str(b, "owner", m->owner ? "ended" : "none");
+		if (m->owner)
+			natport_ctl_put_u64(b, "call", m->owner);
+		return;
+	}
+	natport_ctl_put_str(b, "owner", natport_session_kind_name(s->kind));
+	natport_ctl_put_u64(b, "call", s->id);
+	if ((unsigned int)s->kind < __NATPORT_SESSION_KIND_MAX &&
+	    owner_key[s->kind])
+		put_text(b, owner_key[s->kind], s->key);
+}
+
 void natport_record_mapping(struct natport_ctl_msg_buf *b,
+			    struct natport_session_table *t,
 			    const struct natport_mapping *m,
 			    const struct natport_counters *c, uint64_t now_ms)
 {
@@ -74,12 +128,7 @@ void natport_record_mapping(struct natport_ctl_msg_buf *b,
 	put_ep(b, "external", &m->external);
 	if (m->state != NATPORT_MAP_HELD)
 		put_ep(b, "remote", &m->remote);
-	if (m->owner == NATPORT_CTL_OWNER_STATIC) {
-		natport_ctl_put_str(b, "owner", "static");
-	} else {
-		natport_ctl_put_str(b, "owner", "sip");
-		natport_ctl_put_u64(b, "call", m->owner);
-	}
+	put_owner(b, t, m);
 	natport_ctl_put_u64(b, "age", (now_ms - m->created_ms) / 1000);
 	if (c)
 		put_counters(b, c);

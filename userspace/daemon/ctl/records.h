@@ -29,8 +29,11 @@
 
 struct natport_control;
 
-/* A mapping; c NULL: no counters (events, quarantined mappings). */
+/* A mapping; c NULL: no counters (events, quarantined mappings). Its
+ * owner is named from the session t holds for it (kind, id, key); t is
+ * only read. */
 void natport_record_mapping(struct natport_ctl_msg_buf *b,
+			    struct natport_session_table *t,
 			    const struct natport_mapping *m,
 			    const struct natport_counters *c, uint64_t now_ms);
 

@@ -679,7 +679,8 @@ void natport_control_pm_event(struct natport_control *ctl,
 
 	if (!b)
 		return;
-	natport_record_mapping(b, &ev->mapping, NULL, now(ctl));
+	natport_record_mapping(b, ctl->env.sessions, &ev->mapping, NULL,
+			       now(ctl));
 	broadcast(ctl);
 }
 
