@@ -198,8 +198,8 @@ kmod:
 # ---------------------------------------------------------------------
 # Sanitizers and fuzzing (issue 10), each in its own build directory so no
 # instrumented object ever lands in $(O).
-#   make test SANITIZE=1  ASan+UBSan build in $(SAN_O), sip and ctl suites
-#                         against it (plain `make test` runs it last)
+#   make test SANITIZE=1  ASan+UBSan build in $(SAN_O), the $(SAN_SUITES)
+#                         suites against it (plain `make test` runs it last)
 #   make san-test         the same without `make deps`
 #   make fuzz             every libFuzzer harness for FUZZ_SECONDS (60) each
 #   make fuzz-build       the harnesses and their seeds in $(FUZZ_O)
@@ -208,6 +208,9 @@ kmod:
 # failure, and nat-portd's exit status at SIGTERM (checked by the suites)
 # is not 0 after a leak.
 SAN_O ?= build-san
+# the suites it runs; pcp (182 s under it) and restart (232 s) run clean
+# there too but are left out for CI's time, tls for a flaky call test
+SAN_SUITES := sip ctl tcp ng
 FUZZ_O ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
@@ -225,7 +228,7 @@ san-test: san-build
 	$(Q)export NATPORT_SAN_LOG=$(abspath $(SAN_O))/san-log; \
 	export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:log_path=$$NATPORT_SAN_LOG/asan"; \
 	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$$NATPORT_SAN_LOG/ubsan"; \
-	rc=0; O=$(SAN_O) tests/run.sh sip ctl || rc=1; \
+	rc=0; O=$(SAN_O) tests/run.sh $(SAN_SUITES) || rc=1; \
 	if [ -n "$$(ls -A $$NATPORT_SAN_LOG)" ]; then \
 		echo "san-test: sanitizer reports in $$NATPORT_SAN_LOG:"; \
 		head -n 60 $$NATPORT_SAN_LOG/*; rc=1; \

@@ -205,6 +205,24 @@ START_TEST(free_ends_with_shutdown)
 }
 END_TEST
 
+/* A stop that keeps the calls: the sessions and their owners' state are
+ * freed, the mapping stays held for the next instance. */
+START_TEST(keep_frees_without_release)
+{
+	int g = 0;
+	struct natport_session *s = natport_session_new(
+		t, NATPORT_SESSION_SIP, "k@x", &ops, &g, 0);
+	uint32_t id = get("192.0.2.13:8000", s->id);
+
+	ck_assert_int_eq(natport_session_own(t, s, id), 0);
+	natport_session_table_keep(t);
+	natport_session_table_free(t);
+	t = NULL;
+	ck_assert_int_eq(g, 1);
+	ck_assert(held(id));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("session");
@@ -216,6 +234,7 @@ int main(void)
 	tcase_add_test(tc, shared_mapping);
 	tcase_add_test(tc, quota_refusal_costs_nothing);
 	tcase_add_test(tc, free_ends_with_shutdown);
+	tcase_add_test(tc, keep_frees_without_release);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -362,7 +362,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon d = { .config_path = NATPORT_CONFIG_DEFAULT_PATH };
-	int foreground = 0, check = 0, ch, err;
+	int foreground = 0, check = 0, keep = 0, ch, err;
 	char errbuf[512];
 
 	while ((ch = getopt_long(argc, argv, "c:fhn", longopts, NULL)) != -1) {
@@ -482,15 +482,17 @@ int main(int argc, char **argv)
 stop:
 	/* an idle daemon leaves nothing (bindings stay in the file); a
 	 * static mapping, a lease or an ng call is kept like a call */
-	if (!err && d.ctl && !d.cfg.release_on_stop && !sessions_live(&d)) {
+	if (!err && d.ctl && !d.cfg.release_on_stop) {
 		state_save(&d);
-	} else if (!err && d.ctl && !d.cfg.release_on_stop) {
+		keep = sessions_live(&d) > 0;
+	}
+	natport_control_free(d.ctl);
+	d.ctl = NULL;
+	if (keep) {
 		/* Stopping on purpose keeps the calls (issue 14): the kernel
 		 * forwards on, the state file says whose the entries are,
-		 * and the next instance adopts them. Nothing is released. */
-		state_save(&d);
-		natport_control_free(d.ctl);
-		natport_evloop_del_fd(d.loop, natport_pm_fd(d.pm));
+		 * and the next instance adopts them. Nothing is released:
+		 * the frees below only free memory and close sockets. */
 		log_info("stopped; %u calls, %u static mappings, %u pcp "
 			 "leases and %u ng calls kept with their media for the "
 			 "next start (release-on-stop no)",
@@ -499,19 +501,24 @@ stop:
 					       NATPORT_SESSION_STATIC),
 			 natport_session_count(d.sessions, NATPORT_SESSION_PCP),
 			 natport_session_count(d.sessions, NATPORT_SESSION_NG));
-		natport_pm_detach(d.pm);
-		return 0;
+		natport_session_table_keep(d.sessions);
 	}
-	natport_control_free(d.ctl);
-	d.ctl = NULL;
 	natport_ng_free(d.ng);	     /* ends its calls */
 	natport_proxy_free(d.proxy); /* ends calls: untracks their streams */
 	natport_pcp_server_free(d.pcp); /* ends the leases */
 	natport_session_table_free(d.sessions); /* and the static ones */
 	natport_media_free(d.media);
 	natport_quota_free(d.quota);
-	natport_quality_free(d.q);
+	if (keep)
+		natport_quality_detach(d.q);
+	else
+		natport_quality_free(d.q);
 	natport_evloop_del_fd(d.loop, natport_pm_fd(d.pm));
+	if (keep) {
+		natport_pm_detach(d.pm);
+		natport_evloop_free(d.loop);
+		return 0;
+	}
 	natport_pm_close(d.pm);
 	/* everything released: nothing for a next instance to take back */
 	if (state_enabled(&d) && d.cfg.release_on_stop &&

@@ -140,7 +140,9 @@ struct natport_quality *natport_quality_new(struct natport_evloop *loop,
 	return q;
 }
 
-void natport_quality_free(struct natport_quality *q)
+/* unregister: end the module's counting too (detach: leave it for the
+ * next instance, which registers the streams again with their figures) */
+static void quality_free(struct natport_quality *q, int unregister)
 {
 	uint32_t i;
 
@@ -152,7 +154,8 @@ void natport_quality_free(struct natport_quality *q)
 				struct tracked *t = q->b[i];
 				struct natport_mapping m = as_mapping(t);
 
-				natport_rtp_unregister(q->h, &m);
+				if (unregister)
+					natport_rtp_unregister(q->h, &m);
 				q->b[i] = t->next;
 				free(t);
 			}
@@ -161,6 +164,16 @@ void natport_quality_free(struct natport_quality *q)
 	}
 	free(q->b);
 	free(q);
+}
+
+void natport_quality_free(struct natport_quality *q)
+{
+	quality_free(q, 1);
+}
+
+void natport_quality_detach(struct natport_quality *q)
+{
+	quality_free(q, 0);
 }
 
 int natport_quality_available(const struct natport_quality *q)

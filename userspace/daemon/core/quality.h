@@ -30,6 +30,9 @@ struct natport_quality;
 struct natport_quality *natport_quality_new(struct natport_evloop *loop,
 					    struct natport_pm *pm);
 void natport_quality_free(struct natport_quality *q);
+/* Free it but leave the streams registered in the module, their counting
+ * on, for a stop that keeps the calls. */
+void natport_quality_detach(struct natport_quality *q);
 int natport_quality_available(const struct natport_quality *q);
 
 /* Start (or update) counting mapping id's stream. payload_type -1: any. */

@@ -24,6 +24,7 @@ struct natport_session_table {
 	uint32_t nrefs;
 	natport_session_hook_fn hook;
 	void *hook_arg;
+	int keep; /* a stop that keeps the calls: release nothing */
 };
 
 struct natport_session_table *natport_session_table_new(struct natport_pm *pm,
@@ -48,6 +49,11 @@ void natport_session_table_free(struct natport_session_table *t)
 				    NATPORT_END_SHUTDOWN);
 	free(t->refs);
 	free(t);
+}
+
+void natport_session_table_keep(struct natport_session_table *t)
+{
+	t->keep = 1;
 }
 
 void natport_session_table_set_hook(struct natport_session_table *t,
@@ -159,9 +165,11 @@ void natport_session_end(struct natport_session_table *t,
 	s->end_reason = why;
 	s->state = NATPORT_SESSION_ENDED;
 	t->ended[(unsigned int)why < __NATPORT_END_MAX ? why : 0]++;
-	log_debug("session %llu (%s %s) ended: %s",
-		  (unsigned long long)s->id, natport_session_kind_name(s->kind),
-		  s->key, natport_session_end_name(s));
+	if (!t->keep)
+		log_debug("session %llu (%s %s) ended: %s",
+			  (unsigned long long)s->id,
+			  natport_session_kind_name(s->kind), s->key,
+			  natport_session_end_name(s));
 	emit(t, NATPORT_SESSION_EV_END, s);
 	unlink_session(t, s);
 	if (s->ops && s->ops->on_end)
@@ -272,7 +280,7 @@ static void unref(struct natport_session_table *t, uint32_t id,
 
 	if (id >= t->nrefs || !t->refs[id])
 		return;
-	if (--t->refs[id])
+	if (--t->refs[id] || t->keep)
 		return;
 	natport_quality_untrack(t->q, id, label);
 	err = natport_pm_release_id(t->pm, id);

@@ -150,6 +150,11 @@ struct natport_session_table *natport_session_table_new(struct natport_pm *pm,
 							struct natport_quota *q);
 /* Ends every session (NATPORT_END_SHUTDOWN) and frees the table. */
 void natport_session_table_free(struct natport_session_table *t);
+/* For a stop that keeps the calls (natport_pm_detach after): from now on a
+ * session that ends, as all do in the frees that follow, releases none of
+ * its mappings and untracks no RTP statistics; the owners still free their
+ * state (ops->on_end) and the end event is still reported. */
+void natport_session_table_keep(struct natport_session_table *t);
 void natport_session_table_set_hook(struct natport_session_table *t,
 				    natport_session_hook_fn fn, void *arg);
 /* RTP statistics (optional kernel module); NULL: none. */
